@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+/** Large things travel as references, never as bytes in workflow history. */
+export const BlobRef = z.object({ uri: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() });
+export type BlobRef = z.infer<typeof BlobRef>;
+
+export interface BlobStore {
+  /** Store a file's content (encrypted at rest). The sha256 is of the plaintext. */
+  putFile(orgId: string, key: string, srcPath: string): Promise<BlobRef>;
+  putBytes(orgId: string, key: string, data: Uint8Array): Promise<BlobRef>;
+  /** Read back and check the sha256; a mismatch or a failed auth tag throws `blob.corrupt`. */
+  getBytes(ref: BlobRef): Promise<Uint8Array>;
+  getToFile(ref: BlobRef, destPath: string): Promise<void>;
+  exists(uri: string): Promise<boolean>;
+}
