@@ -49,7 +49,7 @@ export type Config = { readonly [K in keyof Keys]: Keys[K]['default'] extends un
 /** Parse the environment once. Unknown FE_* keys and invalid values fail with the key's name. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const known = new Set(Object.values(configKeys).map((k) => k.env));
-  const unknown = Object.keys(env).filter((k) => k.startsWith('FE_') && !known.has(k) && !k.startsWith('FE_TEST_'));
+  const unknown = Object.keys(env).filter((k) => k.startsWith("FE_") && !(known as Set<string>).has(k) && !k.startsWith('FE_TEST_'));
   if (unknown.length) throw new AppError('config.invalid', `Unknown configuration key(s): ${unknown.join(', ')}. Known keys: ${[...known].join(', ')}`);
   const out: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(configKeys)) {

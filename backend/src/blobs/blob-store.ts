@@ -12,4 +12,6 @@ export interface BlobStore {
   getBytes(ref: BlobRef): Promise<Uint8Array>;
   getToFile(ref: BlobRef, destPath: string): Promise<void>;
   exists(uri: string): Promise<boolean>;
+  /** The reference of a stored blob (from its header), or null when absent: lets a retried step reuse its output. */
+  head(orgId: string, key: string): Promise<BlobRef | null>;
 }

@@ -31,11 +31,17 @@ describe('local blob store', () => {
     expect(readFileSync(out, 'utf8')).toBe(text);
   });
 
+  it('gives the reference of a stored blob from its header, null when absent', async () => {
+    const ref = await store.putBytes(orgId, 'x/head.json', new TextEncoder().encode('{"b":2}'));
+    expect(await store.head(orgId, 'x/head.json')).toEqual(ref);
+    expect(await store.head(orgId, 'x/none.json')).toBeNull();
+  });
+
   it('detects a tampered blob', async () => {
     const ref = await store.putBytes(orgId, 'x/tamper.json', new TextEncoder().encode('{"a":1}'));
     const file = allFiles(path.join(dir, 'store')).find((f) => f.endsWith('tamper.json'))!;
     const buf = readFileSync(file);
-    buf[buf.length - 20] ^= 0xff;
+    buf[buf.length - 20] = buf[buf.length - 20]! ^ 0xff;
     writeFileSync(file, buf);
     await expect(store.getBytes(ref)).rejects.toThrow(/integrity/);
   });

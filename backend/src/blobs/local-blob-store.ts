@@ -168,6 +168,16 @@ export function createLocalBlobStore(opts: { rootDir: string; masterKey: Buffer 
         throw e;
       }
     },
+    async head(orgId, key) {
+      const uri = uriOf(orgId, key);
+      try {
+        const { header } = await readHeader(fileOf(uri));
+        return { uri, sha256: header.sha256, bytes: header.bytes };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+    },
     async exists(uri) {
       return stat(fileOf(uri)).then(() => true, () => false);
     },

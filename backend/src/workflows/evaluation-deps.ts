@@ -1,0 +1,38 @@
+import type { Rubric } from '../../../app/rubric/rubric';
+import type { VerifiedAnalysis } from '../../../app/rubric/analysis';
+import type { ConversationMetrics } from '../../../app/metrics/metrics-model';
+import type { ReportModel } from '../../../app/report/report-model';
+import type { Transcript } from '../../../app/transcript/transcript';
+import type { BlobRef, BlobStore } from '../blobs/blob-store';
+import type { SttEngine } from '../stt/stt-engine';
+import type { EvaluationStep } from './evaluation-types';
+
+/** What the evaluation activities persist; implemented over the repositories (RLS per org). */
+export interface EvaluationStore {
+  getReportContext(orgId: string, sessionId: string): Promise<{ title: string; recordedAt: string; orgName: string; participants: ReportModel['participants'] }>;
+  setProgress(orgId: string, evaluationId: string, step: EvaluationStep, progress: number): Promise<void>;
+  saveTranscript(orgId: string, sessionId: string, evaluationId: string, transcript: Transcript, metrics: ConversationMetrics): Promise<void>;
+  saveAnalysis(orgId: string, sessionId: string, evaluationId: string, analysis: VerifiedAnalysis): Promise<void>;
+  saveReport(orgId: string, sessionId: string, evaluationId: string, report: BlobRef, pages: number): Promise<void>;
+  complete(orgId: string, sessionId: string, evaluationId: string): Promise<void>;
+  fail(orgId: string, sessionId: string, evaluationId: string, code: string, message: string): Promise<void>;
+}
+
+export interface LlmEndpoint {
+  baseURL: string;
+  apiKey: string;
+  model: string;
+}
+
+export interface EvaluationDeps {
+  blobs: BlobStore;
+  store: EvaluationStore;
+  /** Lazily created and shared by the worker's activities. */
+  stt(): Promise<SttEngine>;
+  llm: LlmEndpoint;
+  rubric(id: string): Promise<Rubric>;
+  limits: { maxBytes: number; maxDurationSec: number };
+  /** Scratch folder for decrypted recordings; cleaned after each step. */
+  workDir: string;
+  log?: (msg: string, data?: Record<string, unknown>) => void;
+}

@@ -1,0 +1,51 @@
+// Shared by the workflow (deterministic sandbox) and activities: types and constants only.
+import type { SpeechRegion } from '../../../app/transcript/transcript';
+import type { BlobRef } from '../blobs/blob-store';
+
+export const EVALUATE_SESSION = 'evaluateSession';
+
+export interface EvaluateSessionInput {
+  orgId: string;
+  sessionId: string;
+  evaluationId: string;
+  rubricId: string;
+  recording: BlobRef;
+}
+
+export interface PreparedRecording {
+  durationSec: number;
+  regions: [SpeechRegion[], SpeechRegion[]];
+  container: string;
+  codec: string;
+}
+
+export interface AssembledTranscript {
+  transcript: BlobRef;
+  metrics: BlobRef;
+  words: number;
+}
+
+export interface EvaluateSessionResult {
+  report: BlobRef;
+  pages: number;
+  analysis: BlobRef;
+  transcript: BlobRef;
+  metrics: BlobRef;
+}
+
+export type EvaluationStep = 'queued' | 'decoding' | 'transcribing' | 'metrics' | 'analyzing' | 'verifying' | 'rendering' | 'completed' | 'failed';
+
+/** Error types (= stable error codes) that retrying cannot fix. */
+export const NON_RETRYABLE_CODES = [
+  'recording.unsupported_format',
+  'recording.mono',
+  'recording.empty_channel',
+  'recording.too_large',
+  'recording.too_long',
+  'recording.corrupt',
+  'rubric.not_found',
+  'stt.model_missing',
+  'analysis.invalid_output',
+  'session.not_found',
+  'request.invalid',
+];

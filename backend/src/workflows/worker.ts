@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from './activities';
+import type { EvaluationDeps } from './evaluation-deps';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundle the workflow code once per process (webpack takes seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
+  return bundle;
+}
+
+export async function createEvaluationWorker(opts: { address: string; namespace: string; taskQueue: string; deps: EvaluationDeps; identity?: string }) {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(opts.deps),
+    // Whisper and the local model each use both cores: one heavy activity at a time.
+    maxConcurrentActivityTaskExecutions: 2,
+    identity: opts.identity,
+  });
+  return {
+    worker,
+    /** Runs until shutdown() resolves it. */
+    run: () => worker.run(),
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await connection.close().catch(() => undefined);
+    },
+  };
+}

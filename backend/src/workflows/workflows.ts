@@ -1,0 +1,58 @@
+import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { EvaluationActivities } from './activities';
+import { NON_RETRYABLE_CODES, type EvaluateSessionInput, type EvaluateSessionResult, type EvaluationStep } from './evaluation-types';
+
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_CODES };
+
+const quick = proxyActivities<EvaluationActivities>({ startToCloseTimeout: '2 minutes', retry });
+// Long CPU work heartbeats; a dead worker is noticed after heartbeatTimeout and the step moves on.
+const heavy = proxyActivities<EvaluationActivities>({ startToCloseTimeout: '3 hours', heartbeatTimeout: '20 seconds', retry });
+
+export const stepQuery = defineQuery<{ step: EvaluationStep }>('step');
+
+/**
+ * One evaluation of one recording: decode → transcribe each channel → metrics → rubric analysis
+ * (one LLM call per rubric section) → evidence verification → PDF. Only references travel through
+ * history; every activity is idempotent.
+ */
+export async function evaluateSession(input: EvaluateSessionInput): Promise<EvaluateSessionResult> {
+  let step: EvaluationStep = 'decoding';
+  setHandler(stepQuery, () => ({ step }));
+  const ids = { orgId: input.orgId, sessionId: input.sessionId, evaluationId: input.evaluationId };
+  try {
+    const prepared = await heavy.prepareRecording({ ...ids, recording: input.recording });
+
+    step = 'transcribing';
+    const parts = [];
+    for (const channel of [0, 1] as const) {
+      parts.push(await heavy.transcribeChannel({ ...ids, recording: input.recording, channel, regions: prepared.regions[channel], durationSec: prepared.durationSec }));
+    }
+
+    step = 'metrics';
+    const assembled = await quick.assembleTranscript({ ...ids, parts, prepared });
+
+    step = 'analyzing';
+    const sections = await quick.planAnalysis({ ...ids, rubricId: input.rubricId });
+    const outputs = [];
+    for (const [i, sectionId] of sections.entries()) {
+      outputs.push(await heavy.analyzeSection({ ...ids, rubricId: input.rubricId, sectionId, transcript: assembled.transcript, index: i, of: sections.length, idempotencyKey: `${workflowInfo().workflowId}:${sectionId}` }));
+    }
+
+    step = 'verifying';
+    const analysis = await quick.verifyEvidence({ ...ids, rubricId: input.rubricId, transcript: assembled.transcript, outputs });
+
+    step = 'rendering';
+    const rendered = await heavy.renderReport({ ...ids, rubricId: input.rubricId, transcript: assembled.transcript, metrics: assembled.metrics, analysis });
+
+    await quick.completeEvaluation({ ...ids, report: rendered.report, pages: rendered.pages });
+    step = 'completed';
+    return { report: rendered.report, pages: rendered.pages, analysis, transcript: assembled.transcript, metrics: assembled.metrics };
+  } catch (e) {
+    const cause = e instanceof ActivityFailure ? e.cause : e;
+    const code = cause instanceof ApplicationFailure && cause.type ? cause.type : 'evaluation.failed';
+    const message = cause instanceof Error ? cause.message : String(cause);
+    await quick.failEvaluation({ ...ids, code, message, step });
+    step = 'failed';
+    throw ApplicationFailure.nonRetryable(message, code);
+  }
+}
