@@ -13,6 +13,8 @@ export const SpeakerMetrics = z.object({
   questions: z.object({ open: z.number().int(), closed: z.number().int(), total: z.number().int() }),
   /** Times this speaker started talking while the other was mid-turn and the other then stopped. */
   interruptionsMade: z.number().int(),
+  /** Short utterances said entirely while the other speaks ("mm-hmm"); they never take the floor. */
+  backchannels: z.number().int().optional(),
 });
 export type SpeakerMetrics = z.infer<typeof SpeakerMetrics>;
 
