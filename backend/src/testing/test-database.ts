@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createDatabase, type Database } from '../db/database';
+import { migrate } from '../db/migrate';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Superuser URL of the run's PostgreSQL (`postgres` database), from vitest.global-setup.ts. */
+    pgAdminUrl: string;
+  }
+}
+
+export interface TestDatabase {
+  /** Superuser URL of the new database (the app still runs every query as fe_app). */
+  url: string;
+  db: Database;
+  drop(): Promise<void>;
+}
+
+export function testPgAdminUrl(): string {
+  const url = inject('pgAdminUrl') ?? process.env.FE_TEST_PG_ADMIN_URL;
+  if (!url) throw new Error('No test PostgreSQL: run tests through vitest with vitest.global-setup.ts');
+  return url;
+}
+
+/**
+ * A fresh, uniquely named database on the run's PostgreSQL, migrated (fully, up to `upTo`, or not at
+ * all with `migrate: false`). Call drop() in afterAll.
+ */
+export async function createTestDatabase(opts: { migrate?: boolean; upTo?: string } = {}): Promise<TestDatabase> {
+  const adminUrl = testPgAdminUrl();
+  const name = `fe_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  if (opts.migrate !== false) await migrate(url.toString(), undefined, { upTo: opts.upTo });
+  const db = createDatabase(url.toString(), { max: 4 });
+  let dropped: Promise<void> | undefined;
+  return {
+    url: url.toString(),
+    db,
+    drop: () =>
+      (dropped ??= (async () => {
+        await db.close();
+        await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      })()),
+  };
+}
+
+async function adminQuery(adminUrl: string, sql: string) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
