@@ -32,6 +32,7 @@ export const RubricSection = z.object({
   items: z.array(RubricItem).default([]),
   behaviours: z.array(RubricBehaviour).default([]),
 });
+export type RubricSection = z.infer<typeof RubricSection>;
 
 export const Rubric = z.object({
   id: z.string().regex(/^[a-z0-9_-]+$/),
@@ -43,7 +44,17 @@ export const Rubric = z.object({
   sections: z.array(RubricSection).min(1),
   /** Optional derived indicators computed from behaviour counts, e.g. reflection-to-question ratio. */
   summaryIndicators: z
-    .array(z.object({ id: z.string(), title: z.string(), numerator: z.array(z.string()), denominator: z.array(z.string()), target: z.string().optional() }))
+    .array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        numerator: z.array(z.string()),
+        denominator: z.array(z.string()),
+        target: z.string().optional(),
+        /** 'percent' multiplies the ratio by 100. Default 'ratio'. */
+        unit: z.enum(['ratio', 'percent']).optional(),
+      }),
+    )
     .default([]),
 });
 export type Rubric = z.infer<typeof Rubric>;
