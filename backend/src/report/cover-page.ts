@@ -39,11 +39,11 @@ export function drawCoverPage(cursor: PdfCursor, model: ReportModel): void {
   });
   cursor.y = lastTableEnd(doc) + 7;
 
+  if (model.notices.length > 0) drawNotices(cursor, model.notices);
   drawParticipants(cursor, model);
   if (model.rubric.attribution) {
-    cursor.paragraph(`Rubric: ${model.rubric.attribution}`, { size: 8, color: COLOR.muted }, { after: 4 });
+    cursor.paragraph(`Rubric: ${model.rubric.attribution}`, { size: 8, color: COLOR.muted }, { after: 5 });
   }
-  if (model.notices.length > 0) drawNotices(cursor, model.notices);
   drawHowToRead(cursor);
 }
 

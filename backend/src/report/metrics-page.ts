@@ -33,7 +33,7 @@ export function drawMetricsPage(cursor: PdfCursor, model: ReportModel): void {
     ...tableStyle(cursor.y),
     head: [['', ...([0, 1] as const).map((c) => `${participantOn(model, c).displayName}\n${participantOn(model, c).roleLabel}`)]],
     body: SPEAKER_ROWS.map(([label, value]) => [label, ...bySpeaker.map(value)]),
-    columnStyles: { 0: { cellWidth: 52, textColor: [...COLOR.muted] }, 1: { halign: 'right' }, 2: { halign: 'right' } },
+    columnStyles: { 0: { cellWidth: 44, textColor: [...COLOR.muted] }, 1: { halign: 'right' }, 2: { halign: 'right' } },
     didParseCell: (data) => {
       if (data.section !== 'head') return;
       if (data.column.index > 0) {

@@ -1,6 +1,6 @@
 import type { jsPDF } from 'jspdf';
 import type { ReportModel } from '../../../app/report/report-model';
-import { applyStyle, COLOR, CONTENT_WIDTH, PAGE, PRODUCT_NAME } from './pdf-layout';
+import { applyStyle, COLOR, CONTENT_WIDTH, fitText, PAGE, PRODUCT_NAME } from './pdf-layout';
 import { formatUtcDateTime } from './report-format';
 
 /**
@@ -33,12 +33,4 @@ export function drawPageFrames(doc: jsPDF, model: ReportModel): void {
     doc.text(org, PAGE.marginX, footerY, { baseline: 'top' });
     doc.text(pageLabel, right, footerY, { baseline: 'top', align: 'right' });
   }
-}
-
-/** Shortens one line with an ellipsis so header text never collides with its neighbour. */
-function fitText(doc: jsPDF, text: string, width: number): string {
-  if (doc.getTextWidth(text) <= width) return text;
-  let s = text;
-  while (s.length > 1 && doc.getTextWidth(`${s}…`) > width) s = s.slice(0, -1);
-  return `${s.trimEnd()}…`;
 }

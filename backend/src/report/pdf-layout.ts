@@ -157,3 +157,11 @@ export function tableStyle(startY: number): UserOptions {
     rowPageBreak: 'avoid',
   };
 }
+
+/** Shortens one line with an ellipsis so header text never collides with its neighbour. */
+export function fitText(doc: jsPDF, text: string, width: number): string {
+  if (doc.getTextWidth(text) <= width) return text;
+  let s = text;
+  while (s.length > 1 && doc.getTextWidth(`${s}…`) > width) s = s.slice(0, -1);
+  return `${s.trimEnd()}…`;
+}

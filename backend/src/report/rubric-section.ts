@@ -88,7 +88,7 @@ function drawItem(cursor: PdfCursor, model: ReportModel, item: VerifiedItem): vo
     applyStyle(doc, { size: 7.5, bold: true, color: COLOR.muted });
     doc.text('VERIFIED EVIDENCE', PAGE.marginX, cursor.y, { baseline: 'top', charSpace: 0.3 });
     cursor.y += lineHeight(7.5) + 1;
-    for (const q of item.evidence) drawQuote(cursor, model, q);
+    for (const q of [...item.evidence].sort((a, b) => a.start - b.start)) drawQuote(cursor, model, q);
   } else {
     cursor.paragraph('No quote cited for this item could be verified against the transcript, so this score has no supporting evidence.', { size: 9, color: COLOR.unverified }, { after: 1.5 });
   }

@@ -1,7 +1,7 @@
 import type { jsPDF } from 'jspdf';
 import type { ConversationMetrics } from '../../../app/metrics/metrics-model';
 import type { ReportModel } from '../../../app/report/report-model';
-import { applyStyle, CHANNEL_COLOR, COLOR, lineHeight, type Rgb } from './pdf-layout';
+import { applyStyle, CHANNEL_COLOR, COLOR, fitText, lineHeight, type Rgb } from './pdf-layout';
 import { participantOn } from './report-participants';
 import { formatClock } from './report-format';
 
@@ -57,7 +57,7 @@ export function drawTalkTimeline(doc: jsPDF, box: { x: number; y: number; width:
   for (const channel of [0, 1] as const) {
     const p = participantOn(model, channel);
     applyStyle(doc, { size: 8.5, bold: true });
-    const name = doc.splitTextToSize(p.displayName, LABEL_WIDTH - 3)[0] as string;
+    const name = fitText(doc, p.displayName, LABEL_WIDTH - 3);
     doc.text(name, box.x, y + LANE_HEIGHT / 2, { baseline: 'middle' });
     doc.setFillColor(...COLOR.panel);
     doc.rect(x0, y, width, LANE_HEIGHT, 'F');
