@@ -4,7 +4,8 @@ import type { ReportModel } from '../../../app/report/report-model';
 import { CHANNEL_COLOR, COLOR, CONTENT_WIDTH, lastTableEnd, PAGE, PdfCursor, tableStyle } from './pdf-layout';
 import { formatDuration, formatPercent, formatSeconds, plural } from './report-format';
 import { participantOn } from './report-participants';
-import { drawTalkTimeline } from './talk-timeline';
+import { drawTalkTimeline, timelineDuration } from './talk-timeline';
+import { detailWindowSec, drawTimelineDetail } from './talk-timeline-detail';
 
 const SPEAKER_ROWS: [string, (s: SpeakerMetrics) => string][] = [
   ['Talk time', (s) => formatDuration(s.talkTimeSec)],
@@ -26,6 +27,11 @@ export function drawMetricsPage(cursor: PdfCursor, model: ReportModel): void {
 
   cursor.subheading('Who spoke when', 40);
   cursor.y += drawTalkTimeline(doc, { x: PAGE.marginX, y: cursor.y, width: CONTENT_WIDTH }, model) + 6;
+  if (detailWindowSec(timelineDuration(metrics)) !== null) {
+    cursor.subheading('Who spoke when, in detail', 20);
+    drawTimelineDetail(cursor, model);
+    cursor.gap(4);
+  }
 
   cursor.subheading('Per speaker', 40);
   const bySpeaker = ([0, 1] as const).map((c) => metrics.speakers.find((s) => s.channel === c) ?? metrics.speakers[c]);

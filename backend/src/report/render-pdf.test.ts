@@ -93,6 +93,9 @@ describe('renderReportPdf', () => {
     expect(page).toContain(`${model.metrics.speakers[0].words}`);
     expect(page).toMatch(/00:00 00:30 01:00 01:30 02:00 02:30 03:00/);
     expect(longR.pageTexts[1]).toMatch(/00:00 05:00 10:00 15:00 20:00 25:00 30:00/);
+    expect(page).not.toContain('in detail');
+    expect(longR.pageTexts[1]).toContain('Who spoke when, in detail 00:00–10:00');
+    expect(longR.pageTexts[1]).toContain('30:00–31:00');
   });
 
   it('shows each rubric item with its score and each verified quote with speaker name and time range', () => {

@@ -8,13 +8,13 @@ import { formatClock } from './report-format';
 type Interval = { start: number; end: number };
 
 const TICK_STEPS_SEC = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 14400];
-const OVERLAP_COLOR: Rgb = [190, 18, 60];
-const LABEL_WIDTH = 36;
+export const OVERLAP_COLOR: Rgb = [190, 18, 60];
+export const LABEL_WIDTH = 36;
 const LANE_HEIGHT = 7;
 const LANE_GAP = 2.5;
 const OVERLAP_HEIGHT = 2.2;
 /** Narrower than this a short "mm-hm" would vanish at print resolution. */
-const MIN_BAR_WIDTH = 0.25;
+export const MIN_BAR_WIDTH = 0.25;
 
 /** The smallest "round" tick step that keeps the axis at or under `maxTicks` intervals. */
 export function chooseTickStep(durationSec: number, maxTicks = 10): number {
@@ -41,14 +41,19 @@ export function overlapIntervals(timeline: ConversationMetrics['timeline']): Int
   return out;
 }
 
+/** The span the timeline covers: the recording, or the last speech if the metrics say less. */
+export function timelineDuration(metrics: ConversationMetrics): number {
+  const lastEnd = metrics.timeline.reduce((m, t) => Math.max(m, t.end), 0);
+  return Math.max(metrics.durationSec, lastEnd, 1);
+}
+
 /**
  * Two lanes (one per channel) of speaking intervals at scaled positions, an overlap strip, a time
  * axis in mm:ss whose tick step adapts to the length, and a legend. Returns the height used (mm).
  */
 export function drawTalkTimeline(doc: jsPDF, box: { x: number; y: number; width: number }, model: ReportModel): number {
   const { metrics } = model;
-  const lastEnd = metrics.timeline.reduce((m, t) => Math.max(m, t.end), 0);
-  const duration = Math.max(metrics.durationSec, lastEnd, 1);
+  const duration = timelineDuration(metrics);
   const x0 = box.x + LABEL_WIDTH;
   const width = box.width - LABEL_WIDTH;
   const toX = (sec: number) => x0 + (Math.min(Math.max(sec, 0), duration) / duration) * width;
