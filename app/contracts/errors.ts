@@ -22,6 +22,7 @@ export const ErrorCode = z.enum([
   'recording.checksum_mismatch',
   'recording.corrupt',
   'rubric.not_found',
+  'rubric.invalid',
   'analysis.invalid_output',
   'llm.unavailable',
   'stt.unavailable',

@@ -32,7 +32,7 @@ export interface QuoteIndex {
  * unless the other channel starts speaking in between (a quote never stitches two turns together
  * around the other person's words) or the gap exceeds `MAX_JOIN_GAP_SEC`.
  */
-const MAX_JOIN_GAP_SEC = 3;
+export const MAX_JOIN_GAP_SEC = 3;
 const cache = new WeakMap<Transcript, QuoteIndex>();
 
 export function quoteIndex(transcript: Transcript): QuoteIndex {
