@@ -48,11 +48,17 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
       await client.query('BEGIN');
       await client.query('SET LOCAL ROLE fe_app');
       if (orgId !== null) await client.query("SELECT set_config('app.org_id', $1, true)", [orgId]);
+      // One connection runs one query at a time; queue them so Promise.all inside fn is safe.
+      let queue: Promise<unknown> = Promise.resolve();
       const tx: Tx = {
         orgId,
-        query: async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
-          const res = await client.query<R>(text, values);
-          return { rows: res.rows, rowCount: res.rowCount ?? 0 };
+        query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
+          const run = queue.then(async () => {
+            const res = await client.query<R>(text, values);
+            return { rows: res.rows, rowCount: res.rowCount ?? 0 };
+          });
+          queue = run.catch(() => undefined);
+          return run;
         },
       };
       const result = await fn(tx);

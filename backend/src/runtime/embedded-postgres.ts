@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, chownSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -107,7 +107,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       }),
     ]);
   } catch (e) {
-    await server.stop().catch(() => undefined);
+    await stopIfRunning(server);
     throw failure('did not start', e);
   } finally {
     clearTimeout(timer);
@@ -119,7 +119,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   try {
     await ensureDatabase(`${base}/postgres`, database);
   } catch (e) {
-    await server.stop().catch(() => undefined);
+    await stopIfRunning(server);
     throw failure(`could not create database ${database}`, e);
   }
 
@@ -129,8 +129,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     adminUrl: `${base}/postgres`,
     port,
     clusterDir,
-    stop: () => (stopping ??= server.stop()),
+    stop: () => (stopping ??= stopIfRunning(server)),
   };
+}
+
+/**
+ * The package's stop() waits for an 'exit' event, which never comes again for a server that has
+ * already exited (failed start, crash): it would hang forever.
+ */
+async function stopIfRunning(server: { stop(): Promise<void> }): Promise<void> {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await server.stop();
 }
 
 /** The package registers SIGINT/SIGTERM/SIGHUP handlers that exit the process; the caller owns shutdown. */

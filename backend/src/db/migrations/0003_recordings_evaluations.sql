@@ -16,6 +16,7 @@ CREATE TABLE recordings (
   status text NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'accepted', 'rejected')),
   created_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (org_id, id),
+  UNIQUE (org_id, id, session_id),
   FOREIGN KEY (org_id, session_id) REFERENCES sessions (org_id, id) ON DELETE CASCADE
 );
 CREATE INDEX recordings_session_idx ON recordings (session_id, created_at DESC);
@@ -37,9 +38,11 @@ CREATE TABLE evaluations (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (org_id, id),
+  UNIQUE (org_id, id, session_id),
   UNIQUE (workflow_id),
   FOREIGN KEY (org_id, session_id) REFERENCES sessions (org_id, id) ON DELETE CASCADE,
-  FOREIGN KEY (org_id, recording_id) REFERENCES recordings (org_id, id)
+  -- The recording evaluated must be one of this session's.
+  FOREIGN KEY (org_id, recording_id, session_id) REFERENCES recordings (org_id, id, session_id)
 );
 CREATE INDEX evaluations_session_idx ON evaluations (session_id, created_at DESC);
 

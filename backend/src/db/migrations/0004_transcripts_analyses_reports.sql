@@ -1,5 +1,5 @@
 -- Results of an evaluation. One row per evaluation each (UNIQUE evaluation_id), so a retried
--- activity upserts instead of adding a duplicate.
+-- activity upserts instead of adding a duplicate. The evaluation must belong to the same session.
 
 CREATE TABLE transcripts (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -12,7 +12,7 @@ CREATE TABLE transcripts (
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (evaluation_id),
   FOREIGN KEY (org_id, session_id) REFERENCES sessions (org_id, id) ON DELETE CASCADE,
-  FOREIGN KEY (org_id, evaluation_id) REFERENCES evaluations (org_id, id) ON DELETE CASCADE
+  FOREIGN KEY (org_id, evaluation_id, session_id) REFERENCES evaluations (org_id, id, session_id) ON DELETE CASCADE
 );
 CREATE INDEX transcripts_session_idx ON transcripts (session_id, created_at DESC);
 
@@ -29,7 +29,7 @@ CREATE TABLE analyses (
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (evaluation_id),
   FOREIGN KEY (org_id, session_id) REFERENCES sessions (org_id, id) ON DELETE CASCADE,
-  FOREIGN KEY (org_id, evaluation_id) REFERENCES evaluations (org_id, id) ON DELETE CASCADE
+  FOREIGN KEY (org_id, evaluation_id, session_id) REFERENCES evaluations (org_id, id, session_id) ON DELETE CASCADE
 );
 CREATE INDEX analyses_session_idx ON analyses (session_id, created_at DESC);
 
@@ -46,7 +46,7 @@ CREATE TABLE reports (
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (evaluation_id),
   FOREIGN KEY (org_id, session_id) REFERENCES sessions (org_id, id) ON DELETE CASCADE,
-  FOREIGN KEY (org_id, evaluation_id) REFERENCES evaluations (org_id, id) ON DELETE CASCADE
+  FOREIGN KEY (org_id, evaluation_id, session_id) REFERENCES evaluations (org_id, id, session_id) ON DELETE CASCADE
 );
 CREATE INDEX reports_session_idx ON reports (session_id, created_at DESC);
 
