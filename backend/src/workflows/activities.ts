@@ -1,8 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { AppError, isAppError } from '../../../app/contracts/errors';
-import { detectSpeech, isSilentChannel } from '../../../app/audio/vad';
+import { isAppError } from '../../../app/contracts/errors';
 import { computeConversationMetrics } from '../../../app/metrics/conversation-metrics';
 import { verifyAnalysis } from '../../../app/evidence/verify-analysis';
 import { buildAnalysisPrompt } from '../../../app/rubric/prompt';
@@ -13,6 +12,7 @@ import type { ReportModel } from '../../../app/report/report-model';
 import type { BlobRef } from '../blobs/blob-store';
 import { validateRecording } from '../audio/validate-recording';
 import { decodeChannels } from '../audio/decode';
+import { findChannelSpeech } from '../audio/channel-speech';
 import { analyzeWithModel } from '../llm/rubric-analysis';
 import { renderReportPdf } from '../report/render-pdf';
 import type { EvaluationDeps } from './evaluation-deps';
@@ -89,13 +89,7 @@ export function createActivities(deps: EvaluationDeps) {
         await progress(input, 'decoding', 0.02);
         return withRecordingFile(input, input.recording, async (file) => {
           const probe = await validateRecording(file, deps.limits);
-          const audio = await withHeartbeat(() => decodeChannels(file));
-          const regions = ([0, 1] as const).map((ch) => detectSpeech(audio.channels[ch], audio.sampleRate, ch)) as [SpeechRegion[], SpeechRegion[]];
-          for (const ch of [0, 1] as const) {
-            if (isSilentChannel(regions[ch], audio.durationSec)) {
-              throw new AppError('recording.empty_channel', `Channel ${ch} (${ch === 0 ? 'session owner' : 'other participant'}) has no speech. Both people must be recorded, each on their own channel.`, { details: { channel: ch } });
-            }
-          }
+          const { audio, regions } = await withHeartbeat(() => findChannelSpeech(file, probe));
           await progress(input, 'decoding', 0.08);
           return { durationSec: audio.durationSec, regions, container: probe.container, codec: probe.codec };
         });

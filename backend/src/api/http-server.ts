@@ -1,0 +1,77 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { Rubric } from '../../../app/rubric/rubric';
+import { authenticate, identityOf, type IdentityResolver } from './auth';
+import { errorMiddleware, notFound } from './problem';
+import { attachEventsHub } from './events-hub';
+import { buildOpenApiDocument } from './openapi';
+import { sessionRoutes } from './routes/session-routes';
+import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
+import type { SessionService } from '../sessions/session-service';
+
+export interface ApiServerDeps {
+  sessions: SessionService;
+  resolver: IdentityResolver;
+  rubrics: () => Promise<Rubric[]>;
+  uploadsDir: string;
+  maxUploadBytes: number;
+  publicUrl?: string;
+  /** Static files of the web client, served at / when given. */
+  webRoot?: string;
+  log?: (m: string, d?: Record<string, unknown>) => void;
+}
+
+export function createApiServer(deps: ApiServerDeps) {
+  const app = express();
+  app.disable('x-powered-by');
+  const server = http.createServer(app);
+  const hub = attachEventsHub(server, deps.resolver, deps.log);
+  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, resolver: deps.resolver, sessions: deps.sessions, publicBase: deps.publicUrl, log: deps.log });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/openapi.json', (req, res) => {
+    res.json(buildOpenApiDocument(deps.publicUrl ?? `${req.protocol}://${req.get('host')}`));
+  });
+  // tus reads the raw body itself: mount before any body parser.
+  app.use(UPLOADS_PATH, (req, res) => {
+    void upload.handle(req, res);
+  });
+  app.use(express.json({ limit: '1mb' }));
+  const v1 = express.Router();
+  v1.use(authenticate(deps.resolver));
+  v1.get('/me', (_req, res) => {
+    const id = identityOf(res);
+    res.json({ orgId: id.orgId, orgName: id.orgName, userId: id.userId, email: id.email, displayName: id.displayName, roles: id.roles });
+  });
+  v1.get('/rubrics', async (_req, res) => {
+    res.json({ rubrics: await deps.rubrics() });
+  });
+  v1.use(sessionRoutes(deps.sessions));
+  app.use('/v1', v1);
+  if (deps.webRoot) app.use(express.static(deps.webRoot));
+  app.use(notFound);
+  app.use(errorMiddleware(deps.log));
+
+  return {
+    app,
+    server,
+    hub,
+    async listen(port: number, host: string): Promise<string> {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      const a = server.address() as AddressInfo;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+    },
+    async close() {
+      await hub.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+export type ApiServer = ReturnType<typeof createApiServer>;

@@ -1,0 +1,41 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { CreateSessionRequest, EvaluationView, Problem, RecordConsentRequest, SessionView, StartEvaluationRequest, UploadMetadata } from '../../../app/contracts/api';
+import { Transcript } from '../../../app/transcript/transcript';
+import { ConversationMetrics } from '../../../app/metrics/metrics-model';
+import { VerifiedAnalysis } from '../../../app/rubric/analysis';
+import { Rubric } from '../../../app/rubric/rubric';
+
+/** The OpenAPI document, generated from the same zod schemas that validate requests. */
+export function buildOpenApiDocument(serverUrl: string) {
+  const reg = new OpenAPIRegistry();
+  const bearer = reg.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const problem = reg.register('Problem', Problem);
+  const session = reg.register('SessionView', SessionView);
+  const errors = Object.fromEntries(
+    [[400, 'request.invalid'], [401, 'auth.missing / auth.invalid'], [403, 'auth.forbidden'], [404, 'session.not_found'], [409, 'session.state_invalid / report.not_ready'], [422, 'consent.missing / recording.*']].map(([s, d]) => [s, { description: `Problem (${d})`, content: { 'application/problem+json': { schema: problem } } }]),
+  );
+  const id = z.object({ id: z.string().uuid() });
+  const security = [{ [bearer.name]: [] }];
+  const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+  reg.registerPath({ method: 'get', path: '/v1/me', summary: 'Who the bearer token stands for', security, responses: { 200: json(z.object({ orgId: z.string(), userId: z.string(), roles: z.array(z.string()) }), 'Identity'), ...errors } });
+  reg.registerPath({ method: 'get', path: '/v1/rubrics', summary: 'Rubric templates', security, responses: { 200: json(z.object({ rubrics: z.array(Rubric) }), 'Rubrics'), ...errors } });
+  reg.registerPath({ method: 'post', path: '/v1/sessions', summary: 'Create a session; both participants must consent', security, request: { body: { content: { 'application/json': { schema: CreateSessionRequest } } } }, responses: { 201: json(session, 'Created'), ...errors } });
+  reg.registerPath({ method: 'get', path: '/v1/sessions', summary: 'List sessions of the caller\'s org', security, responses: { 200: json(z.object({ sessions: z.array(session) }), 'Sessions'), ...errors } });
+  reg.registerPath({ method: 'get', path: '/v1/sessions/{id}', summary: 'One session with its recording and latest evaluation', security, request: { params: id }, responses: { 200: json(session, 'Session'), ...errors } });
+  reg.registerPath({ method: 'post', path: '/v1/sessions/{id}/consents', summary: 'Record (again) a participant\'s consent', security, request: { params: id, body: { content: { 'application/json': { schema: RecordConsentRequest } } } }, responses: { 201: json(session, 'Session'), ...errors } });
+  reg.registerPath({ method: 'post', path: '/v1/uploads', summary: 'tus 1.0 resumable upload of the recording (creation; then PATCH/HEAD on the returned Location). Upload-Metadata: sessionId, sha256 (hex), filename. Content is checked when the upload completes.', security, request: { headers: z.object({ 'Tus-Resumable': z.literal('1.0.0'), 'Upload-Length': z.string(), 'Upload-Metadata': z.string().describe(`base64 pairs of ${Object.keys(UploadMetadata.shape).join(', ')}`) }) }, responses: { 201: { description: 'Upload created; Location header' }, ...errors } });
+  reg.registerPath({ method: 'post', path: '/v1/sessions/{id}/evaluations', summary: 'Start the evaluateSession workflow', security, request: { params: id, body: { content: { 'application/json': { schema: StartEvaluationRequest } } } }, responses: { 202: json(session, 'Started'), ...errors } });
+  reg.registerPath({ method: 'get', path: '/v1/sessions/{id}/evaluation', summary: 'Status of the latest evaluation (also pushed on the WebSocket /v1/events)', security, request: { params: id }, responses: { 200: json(EvaluationView.nullable(), 'Status'), ...errors } });
+  reg.registerPath({ method: 'get', path: '/v1/sessions/{id}/transcript', summary: 'Authoritative transcript', security, request: { params: id }, responses: { 200: json(Transcript, 'Transcript'), ...errors } });
+  reg.registerPath({ method: 'get', path: '/v1/sessions/{id}/metrics', summary: 'Conversation metrics', security, request: { params: id }, responses: { 200: json(ConversationMetrics, 'Metrics'), ...errors } });
+  reg.registerPath({ method: 'get', path: '/v1/sessions/{id}/analysis', summary: 'Rubric analysis with verified evidence', security, request: { params: id }, responses: { 200: json(VerifiedAnalysis, 'Analysis'), ...errors } });
+  reg.registerPath({ method: 'get', path: '/v1/sessions/{id}/report.pdf', summary: 'The PDF feedback report', security, request: { params: id }, responses: { 200: { description: 'PDF', content: { 'application/pdf': { schema: z.string() } } }, ...errors } });
+
+  return new OpenApiGeneratorV31(reg.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'Feedback Evaluation API', version: '0.1.0', description: 'Errors are RFC 9457 problem+json with a stable `code`. Live status: WebSocket /v1/events (bearer header or access_token query).' },
+    servers: [{ url: serverUrl }],
+  });
+}

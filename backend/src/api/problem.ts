@@ -1,0 +1,44 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { AppError, isAppError, type ErrorCode } from '../../../app/contracts/errors';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  [extra: string]: unknown;
+}
+
+const titles: Partial<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+/** RFC 9457 body for an AppError; `type` is a stable URN built from the code. */
+export function problemOf(e: AppError, instance?: string): ProblemBody {
+  return { type: `urn:feedback-evaluation:error:${e.code}`, title: titles[e.status] ?? 'Error', status: e.status, detail: e.message, code: e.code, ...(instance ? { instance } : {}), ...(e.details ? { details: e.details } : {}) };
+}
+
+export function toAppError(e: unknown): AppError {
+  if (isAppError(e)) return e as AppError;
+  if (e instanceof z.ZodError) return new AppError('request.invalid', e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
+  const err = e as { type?: string; status?: number; message?: string };
+  // express.json() parse failures carry type 'entity.parse.failed'
+  if (err?.type === 'entity.parse.failed') return new AppError('request.invalid', `Malformed JSON body: ${err.message}`, { status: 400 });
+  if (err?.type === 'entity.too.large') return new AppError('request.invalid', 'Request body too large', { status: 413 });
+  return new AppError('internal', 'Internal error', { cause: e });
+}
+
+export function errorMiddleware(log?: (msg: string, data: Record<string, unknown>) => void): ErrorRequestHandler {
+  return (e, req, res, _next) => {
+    const app = toAppError(e);
+    if (app.code === 'internal') log?.('unhandled error', { err: String((e as Error)?.stack ?? e), path: req.path });
+    res.status(app.status).type('application/problem+json').send(JSON.stringify(problemOf(app, req.originalUrl)));
+  };
+}
+
+export const notFound: RequestHandler = (req, _res, next) => next(new AppError('request.not_found', `No route ${req.method} ${req.path}`));
+
+export function fail(code: ErrorCode, message: string, opts?: ConstructorParameters<typeof AppError>[2]): never {
+  throw new AppError(code, message, opts);
+}

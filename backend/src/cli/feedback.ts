@@ -1,0 +1,66 @@
+// `feedback evaluate <audio> [--rubric <id>] [--out <pdf>] [--json <file>]` and `feedback demo`.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { resourcesDir } from '../paths';
+import { createLogger } from '../runtime/log';
+import { startRuntime } from '../runtime/runtime';
+import { evaluateRecording, type EvaluateOptions } from './evaluate-recording';
+
+const usage = `Usage:
+  feedback demo [--out <pdf>] [--json <file>]
+      Evaluate the bundled sample session (resources/sample-session) end to end.
+  feedback evaluate <stereo-audio> [--rubric <id>] [--out <pdf>] [--json <file>]
+                    [--title <text>] [--names "<channel 0 name>,<channel 1 name>"] [--roles "Clinician,Patient"]
+      Channel 0 is the session owner (clinician), channel 1 the other person.
+      The operator attests that both people consented to the recording and its analysis.`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rubric: { type: 'string' }, out: { type: 'string' }, json: { type: 'string' }, title: { type: 'string' }, names: { type: 'string' }, roles: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+const [command, audioArg] = positionals;
+if (values.help || !command || !['demo', 'evaluate'].includes(command) || (command === 'evaluate' && !audioArg)) {
+  console.log(usage);
+  process.exit(values.help ? 0 : 2);
+}
+
+const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+const logger = createLogger(config.logLevel);
+let opts: EvaluateOptions;
+if (command === 'demo') {
+  const dir = path.join(resourcesDir, 'sample-session');
+  const s = JSON.parse(readFileSync(path.join(dir, 'session.json'), 'utf8')) as { title: string; rubricId: string; audio: string; participants: { displayName: string; roleLabel: string }[] };
+  opts = { audio: path.join(dir, s.audio), title: s.title, rubricId: values.rubric ?? s.rubricId, participants: [s.participants[0]!, s.participants[1]!], outPdf: values.out ?? 'out/sample-session-report.pdf', outJson: values.json ?? 'out/sample-session.json' };
+} else {
+  const names = (values.names ?? 'Participant A,Participant B').split(',').map((x) => x.trim());
+  const roles = (values.roles ?? 'Clinician,Patient').split(',').map((x) => x.trim());
+  opts = {
+    audio: path.resolve(audioArg!),
+    title: values.title ?? path.basename(audioArg!),
+    rubricId: values.rubric ?? 'communication-general',
+    participants: [{ displayName: names[0] ?? 'Participant A', roleLabel: roles[0] ?? 'Clinician' }, { displayName: names[1] ?? 'Participant B', roleLabel: roles[1] ?? 'Patient' }],
+    outPdf: values.out ?? `${path.basename(audioArg!).replace(/\.[^.]+$/, '')}-report.pdf`,
+    outJson: values.json,
+  };
+}
+
+const t0 = Date.now();
+console.error('Starting the embedded runtime (PostgreSQL, Temporal, worker, models)…');
+const rt = await startRuntime(config, { api: false, worker: true, log: (c) => logger.child(c) }).catch((e: Error) => {
+  console.error(`Could not start: ${e.message}`);
+  process.exit(1);
+});
+try {
+  console.error(`Runtime ready in ${((Date.now() - t0) / 1000).toFixed(1)} s. Evaluating ${path.relative(process.cwd(), opts.audio)} with rubric ${opts.rubricId}…`);
+  const r = await evaluateRecording(rt, opts);
+  console.error(`Done in ${r.seconds.toFixed(1)} s (${r.pages} pages).${r.jsonPath ? ` JSON: ${r.jsonPath}` : ''}`);
+  console.log(r.pdfPath);
+} catch (e) {
+  const err = e as { code?: string; message: string };
+  console.error(`Evaluation failed${err.code ? ` [${err.code}]` : ''}: ${err.message}`);
+  process.exitCode = 1;
+} finally {
+  await rt.stop();
+}

@@ -1,0 +1,162 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config';
+import { createDatabase, type Database } from '../db/database';
+import { migrate } from '../db/migrate';
+import { ensureDevIdentity } from '../db/repositories/identity';
+import { createLocalBlobStore, loadOrCreateMasterKey } from '../blobs/local-blob-store';
+import type { BlobStore } from '../blobs/blob-store';
+import { getRubric, listRubrics } from '../rubrics/rubric-catalog';
+import { createWhisperEngine } from '../stt/whisper-engine';
+import type { SttEngine } from '../stt/stt-engine';
+import { startLocalLlmServer } from '../llm/local-llm-server';
+import { createEvaluationStore } from '../evaluations/evaluation-store';
+import { listenEvaluationEvents } from '../evaluations/evaluation-events';
+import { connectEvaluationClient, type EvaluationClient } from '../workflows/evaluation-client';
+import { createEvaluationWorker } from '../workflows/worker';
+import type { LlmEndpoint } from '../workflows/evaluation-deps';
+import { createSessionService, type SessionService } from '../sessions/session-service';
+import { createApiServer } from '../api/http-server';
+import { databaseTokenResolver } from '../api/token-resolver';
+import type { Identity } from '../api/auth';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { findTemporalCli, startTemporalDevServer } from './temporal-dev-server';
+import type { Log } from './log';
+
+export interface Runtime {
+  config: Config;
+  db: Database;
+  databaseUrl: string;
+  temporalAddress: string;
+  blobs: BlobStore;
+  llm: LlmEndpoint;
+  evaluations: EvaluationClient;
+  sessions: SessionService;
+  devIdentity: Identity | null;
+  apiUrl: string | null;
+  stop(): Promise<void>;
+}
+
+export const defaultSttModelPath = (config: Config) => config.sttModelPath ?? path.join(config.derived.modelsDir, 'ggml-tiny.en.bin');
+export const defaultLlmModelPath = (config: Config) => config.llmModelPath ?? path.join(config.derived.modelsDir, 'gemma-3-270m-q4_k_m.gguf');
+
+/**
+ * Start every part in order (database, migrations, Temporal, blobs, LLM, worker, API), logging each
+ * step; stop() undoes them in reverse. A failed start stops whatever had started.
+ */
+export async function startRuntime(config: Config, opts: { api: boolean; worker: boolean; log: (component: string) => Log; webRoot?: string }): Promise<Runtime> {
+  const stops: { name: string; fn: () => Promise<unknown> }[] = [];
+  const log = opts.log('runtime');
+  const stopAll = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s.fn();
+        log(`stopped ${s.name}`);
+      } catch (e) {
+        log(`stopping ${s.name} failed: ${(e as Error).message}`);
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      log('starting embedded PostgreSQL…');
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: config.embeddedPgPort, log: opts.log('postgres') });
+      stops.push({ name: 'PostgreSQL', fn: () => pg.stop() });
+      databaseUrl = pg.url;
+      log(`PostgreSQL ready on port ${pg.port}`);
+    }
+    const { applied } = await migrate(databaseUrl, opts.log('migrate'));
+    log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
+    const db = createDatabase(databaseUrl);
+    stops.push({ name: 'database pool', fn: () => db.close() });
+
+    let temporalAddress = config.temporalAddress;
+    if (!temporalAddress) {
+      const cli = findTemporalCli({ explicit: config.temporalCli, dataDir: config.dataDir });
+      log(`starting Temporal dev server (${cli})…`);
+      const t = await startTemporalDevServer({ cli, dbFile: config.derived.temporalDbFile, namespace: config.temporalNamespace, log: opts.log('temporal') });
+      stops.push({ name: 'Temporal dev server', fn: () => t.stop() });
+      temporalAddress = t.address;
+    }
+
+    const masterKey = await loadOrCreateMasterKey({ configured: config.blobMasterKey, keyFile: path.join(config.dataDir, 'keys', 'blob-master.key') });
+    const blobs = createLocalBlobStore({ rootDir: config.derived.blobsDir, masterKey });
+
+    let llm: LlmEndpoint = { baseURL: config.llmBaseUrl ?? '', apiKey: config.llmApiKey, model: config.llmModel };
+    if (!config.llmBaseUrl && opts.worker) {
+      log('starting the embedded local LLM server…');
+      const server = await startLocalLlmServer({ modelPath: defaultLlmModelPath(config), modelName: config.llmModel, log: opts.log('llm') });
+      stops.push({ name: 'local LLM server', fn: () => server.close() });
+      llm = { ...llm, baseURL: server.baseURL };
+      log(`local LLM server at ${server.baseURL}`);
+    }
+
+    const evaluations = await connectEvaluationClient({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue });
+    stops.push({ name: 'Temporal client', fn: () => evaluations.close() });
+
+    if (opts.worker) {
+      let engine: Promise<SttEngine> | undefined;
+      const worker = await createEvaluationWorker({
+        address: temporalAddress,
+        namespace: config.temporalNamespace,
+        taskQueue: config.temporalTaskQueue,
+        deps: {
+          blobs,
+          store: createEvaluationStore(db),
+          stt: () => (engine ??= createWhisperEngine({ modelPath: defaultSttModelPath(config), threads: config.sttThreads })),
+          llm,
+          rubric: (id) => getRubric(id),
+          limits: { maxBytes: config.maxUploadBytes, maxDurationSec: config.maxDurationSec },
+          workDir: path.join(config.dataDir, 'work'),
+          log: opts.log('worker'),
+        },
+      });
+      const running = worker.run();
+      stops.push({
+        name: 'worker',
+        fn: async () => {
+          await worker.shutdown();
+          await running.catch(() => undefined);
+          if (engine) await (await engine).close();
+        },
+      });
+      log(`worker polling task queue ${config.temporalTaskQueue}`);
+    }
+
+    const rubric = (id: string) => getRubric(id);
+    const sessions = createSessionService({ db, blobs, evaluations, rubric, limits: { maxBytes: config.maxUploadBytes, maxDurationSec: config.maxDurationSec } });
+
+    let devIdentity: Identity | null = null;
+    if (config.derived.embedded.postgres) {
+      devIdentity = await ensureDevIdentity(db, { orgName: config.devOrg, userEmail: config.devUserEmail, displayName: 'Dev Clinician', role: config.devRole, token: config.devToken });
+    }
+
+    let apiUrl: string | null = null;
+    if (opts.api) {
+      const api = createApiServer({
+        sessions,
+        resolver: databaseTokenResolver(db),
+        rubrics: () => listRubrics(),
+        uploadsDir: config.derived.uploadsDir,
+        maxUploadBytes: config.maxUploadBytes,
+        publicUrl: config.publicUrl,
+        webRoot: opts.webRoot,
+        log: opts.log('api'),
+      });
+      const events = await listenEvaluationEvents(databaseUrl, (orgId, e) => api.hub.publish(orgId, e), opts.log('events'));
+      stops.push({ name: 'event listener', fn: () => events.close() });
+      apiUrl = await api.listen(config.apiPort, config.apiHost);
+      stops.push({ name: 'API', fn: () => api.close() });
+      log(`API listening on ${apiUrl} (OpenAPI at ${apiUrl}/openapi.json)`);
+    }
+
+    return { config, db, databaseUrl, temporalAddress, blobs, llm, evaluations, sessions, devIdentity, apiUrl, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

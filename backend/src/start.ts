@@ -1,0 +1,17 @@
+// `npm start`: the whole backend on the embedded default (or on configured services). Wiring only.
+import { loadConfig } from './config';
+import { createLogger } from './runtime/log';
+import { startRuntime } from './runtime/runtime';
+import { onShutdownSignal } from './runtime/shutdown';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+const runtime = await startRuntime(config, { api: true, worker: config.startWorker, log: (c) => logger.child(c) }).catch((e: Error) => {
+  logger.error('start')(`could not start: ${e.message}`);
+  process.exit(1);
+});
+if (runtime.devIdentity) logger.child('start')(`dev identity: ${runtime.devIdentity.email} (${runtime.devIdentity.roles.join(', ')}), bearer token from FE_DEV_TOKEN`);
+onShutdownSignal(async (signal) => {
+  logger.child('start')(`${signal}: shutting down…`);
+  await runtime.stop();
+});

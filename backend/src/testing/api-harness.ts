@@ -1,0 +1,66 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { addApiToken, addMembership, createOrg, createUser, type Role } from '../db/repositories/identity';
+import { createLocalBlobStore } from '../blobs/local-blob-store';
+import { createSessionService } from '../sessions/session-service';
+import { createApiServer } from '../api/http-server';
+import { databaseTokenResolver } from '../api/token-resolver';
+import { listenEvaluationEvents } from '../evaluations/evaluation-events';
+import { getRubric, listRubrics } from '../rubrics/rubric-catalog';
+import type { EvaluationClient } from '../workflows/evaluation-client';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface ApiHarness {
+  url: string;
+  tdb: TestDatabase;
+  dir: string;
+  blobs: ReturnType<typeof createLocalBlobStore>;
+  /** A new org (or a new user in `orgId`) with one role and a bearer token. */
+  user(role?: Role, orgId?: string): Promise<{ orgId: string; userId: string; token: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real API (express, tus, WebSocket) on port 0 over a fresh real PostgreSQL database and a
+ * temp encrypted blob store. `evaluations` is the Temporal client (a real one in workflow tests).
+ */
+export async function startApiHarness(opts: { maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'> } = {}): Promise<ApiHarness> {
+  const tdb = await createTestDatabase();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-api-'));
+  const blobs = createLocalBlobStore({ rootDir: path.join(dir, 'blobs'), masterKey: randomBytes(32) });
+  const evaluations = opts.evaluations ?? {
+    start: async () => {
+      throw new Error('no Temporal in this test');
+    },
+  };
+  const sessions = createSessionService({ db: tdb.db, blobs, evaluations, rubric: (id) => getRubric(id), limits: { maxBytes: opts.maxBytes ?? 50_000_000, maxDurationSec: opts.maxDurationSec ?? 3600 } });
+  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000 });
+  const events = await listenEvaluationEvents(tdb.url, (orgId, e) => api.hub.publish(orgId, e));
+  const url = await api.listen(0, '127.0.0.1');
+  return {
+    url,
+    tdb,
+    dir,
+    blobs,
+    async user(role: Role = 'clinician', orgId?: string) {
+      const org = orgId ?? randomUUID();
+      const token = `t-${randomBytes(16).toString('hex')}`;
+      const userId = await tdb.db.withOrg(org, async (tx) => {
+        if (!orgId) await createOrg(tx, { name: `Org ${org.slice(0, 8)}` });
+        const u = await createUser(tx, { email: `${role}-${randomBytes(3).toString('hex')}@example.test`, displayName: `Test ${role}` });
+        await addMembership(tx, { userId: u.id, role });
+        await addApiToken(tx, { userId: u.id, token });
+        return u.id;
+      });
+      return { orgId: org, userId, token };
+    },
+    async close() {
+      await events.close();
+      await api.close();
+      await tdb.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

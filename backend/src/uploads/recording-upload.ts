@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Server as TusServer, type Upload } from '@tus/server';
+import { FileStore } from '@tus/file-store';
+import { UploadMetadata } from '../../../app/contracts/api';
+import { AppError } from '../../../app/contracts/errors';
+import { authenticateToken, bearerToken, type IdentityResolver } from '../api/auth';
+import { problemOf, toAppError } from '../api/problem';
+import type { SessionService } from '../sessions/session-service';
+
+export const UPLOADS_PATH = '/v1/uploads';
+
+/** tus hooks report errors by throwing {status_code, body}; our body is RFC 9457 problem JSON. */
+function tusError(e: unknown): { status_code: number; body: string } {
+  const p = problemOf(toAppError(e));
+  return { status_code: p.status, body: JSON.stringify(p) };
+}
+
+/**
+ * Resumable recording upload (tus 1.0 via @tus/server): the client declares the session and the
+ * sha256 in Upload-Metadata. Creation checks the caller, the session, both consents and the size;
+ * every later request must come from the same org; the finished file is checked (sha256, content)
+ * and moved into the encrypted blob store by the session service.
+ */
+export function createRecordingUpload(opts: { uploadsDir: string; maxBytes: number; resolver: IdentityResolver; sessions: SessionService; publicBase?: string; log?: (m: string, d?: Record<string, unknown>) => void }) {
+  const store = new FileStore({ directory: opts.uploadsDir });
+
+  async function who(req: Request) {
+    return authenticateToken(opts.resolver, bearerToken(req.headers.get('authorization')));
+  }
+
+  const server = new TusServer({
+    path: UPLOADS_PATH,
+    datastore: store,
+    maxSize: opts.maxBytes,
+    respectForwardedHeaders: true,
+    ...(opts.publicBase ? { generateUrl: (_req, { path: p, id }) => `${opts.publicBase}${p}/${id}` } : {}),
+    async onUploadCreate(req, upload) {
+      try {
+        const identity = await who(req);
+        const meta = UploadMetadata.safeParse(upload.metadata ?? {});
+        if (!meta.success) throw new AppError('request.invalid', `Upload-Metadata: ${meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { status: 400 });
+        await opts.sessions.checkUploadAllowed(identity, meta.data.sessionId, upload.size);
+        // Bind the upload to the org and user that created it; later requests are checked against it.
+        return { metadata: { ...upload.metadata, orgId: identity.orgId, userId: identity.userId } };
+      } catch (e) {
+        throw tusError(e);
+      }
+    },
+    async onIncomingRequest(req, uploadId) {
+      if (req.method === 'POST' || req.method === 'OPTIONS') return;
+      try {
+        const identity = await who(req);
+        const upload = await store.getUpload(uploadId).catch(() => null);
+        if (upload && upload.metadata?.orgId !== identity.orgId) throw new AppError('auth.forbidden', 'This upload belongs to another organisation.');
+      } catch (e) {
+        throw tusError(e);
+      }
+    },
+    async onUploadFinish(req, upload: Upload) {
+      const file = path.join(opts.uploadsDir, upload.id);
+      try {
+        const identity = await who(req);
+        const meta = UploadMetadata.parse(upload.metadata ?? {});
+        const rec = await opts.sessions.acceptRecording(identity, meta.sessionId, { path: file, declaredSha256: meta.sha256, filename: meta.filename });
+        opts.log?.('recording accepted', { sessionId: meta.sessionId, recordingId: rec.id, bytes: rec.bytes });
+        return { status_code: 204, headers: { 'Recording-Id': rec.id, 'Recording-Sha256': rec.sha256, 'Access-Control-Expose-Headers': 'Recording-Id, Recording-Sha256' } };
+      } catch (e) {
+        opts.log?.('recording rejected', { uploadId: upload.id, error: toAppError(e).code });
+        throw tusError(e);
+      } finally {
+        await rm(file, { force: true });
+        await rm(`${file}.json`, { force: true });
+      }
+    },
+    onResponseError(_req, err) {
+      // tus' own size check answers 413 with plain text: give it our stable code.
+      const status = 'status_code' in err ? err.status_code : 500;
+      if (status === 413) return tusError(new AppError('recording.too_large', `The recording exceeds the limit of ${opts.maxBytes} bytes.`, { details: { limit: opts.maxBytes } }));
+      return undefined;
+    },
+  });
+
+  return {
+    handle: (req: IncomingMessage, res: ServerResponse) => server.handle(req, res),
+    server,
+  };
+}

@@ -1,0 +1,49 @@
+// Runs every suite (vitest unit/integration, then Playwright e2e when present) and ends with the
+// one line CI reads: "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const out = path.resolve('test-results');
+mkdirSync(out, { recursive: true });
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let broken = false;
+
+function vitest() {
+  const json = path.join(out, 'vitest.json');
+  const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (!existsSync(json)) {
+    console.error(`vitest produced no report (exit ${r.status})`);
+    broken = true;
+    return;
+  }
+  const rep = JSON.parse(readFileSync(json, 'utf8'));
+  passed += rep.numPassedTests;
+  failed += rep.numFailedTests;
+  skipped += (rep.numPendingTests ?? 0) + (rep.numTodoTests ?? 0);
+  // A file that failed to load has no tests but still failed.
+  failed += rep.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  if (r.status !== 0 && rep.numFailedTests === 0 && rep.numFailedTestSuites === 0) broken = true;
+}
+
+function playwright() {
+  if (!existsSync('playwright.config.ts') || !existsSync('e2e') || !readdirSync('e2e').some((f) => f.endsWith('.spec.ts'))) return;
+  const json = path.join(out, 'playwright.json');
+  const r = spawnSync('npx', ['playwright', 'test', '--reporter=list,json'], { stdio: ['inherit', 'inherit', 'inherit'], env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: json } });
+  if (!existsSync(json)) {
+    console.error(`playwright produced no report (exit ${r.status})`);
+    broken = true;
+    return;
+  }
+  const s = JSON.parse(readFileSync(json, 'utf8')).stats;
+  passed += s.expected + (s.flaky ?? 0);
+  failed += s.unexpected;
+  skipped += s.skipped;
+}
+
+vitest();
+playwright();
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || broken || passed === 0 ? 1 : 0);

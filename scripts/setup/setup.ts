@@ -1,0 +1,29 @@
+// `npm run setup [-- --tests]`: everything a fresh machine needs, idempotent, with progress.
+import path from 'node:path';
+import { loadConfig } from '../../backend/src/config';
+import { ensureSystemPackages } from './system-packages';
+import { setupTemporalCli } from './temporal-cli';
+import { setupWhisperModel } from './whisper-model';
+import { setupLlmModel } from './llm-model';
+
+const withTests = process.argv.includes('--tests');
+const config = loadConfig();
+const started = Date.now();
+const say = (step: string, msg: string) => console.log(`[setup ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${step}: ${msg}`);
+const progress = (step: string) => (e: { step?: string; fraction?: number; message: string }) =>
+  say(step, `${e.message}${e.fraction !== undefined ? ` (${Math.round(e.fraction * 100)}%)` : ''}`);
+
+try {
+  ensureSystemPackages({ withTests, onProgress: (m) => say('system', m) });
+  if (!config.temporalCli && !config.temporalAddress) await setupTemporalCli({ dataDir: config.dataDir, onProgress: (m) => say('temporal', m) });
+  const stt = await setupWhisperModel({ dataDir: config.dataDir, onProgress: progress('stt-model') });
+  say('stt-model', `ready: ${path.relative(process.cwd(), stt.modelPath)} sha256 ${stt.sha256.slice(0, 12)}…`);
+  if (config.derived.embedded.llm || withTests) {
+    const llm = await setupLlmModel({ dataDir: config.dataDir, onProgress: progress('llm-model') });
+    say('llm-model', `ready: ${path.relative(process.cwd(), llm.modelPath)} sha256 ${llm.sha256.slice(0, 12)}…`);
+  }
+  say('done', 'setup complete');
+} catch (e) {
+  console.error(`\nSetup failed: ${(e as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,33 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** Programs the product runs, and the Debian package of each. */
+export const runtimePrograms: Record<string, string> = { ffmpeg: 'ffmpeg', ffprobe: 'ffmpeg' };
+/** Extra programs the tests use (speech synthesis, PDF checks, the browser). */
+export const testPrograms: Record<string, string> = { 'espeak-ng': 'espeak-ng', sox: 'sox', qpdf: 'qpdf', pdftotext: 'poppler-utils', pdftoppm: 'poppler-utils', chromium: 'chromium' };
+
+function has(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Check the programs; when some are missing and we may use apt (root on Debian/Ubuntu), install
+ * them, else fail with the exact command to run.
+ */
+export function ensureSystemPackages(opts: { withTests: boolean; onProgress?: (m: string) => void }): void {
+  const wanted = { ...runtimePrograms, ...(opts.withTests ? testPrograms : {}) };
+  const missing = Object.entries(wanted).filter(([cmd]) => !has(cmd));
+  if (!missing.length) {
+    opts.onProgress?.(`System programs present: ${Object.keys(wanted).join(', ')}`);
+    return;
+  }
+  const pkgs = [...new Set(missing.map(([, p]) => p))];
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !has('apt-get')) {
+    throw new Error(`Missing programs: ${missing.map(([c]) => c).join(', ')}. Install them, e.g. on Debian/Ubuntu: sudo ${command}`);
+  }
+  opts.onProgress?.(`Installing Debian packages: ${pkgs.join(' ')}…`);
+  execFileSync('sh', ['-c', command], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const still = missing.filter(([cmd]) => !has(cmd));
+  if (still.length) throw new Error(`Still missing after apt-get: ${still.map(([c]) => c).join(', ')}`);
+}
