@@ -10,8 +10,9 @@ import { Rubric } from '../../../app/rubric/rubric';
 export function buildOpenApiDocument(serverUrl: string) {
   const reg = new OpenAPIRegistry();
   const bearer = reg.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  const problem = reg.register('Problem', Problem);
-  const session = reg.register('SessionView', SessionView);
+  // zod's own .meta({ id }) names the component; no prototype patching needed.
+  const problem = Problem.meta({ id: 'Problem' });
+  const session = SessionView.meta({ id: 'SessionView' });
   const errors = Object.fromEntries(
     [[400, 'request.invalid'], [401, 'auth.missing / auth.invalid'], [403, 'auth.forbidden'], [404, 'session.not_found'], [409, 'session.state_invalid / report.not_ready'], [422, 'consent.missing / recording.*']].map(([s, d]) => [s, { description: `Problem (${d})`, content: { 'application/problem+json': { schema: problem } } }]),
   );
