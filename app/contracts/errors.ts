@@ -32,6 +32,11 @@ export const ErrorCode = z.enum([
   'config.invalid',
   'runtime.binary_missing',
   'internal',
+  'invite.invalid',
+  'signal.room_full',
+  'signal.message_invalid',
+  'signal.not_joined',
+  'signal.peer_absent',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
