@@ -37,6 +37,15 @@ export const ErrorCode = z.enum([
   'signal.message_invalid',
   'signal.not_joined',
   'signal.peer_absent',
+  'recording.not_found',
+  'recording.state_invalid',
+  'recording.sequence_gap',
+  'recording.sequence_conflict',
+  'recording.recovery_failed',
+  'upload.not_found',
+  'upload.failed',
+  'upload.unreachable',
+  'secret.unavailable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
