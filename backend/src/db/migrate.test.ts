@@ -32,6 +32,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
     functions: ['audit_event_hash', 'audit_events_link', 'audit_events_reject_change'],
     triggers: ['audit_events_link', 'audit_events_append_only', 'audit_events_no_truncate'],
   },
+  '0006_session_invites': { tables: ['session_invites', 'guest_tokens'], functions: ['resolve_session_invite', 'resolve_guest_token'] },
 };
 
 describe('migrations, one by one on the previous state', () => {
