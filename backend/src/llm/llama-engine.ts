@@ -1,0 +1,157 @@
+import { access } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { getLlama, LlamaChat, LlamaLogLevel, type ChatHistoryItem, type GbnfJsonSchema, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
+import { AppError } from '../../../app/contracts/errors';
+import { toGrammarSchema } from './grammar-schema';
+
+export type LlmLog = {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+};
+
+export type CompletionInput = {
+  history: ChatHistoryItem[];
+  /** `null`: free text; otherwise a JSON schema the output must follow. */
+  jsonSchema: Record<string, unknown> | null;
+  maxTokens?: number;
+  temperature: number;
+  topP?: number;
+  seed?: number;
+  stop?: string[];
+  signal?: AbortSignal;
+  onText?: (text: string) => void;
+};
+
+export type CompletionResult = {
+  text: string;
+  finishReason: 'stop' | 'length';
+  promptTokens: number;
+  completionTokens: number;
+  /** Wall time until the first generated token (prompt processing) and after it (generation). */
+  promptMs: number;
+  generationMs: number;
+};
+
+/**
+ * One model, one context, one sequence: requests run strictly one after another, because a
+ * llama.cpp sequence holds a single conversation state and interleaving would corrupt it.
+ */
+export class LlamaEngine {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private closed = false;
+
+  private constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly chat: LlamaChat,
+    readonly contextSize: number,
+    private readonly log?: LlmLog,
+  ) {}
+
+  static async load(opts: { modelPath: string; contextSize: number; threads?: number; log?: LlmLog }): Promise<{ engine: LlamaEngine; loadMs: number }> {
+    const started = performance.now();
+    try {
+      await access(opts.modelPath);
+    } catch (cause) {
+      throw new AppError('llm.unavailable', `local LLM model not found at ${opts.modelPath}: run the model setup first`, { cause });
+    }
+    const log = opts.log;
+    const llama = await getLlama({
+      gpu: false,
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => log?.warn({ level, llama: message.trim() }, 'llama.cpp'),
+    });
+    let model: LlamaModel | undefined;
+    try {
+      model = await llama.loadModel({ modelPath: opts.modelPath });
+      // node-llama-cpp's default thread count exceeded the cores here (4 on 2) and generation fell
+      // to 0.3 tokens/s from spinning threads; never run more threads than cores.
+      const threads = opts.threads ?? availableParallelism();
+      const context = await model.createContext({ contextSize: opts.contextSize, threads });
+      const chat = new LlamaChat({ contextSequence: context.getSequence() });
+      const loadMs = performance.now() - started;
+      log?.info({ modelPath: opts.modelPath, contextSize: context.contextSize, threads, chatWrapper: chat.chatWrapper.wrapperName, loadMs: Math.round(loadMs) }, 'local LLM loaded');
+      return { engine: new LlamaEngine(llama, model, context, chat, context.contextSize, log), loadMs };
+    } catch (cause) {
+      await model?.dispose();
+      await llama.dispose();
+      throw new AppError('llm.unavailable', `could not load the local LLM from ${opts.modelPath}`, { cause });
+    }
+  }
+
+  complete(input: CompletionInput): Promise<CompletionResult> {
+    if (this.closed) return Promise.reject(new AppError('llm.unavailable', 'the local LLM is shutting down'));
+    const run = this.tail.then(() => this.completeNow(input));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.tail;
+    this.chat.dispose();
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+
+  private async completeNow(input: CompletionInput): Promise<CompletionResult> {
+    if (input.signal?.aborted) throw new AppError('request.invalid', 'request was aborted by the client', { status: 499 });
+    const grammar = input.jsonSchema ? await this.grammarFor(input.jsonSchema) : undefined;
+    const history = [...input.history];
+    if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
+    const promptTokens = this.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer).length;
+    const room = this.contextSize - promptTokens;
+    if (room < 1 || (input.maxTokens !== undefined && input.maxTokens > room)) {
+      // llama.cpp would otherwise shift the context and silently forget the start of the prompt.
+      throw new AppError('request.invalid', `prompt (${promptTokens} tokens) plus max_tokens (${input.maxTokens ?? 'unset'}) exceeds the context size ${this.contextSize}`, {
+        status: 400,
+        details: { promptTokens, contextSize: this.contextSize },
+      });
+    }
+    const started = performance.now();
+    let firstTokenAt: number | undefined;
+    let completionTokens = 0;
+    const result = await this.chat.generateResponse(history, {
+      ...(grammar ? { grammar } : {}),
+      maxTokens: input.maxTokens ?? room,
+      temperature: input.temperature,
+      ...(input.topP !== undefined ? { topP: input.topP } : {}),
+      ...(input.seed !== undefined ? { seed: input.seed } : {}),
+      ...(input.stop?.length ? { customStopTriggers: input.stop } : {}),
+      ...(input.signal ? { signal: input.signal, stopOnAbortSignal: true } : {}),
+      onToken: (tokens) => {
+        firstTokenAt ??= performance.now();
+        completionTokens += tokens.length;
+      },
+      ...(input.onText ? { onTextChunk: input.onText } : {}),
+    });
+    const ended = performance.now();
+    return {
+      text: result.response,
+      finishReason: result.metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
+      promptTokens,
+      completionTokens,
+      promptMs: (firstTokenAt ?? ended) - started,
+      generationMs: firstTokenAt === undefined ? 0 : ended - firstTokenAt,
+    };
+  }
+
+  private grammarFor(jsonSchema: Record<string, unknown>): Promise<LlamaGrammar> {
+    const key = JSON.stringify(jsonSchema);
+    let grammar = this.grammars.get(key);
+    if (!grammar) {
+      const { schema, dropped } = toGrammarSchema(jsonSchema);
+      if (dropped.length > 0) this.log?.info({ dropped }, 'JSON schema keywords not enforced by the grammar');
+      // The schema is only known at run time, so the library's compile-time inference has nothing to infer.
+      const create = this.llama.createGrammarForJsonSchema.bind(this.llama) as (s: GbnfJsonSchema) => Promise<LlamaGrammar>;
+      grammar = create(schema);
+      grammar.catch(() => this.grammars.delete(key));
+      if (this.grammars.size >= 32) this.grammars.delete(this.grammars.keys().next().value!);
+      this.grammars.set(key, grammar);
+    }
+    return grammar;
+  }
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { setupLlmModel } from '../../../scripts/setup/llm-model';
+import { defaultDataDir } from '../paths';
+import { startLocalLlmServer, type LocalLlmServer } from './local-llm-server';
+import { analyzeWithModel } from './rubric-analysis';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are inspected field by field
+type Loose = any;
+
+// The real Gemma 3 270M model: few, short generations (2 shared cores).
+let server: LocalLlmServer;
+
+beforeAll(async () => {
+  const { modelPath } = await setupLlmModel({ dataDir: defaultDataDir });
+  server = await startLocalLlmServer({ modelPath, contextSize: 2048 });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const post = (body: unknown) =>
+  fetch(`${server.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+/** Bounded strings and arrays so the grammar always closes the object well within max_tokens. */
+const ItemRating = z.object({
+  itemId: z.literal('open_questions'),
+  score: z.literal([1, 2, 3, 4, 5]),
+  rationale: z.string().max(80),
+  evidence: z.array(z.object({ quote: z.string().max(60), speaker: z.enum(['clinician', 'patient']) })).max(2),
+});
+
+describe('local LLM server (gemma 3 270M)', () => {
+  it('lists the loaded model', async () => {
+    const res = await fetch(`${server.baseURL}/models`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Loose).data).toEqual([expect.objectContaining({ id: 'gemma-3-270m-q4_k_m', object: 'model' })]);
+  });
+
+  it('answers a malformed body with 400 request.invalid', async () => {
+    const res = await post('{"messages": [');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Loose).error.code).toBe('request.invalid');
+  });
+
+  it('answers a request without messages with 400 request.invalid', async () => {
+    const res = await post({ model: 'x', messages: [] });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Loose).error).toMatchObject({ code: 'request.invalid', type: 'invalid_request_error' });
+  });
+
+  it('refuses a prompt that does not fit the context instead of forgetting its start', async () => {
+    const res = await post({ messages: [{ role: 'user', content: 'word '.repeat(3000) }], max_tokens: 10 });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Loose).error.code).toBe('request.invalid');
+  });
+
+  it('returns schema-valid JSON for a rubric item through the AI SDK', async () => {
+    const out = await analyzeWithModel({
+      baseURL: server.baseURL,
+      apiKey: 'local',
+      model: 'gemma-3-270m-q4_k_m',
+      system: 'You rate how a clinician communicates. Answer only with JSON.',
+      user:
+        'Transcript:\nclinician: What brings you in today?\npatient: I have had headaches for two weeks.\nclinician: Tell me more about them.\n\n' +
+        'Rate item open_questions (does the clinician ask open questions?) from 1 to 5 and quote the transcript.',
+      schema: ItemRating,
+      idempotencyKey: 'test-local-1',
+      maxOutputTokens: 300,
+      maxRetries: 0,
+    });
+    expect(ItemRating.safeParse(out.object).success).toBe(true);
+    expect(out.model).toBe('gemma-3-270m-q4_k_m');
+    expect(out.usage.inputTokens).toBeGreaterThan(40);
+    expect(out.usage.outputTokens).toBeGreaterThan(5);
+  });
+
+  it('serves concurrent requests one after another without corrupting either', async () => {
+    const ask = (content: string) => post({ messages: [{ role: 'user', content }], max_tokens: 4, temperature: 0 }).then(async (r) => ({ status: r.status, body: (await r.json()) as Loose }));
+    const [a, b] = await Promise.all([ask('Name a colour.'), ask('Name a fruit.')]);
+    for (const r of [a, b]) {
+      expect(r.status).toBe(200);
+      expect(r.body.object).toBe('chat.completion');
+      expect(r.body.usage.completion_tokens).toBeGreaterThan(0);
+      expect(r.body.usage.completion_tokens).toBeLessThanOrEqual(4);
+    }
+  });
+});
