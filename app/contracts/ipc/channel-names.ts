@@ -1,0 +1,29 @@
+/**
+ * Channel and event names without zod, for the sandboxed preload (it must stay tiny).
+ * A test keeps these lists equal to the keys of DesktopContract / DesktopEvents.
+ */
+export const DESKTOP_CHANNELS = [
+  'recordings:start',
+  'recordings:append',
+  'recordings:finish',
+  'recordings:list',
+  'recordings:recover',
+  'uploads:enqueue',
+  'uploads:list',
+  'uploads:retry',
+  'uploads:cancel',
+  'drafts:get',
+  'drafts:append',
+  'drafts:replace',
+  'settings:get',
+  'settings:update',
+  'secrets:get',
+  'secrets:set',
+  'secrets:delete',
+  'secrets:status',
+] as const;
+
+export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts:updated', 'settings:changed'] as const;
+
+/** The one Electron IPC channel main uses to push events: `(eventName, payload)`. */
+export const DESKTOP_EVENT_CHANNEL = 'desktop:event';

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import type { ContractMap, EventContract } from '../ipc-contract';
+import { NoInput } from './common';
+
+/** Desktop settings (JSON file in the user data folder). Every key has a default. */
+export const Settings = z.object({
+  /** The org's backend, as IT configured it; the embedded API listens on 8787 by default. */
+  backendUrl: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'backendUrl must be an http(s) URL')
+    .default('http://127.0.0.1:8787'),
+  /** Queue the recording for upload as soon as it is finished. */
+  autoUpload: z.boolean().default(true),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const SettingsContract = {
+  'settings:get': { input: NoInput, output: Settings },
+  /** Changes the given keys only. */
+  'settings:update': { input: Settings.partial().strict(), output: Settings },
+} satisfies ContractMap;
+
+export const SettingsEvents = {
+  'settings:changed': Settings,
+} satisfies EventContract;
