@@ -89,7 +89,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     let llm: LlmEndpoint = { baseURL: config.llmBaseUrl ?? '', apiKey: config.llmApiKey, model: config.llmModel };
     if (!config.llmBaseUrl && opts.worker) {
       log('starting the embedded local LLM server…');
-      const server = await startLocalLlmServer({ modelPath: defaultLlmModelPath(config), modelName: config.llmModel, log: opts.log('llm') });
+      const llmLog = opts.log("llm");
+      const server = await startLocalLlmServer({ modelPath: defaultLlmModelPath(config), modelId: config.llmModel, log: { info: (o: object, m?: string) => llmLog(m ?? "llm", o as Record<string, unknown>), warn: (o: object, m?: string) => llmLog(m ?? "llm warning", o as Record<string, unknown>) } });
       stops.push({ name: 'local LLM server', fn: () => server.close() });
       llm = { ...llm, baseURL: server.baseURL };
       log(`local LLM server at ${server.baseURL}`);

@@ -4,7 +4,7 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { isAppError } from '../../../app/contracts/errors';
 import { computeConversationMetrics } from '../../../app/metrics/conversation-metrics';
 import { verifyAnalysis } from '../../../app/evidence/verify-analysis';
-import { buildAnalysisPrompt } from '../../../app/rubric/prompt';
+import { buildAnalysisPrompt, splitRubricForCalls } from '../../../app/rubric/prompt';
 import { ModelAnalysis, VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { ConversationMetrics } from '../../../app/metrics/metrics-model';
 import { Segment, Transcript, mergeChannelSegments, type Channel, type SpeechRegion } from '../../../app/transcript/transcript';
@@ -134,7 +134,7 @@ export function createActivities(deps: EvaluationDeps) {
     },
 
     async planAnalysis(input: Ids & { rubricId: string }): Promise<string[]> {
-      return asActivity(async () => (await deps.rubric(input.rubricId)).sections.map((s) => s.id));
+      return asActivity(async () => splitRubricForCalls(await deps.rubric(input.rubricId)).map((s) => s.id));
     },
 
     /**
@@ -153,7 +153,7 @@ export function createActivities(deps: EvaluationDeps) {
         const ctx = await deps.store.getReportContext(input.orgId, input.sessionId);
         const prompt = buildAnalysisPrompt(rubric, transcript, { section: input.sectionId, participants: { clinician: ctx.participants[0].displayName, patient: ctx.participants[1].displayName } });
         const result = await withHeartbeat(() =>
-          analyzeWithModel({ ...deps.llm, system: prompt.system, user: prompt.user, schema: ModelAnalysis, idempotencyKey: input.idempotencyKey, headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': input.sessionId, 'X-FE-Org': input.orgId } }),
+          analyzeWithModel({ ...deps.llm, system: prompt.system, user: prompt.user, schema: ModelAnalysis, idempotencyKey: input.idempotencyKey, headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': input.sessionId, 'X-FE-Org': input.orgId, 'X-FE-Rubric': input.rubricId } }),
         );
         return putJson(deps, input.orgId, key, { output: result.object, usage: result.usage, model: result.model });
       });

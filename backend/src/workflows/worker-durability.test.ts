@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getRubric } from '../rubrics/rubric-catalog';
+import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
+import { defaultDataDir } from '../paths';
+import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../testing/openai-test-server';
+import { startPipelineHarness, type PipelineHarness } from '../testing/pipeline-harness';
+import { scriptedAnalysis } from '../testing/scripted-analysis';
+import { tusUpload } from '../testing/tus-upload';
+import { makeStereoSpeechWav } from '../testing/audio-fixtures';
+import { workflowIdFor } from './evaluation-client';
+
+const RUBRIC = 'communication-general';
+const HELD_SECTION = 'information';
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-durable-'));
+let llm: OpenAiTestServer;
+let h: PipelineHarness;
+let release!: () => void;
+const held = new Promise<void>((r) => (release = r));
+let heldArrived!: () => void;
+const arrived = new Promise<void>((r) => (heldArrived = r));
+const sectionOf = (key: string | undefined) => (key ?? '').split(':').pop()!;
+
+beforeAll(async () => {
+  await setupWhisperModel({ dataDir: defaultDataDir });
+  const rubric = await getRubric(RUBRIC);
+  llm = await startOpenAiTestServer({
+    async respond(req) {
+      const section = sectionOf(req.headers['idempotency-key']);
+      const seen = llm.requests.filter((r) => sectionOf(r.headers['idempotency-key']) === section).length;
+      if (section === HELD_SECTION && seen === 1) {
+        heldArrived();
+        await held; // the worker is killed while this call is in flight
+      }
+      const user = (req.body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+      return chatCompletion(JSON.stringify(scriptedAnalysis(rubric, section, user)));
+    },
+  });
+  h = await startPipelineHarness({ llmBaseUrl: llm.baseURL, inProcessWorker: false });
+});
+afterAll(async () => {
+  release?.();
+  await h?.stop();
+  await llm?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('worker durability', () => {
+  it('completes a run after its worker is killed mid-analysis, without repeating finished steps or LLM calls', async () => {
+    const first = await h.spawnWorker();
+    const consent = { given: true, method: 'in_app', textVersion: 'consent-v1' };
+    const headers = { authorization: `Bearer ${h.who.token}`, 'content-type': 'application/json' };
+    const session = (await (await fetch(`${h.runtime.apiUrl}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ title: 'Durability', rubricId: RUBRIC, participants: [{ channel: 0, displayName: 'Dr. A', roleLabel: 'Clinician', consent }, { channel: 1, displayName: 'B', roleLabel: 'Patient', consent }] }) })).json()) as { id: string };
+    const wav = await makeStereoSpeechWav(tmp, {
+      left: 'Good morning. What brings you in today? Tell me more about the headaches and when they started.',
+      right: 'They started about three weeks ago. Mostly in the evening after work, and they last a few hours.',
+      gapSec: 0.8,
+    });
+    expect((await tusUpload({ endpoint: `${h.runtime.apiUrl}/v1/uploads`, token: h.who.token, file: wav.path, sessionId: session.id })).ok).toBe(true);
+    const started = (await (await fetch(`${h.runtime.apiUrl}/v1/sessions/${session.id}/evaluations`, { method: 'POST', headers, body: '{}' })).json()) as { evaluation: { id: string } };
+    const workflowId = workflowIdFor(started.evaluation.id);
+
+    await arrived;
+    await first.kill('SIGKILL');
+    release();
+    await h.spawnWorker();
+    await h.runtime.evaluations.result(workflowId);
+
+    const view = (await (await fetch(`${h.runtime.apiUrl}/v1/sessions/${session.id}`, { headers })).json()) as { status: string; evaluation: { status: string } };
+    expect(view).toMatchObject({ status: 'completed', evaluation: { status: 'completed' } });
+    const pdf = await fetch(`${h.runtime.apiUrl}/v1/sessions/${session.id}/report.pdf`, { headers });
+    expect(pdf.headers.get('content-type')).toContain('application/pdf');
+
+    // Finished sections were never asked again; the one in flight was retried under the same key.
+    const bySection = new Map<string, string[]>();
+    for (const r of llm.requests) {
+      const key = r.headers['idempotency-key']!;
+      bySection.set(sectionOf(key), [...(bySection.get(sectionOf(key)) ?? []), key]);
+    }
+    expect(bySection.get('opening')).toHaveLength(1);
+    expect(bySection.get(HELD_SECTION)).toHaveLength(2);
+    expect(new Set(bySection.get(HELD_SECTION)).size).toBe(1);
+    for (const s of ['relationship', 'explanation']) expect(bySection.get(s)).toHaveLength(1);
+
+    // History: transcription ran once per channel (completed before the kill, never re-executed).
+    const history = await h.runtime.evaluations.client.workflow.getHandle(workflowId).fetchHistory();
+    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+    expect(scheduled.filter((n) => n === 'transcribeChannel')).toHaveLength(2);
+    expect(scheduled.filter((n) => n === 'analyzeSection')).toHaveLength(4);
+    const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
+    expect(Math.max(...attempts)).toBe(2);
+  }, 300_000);
+});
