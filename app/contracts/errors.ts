@@ -46,6 +46,8 @@ export const ErrorCode = z.enum([
   'upload.failed',
   'upload.unreachable',
   'secret.unavailable',
+  'stt.model_checksum_mismatch',
+  'stt.model_setup_failed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
