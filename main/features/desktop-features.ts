@@ -1,0 +1,80 @@
+import path from 'node:path';
+import type { EventPayloadOf, HandlerMap } from '../../app/contracts/ipc-contract';
+import type { DesktopContract, DesktopEvents } from '../../app/contracts/ipc/desktop';
+import { createEventBus, type EventBus } from '../services/event-bus';
+import { createDraftStore } from '../services/draft-store';
+import type { MediaTools } from '../services/media-repair';
+import { createRecordingStore } from '../services/recording-store';
+import { createEncryptedFileSecretStore, type SecretCipher } from '../services/secret-store';
+import { createSettingsStore } from '../services/settings-store';
+import { createUploadQueue } from '../services/upload-queue';
+import { createDraftsHandlers } from './drafts/drafts-handlers';
+import { createRecordingsHandlers } from './recordings/recordings-handlers';
+import { createSecretsHandlers } from './secrets/secrets-handlers';
+import { createSettingsHandlers } from './settings/settings-handlers';
+import { createUploadsHandlers } from './uploads/uploads-handlers';
+
+export interface DesktopFeaturesOptions {
+  /** The app's own folder (Electron: app.getPath('userData')). */
+  dataDir: string;
+  /** Electron safeStorage in the app; AES-GCM with a platform-supplied key in plain Node. */
+  secretCipher: SecretCipher;
+  mediaTools?: MediaTools;
+  uploadRetryDelaysMs?: number[];
+  uploadChunkSize?: number;
+  onListenerError?: (e: unknown) => void;
+}
+
+export interface DesktopFeatures {
+  handlers: HandlerMap<DesktopContract>;
+  events: EventBus<DesktopEvents>;
+  /** Starts background work (the upload queue resumes what a previous run left). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Builds the services and the one handler map that both adapters (ipcMain, WebSocket bridge) register. */
+export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeatures {
+  const events = createEventBus<DesktopEvents>({ onListenerError: opts.onListenerError });
+  const settings = createSettingsStore({ file: path.join(opts.dataDir, 'settings.json'), onChange: (s) => events.emit('settings:changed', s) });
+  const secrets = createEncryptedFileSecretStore({ file: path.join(opts.dataDir, 'secrets.json'), cipher: opts.secretCipher });
+  const recordings = createRecordingStore({ dataDir: opts.dataDir, tools: opts.mediaTools, onChange: (s) => events.emit('recordings:changed', s) });
+  const drafts = createDraftStore({
+    dataDir: opts.dataDir,
+    onChange: ({ draft, added, replaced }) => events.emit('drafts:updated', { sessionId: draft.sessionId, added, replaced, complete: draft.complete }),
+  });
+  const queue = createUploadQueue({
+    dataDir: opts.dataDir,
+    endpoint: async () => `${(await settings.get()).backendUrl.replace(/\/+$/, '')}/v1/uploads`,
+    token: () => secrets.get('api.token').catch(() => null),
+    retryDelaysMs: opts.uploadRetryDelaysMs,
+    chunkSize: opts.uploadChunkSize,
+    onChange: (item) => events.emit('uploads:progress', item),
+  });
+
+  const uploads = createUploadsHandlers({ queue, recordings });
+  // A finished or recovered recording goes to the queue at once unless the user turned that off.
+  const stopAutoUpload = events.subscribe((event, payload) => {
+    if (event !== 'recordings:changed') return;
+    const s = payload as EventPayloadOf<DesktopEvents, 'recordings:changed'>;
+    if (s.state !== 'finished') return;
+    void settings.get().then((cfg) => (cfg.autoUpload ? uploads['uploads:enqueue']({ sessionId: s.sessionId }) : undefined)).catch((e) => opts.onListenerError?.(e));
+  });
+
+  return {
+    handlers: {
+      ...createRecordingsHandlers({ store: recordings }),
+      ...uploads,
+      ...createDraftsHandlers({ drafts }),
+      ...createSettingsHandlers({ settings }),
+      ...createSecretsHandlers({ secrets }),
+    },
+    events,
+    start: () => queue.start(),
+    async stop() {
+      stopAutoUpload();
+      await queue.stop();
+      await recordings.close();
+    },
+  };
+}
