@@ -38,6 +38,12 @@ export const configKeys = {
   devUserEmail: { env: 'FE_DEV_USER_EMAIL', schema: z.string().email(), default: 'clinician@demo.local', doc: 'Email of the dev identity.' },
   devRole: { env: 'FE_DEV_ROLE', schema: z.enum(['clinician', 'supervisor', 'org_admin', 'auditor']), default: 'clinician', doc: 'Role of the dev identity.' },
   startWorker: { env: 'FE_START_WORKER', schema: bool, default: true, doc: 'Run the Temporal worker inside `npm start`.' },
+  stunUrls: { env: 'FE_STUN_URLS', schema: z.string().transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean)).pipe(z.array(z.string().regex(/^stuns?:/, 'expected stun: or stuns: URLs'))), default: [] as string[], doc: 'Comma-separated STUN URLs handed to call participants (e.g. stun:stun.example.org:3478). Empty: host candidates only.' },
+  turnUrls: { env: 'FE_TURN_URLS', schema: z.string().transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean)).pipe(z.array(z.string().regex(/^turns?:/, 'expected turn: or turns: URLs'))), default: [] as string[], doc: 'Comma-separated TURN URLs (coturn with use-auth-secret). Needs FE_TURN_SECRET.' },
+  turnSecret: { env: 'FE_TURN_SECRET', schema: z.string().min(16).optional(), default: undefined, doc: 'Shared secret of the TURN server (coturn static-auth-secret); signs time-limited TURN credentials.' },
+  turnTtlSec: { env: 'FE_TURN_TTL_SEC', schema: z.coerce.number().int().positive(), default: 6 * 3600, doc: 'Lifetime of TURN credentials, in seconds (longer than the longest call).' },
+  inviteTtlSec: { env: 'FE_INVITE_TTL_SEC', schema: z.coerce.number().int().positive(), default: 24 * 3600, doc: 'How long a guest invite code can be redeemed, in seconds.' },
+  guestTokenTtlSec: { env: 'FE_GUEST_TOKEN_TTL_SEC', schema: z.coerce.number().int().positive(), default: 6 * 3600, doc: "How long a guest's token admits them to the call's signaling (joins and reconnects), in seconds." },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']), default: 'info', doc: 'Log level.' },
 } as const;
 

@@ -9,6 +9,7 @@ import { buildOpenApiDocument } from './openapi';
 import { sessionRoutes } from './routes/session-routes';
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
+import { createSignaling, type SignalingOptions } from '../signaling/signaling';
 
 export interface ApiServerDeps {
   sessions: SessionService;
@@ -20,6 +21,8 @@ export interface ApiServerDeps {
   /** Static files of the web client, served at / when given. */
   webRoot?: string;
   log?: (m: string, d?: Record<string, unknown>) => void;
+  /** Call signaling (guest invites, WebSocket /v1/signal); off when not given. */
+  signaling?: SignalingOptions;
 }
 
 export function createApiServer(deps: ApiServerDeps) {
@@ -27,6 +30,8 @@ export function createApiServer(deps: ApiServerDeps) {
   app.disable('x-powered-by');
   const server = http.createServer(app);
   const hub = attachEventsHub(server, deps.resolver, deps.log);
+  const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, deps.log) : undefined;
+  const signalHub = signaling?.attach(server);
   const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, resolver: deps.resolver, sessions: deps.sessions, publicBase: deps.publicUrl, log: deps.log });
 
   app.get('/healthz', (_req, res) => {
@@ -40,6 +45,7 @@ export function createApiServer(deps: ApiServerDeps) {
     void upload.handle(req, res);
   });
   app.use(express.json({ limit: '1mb' }));
+  if (signaling) app.use(signaling.routes);
   const v1 = express.Router();
   v1.use(authenticate(deps.resolver));
   v1.get('/me', (_req, res) => {
@@ -59,6 +65,7 @@ export function createApiServer(deps: ApiServerDeps) {
     app,
     server,
     hub,
+    signalHub,
     async listen(port: number, host: string): Promise<string> {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -69,6 +76,7 @@ export function createApiServer(deps: ApiServerDeps) {
     },
     async close() {
       await hub.close();
+      await signalHub?.close();
       server.closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
     },

@@ -1,0 +1,138 @@
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { AppError, type ErrorCode } from '../../../app/contracts/errors';
+import { MAX_SIGNAL_BYTES, SIGNAL_PATH, SignalClientMessage, SignalCloseCode, type PeerInfo, type SignalServerMessage } from '../../../app/contracts/signaling';
+import { bearerToken } from '../api/auth';
+import { toAppError } from '../api/problem';
+import { iceServersFor, type IceConfig } from './ice-servers';
+import { admitToSignaling, type SignalAdmissionDeps, type SignalParticipant } from './signal-admission';
+import { SignalingRooms } from './signaling-rooms';
+
+export interface SignalingHubDeps extends SignalAdmissionDeps {
+  ice: IceConfig;
+  /** Interval of WebSocket pings; a socket that missed one is dropped at the next. Default 15 s. */
+  heartbeatMs?: number;
+  maxSignalBytes?: number;
+  log?: (m: string, d?: Record<string, unknown>) => void;
+}
+
+const info = (w: SignalParticipant): PeerInfo => ({ role: w.role, channel: w.channel, displayName: w.displayName });
+
+/**
+ * WebSocket `/v1/signal?session=<id>`: relays simple-peer signal data between the two participants
+ * of one session. Refusals are sent as an `error` message and a 4xxx close code after the upgrade,
+ * because a browser cannot read the body of a refused upgrade.
+ */
+export function attachSignalingHub(server: HttpServer, deps: SignalingHubDeps) {
+  const maxSignalBytes = deps.maxSignalBytes ?? MAX_SIGNAL_BYTES;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxSignalBytes * 4 });
+  const rooms = new SignalingRooms<WebSocket>();
+  const connections = new Map<WebSocket, SignalParticipant>();
+  const alive = new Set<WebSocket>();
+  const saidBye = new Set<WebSocket>();
+
+  const send = (ws: WebSocket, msg: SignalServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  };
+  const error = (ws: WebSocket, code: ErrorCode, message: string) => send(ws, { type: 'error', code, message });
+  const refuse = (ws: WebSocket, e: AppError) => {
+    error(ws, e.code, e.message);
+    ws.close(4000 + e.status, e.code);
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== SIGNAL_PATH) return;
+    const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('access_token');
+    admitToSignaling(deps, { sessionId: url.searchParams.get('session'), token }).then(
+      (who) => wss.handleUpgrade(req, socket, head, (ws) => open(ws, who)),
+      (e: unknown) => {
+        const app = toAppError(e);
+        if (app.code === 'internal') deps.log?.('signaling admission failed', { err: String((e as Error)?.stack ?? e) });
+        wss.handleUpgrade(req, socket, head, (ws) => refuse(ws, app));
+      },
+    );
+  });
+
+  function open(ws: WebSocket, who: SignalParticipant) {
+    connections.set(ws, who);
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+    // ws reports protocol violations (e.g. an oversized frame) as 'error' before closing.
+    ws.on('error', (e) => deps.log?.('signaling socket error', { err: e.message, session: who.sessionId }));
+    ws.on('message', (raw, isBinary) => onMessage(ws, who, raw, isBinary));
+    ws.on('close', () => {
+      connections.delete(ws);
+      alive.delete(ws);
+      const left = rooms.leave(ws);
+      if (left?.peer) send(left.peer.socket, { type: 'peer-left', peer: info(left.who), reason: saidBye.has(ws) ? 'bye' : 'disconnected' });
+      saidBye.delete(ws);
+    });
+  }
+
+  function onMessage(ws: WebSocket, who: SignalParticipant, raw: RawData, isBinary: boolean) {
+    if (isBinary) return error(ws, 'signal.message_invalid', 'Send JSON text messages, not binary.');
+    const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw as ArrayBuffer).toString('utf8');
+    const bytes = Buffer.byteLength(text);
+    if (bytes > maxSignalBytes) return error(ws, 'signal.message_invalid', `The message is ${bytes} bytes; the limit is ${maxSignalBytes}.`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return error(ws, 'signal.message_invalid', 'The message is not JSON.');
+    }
+    const parsed = SignalClientMessage.safeParse(json);
+    if (!parsed.success) return error(ws, 'signal.message_invalid', parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '));
+    const msg = parsed.data;
+    switch (msg.type) {
+      case 'ping':
+        return send(ws, { type: 'pong', ...(msg.t !== undefined ? { t: msg.t } : {}) });
+      case 'join':
+        return join(ws, who);
+      case 'signal': {
+        if (!rooms.seatOf(ws)) return error(ws, 'signal.not_joined', 'Send {"type":"join"} first.');
+        const peer = rooms.peerOf(ws);
+        if (!peer) return error(ws, 'signal.peer_absent', 'The other participant is not connected; wait for peer-joined.');
+        return send(peer.socket, { type: 'signal', from: who.role, data: msg.data });
+      }
+      case 'bye':
+        saidBye.add(ws);
+        return ws.close(SignalCloseCode.bye, 'bye');
+    }
+  }
+
+  function join(ws: WebSocket, who: SignalParticipant) {
+    if (rooms.seatOf(ws)) return error(ws, 'signal.message_invalid', 'Already joined on this connection.');
+    const r = rooms.join(who, ws);
+    if (!r.ok) return refuse(ws, new AppError('signal.room_full', `This call already has its ${who.role === 'owner' ? 'session owner' : 'guest'} (${r.holder.displayName}); a call has at most two participants.`, { status: 409 }));
+    if (r.replaced) r.replaced.close(SignalCloseCode.replaced, 'replaced by a newer connection');
+    const ice = iceServersFor(deps.ice, who.sessionId);
+    send(ws, { type: 'joined', sessionId: who.sessionId, role: who.role, channel: who.channel, displayName: who.displayName, peer: r.peer ? info(r.peer.who) : null, initiator: r.peer !== null, iceServers: ice.iceServers, iceExpiresAt: ice.expiresAt });
+    if (r.peer) send(r.peer.socket, { type: 'peer-joined', peer: info(who), reconnected: r.replaced !== null });
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const ws of connections.keys()) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, deps.heartbeatMs ?? 15_000);
+  heartbeat.unref();
+
+  return {
+    /** Who is seated in a session's room. */
+    members: (sessionId: string) => rooms.members(sessionId),
+    connectionCount: () => connections.size,
+    async close() {
+      clearInterval(heartbeat);
+      for (const ws of connections.keys()) ws.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      deps.log?.('signaling hub closed');
+    },
+  };
+}
+export type SignalingHub = ReturnType<typeof attachSignalingHub>;
