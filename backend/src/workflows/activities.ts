@@ -1,7 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { isAppError } from '../../../app/contracts/errors';
+import { AppError, isAppError } from '../../../app/contracts/errors';
+import { sectionOutputSchema, sectionOutputToAnalysis } from '../../../app/rubric/section-schema';
 import { computeConversationMetrics } from '../../../app/metrics/conversation-metrics';
 import { verifyAnalysis } from '../../../app/evidence/verify-analysis';
 import { buildAnalysisPrompt, splitRubricForCalls } from '../../../app/rubric/prompt';
@@ -152,10 +153,12 @@ export function createActivities(deps: EvaluationDeps) {
         const transcript = await readJson(deps, input.transcript, (v) => Transcript.parse(v));
         const ctx = await deps.store.getReportContext(input.orgId, input.sessionId);
         const prompt = buildAnalysisPrompt(rubric, transcript, { section: input.sectionId, participants: { clinician: ctx.participants[0].displayName, patient: ctx.participants[1].displayName } });
+        const section = splitRubricForCalls(rubric).find((x) => x.id === input.sectionId);
+        if (!section) throw new AppError('rubric.not_found', `Rubric ${rubric.id} has no section ${input.sectionId}`);
         const result = await withHeartbeat(() =>
-          analyzeWithModel({ ...deps.llm, system: prompt.system, user: prompt.user, schema: ModelAnalysis, idempotencyKey: input.idempotencyKey, headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': input.sessionId, 'X-FE-Org': input.orgId, 'X-FE-Rubric': input.rubricId } }),
+          analyzeWithModel({ ...deps.llm, system: prompt.system, user: prompt.user, schema: sectionOutputSchema(section), idempotencyKey: input.idempotencyKey, headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': input.sessionId, 'X-FE-Org': input.orgId, 'X-FE-Rubric': input.rubricId } }),
         );
-        return putJson(deps, input.orgId, key, { output: result.object, usage: result.usage, model: result.model });
+        return putJson(deps, input.orgId, key, { output: sectionOutputToAnalysis(result.object), usage: result.usage, model: result.model });
       });
     },
 
