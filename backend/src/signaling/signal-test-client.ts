@@ -16,11 +16,11 @@ export interface SignalTestClient {
   terminate(): void;
 }
 
-export async function connectSignal(baseUrl: string, sessionId: string, token: string | null, opts: { tokenIn?: 'header' | 'query' } = {}): Promise<SignalTestClient> {
+export async function connectSignal(baseUrl: string, sessionId: string, token: string | null, opts: { tokenIn?: 'header' | 'query'; /** false: play dead, never answer the server's pings */ autoPong?: boolean } = {}): Promise<SignalTestClient> {
   const url = new URL(SIGNAL_PATH, baseUrl.replace(/^http/, 'ws'));
   url.searchParams.set('session', sessionId);
   if (token && opts.tokenIn === 'query') url.searchParams.set('access_token', token);
-  const ws = new WebSocket(url, { headers: token && opts.tokenIn !== 'query' ? { authorization: `Bearer ${token}` } : {} });
+  const ws = new WebSocket(url, { headers: token && opts.tokenIn !== 'query' ? { authorization: `Bearer ${token}` } : {}, autoPong: opts.autoPong ?? true });
   const inbox: SignalServerMessage[] = [];
   const waiters: Array<() => void> = [];
   let closedWith: { code: number; reason: string } | null = null;

@@ -1,9 +1,14 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SIGNAL_BYTES, SignalCloseCode } from '../../../app/contracts/signaling';
 import { createSessionWithParticipants } from '../db/repositories/sessions';
+import { resolveGuestToken } from '../db/repositories/invites';
+import { databaseTokenResolver } from '../api/token-resolver';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
 import { turnCredential } from './ice-servers';
 import { connectSignal, type SignalTestClient } from './signal-test-client';
+import { attachSignalingHub } from './signaling-hub';
 import { createConsentedSession, createInvite, joinAsGuest } from './signaling-fixtures';
 
 const TURN_SECRET = 'a-turn-secret-for-the-signaling-test';
@@ -204,5 +209,28 @@ describe('signaling hub', () => {
     const r = await refusal(await connectSignal(h.url, s.id, owner.token));
     expect(r.error).toMatchObject({ code: 'consent.missing' });
     expect(r.closed.code).toBe(SignalCloseCode.consentMissing);
+  });
+
+  it('drops a participant who stops answering pings and frees their seat', async () => {
+    const { owner, sessionId, guest } = await callSetup();
+    // A hub of its own with a short heartbeat, on the same database.
+    const server = http.createServer();
+    const hub = attachSignalingHub(server, { db: h.tdb.db, resolver: databaseTokenResolver(h.tdb.db), resolveGuest: (t) => resolveGuestToken(h.tdb.db, t), ice: { stunUrls: [], turnUrls: [], turnTtlSec: 60 }, heartbeatMs: 200 });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const a = await connectSignal(url, sessionId, owner.token);
+      await joined(a);
+      const dead = await connectSignal(url, sessionId, guest.guestToken, { autoPong: false });
+      await joined(dead);
+      await a.next('peer-joined');
+      expect(await a.next('peer-left')).toMatchObject({ peer: { role: 'guest' }, reason: 'disconnected' });
+      expect(hub.members(sessionId).map((m) => m.role)).toEqual(['owner']);
+      a.close();
+    } finally {
+      await hub.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
