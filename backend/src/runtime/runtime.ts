@@ -18,6 +18,7 @@ import type { LlmEndpoint } from '../workflows/evaluation-deps';
 import { createSessionService, type SessionService } from '../sessions/session-service';
 import { createApiServer } from '../api/http-server';
 import { databaseTokenResolver } from '../api/token-resolver';
+import { signalingOptionsFrom } from '../signaling/signaling';
 import type { Identity } from '../api/auth';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { findTemporalCli, startTemporalDevServer } from './temporal-dev-server';
@@ -146,6 +147,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         maxUploadBytes: config.maxUploadBytes,
         publicUrl: config.publicUrl,
         webRoot: opts.webRoot,
+        signaling: signalingOptionsFrom(config, db),
         log: opts.log('api'),
       });
       const events = await listenEvaluationEvents(databaseUrl, (orgId, e) => api.hub.publish(orgId, e), opts.log('events'));
