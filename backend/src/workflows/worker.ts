@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { EvaluationDeps } from './evaluation-deps';
 
@@ -12,7 +12,20 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+let runtimeInstalled = false;
+/** The SDK logs every state change at INFO; keep its warnings and errors only. */
+function quietSdkLogs() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by the host process
+  }
+}
+
 export async function createEvaluationWorker(opts: { address: string; namespace: string; taskQueue: string; deps: EvaluationDeps; identity?: string }) {
+  quietSdkLogs();
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,
@@ -22,7 +35,7 @@ export async function createEvaluationWorker(opts: { address: string; namespace:
     activities: createActivities(opts.deps),
     // Whisper and the local model each use both cores: one heavy activity at a time.
     maxConcurrentActivityTaskExecutions: 2,
-    identity: opts.identity,
+    ...(opts.identity ? { identity: opts.identity } : {}),
   });
   return {
     worker,
