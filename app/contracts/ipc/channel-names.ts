@@ -27,3 +27,6 @@ export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts
 
 /** The one Electron IPC channel main uses to push events: `(eventName, payload)`. */
 export const DESKTOP_EVENT_CHANNEL = 'desktop:event';
+
+/** The preload exposes the DesktopApi as `window.desktop`. */
+export const DESKTOP_GLOBAL = 'desktop';

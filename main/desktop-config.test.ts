@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { parseDesktopConfig } from './desktop-config';
+
+const where = { userDataDir: '/home/u/.config/Feedback', appDir: '/opt/feedback/resources/app' };
+
+describe('desktop config', () => {
+  it('loads the packaged renderer from the app folder by default', () => {
+    expect(parseDesktopConfig({}, where)).toEqual({
+      dataDir: '/home/u/.config/Feedback',
+      appUrl: 'file:///opt/feedback/resources/app/dist/renderer/index.html',
+      devServerUrl: undefined,
+      preloadPath: '/opt/feedback/resources/app/dist/main/preload.cjs',
+      externalHosts: [],
+    });
+  });
+
+  it('takes a local dev server, a data folder and external hosts', () => {
+    const c = parseDesktopConfig({ FE_RENDERER_DEV_URL: 'http://localhost:5173', FE_DESKTOP_DATA_DIR: '/tmp/d', FE_EXTERNAL_HOSTS: 'help.example.org, *.docs.example.org' }, where);
+    expect(c).toMatchObject({ appUrl: 'http://localhost:5173/', dataDir: '/tmp/d', externalHosts: ['help.example.org', '*.docs.example.org'] });
+  });
+
+  it('refuses a remote dev server URL, naming the key', () => {
+    expect(() => parseDesktopConfig({ FE_RENDERER_DEV_URL: 'https://evil.example' }, where)).toThrow(/FE_RENDERER_DEV_URL/);
+  });
+});

@@ -1,0 +1,37 @@
+import { app, BrowserWindow, ipcMain, safeStorage } from 'electron';
+import { DesktopContract } from '../app/contracts/ipc/desktop';
+import { forwardEvents, registerIpcHandlers } from './adapters/ipc-adapter';
+import { parseDesktopConfig } from './desktop-config';
+import { createDesktopFeatures } from './features/desktop-features';
+import { isAppUrl } from './navigation-policy';
+import { safeStorageCipher } from './platform/safe-storage-cipher';
+import { createMainWindow } from './window';
+
+/** Electron entry: only wires config, features, IPC and the window. Not exercised without Electron. */
+let initialized = false;
+
+export async function initialize(): Promise<void> {
+  if (initialized) throw new Error('main/index.ts: initialize() was already called');
+  initialized = true;
+  if (!app.requestSingleInstanceLock()) return app.quit();
+  await app.whenReady();
+
+  const config = parseDesktopConfig(process.env, { userDataDir: app.getPath('userData'), appDir: app.getAppPath() });
+  const log = (channel: string, e: unknown) => console.error(`[main] ${channel}:`, e);
+  const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: safeStorageCipher(safeStorage, process.platform), onListenerError: (e) => log('event', e) });
+  const settings = await features.handlers['settings:get']({});
+
+  registerIpcHandlers({ ipcMain, contract: DesktopContract, handlers: features.handlers, isTrustedSender: (url) => isAppUrl(url, config.appUrl), onInternalError: log });
+  forwardEvents({ events: features.events, targets: () => BrowserWindow.getAllWindows().map((w) => w.webContents) });
+  const win = createMainWindow({ appUrl: config.appUrl, preloadPath: config.preloadPath, backendUrl: settings.backendUrl, devServerUrl: config.devServerUrl, externalHosts: config.externalHosts });
+  features.start();
+
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  app.on('before-quit', () => void features.stop());
+  app.on('window-all-closed', () => app.quit());
+}
+
+void initialize();

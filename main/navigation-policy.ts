@@ -1,0 +1,71 @@
+/**
+ * The pure URL decisions behind the locked-down window (CONVENTIONS §7), kept apart from Electron
+ * so they can be tested. `appBase` is where the renderer is loaded from: a dev server origin
+ * (`http://localhost:5173/`) or the packaged page (`file:///…/renderer/index.html`).
+ */
+
+function parse(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `url` is part of the app itself: same origin, or for file:// the renderer's own folder. */
+export function isAppUrl(url: string, appBase: string): boolean {
+  const target = parse(url);
+  const base = parse(appBase);
+  if (!target || !base) return false;
+  if (base.protocol === 'file:') {
+    if (target.protocol !== 'file:' || target.host !== base.host) return false;
+    const folder = base.pathname.slice(0, base.pathname.lastIndexOf('/') + 1);
+    // URL parsing has already resolved `..` and decoded nothing dangerous into the path.
+    return target.pathname.startsWith(folder) && !/%2e%2e|%2f|%5c/i.test(target.pathname);
+  }
+  if (!['http:', 'https:', 'app:'].includes(base.protocol)) return false;
+  return target.protocol === base.protocol && target.host === base.host;
+}
+
+/**
+ * Links that may leave the app for the system browser: https only, no credentials in the URL, and
+ * the host on the allow-list (`example.org` exactly, `*.example.org` for its subdomains).
+ */
+export function isAllowedExternalUrl(url: string, allowedHosts: readonly string[]): boolean {
+  const u = parse(url);
+  if (!u || u.protocol !== 'https:' || u.username || u.password) return false;
+  const host = u.hostname.toLowerCase();
+  return allowedHosts.some((entry) => {
+    const e = entry.toLowerCase();
+    return e.startsWith('*.') ? host.endsWith(e.slice(1)) && host.length > e.length - 1 : host === e;
+  });
+}
+
+/**
+ * The Content-Security-Policy of the app's pages: scripts only from the app, network only to the
+ * app and the org's backend (HTTP and its WebSocket), media from blob:/mediastream: (recorder,
+ * calls), the PDF report from blob:, nothing embedded from elsewhere.
+ */
+export function contentSecurityPolicy(opts: { backendUrl: string; devServerUrl?: string }): string {
+  const backend = parse(opts.backendUrl);
+  if (!backend || !['http:', 'https:'].includes(backend.protocol)) throw new Error(`backendUrl must be an http(s) URL: ${opts.backendUrl}`);
+  const wsOf = (u: URL) => `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}`;
+  const connect = ["'self'", backend.origin, wsOf(backend)];
+  const dev = opts.devServerUrl ? parse(opts.devServerUrl) : undefined;
+  if (dev) connect.push(dev.origin, wsOf(dev));
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "media-src 'self' blob: mediastream:",
+    `connect-src ${[...new Set(connect)].join(' ')}`,
+    "worker-src 'self' blob:",
+    "frame-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
