@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { planSpeechWindows, windowSamples, windowToRecording } from './speech-windows';
+import { dropNonSpeech, placeWords, wordsToSegments } from './whisper-engine';
+
+const r = (start: number, end: number) => ({ channel: 0 as const, start, end });
+
+describe('planSpeechWindows', () => {
+  it('splices distant regions into one window without the silence between them', () => {
+    const [w, ...rest] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0.1, spliceGapSec: 0.4 });
+    expect(rest).toEqual([]);
+    expect(w!.pieces).toEqual([
+      { windowStart: 0, recordingStart: 1.9, duration: expect.closeTo(3.2, 6) },
+      { windowStart: expect.closeTo(3.6, 6), recordingStart: 99.9, duration: expect.closeTo(3.2, 6) },
+    ]);
+  });
+
+  it('starts a new window before exceeding the maximum and splits over-long regions', () => {
+    const windows = planSpeechWindows([r(0, 20), r(30, 45), r(50, 120)], 130, { maxWindowSec: 28, padSec: 0 });
+    for (const w of windows) expect(w.duration).toBeLessThanOrEqual(28);
+    const covered = windows.flatMap((w) => w.pieces).reduce((s, p) => s + p.duration, 0);
+    expect(covered).toBeCloseTo(20 + 15 + 70, 6);
+  });
+
+  it('plans nothing without regions', () => {
+    expect(planSpeechWindows([], 60)).toEqual([]);
+  });
+});
+
+describe('window time mapping', () => {
+  const [w] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0, spliceGapSec: 0.4 });
+
+  it('maps window times back to the recording, snapping splice gaps to the nearer edge', () => {
+    expect(windowToRecording(w!, 1).time).toBeCloseTo(3);
+    expect(windowToRecording(w!, 3.5).time).toBeCloseTo(100.1);
+    expect(windowToRecording(w!, 3.05).time).toBeCloseTo(5);
+    expect(windowToRecording(w!, 3.35).time).toBeCloseTo(100);
+  });
+
+  it('copies each piece of audio into place', () => {
+    const pcm = new Float32Array(200 * 100).map((_, i) => i);
+    const out = windowSamples(pcm, 100, w!);
+    expect(out[0]).toBe(200);
+    expect(out[340]).toBe(10000);
+    expect(out[320]).toBe(0);
+  });
+});
+
+describe('word post-processing', () => {
+  it('drops bracketed and musical annotations, also when split over several words', () => {
+    const words = ['[BLANK_AUDIO]', 'Hello', '(soft', 'music)', 'there', '*laughs*', '♪', 'friend.'].map((text, i) => ({ text, start: i, end: i + 1 }));
+    expect(dropNonSpeech(words).map((w) => w.text)).toEqual(['Hello', 'there', 'friend.']);
+  });
+
+  it('spreads words that whisper.cpp gave no duration and splits segments at sentence ends', () => {
+    const [w] = planSpeechWindows([r(10, 14)], 20, { padSec: 0 });
+    const placed = placeWords(w!, [
+      { text: 'The', start: 0, end: 0 },
+      { text: 'quick', start: 0, end: 0 },
+      { text: 'fox.', start: 1, end: 1.5 },
+      { text: 'Yes.', start: 2, end: 2.4 },
+    ]);
+    expect(placed.map((p) => [p.start, p.end])).toEqual([[10, 10.5], [10.5, 11], [11, 11.5], [12, 12.4]]);
+    const segments = wordsToSegments(1, placed);
+    expect(segments.map((s) => [s.text, s.start, s.end, s.channel])).toEqual([['The quick fox.', 10, 11.5, 1], ['Yes.', 12, 12.4, 1]]);
+  });
+});

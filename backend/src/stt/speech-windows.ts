@@ -1,0 +1,90 @@
+import type { SpeechRegion } from '../../../app/transcript/transcript';
+
+/**
+ * Packs a channel's speech regions into windows of at most `maxWindowSec` of audio, each made by
+ * splicing the regions' audio together with a short silence between them. Long silences never
+ * reach Whisper (where it would invent text), and one 30 s encoder pass covers as much speech
+ * as possible. `pieces` maps window time back to recording time.
+ */
+export interface WindowPiece {
+  /** Offset of this piece in the window, seconds. */
+  windowStart: number;
+  /** Start of this piece in the recording, seconds. */
+  recordingStart: number;
+  duration: number;
+}
+
+export interface SpeechWindow {
+  pieces: WindowPiece[];
+  /** Total window length including the silences between pieces, seconds. */
+  duration: number;
+}
+
+export interface WindowOptions {
+  maxWindowSec: number;
+  /** Silence put between two spliced regions, seconds. */
+  spliceGapSec: number;
+  /** Audio kept before and after each region, seconds. */
+  padSec: number;
+}
+
+export const defaultWindowOptions: WindowOptions = { maxWindowSec: 28, spliceGapSec: 0.4, padSec: 0.15 };
+
+export function planSpeechWindows(regions: SpeechRegion[], durationSec: number, opts: Partial<WindowOptions> = {}): SpeechWindow[] {
+  const o = { ...defaultWindowOptions, ...opts };
+  // Padded spans, merged where padding makes them touch, and split where longer than a window.
+  const spans: Array<[number, number]> = [];
+  for (const r of [...regions].sort((a, b) => a.start - b.start)) {
+    const s = Math.max(0, r.start - o.padSec);
+    const e = Math.min(durationSec, r.end + o.padSec);
+    if (e <= s) continue;
+    const last = spans[spans.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else spans.push([s, e]);
+  }
+  const pieces: Array<[number, number]> = [];
+  for (const [s, e] of spans) {
+    for (let t = s; t < e; t += o.maxWindowSec) pieces.push([t, Math.min(e, t + o.maxWindowSec)]);
+  }
+
+  const windows: SpeechWindow[] = [];
+  let current: SpeechWindow | undefined;
+  for (const [s, e] of pieces) {
+    const len = e - s;
+    const offset = current ? current.duration + o.spliceGapSec : 0;
+    if (!current || offset + len > o.maxWindowSec) {
+      current = { pieces: [], duration: 0 };
+      windows.push(current);
+    }
+    const windowStart = current.pieces.length ? current.duration + o.spliceGapSec : 0;
+    current.pieces.push({ windowStart, recordingStart: s, duration: len });
+    current.duration = windowStart + len;
+  }
+  return windows;
+}
+
+/** The window's samples: each piece copied from the recording, silence between pieces. */
+export function windowSamples(pcm: Float32Array, sampleRate: number, window: SpeechWindow): Float32Array {
+  const out = new Float32Array(Math.ceil(window.duration * sampleRate));
+  for (const p of window.pieces) {
+    const from = Math.round(p.recordingStart * sampleRate);
+    const count = Math.min(Math.round(p.duration * sampleRate), pcm.length - from, out.length - Math.round(p.windowStart * sampleRate));
+    if (count > 0) out.set(pcm.subarray(from, from + count), Math.round(p.windowStart * sampleRate));
+  }
+  return out;
+}
+
+/** Maps a time in the window to the recording; times in a splice gap snap to the nearer piece edge. */
+export function windowToRecording(window: SpeechWindow, t: number): { time: number; piece: number } {
+  let best = 0;
+  for (let i = 0; i < window.pieces.length; i++) {
+    if (t >= window.pieces[i]!.windowStart) best = i;
+  }
+  const p = window.pieces[best]!;
+  const next = window.pieces[best + 1];
+  const into = t - p.windowStart;
+  if (into <= p.duration) return { time: p.recordingStart + Math.max(0, into), piece: best };
+  // In the gap after this piece: whichever edge is nearer.
+  if (next && next.windowStart - t < into - p.duration) return { time: next.recordingStart, piece: best + 1 };
+  return { time: p.recordingStart + p.duration, piece: best };
+}

@@ -1,0 +1,127 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Runs @napi-rs/whisper in a worker thread. Its `full()` is synchronous (it would block the
+ * event loop for seconds) and it reports segments only through a thread-safe callback that is
+ * delivered after `full()` returns, so the worker waits until the delivered segments add up to
+ * the returned text. Terminating the worker also frees the callback, which otherwise keeps a
+ * process alive. The worker source is inline JavaScript so it needs no TypeScript loader.
+ */
+
+export interface WhisperWord {
+  text: string;
+  /** Seconds from the start of the window. */
+  start: number;
+  end: number;
+}
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Whisper, WhisperFullParams, WhisperSamplingStrategy } = require(workerData.bindingPath);
+let whisper;
+try {
+  whisper = new Whisper(workerData.modelPath, { useGpu: false });
+  parentPort.postMessage({ type: 'ready' });
+} catch (e) {
+  parentPort.postMessage({ type: 'fatal', error: String((e && e.message) || e) });
+}
+const squash = (s) => s.replace(/\\s+/g, '');
+parentPort.on('message', async (msg) => {
+  try {
+    const p = new WhisperFullParams(WhisperSamplingStrategy.Greedy);
+    p.language = 'en';
+    p.nThreads = workerData.threads;
+    p.printProgress = false;
+    p.printRealtime = false;
+    p.printTimestamps = false;
+    p.printSpecial = false;
+    p.noContext = true;
+    p.tokenTimestamps = true;
+    p.maxLen = 1;
+    p.splitOnWord = true;
+    const words = [];
+    p.onNewSegment = (s) => words.push(s);
+    const text = whisper.full(p, msg.pcm);
+    const want = squash(text);
+    for (let i = 0; i < 400 && squash(words.map((w) => w.text).join('')) !== want; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    parentPort.postMessage({ type: 'result', id: msg.id, text, words: words.map((w) => ({ text: w.text, start: w.start / 100, end: w.end / 100 })) });
+  } catch (e) {
+    parentPort.postMessage({ type: 'error', id: msg.id, error: String((e && e.message) || e) });
+  }
+});
+`;
+
+type Reply =
+  | { type: 'ready' }
+  | { type: 'fatal'; error: string }
+  | { type: 'result'; id: number; text: string; words: WhisperWord[] }
+  | { type: 'error'; id: number; error: string };
+
+export class WhisperThread {
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: { text: string; words: WhisperWord[] }) => void; reject: (e: Error) => void }>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(opts: { modelPath: string; threads: number }) {
+    const bindingPath = createRequire(import.meta.url).resolve('@napi-rs/whisper');
+    // whisper.cpp logs every model load and decode to stderr; keep it out of the app's output.
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bindingPath, modelPath: opts.modelPath, threads: opts.threads }, stdout: true, stderr: true });
+    this.worker.stdout.resume();
+    this.worker.stderr.resume();
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.on('message', (m: Reply) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'fatal') reject(new Error(m.error));
+        else {
+          const p = this.pending.get(m.id);
+          this.pending.delete(m.id);
+          if (m.type === 'result') p?.resolve({ text: m.text, words: m.words });
+          else p?.reject(new Error(m.error));
+        }
+      });
+      this.worker.on('error', (e) => {
+        reject(e);
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+      });
+      this.worker.on('exit', (code) => {
+        const e = new Error(`whisper worker exited with code ${code}`);
+        reject(e);
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+      });
+    });
+  }
+
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** Transcribes one window of 16 kHz mono audio; calls are serialised (one whisper state). */
+  transcribe(pcm: Float32Array): Promise<{ text: string; words: WhisperWord[] }> {
+    if (this.closed) return Promise.reject(new Error('whisper thread is closed'));
+    const run = async (): Promise<{ text: string; words: WhisperWord[] }> => {
+      await this.ready;
+      const id = this.nextId++;
+      return new Promise((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        this.worker.postMessage({ id, pcm });
+      });
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+    await this.worker.terminate();
+  }
+}
