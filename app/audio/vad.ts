@@ -123,7 +123,7 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-export function speechSeconds(regions: SpeechRegion[], durationSec?: number): number {
+export function totalSpeechSec(regions: SpeechRegion[], durationSec?: number): number {
   return regions.reduce((sum, r) => {
     const start = Math.max(0, r.start);
     const end = durationSec === undefined ? r.end : Math.min(durationSec, r.end);
@@ -133,5 +133,5 @@ export function speechSeconds(regions: SpeechRegion[], durationSec?: number): nu
 
 /** A channel with less than `minSpeechSec` of detected speech in total is treated as silent. */
 export function isSilentChannel(regions: SpeechRegion[], durationSec: number, minSpeechSec = 0.5): boolean {
-  return speechSeconds(regions, durationSec) < minSpeechSec;
+  return totalSpeechSec(regions, durationSec) < minSpeechSec;
 }
