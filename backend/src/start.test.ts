@@ -1,0 +1,67 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './paths';
+import { freePort } from './runtime/temporal-dev-server';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function startProcess(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'backend/src/start.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exit, output: () => out };
+}
+
+async function waitFor(cond: () => boolean, ms: number, what: () => string) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const childrenOf = (pid: number) => {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+describe('npm start (embedded runtime)', () => {
+  it('starts PostgreSQL, migrations, Temporal, the worker and the API, logs each step, and stops them all on SIGTERM', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fe-start-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const p = startProcess({ FE_DATA_DIR: dataDir, FE_API_PORT: String(port), FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1', LOG_LEVEL: 'info' });
+    await waitFor(() => p.output().includes('API listening'), 150_000, p.output);
+    for (const step of ['PostgreSQL ready', 'applied migrations', 'Temporal dev server ready', 'worker polling', 'API listening']) expect(p.output()).toContain(step);
+    const me = await fetch(`http://127.0.0.1:${port}/v1/me`, { headers: { authorization: 'Bearer dev-clinician-token' } });
+    expect(await me.json()).toMatchObject({ email: 'clinician@demo.local', roles: ['clinician'] });
+    const kids = childrenOf(p.child.pid!);
+    expect(kids.length).toBeGreaterThan(0);
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+    for (const pid of kids) expect(() => process.kill(Number(pid), 0)).toThrow();
+  }, 200_000);
+
+  it('names a missing program and how to install it', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fe-start-'));
+    dirs.push(dataDir);
+    const p = startProcess({ FE_DATA_DIR: dataDir, FE_API_PORT: '0', TEMPORAL_CLI: '/nonexistent/temporal', FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1' });
+    expect(await p.exit).toBe(1);
+    expect(p.output()).toMatch(/TEMPORAL_CLI points to \/nonexistent\/temporal.*npm run setup/s);
+  }, 120_000);
+
+  it('refuses an invalid configuration naming the key', async () => {
+    const p = startProcess({ FE_API_PORT: 'not-a-port' });
+    expect(await p.exit).not.toBe(0);
+    expect(p.output()).toContain('FE_API_PORT');
+  }, 60_000);
+});
