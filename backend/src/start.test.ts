@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './paths';
+import { defaultDataDir, repoRoot } from './paths';
+import { findTemporalCli } from './runtime/temporal-dev-server';
 import { freePort } from './runtime/temporal-dev-server';
 
 const dirs: string[] = [];
@@ -39,7 +40,7 @@ describe('npm start (embedded runtime)', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fe-start-'));
     dirs.push(dataDir);
     const port = await freePort();
-    const p = startProcess({ FE_DATA_DIR: dataDir, FE_API_PORT: String(port), FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1', LOG_LEVEL: 'info' });
+    const p = startProcess({ FE_DATA_DIR: dataDir, TEMPORAL_CLI: findTemporalCli({ dataDir: defaultDataDir }), FE_API_PORT: String(port), FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1', LOG_LEVEL: 'info' });
     await waitFor(() => p.output().includes('API listening'), 150_000, p.output);
     for (const step of ['PostgreSQL ready', 'applied migrations', 'Temporal dev server ready', 'worker polling', 'API listening']) expect(p.output()).toContain(step);
     const me = await fetch(`http://127.0.0.1:${port}/v1/me`, { headers: { authorization: 'Bearer dev-clinician-token' } });
