@@ -10,7 +10,7 @@ import { makeStereoSpeechWav } from '../../backend/src/testing/audio-fixtures';
 import { backoffDelayMs, createUploadQueue, type UploadQueue, type UploadQueueOptions } from './upload-queue';
 
 let h: ApiHarness;
-let user: { token: string };
+let user: { token: string; orgId: string };
 let wav: { path: string; sha256: string; bytes: number };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-upq-'));
 const queues: UploadQueue[] = [];
@@ -72,6 +72,7 @@ async function flakyLink(target: string) {
   const { port: targetPort } = new URL(target);
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
+  let dropAnswers = false;
   const probe = net.createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const port = (probe.address() as net.AddressInfo).port;
@@ -86,12 +87,23 @@ async function flakyLink(target: string) {
           s.on('close', () => sockets.delete(s));
           s.on('error', () => s.destroy());
         }
-        client.pipe(upstream).pipe(client);
+        client.pipe(upstream);
+        upstream.on('data', (d: Buffer) => {
+          // The server answered, but the client never hears it: its connection just breaks.
+          if (dropAnswers) {
+            dropAnswers = false;
+            client.destroy();
+          } else client.write(d);
+        });
       });
       await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
     },
     cut() {
       for (const s of sockets) s.destroy();
+    },
+    /** The next answer from the server is swallowed and the client's connection dropped. */
+    loseNextAnswer() {
+      dropAnswers = true;
     },
     async down() {
       this.cut();
@@ -181,6 +193,34 @@ describe('upload queue (tus against the real API)', () => {
     expect(seen.some((i) => i.state === 'waiting' && i.error?.code === 'upload.unreachable')).toBe(true);
     expect(done.attempts).toBeGreaterThanOrEqual(2);
     expect((await serverRecording(id)).recording?.sha256).toBe(wav.sha256);
+    await link.down();
+  });
+
+  it('counts an upload whose finishing answer was lost as done once the server shows the recording, without uploading again', async () => {
+    const id = await newSession();
+    const link = await flakyLink(h.url);
+    await link.up();
+    let armed = false;
+    const { queue, until, seen } = queueOver(mkdtempSync(path.join(dir, 'q-')), `${link.url}/v1/uploads`, {
+      onChange(i) {
+        // The last bytes are on their way: the server will accept the file, and its answer is lost.
+        if (!armed && i.state === 'uploading' && i.bytesSent === wav.bytes) {
+          armed = true;
+          link.loseNextAnswer();
+        }
+      },
+    });
+    queue.start();
+    await queue.enqueue({ sessionId: id, path: wav.path, sha256: wav.sha256, bytes: wav.bytes });
+    const done = await until((i) => i.state === 'completed' || i.state === 'failed');
+    expect(armed).toBe(true);
+    expect(seen.some((i) => i.state === 'waiting' && i.error?.code === 'upload.unreachable')).toBe(true);
+    expect(done).toMatchObject({ state: 'completed', attempts: 2 });
+    expect((await serverRecording(id)).recording?.sha256).toBe(wav.sha256);
+    // Uploaded once: no second tus upload was created.
+    expect(new Set(seen.map((i) => i.uploadUrl).filter(Boolean)).size).toBe(1);
+    const rows = await h.tdb.db.withOrg(user.orgId, (tx) => tx.query('SELECT count(*)::int AS n FROM recordings WHERE session_id = $1', [id]));
+    expect(rows.rows[0]).toEqual({ n: 1 });
     await link.down();
   });
 

@@ -14,6 +14,10 @@ import { readJsonFile, writeJsonAtomic } from './atomic-file';
  * `<dataDir>/uploads/queue.json`, so a restarted app resumes an upload where the server's offset is.
  * Failures worth retrying (offline, 5xx, 423/429) wait with growing backoff; a refusal by the server
  * (bad checksum, no consent, …) fails the item with the server's code until `retry`.
+ * `completed` means the server confirmed the recording: by the finishing response, or, when that
+ * response was lost (connection cut while the server checked the file, app restart), by the
+ * session showing our sha256. tus alone cannot tell: a HEAD with the full offset only says the
+ * bytes arrived, not that the server accepted them.
  */
 export interface UploadQueueOptions {
   dataDir: string;
@@ -21,6 +25,13 @@ export interface UploadQueueOptions {
   endpoint: () => string | Promise<string>;
   /** The bearer token of the signed-in user, or null. */
   token: () => Promise<string | null>;
+  /**
+   * The session resource that tells whether the server holds our recording (its sha256). Default:
+   * the endpoint with `/uploads` replaced by `/sessions/<id>` (the backend's API layout).
+   */
+  sessionUrl?: (sessionId: string) => string | Promise<string>;
+  /** Waits before asking again whether the server accepted an upload it did not confirm (default 0.1 → 1.6 s). */
+  confirmDelaysMs?: number[];
   /** Waits after consecutive failed attempts; the last repeats. */
   retryDelaysMs?: number[];
   chunkSize?: number;
@@ -59,7 +70,7 @@ interface Slot {
   abort: () => Promise<void>;
 }
 
-type Outcome = { kind: 'done'; recordingId: string | null } | { kind: 'aborted' } | { kind: 'error'; retry: boolean; error: ErrorData };
+type Outcome = { kind: 'done'; recordingId: string | null; confirmed: boolean } | { kind: 'aborted' } | { kind: 'error'; retry: boolean; error: ErrorData };
 
 export function createUploadQueue(opts: UploadQueueOptions): UploadQueue {
   const file = path.join(opts.dataDir, 'uploads', 'queue.json');
@@ -94,8 +105,9 @@ export function createUploadQueue(opts: UploadQueueOptions): UploadQueue {
     if (i < 0) throw new AppError('upload.not_found', `No upload ${id}.`);
     const next = { ...list[i]!, ...patch };
     list[i] = next;
-    await persist();
+    // Tell listeners at once (progress bars); the fsync'd write follows in order.
     opts.onChange?.(next);
+    await persist();
     return next;
   }
 
@@ -133,10 +145,19 @@ export function createUploadQueue(opts: UploadQueueOptions): UploadQueue {
     try {
       const item = await update(id, { state: 'uploading', attempts: ((await load()).find((x) => x.id === id)?.attempts ?? 0) + 1, error: null, nextAttemptAt: null });
       const sentBefore = item.bytesSent;
-      const outcome = await transfer(item, slot);
-      if (outcome.kind === 'done') {
+      // A previous attempt may have delivered everything without hearing the answer.
+      const already = item.uploadUrl ? await serverHas(item) : false;
+      const outcome: Outcome = already ? { kind: 'done', recordingId: null, confirmed: true } : await transfer(item, slot);
+      if (outcome.kind === 'done' && (outcome.confirmed || (await confirmed(item, slot)))) {
         failures.delete(id);
         await update(id, { state: 'completed', bytesSent: item.bytes, completedAt: new Date().toISOString(), recordingId: outcome.recordingId, error: null });
+      } else if (outcome.kind === 'done' && slot.stopRequested) {
+        await update(id, { state: 'queued' });
+      } else if (outcome.kind === 'done') {
+        const n = (failures.get(id) ?? 0) + 1;
+        failures.set(id, n);
+        const error: ErrorData = { code: 'upload.failed', message: 'All bytes reached the server but it has not confirmed the recording yet; asking again later.' };
+        await update(id, { state: 'waiting', error, nextAttemptAt: new Date(Date.now() + backoffDelayMs(n, delays)).toISOString() });
       } else if (outcome.kind === 'aborted') {
         const now = (await load()).find((x) => x.id === id);
         if (now?.state === 'uploading') await update(id, { state: 'queued' });
@@ -155,6 +176,29 @@ export function createUploadQueue(opts: UploadQueueOptions): UploadQueue {
       finish();
       schedule();
     }
+  }
+
+  /** True when the session on the server holds a recording with our sha256; false when not or unknown. */
+  async function serverHas(item: UploadItem): Promise<boolean> {
+    try {
+      const [endpoint, token] = await Promise.all([opts.endpoint(), opts.token()]);
+      const url = opts.sessionUrl ? await opts.sessionUrl(item.sessionId) : `${endpoint.replace(/\/uploads\/?$/, '')}/sessions/${item.sessionId}`;
+      const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) return false;
+      const body = (await res.json()) as { recording?: { sha256?: unknown } | null };
+      return body.recording?.sha256 === item.sha256;
+    } catch {
+      return false;
+    }
+  }
+
+  async function confirmed(item: UploadItem, slot: Slot): Promise<boolean> {
+    for (const wait of [0, ...(opts.confirmDelaysMs ?? [100, 200, 400, 800, 1600])]) {
+      if (slot.stopRequested) return false;
+      if (wait) await new Promise((r) => setTimeout(r, wait));
+      if (await serverHas(item)) return true;
+    }
+    return false;
   }
 
   async function transfer(item: UploadItem, slot: Slot): Promise<Outcome> {
@@ -185,7 +229,8 @@ export function createUploadQueue(opts: UploadQueueOptions): UploadQueue {
           recordingId = res.getHeader('Recording-Id') ?? recordingId;
         },
         onSuccess() {
-          resolve({ kind: 'done', recordingId });
+          // Only the finishing PATCH carries Recording-Id: without it the bytes are there but unconfirmed.
+          resolve({ kind: 'done', recordingId, confirmed: recordingId !== null });
         },
         onError(e) {
           resolve(slot.stopRequested ? { kind: 'aborted' } : classify(e));
