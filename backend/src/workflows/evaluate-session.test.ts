@@ -16,6 +16,10 @@ import { startOpenAiTestServer, chatCompletion, type OpenAiTestServer } from '..
 import { startPipelineHarness, type PipelineHarness } from '../testing/pipeline-harness';
 import { scriptedAnalysis, INVENTED_QUOTE } from '../testing/scripted-analysis';
 import { tusUpload } from '../testing/tus-upload';
+import { makeOneSilentChannelWav } from '../testing/audio-fixtures';
+import { insertRecording } from '../db/repositories/recordings';
+import { setSessionStatus } from '../db/repositories/sessions';
+import { workflowIdFor } from './evaluation-client';
 
 const sampleDir = path.join(resourcesDir, 'sample-session');
 const groundTruth = JSON.parse(readFileSync(path.join(sampleDir, 'ground-truth.json'), 'utf8')) as { lines: { channel: 0 | 1; text: string }[] };
@@ -116,5 +120,23 @@ describe('evaluateSession on the real Temporal dev server', () => {
     // Every LLM call went to the configured endpoint with an idempotency key per rubric section.
     const keys = llm.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.headers['idempotency-key']);
     expect(new Set(keys).size).toBe(keys.length);
-  });
+  }, 400_000);
+
+  it('fails a run whose recording has a silent channel with recording.empty_channel, and says so in the session', async () => {
+    const consent = { given: true, method: 'in_app', textVersion: 'consent-v1' };
+    const session = await api<{ id: string }>('POST', '/v1/sessions', { title: 'Silent guest', rubricId: 'communication-general', participants: [{ channel: 0, displayName: 'A', roleLabel: 'Clinician', consent }, { channel: 1, displayName: 'B', roleLabel: 'Patient', consent }] });
+    // Bypass the upload check on purpose: the workflow must defend itself too.
+    const silent = await makeOneSilentChannelWav(tmp, { name: 'silent.wav' });
+    const ref = await h.runtime.blobs.putFile(h.who.orgId, `sessions/${session.id}/recording-silent`, silent.path);
+    await h.tdb.db.withOrg(h.who.orgId, async (tx) => {
+      await insertRecording(tx, { sessionId: session.id, blobUri: ref.uri, sha256: ref.sha256, bytes: ref.bytes, status: 'accepted' });
+      await setSessionStatus(tx, session.id, 'recording_uploaded');
+    });
+    const started = await api<{ evaluation: { id: string } }>('POST', `/v1/sessions/${session.id}/evaluations`, {});
+    await expect(h.runtime.evaluations.result(workflowIdFor(started.evaluation.id))).rejects.toThrow();
+    const view = await api<{ status: string; evaluation: { status: string; error: { code: string; message: string } } }>('GET', `/v1/sessions/${session.id}`);
+    expect(view.status).toBe('failed');
+    expect(view.evaluation).toMatchObject({ status: 'failed', error: { code: 'recording.empty_channel' } });
+    expect(view.evaluation.error.message).toMatch(/channel 1/);
+  }, 200_000);
 });
