@@ -1,11 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /** Programs the product runs, and the Debian package of each. */
 export const runtimePrograms: Record<string, string> = { ffmpeg: 'ffmpeg', ffprobe: 'ffmpeg' };
 /** Extra programs the tests use (speech synthesis, PDF checks, the browser). */
 export const testPrograms: Record<string, string> = { 'espeak-ng': 'espeak-ng', sox: 'sox', qpdf: 'qpdf', pdftotext: 'poppler-utils', pdftoppm: 'poppler-utils', chromium: 'chromium' };
 
+/** Data the tests read from Debian packages (absolute path → package). */
+export const testFiles: Record<string, string> = { '/usr/share/pocketsphinx/test/data/librivox/transcription': 'pocketsphinx-testdata' };
+
 function has(cmd: string): boolean {
+  if (cmd.startsWith('/')) return existsSync(cmd);
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
@@ -14,7 +19,7 @@ function has(cmd: string): boolean {
  * them, else fail with the exact command to run.
  */
 export function ensureSystemPackages(opts: { withTests: boolean; onProgress?: (m: string) => void }): void {
-  const wanted = { ...runtimePrograms, ...(opts.withTests ? testPrograms : {}) };
+  const wanted = { ...runtimePrograms, ...(opts.withTests ? { ...testPrograms, ...testFiles } : {}) };
   const missing = Object.entries(wanted).filter(([cmd]) => !has(cmd));
   if (!missing.length) {
     opts.onProgress?.(`System programs present: ${Object.keys(wanted).join(', ')}`);
