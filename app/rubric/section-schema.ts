@@ -4,7 +4,7 @@ import type { RubricSection } from './rubric';
 
 const Speaker = z.enum(['clinician', 'patient']);
 const Evidence = z.object({
-  quote: z.string().max(240).describe('Exact words copied from the transcript, 3 to 30 words.'),
+  quote: z.string().max(160).describe('Exact words copied from the transcript, 3 to 25 words.'),
   speaker: Speaker,
 });
 
@@ -18,16 +18,16 @@ export function sectionOutputSchema(section: RubricSection) {
   const items = Object.fromEntries(
     section.items.map((it) => {
       const values = Array.from({ length: it.scale.max - it.scale.min + 1 }, (_, i) => it.scale.min + i);
-      return [it.id, z.object({ score: z.literal(values as [number, ...number[]]), rationale: z.string().max(400), evidence: z.array(Evidence).max(2) }).describe(it.title)];
+      return [it.id, z.object({ score: z.literal(values as [number, ...number[]]), rationale: z.string().max(300), evidence: z.array(Evidence).max(2) }).describe(it.title)];
     }),
   );
-  const behaviours = Object.fromEntries(section.behaviours.map((b) => [b.id, z.array(Evidence).max(6).describe(`Instances of: ${b.title}`)]));
+  const behaviours = Object.fromEntries(section.behaviours.map((b) => [b.id, z.array(Evidence).max(3).describe(`Instances of: ${b.title}`)]));
   return z.object({
     items: z.object(items),
     behaviours: z.object(behaviours),
-    summary: z.string().max(500),
-    strengths: z.array(z.string().max(200)).max(3),
-    suggestions: z.array(z.string().max(200)).max(3),
+    summary: z.string().max(300),
+    strengths: z.array(z.string().max(160)).max(2),
+    suggestions: z.array(z.string().max(160)).max(2),
   });
 }
 export type SectionOutput = z.infer<ReturnType<typeof sectionOutputSchema>>;
