@@ -26,7 +26,7 @@ export const configKeys = {
   publicUrl: { env: 'FE_PUBLIC_URL', schema: z.string().url().optional(), default: undefined, doc: 'External URL of the API (for upload locations behind a proxy). Default: http://<host>:<port>.' },
   llmBaseUrl: { env: 'FE_LLM_BASE_URL', schema: z.string().url().optional(), default: undefined, doc: 'OpenAI-compatible base URL for rubric analysis (…/v1). Unset: start the embedded local GGUF model server.' },
   llmApiKey: { env: 'FE_LLM_API_KEY', schema: z.string(), default: 'local', doc: 'Bearer key sent to the LLM base URL.' },
-  llmModel: { env: 'FE_LLM_MODEL', schema: z.string().min(1), default: 'gemma-3-270m-it-q4_k_m', doc: 'Model name sent to the LLM base URL.' },
+  llmModel: { env: 'FE_LLM_MODEL', schema: z.string().min(1), default: 'gemma-3-270m-q4_k_m', doc: 'Model name sent to the LLM base URL.' },
   llmModelPath: { env: 'FE_LLM_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'GGUF file of the embedded model. Default: <data>/models/ from `npm run setup`.' },
   sttModelPath: { env: 'FE_STT_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'whisper.cpp ggml model for speech-to-text. Default: <data>/models/ggml-tiny.en.bin.' },
   sttThreads: { env: 'FE_STT_THREADS', schema: z.coerce.number().int().min(1).max(64), default: 2, doc: 'CPU threads for whisper.cpp.' },
