@@ -27,7 +27,7 @@ export interface ApiHarness {
  * The real API (express, tus, WebSocket) on port 0 over a fresh real PostgreSQL database and a
  * temp encrypted blob store. `evaluations` is the Temporal client (a real one in workflow tests).
  */
-export async function startApiHarness(opts: { maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'>; ice?: IceConfig } = {}): Promise<ApiHarness> {
+export async function startApiHarness(opts: { maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'>; ice?: IceConfig; webRoot?: string } = {}): Promise<ApiHarness> {
   const tdb = await createTestDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-api-'));
   const blobs = createLocalBlobStore({ rootDir: path.join(dir, 'blobs'), masterKey: randomBytes(32) });
@@ -37,7 +37,7 @@ export async function startApiHarness(opts: { maxBytes?: number; maxDurationSec?
     },
   };
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations, rubric: (id) => getRubric(id), limits: { maxBytes: opts.maxBytes ?? 50_000_000, maxDurationSec: opts.maxDurationSec ?? 3600 } });
-  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
+  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, webRoot: opts.webRoot, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
   const events = await listenEvaluationEvents(tdb.url, (orgId, e) => api.hub.publish(orgId, e));
   const url = await api.listen(0, '127.0.0.1');
   return {

@@ -32,7 +32,8 @@ export interface PipelineHarness {
  * database, the API runtime, and workers in-process or as separate processes. Only the LLM
  * provider is replaced (by `llmBaseUrl`, an OpenAI-compatible test server).
  */
-export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcessWorker: boolean; maxDurationSec?: number }): Promise<PipelineHarness> {
+/** `webRoot`: static files of the web client, served at / by the API (e2e tests). */
+export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcessWorker: boolean; maxDurationSec?: number; webRoot?: string }): Promise<PipelineHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-pipeline-'));
   const tdb = await createTestDatabase();
   const temporal = await startTemporalDevServer({ cli: findTemporalCli({ dataDir: defaultDataDir }), dbFile: path.join(dir, 'temporal.db'), namespace: 'default' });
@@ -51,7 +52,7 @@ export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcess
     FE_MAX_DURATION_SEC: String(opts.maxDurationSec ?? 3600),
     LOG_LEVEL: 'warn',
   };
-  const runtime = await startRuntime(loadConfig(env), { api: true, worker: opts.inProcessWorker, log: () => () => undefined });
+  const runtime = await startRuntime(loadConfig(env), { api: true, worker: opts.inProcessWorker, log: () => () => undefined, webRoot: opts.webRoot });
   const orgId = randomUUID();
   const token = `t-${randomBytes(12).toString('hex')}`;
   const who = await tdb.db.withOrg(orgId, async (tx) => {

@@ -18,8 +18,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** Outside vitest (the Playwright e2e suite) `inject` throws: the URL then comes from the environment. */
+function injectedAdminUrl(): string | undefined {
+  try {
+    return inject('pgAdminUrl');
+  } catch {
+    return undefined;
+  }
+}
+
 export function testPgAdminUrl(): string {
-  const url = inject('pgAdminUrl') ?? process.env.FE_TEST_PG_ADMIN_URL;
+  const url = injectedAdminUrl() ?? process.env.FE_TEST_PG_ADMIN_URL;
   if (!url) throw new Error('No test PostgreSQL: run tests through vitest with vitest.global-setup.ts');
   return url;
 }

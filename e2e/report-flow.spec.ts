@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { getRubric } from '../backend/src/rubrics/rubric-catalog';
+import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../backend/src/testing/openai-test-server';
+import { startPipelineHarness, type PipelineHarness } from '../backend/src/testing/pipeline-harness';
+import { scriptedAnalysis } from '../backend/src/testing/scripted-analysis';
+import { makeStereoSpeechWav } from '../backend/src/testing/audio-fixtures';
+import { webOutDir } from '../scripts/build-web';
+import { echoConsole, launchChromium } from './chromium';
+import { createSession, signIn } from './app-flows';
+
+const CLINICIAN_SAYS = 'Good morning. How have you been sleeping since we last met?';
+const PATIENT_SAYS = 'Pretty well, thank you. The evening walks are going fine.';
+
+interface ProgressPage {
+  progressLog: string[];
+  document: { body: unknown; querySelector(selector: string): { textContent: string | null } | null };
+  MutationObserver: new (cb: () => void) => { observe(target: unknown, opts: object): void };
+}
+
+let llm: OpenAiTestServer;
+let h: PipelineHarness;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-e2e-report-'));
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  llm = await startOpenAiTestServer({
+    async respond(req) {
+      const rubric = await getRubric(String(req.headers['x-fe-rubric'] ?? 'motivational-interviewing'));
+      const user = (req.body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+      return chatCompletion(JSON.stringify(scriptedAnalysis(rubric, String(req.headers['idempotency-key'] ?? '').split(':').pop()!, user)));
+    },
+  });
+  h = await startPipelineHarness({ llmBaseUrl: llm.baseURL, inProcessWorker: true, webRoot: webOutDir });
+});
+test.afterAll(async () => {
+  await h?.stop();
+  await llm?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('a clinician signs in, creates a consented session, uploads a stereo WAV, follows the evaluation live and reads the PDF report in the app', async () => {
+  const wav = await makeStereoSpeechWav(tmp, { left: CLINICIAN_SAYS, right: PATIENT_SAYS, sampleRate: 48000 });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    echoConsole(page, 'clinician');
+    await signIn(page, h.runtime.apiUrl!, h.who.token);
+    await createSession(page, { title: 'Sleep follow-up', owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
+
+    await page.getByLabel(/^Recording file/).setInputFiles(wav.path);
+    await page.getByRole('button', { name: 'Upload recording' }).click();
+    await expect(page.getByTestId('session-status')).toHaveText('Recording uploaded');
+
+    // Every text the progress bar shows, as the pushed events arrive (the page never polls).
+    await page.evaluate(() => {
+      // Typed by hand: this file compiles without the DOM library.
+      const g = globalThis as unknown as ProgressPage;
+      const log: string[] = (g.progressLog = []);
+      new g.MutationObserver(() => {
+        const t = g.document.querySelector('[data-testid="evaluation"]')?.textContent ?? '';
+        if (t && log[log.length - 1] !== t) log.push(t);
+      }).observe(g.document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByRole('button', { name: 'Start evaluation' }).click();
+    await expect(page.getByTestId('session-status')).toHaveText('Report ready', { timeout: 180_000 });
+    const log = await page.evaluate(() => (globalThis as unknown as ProgressPage).progressLog);
+    const percents = log.map((t) => Number(/(\d+) %/.exec(t)?.[1] ?? NaN)).filter((n) => !Number.isNaN(n));
+    expect(new Set(percents.filter((p) => p > 0 && p < 100)).size, `progress seen: ${log.join(' | ')}`).toBeGreaterThanOrEqual(2);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+
+    const pdf = page.getByTitle('Feedback report (PDF)');
+    await expect(pdf).toHaveAttribute('src', /^blob:/);
+    const head = await page.evaluate(async (src) => {
+      const b = await (await fetch(src!)).arrayBuffer();
+      return { magic: new TextDecoder().decode(b.slice(0, 5)), bytes: b.byteLength };
+    }, await pdf.getAttribute('src'));
+    expect(head.magic).toBe('%PDF-');
+    expect(head.bytes).toBeGreaterThan(5000);
+
+    const metrics = page.getByRole('table', { name: 'Key metrics' });
+    await expect(metrics.getByRole('columnheader', { name: 'Dr. Maya Okafor' })).toBeVisible();
+    await expect(metrics.getByRole('row', { name: /Talk time/ })).toContainText(/\d+\.\d s/);
+
+    const transcript = page.getByRole('region', { name: 'Transcript' });
+    await expect(transcript.locator('li[data-channel="0"]').first()).toContainText('Dr. Maya Okafor:');
+    await expect(transcript.locator('li[data-channel="0"]')).toContainText([/morning/i]);
+    await expect(transcript.locator('li[data-channel="1"]')).toContainText([/thank you/i]);
+    await expect(transcript.locator('li[data-channel="1"]').first()).toContainText('Daniel Reyes:');
+    await expect(transcript.locator('li[data-channel="0"]', { hasText: /thank you/i })).toHaveCount(0);
+
+    await page.getByRole('link', { name: 'Feedback Evaluation' }).click();
+    await expect(page.getByRole('row', { name: /Sleep follow-up/ })).toContainText('Report ready');
+  } finally {
+    await browser.close();
+  }
+});

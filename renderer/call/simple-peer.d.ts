@@ -1,0 +1,22 @@
+// The prebuilt browser bundle of simple-peer (self-contained: no Node shims needed). Only what we use.
+declare module 'simple-peer/simplepeer.min.js' {
+  interface SimplePeerOptions {
+    initiator?: boolean;
+    stream?: MediaStream;
+    config?: RTCConfiguration;
+    trickle?: boolean;
+  }
+  interface SimplePeerInstance {
+    signal(data: unknown): void;
+    destroy(err?: Error): void;
+    on(event: 'signal', cb: (data: Record<string, unknown>) => void): this;
+    on(event: 'stream', cb: (stream: MediaStream) => void): this;
+    on(event: 'connect' | 'close', cb: () => void): this;
+    on(event: 'error', cb: (err: Error & { code?: string }) => void): this;
+    on(event: 'iceStateChange', cb: (iceConnectionState: RTCIceConnectionState, iceGatheringState: RTCIceGatheringState) => void): this;
+    destroyed: boolean;
+  }
+  const SimplePeer: new (opts?: SimplePeerOptions) => SimplePeerInstance;
+  export default SimplePeer;
+  export type { SimplePeerInstance, SimplePeerOptions };
+}

@@ -1,0 +1,66 @@
+import type { Segment } from '../../app/transcript/transcript';
+
+/** A recording kept on this device (chunks as MediaRecorder produced them, or one picked file). */
+export interface StoredRecording {
+  sessionId: string;
+  mimeType: string;
+  /** `interrupted`: still open when the page or app went away; recover it to upload it. */
+  state: 'recording' | 'interrupted' | 'finished';
+  startedAt: string;
+  nextSeq: number;
+  bytes: number;
+}
+
+export interface FinishedRecording {
+  sessionId: string;
+  mimeType: string;
+  bytes: number;
+  sha256: string;
+  recovered: boolean;
+}
+
+/** Crash-safe: every appended chunk is on durable storage when `append` resolves. */
+export interface RecordingStore {
+  start(sessionId: string, mimeType: string): Promise<void>;
+  append(sessionId: string, seq: number, chunk: Uint8Array): Promise<void>;
+  finish(sessionId: string): Promise<FinishedRecording>;
+  list(): Promise<StoredRecording[]>;
+  recover(sessionId: string): Promise<FinishedRecording>;
+}
+
+export type UploadState = 'queued' | 'uploading' | 'waiting' | 'completed' | 'failed';
+
+export interface UploadView {
+  id: string;
+  sessionId: string;
+  bytes: number;
+  bytesSent: number;
+  sha256: string;
+  state: UploadState;
+  error: { code: string; message: string } | null;
+  nextAttemptAt: string | null;
+}
+
+/** Resumable uploads of finished recordings, kept across reloads and restarts, queued while offline. */
+export interface UploadQueue {
+  enqueueRecording(sessionId: string): Promise<void>;
+  /** A file the user picked: kept in the recording store first, so it survives a reload too. */
+  enqueueFile(sessionId: string, file: Blob): Promise<void>;
+  retry(id: string): Promise<void>;
+  list(): UploadView[];
+  subscribe(listener: (items: UploadView[]) => void): () => void;
+}
+
+export type DraftTranscripts =
+  | { available: true; get(sessionId: string): Promise<{ segments: Segment[]; complete: boolean }> }
+  | { available: false; reason: string };
+
+/** What differs between the browser and the desktop app; the UI sees only this. */
+export interface Platform {
+  kind: 'web' | 'desktop';
+  apiBase(): Promise<string>;
+  token: { get(): Promise<string | null>; set(token: string): Promise<void>; clear(): Promise<void> };
+  recordings: RecordingStore;
+  uploads: UploadQueue;
+  drafts: DraftTranscripts;
+}

@@ -1,0 +1,42 @@
+import type { Platform } from './platform';
+import { sha256Hex } from './sha256';
+import { openWebRecordingStore } from './web-recording-store';
+import { createWebUploadQueue } from './web-upload-queue';
+
+const TOKEN_KEY = 'feedback.token';
+
+/**
+ * The browser build: the API is the page's own origin, the token lives for the tab
+ * (sessionStorage), recordings in IndexedDB, uploads through tus with the URL in localStorage.
+ */
+export async function createWebPlatform(): Promise<Platform> {
+  const recordings = await openWebRecordingStore();
+  const apiBase = async () => window.location.origin;
+  const token = {
+    get: async () => sessionStorage.getItem(TOKEN_KEY),
+    set: async (t: string) => sessionStorage.setItem(TOKEN_KEY, t),
+    clear: async () => sessionStorage.removeItem(TOKEN_KEY),
+  };
+  const uploads = createWebUploadQueue({
+    endpoint: async () => `${await apiBase()}/v1/uploads`,
+    token: token.get,
+    async recording(sessionId) {
+      const blob = await recordings.blobOf(sessionId);
+      const meta = (await recordings.list()).find((r) => r.sessionId === sessionId);
+      return { blob, finished: { sessionId, mimeType: meta?.mimeType ?? blob.type, bytes: blob.size, sha256: await sha256Hex(blob), recovered: false } };
+    },
+    async storeFile(sessionId, file) {
+      await recordings.start(sessionId, file.type || 'application/octet-stream');
+      await recordings.append(sessionId, 0, new Uint8Array(await file.arrayBuffer()));
+      await recordings.finish(sessionId);
+    },
+  });
+  return {
+    kind: 'web',
+    apiBase,
+    token,
+    recordings,
+    uploads,
+    drafts: { available: false, reason: 'The draft transcript is made on your device by the desktop app. In the browser, the transcript arrives with the report.' },
+  };
+}

@@ -1,0 +1,18 @@
+import type { EvaluationEvent, SessionView } from '../../app/contracts/api';
+
+const SESSION_STATUS: Record<SessionView['status'], string> = {
+  created: 'Waiting for the recording',
+  recording_uploaded: 'Recording uploaded',
+  evaluating: 'Evaluating',
+  completed: 'Report ready',
+  failed: 'Evaluation failed',
+};
+
+export const sessionStatusText = (s: SessionView['status']) => SESSION_STATUS[s];
+
+/** The freshest evaluation progress: the pushed event if newer than what the session says. */
+export function evaluationProgress(session: SessionView, live: EvaluationEvent | undefined) {
+  const ev = session.evaluation;
+  if (live && (!ev || live.evaluationId === ev.id)) return { status: live.status, step: live.step, progress: live.progress, error: live.error };
+  return ev ? { status: ev.status, step: ev.step, progress: ev.progress, error: ev.error } : null;
+}
