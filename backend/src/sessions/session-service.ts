@@ -1,5 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { AppError } from '../../../app/contracts/errors';
 import type { CreateSessionRequest, SessionView } from '../../../app/contracts/api';
@@ -21,6 +20,7 @@ import type { EvaluationClient } from '../workflows/evaluation-client';
 import { notifyEvaluation } from '../evaluations/evaluation-events';
 import type { Identity } from '../api/auth';
 import { sessionView } from './session-views';
+import { sha256File } from '../file-digest';
 
 export interface SessionServiceDeps {
   db: Database;
@@ -28,12 +28,6 @@ export interface SessionServiceDeps {
   evaluations: Pick<EvaluationClient, 'start'>;
   rubric(id: string): Promise<Rubric>;
   limits: { maxBytes: number; maxDurationSec: number };
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(file)) h.update(c as Buffer);
-  return h.digest('hex');
 }
 
 /** The use-cases behind the routes, the tus hooks and the CLI. Routes stay thin. */
@@ -104,7 +98,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     async acceptRecording(who: Identity, sessionId: string, file: { path: string; declaredSha256: string; filename?: string }) {
       try {
         await this.checkUploadAllowed(who, sessionId, undefined);
-        const actual = await sha256Of(file.path);
+        const actual = await sha256File(file.path);
         if (actual !== file.declaredSha256) throw new AppError('recording.checksum_mismatch', `The uploaded file's sha256 is ${actual}, but ${file.declaredSha256} was declared: the upload was damaged. Upload it again.`, { details: { declared: file.declaredSha256, actual } });
         const probe = await validateRecording(file.path, deps.limits);
         const { audio } = await findChannelSpeech(file.path, probe);
