@@ -27,11 +27,25 @@ async function waitFor(cond: () => boolean, ms: number, what: () => string) {
   }
 }
 
+/** Direct children with their command names (tsx's own esbuild helper is not ours to check). */
 const childrenOf = (pid: number) => {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([, comm]) => comm && comm !== 'esbuild')
+      .map(([p, comm]) => ({ pid: Number(p), comm: comm! }));
   } catch {
     return [];
+  }
+};
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 };
 
@@ -46,10 +60,12 @@ describe('npm start (embedded runtime)', () => {
     const me = await fetch(`http://127.0.0.1:${port}/v1/me`, { headers: { authorization: 'Bearer dev-clinician-token' } });
     expect(await me.json()).toMatchObject({ email: 'clinician@demo.local', roles: ['clinician'] });
     const kids = childrenOf(p.child.pid!);
-    expect(kids.length).toBeGreaterThan(0);
+    expect(kids.map((k) => k.comm)).toEqual(expect.arrayContaining(['temporal']));
     p.child.kill('SIGTERM');
     expect(await p.exit).toBe(0);
-    for (const pid of kids) expect(() => process.kill(Number(pid), 0)).toThrow();
+    expect(p.output()).toContain('stopped PostgreSQL');
+    expect(p.output()).toContain('stopped Temporal dev server');
+    await waitFor(() => kids.every((k) => !alive(k.pid)), 10_000, () => `still running: ${JSON.stringify(kids.filter((k) => alive(k.pid)))}`);
   }, 200_000);
 
   it('names a missing program and how to install it', async () => {
