@@ -52,6 +52,7 @@ const rt = await startRuntime(config, { api: false, worker: true, log: (c) => lo
   console.error(`Could not start: ${e.message}`);
   process.exit(1);
 });
+let exitCode = 0;
 try {
   console.error(`Runtime ready in ${((Date.now() - t0) / 1000).toFixed(1)} s. Evaluating ${path.relative(process.cwd(), opts.audio)} with rubric ${opts.rubricId}…`);
   const r = await evaluateRecording(rt, opts);
@@ -60,7 +61,9 @@ try {
 } catch (e) {
   const err = e as { code?: string; message: string };
   console.error(`Evaluation failed${err.code ? ` [${err.code}]` : ''}: ${err.message}`);
-  process.exitCode = 1;
+  exitCode = 1;
 } finally {
   await rt.stop();
 }
+// Explicit: native add-ons (Temporal core, whisper.cpp) may otherwise decide the exit status.
+process.exit(exitCode);
