@@ -3,6 +3,7 @@ import type { EventPayloadOf, HandlerMap } from '../../app/contracts/ipc-contrac
 import type { DesktopContract, DesktopEvents } from '../../app/contracts/ipc/desktop';
 import { createEventBus, type EventBus } from '../services/event-bus';
 import { createDraftStore } from '../services/draft-store';
+import { createDraftTranscriber } from '../services/draft-transcriber';
 import type { MediaTools } from '../services/media-repair';
 import { createRecordingStore } from '../services/recording-store';
 import { createEncryptedFileSecretStore, type SecretCipher } from '../services/secret-store';
@@ -23,6 +24,8 @@ export interface DesktopFeaturesOptions {
   uploadRetryDelaysMs?: number[];
   uploadChunkSize?: number;
   onListenerError?: (e: unknown) => void;
+  /** The Whisper model for live drafts (decision 005); without it `drafts:start/feed` answer stt.model_missing. */
+  draftTranscriber?: { modelPath: string; threads?: number };
 }
 
 export interface DesktopFeatures {
@@ -41,8 +44,9 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
   const recordings = createRecordingStore({ dataDir: opts.dataDir, tools: opts.mediaTools, onChange: (s) => events.emit('recordings:changed', s) });
   const drafts = createDraftStore({
     dataDir: opts.dataDir,
-    onChange: ({ draft, added, replaced }) => events.emit('drafts:updated', { sessionId: draft.sessionId, added, replaced, complete: draft.complete }),
+    onChange: ({ draft, added, replaced }) => events.emit('drafts:updated', { sessionId: draft.sessionId, added, replaced, complete: draft.complete, lagSec: transcriber?.has(draft.sessionId) ? transcriber.progress(draft.sessionId).lagSec : undefined }),
   });
+  const transcriber = opts.draftTranscriber && createDraftTranscriber({ ...opts.draftTranscriber, store: drafts });
   const queue = createUploadQueue({
     dataDir: opts.dataDir,
     endpoint: async () => `${(await settings.get()).backendUrl.replace(/\/+$/, '')}/v1/uploads`,
@@ -65,7 +69,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
     handlers: {
       ...createRecordingsHandlers({ store: recordings }),
       ...uploads,
-      ...createDraftsHandlers({ drafts }),
+      ...createDraftsHandlers({ drafts, transcriber }),
       ...createSettingsHandlers({ settings }),
       ...createSecretsHandlers({ secrets }),
     },
@@ -73,6 +77,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
     start: () => queue.start(),
     async stop() {
       stopAutoUpload();
+      await transcriber?.close();
       await queue.stop();
       await recordings.close();
     },

@@ -1,19 +1,281 @@
-import type { Channel, Segment } from '../../app/transcript/transcript';
+import { availableParallelism } from 'node:os';
+import { AppError, isAppError } from '../../app/contracts/errors';
+import type { DraftProgress } from '../../app/contracts/ipc/drafts';
+import { mergeChannelSegments, type Channel, type Segment, type SpeechRegion } from '../../app/transcript/transcript';
+import { defaultWindowOptions } from '../../backend/src/stt/speech-windows';
+import type { SttEngine } from '../../backend/src/stt/stt-engine';
+import { createWhisperEngine } from '../../backend/src/stt/whisper-engine';
+import type { DraftStore } from './draft-store';
+import { SpeechTracker, type SpeechSpan, type SpeechTrackerOptions } from './draft-transcriber-speech-tracker';
 
 /**
- * NOT IMPLEMENTED YET. The on-device draft transcriber (whisper.cpp, the same engine and model as
- * the backend) will implement this: it is fed 16 kHz mono PCM per channel, gated by voice activity,
- * emits live segments during the call (the drafts feature stores them via DraftStore.append) and a
- * full pass after it (DraftStore.replace).
+ * The on-device draft transcriber: whisper.cpp with the same engine and model as the backend
+ * (decision 005). Fed 16 kHz mono PCM per channel; speech is found by the VAD and each stretch is
+ * transcribed as soon as it has ended (or every ~10 s of continuous speech), so live segments
+ * arrive during the call. After the call, `finish` transcribes what is left and stores the
+ * complete draft.
  */
 export interface DraftTranscriber {
-  /** Starts a session's draft; `language` e.g. 'en'. */
-  start(sessionId: string, opts?: { language?: string }): Promise<void>;
+  /** Starts a session's draft (loads the model if needed). Idempotent while the session runs. */
+  start(sessionId: string, opts?: { language?: string }): Promise<{ name: string; model: string }>;
   /** Audio of one speaker: 16 kHz mono float samples in [-1, 1], in order, without gaps. */
   pushAudio(sessionId: string, channel: Channel, samples: Float32Array): void;
   /** Stops live captioning and returns the full draft of both channels, sorted by start. */
   finish(sessionId: string): Promise<Segment[]>;
   /** Live segments as they are recognised. */
   onSegments(listener: (sessionId: string, segments: Segment[]) => void): () => void;
+  /** Whether the session is running (started and not finished). */
+  has(sessionId: string): boolean;
+  progress(sessionId: string): DraftProgress;
   close(): Promise<void>;
+}
+
+export interface DraftTranscriberOptions {
+  modelPath: string;
+  /** whisper.cpp threads. Default: half the cores (the call itself needs the rest). */
+  threads?: number;
+  /** Live segments are appended here; the complete draft replaces them at `finish`. */
+  store: DraftStore;
+  tracker?: Partial<Omit<SpeechTrackerOptions, 'channel' | 'sampleRate'>>;
+  /** At most this much speech goes into one engine call when several stretches are waiting. */
+  maxBatchSpeechSec?: number;
+  /** Tests and benchmarks may bring an engine; it is then not closed by the transcriber. */
+  engine?: SttEngine;
+}
+
+const SAMPLE_RATE = 16000;
+/** The engine pads each region by this much; a cut edge must not be padded into the neighbour. */
+const ENGINE_PAD_SEC = defaultWindowOptions.padSec;
+
+interface Job {
+  sessionId: string;
+  span: SpeechSpan;
+}
+
+interface Session {
+  trackers: [SpeechTracker, SpeechTracker];
+  ready: Promise<SttEngine>;
+  state: 'live' | 'finishing';
+  finishing?: Promise<Segment[]>;
+  segments: Segment[];
+  /** The last live append to the store; `finish` waits for it before replacing. */
+  writes: Promise<unknown>;
+  failure?: unknown;
+  /** Jobs queued or running. */
+  pending: number;
+  idle: (() => void)[];
+}
+
+export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTranscriber {
+  const threads = opts.threads ?? Math.max(1, Math.floor(availableParallelism() / 2));
+  const maxBatchSpeechSec = opts.maxBatchSpeechSec ?? 25;
+  const sessions = new Map<string, Session>();
+  /** A finished draft is never restarted by late audio (it would replace the complete one). */
+  const finished = new Set<string>();
+  const listeners = new Set<(sessionId: string, segments: Segment[]) => void>();
+  const queue: Job[] = [];
+  let running: Job[] = [];
+  let pumping: Promise<void> | null = null;
+  let engine: Promise<SttEngine> | null = null;
+  let closing: Promise<void> = Promise.resolve();
+
+  function loadEngine(): Promise<SttEngine> {
+    if (opts.engine) return Promise.resolve(opts.engine);
+    if (!engine) {
+      const loading = closing.then(() => createWhisperEngine({ modelPath: opts.modelPath, threads }));
+      engine = loading;
+      // A failed load is not cached: the next start tries again (the model may have been set up since).
+      loading.catch(() => {
+        if (engine === loading) engine = null;
+      });
+    }
+    return engine;
+  }
+
+  /** The model takes memory; after the last session it is unloaded until the next call. */
+  function releaseEngineIfIdle(): void {
+    if (opts.engine || sessions.size || queue.length || !engine) return;
+    const e = engine;
+    engine = null;
+    closing = e.then((x) => x.close()).catch(() => undefined);
+  }
+
+  function sessionOf(sessionId: string): Session {
+    const s = sessions.get(sessionId);
+    if (!s) throw new AppError('session.state_invalid', `The draft of session ${sessionId} is not running: call drafts:start (or finish was already called).`);
+    return s;
+  }
+
+  function enqueue(sessionId: string, spans: SpeechSpan[]): void {
+    const s = sessions.get(sessionId)!;
+    for (const span of spans) {
+      queue.push({ sessionId, span });
+      s.pending++;
+    }
+    if (spans.length && !pumping) pumping = pump().finally(() => (pumping = null));
+  }
+
+  /** The oldest speech first (the lowest lag for everyone); at equal times channel 0. */
+  function nextBatch(): Job[] {
+    let head = 0;
+    for (let i = 1; i < queue.length; i++) {
+      const a = queue[i]!.span;
+      const b = queue[head]!.span;
+      if (a.end < b.end || (a.end === b.end && a.channel < b.channel)) head = i;
+    }
+    const first = queue[head]!;
+    // Whisper always encodes 30 s, so waiting stretches of the same speaker share one call.
+    const same = queue
+      .filter((j) => j.sessionId === first.sessionId && j.span.channel === first.span.channel)
+      .sort((a, b) => a.span.start - b.span.start);
+    const batch: Job[] = [];
+    let speech = 0;
+    for (const j of same) {
+      const len = j.span.end - j.span.start;
+      if (batch.length && speech + len > maxBatchSpeechSec) break;
+      batch.push(j);
+      speech += len;
+    }
+    return batch;
+  }
+
+  /** One engine, one job at a time, across channels and sessions. */
+  async function pump(): Promise<void> {
+    while (queue.length) {
+      const batch = nextBatch();
+      const sessionId = batch[0]!.sessionId;
+      const s = sessions.get(sessionId)!;
+      running = batch;
+      for (const j of batch) queue.splice(queue.indexOf(j), 1);
+      try {
+        const e = await s.ready;
+        const segments = await transcribe(s, batch);
+        running = [];
+        if (segments.length) {
+          s.segments.push(...segments);
+          for (const l of listeners) l(sessionId, segments);
+          s.writes = s.writes.then(() => opts.store.append(sessionId, segments, { engine: { name: e.name, model: e.model } }));
+          s.writes.catch((err: unknown) => (s.failure ??= err));
+        }
+      } catch (err) {
+        s.failure ??= err;
+      } finally {
+        running = [];
+        for (const j of batch) s.trackers[j.span.channel].release(j.span);
+        s.pending -= batch.length;
+        if (s.pending === 0) s.idle.splice(0).forEach((r) => r());
+      }
+    }
+  }
+
+  async function transcribe(s: Session, batch: Job[]): Promise<Segment[]> {
+    const channel = batch[0]!.span.channel;
+    const tracker = s.trackers[channel];
+    const from = Math.max(0, batch[0]!.span.start - (batch[0]!.span.cutBefore ? 0 : ENGINE_PAD_SEC));
+    const last = batch[batch.length - 1]!.span;
+    const to = last.end + (last.cutAfter ? 0 : ENGINE_PAD_SEC);
+    const pcm = tracker.slice(from, to);
+    const regions: SpeechRegion[] = batch.map(({ span }) => {
+      // The engine pads every region; at a cut that would hear the neighbour's words twice.
+      const start = span.start + (span.cutBefore ? ENGINE_PAD_SEC : 0) - from;
+      const end = span.end - (span.cutAfter ? ENGINE_PAD_SEC : 0) - from;
+      return { channel, start, end: Math.max(end, start + 0.01) };
+    });
+    const segments = await (await s.ready).transcribeChannel({ pcm, sampleRate: SAMPLE_RATE, channel, regions });
+    const shift = (t: number) => Math.round((t + from) * 100) / 100;
+    return segments.map((seg) => ({ ...seg, start: shift(seg.start), end: shift(seg.end), words: seg.words.map((w) => ({ ...w, start: shift(w.start), end: shift(w.end) })) }));
+  }
+
+  async function finishSession(sessionId: string, s: Session): Promise<Segment[]> {
+    s.state = 'finishing';
+    finished.add(sessionId);
+    try {
+      const e = await s.ready;
+      // Channel 0 first: at equal times its leftovers are transcribed first.
+      for (const t of s.trackers) enqueue(sessionId, t.flush());
+      if (s.pending) await new Promise<void>((r) => s.idle.push(r));
+      await s.writes.catch(() => undefined);
+      if (s.failure) {
+        throw isAppError(s.failure) ? s.failure : new AppError('stt.unavailable', `Draft transcription failed: ${s.failure instanceof Error ? s.failure.message : String(s.failure)}`, { cause: s.failure });
+      }
+      const all = mergeChannelSegments(s.segments.filter((x) => x.channel === 0), s.segments.filter((x) => x.channel === 1));
+      await opts.store.replace(sessionId, all, { complete: true, engine: { name: e.name, model: e.model } });
+      return all;
+    } finally {
+      sessions.delete(sessionId);
+      releaseEngineIfIdle();
+    }
+  }
+
+  function lagOf(sessionId: string): number {
+    let sec = 0;
+    for (const j of [...queue, ...running]) if (j.sessionId === sessionId) sec += j.span.end - j.span.start;
+    return Math.round(sec * 100) / 100;
+  }
+
+  return {
+    async start(sessionId) {
+      let s = sessions.get(sessionId);
+      if (!s) {
+        if (finished.has(sessionId)) throw new AppError('session.state_invalid', `The draft of session ${sessionId} is already finished.`);
+        const ready = loadEngine();
+        s = {
+          trackers: [new SpeechTracker({ ...opts.tracker, channel: 0, sampleRate: SAMPLE_RATE }), new SpeechTracker({ ...opts.tracker, channel: 1, sampleRate: SAMPLE_RATE })],
+          ready,
+          state: 'live',
+          segments: [],
+          writes: Promise.resolve(),
+          pending: 0,
+          idle: [],
+        };
+        sessions.set(sessionId, s);
+        const created = s;
+        ready.catch(() => {
+          if (sessions.get(sessionId) === created) sessions.delete(sessionId);
+        });
+      }
+      const e = await s.ready;
+      return { name: e.name, model: e.model };
+    },
+
+    pushAudio(sessionId, channel, samples) {
+      const s = sessionOf(sessionId);
+      if (s.state !== 'live') throw new AppError('session.state_invalid', `The draft of session ${sessionId} is finishing; no more audio is accepted.`);
+      enqueue(sessionId, s.trackers[channel].push(samples));
+    },
+
+    finish(sessionId) {
+      const s = sessionOf(sessionId);
+      s.finishing ??= finishSession(sessionId, s);
+      return s.finishing;
+    },
+
+    onSegments(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    has: (sessionId) => sessions.has(sessionId),
+
+    progress(sessionId) {
+      const s = sessionOf(sessionId);
+      return { receivedSec: [round2(s.trackers[0].receivedSec), round2(s.trackers[1].receivedSec)], lagSec: lagOf(sessionId) };
+    },
+
+    async close() {
+      queue.length = 0;
+      await pumping;
+      for (const s of sessions.values()) {
+        s.failure ??= new AppError('stt.unavailable', 'The draft transcriber was closed before the draft was finished.');
+        s.idle.splice(0).forEach((r) => r());
+      }
+      sessions.clear();
+      releaseEngineIfIdle();
+      await closing;
+    },
+  };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
