@@ -31,6 +31,14 @@ export default tseslint.config(
     },
   },
   {
+    // Decision 005: the draft transcriber shares the backend's STT engine; nothing else of the backend.
+    files: ['main/**/*.ts'],
+    ignores: ['main/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(backend/(?!src/stt/)|renderer/|scripts/)', message: 'main/ imports only app/ and backend/src/stt/ from outside main/ (docs/decisions/005).' }] }],
+    },
+  },
+  {
     files: ['backend/src/workflows/workflows.ts', 'backend/src/workflows/**/workflow-*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: [...nodeOnly, 'pg', 'express', '../activities/*', './activities', '*/activities'], allowTypeImports: true, message: 'Workflows are deterministic: no Node builtins; import activities with `import type` only.' }] }],
