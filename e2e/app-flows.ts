@@ -8,7 +8,7 @@ export async function signIn(page: Page, baseUrl: string, token: string) {
   await expect(page.getByRole('heading', { name: 'Sessions' })).toBeVisible();
 }
 
-export async function createSession(page: Page, opts: { title: string; owner: string; other: string; otherJoinsByCall?: boolean }): Promise<string> {
+export async function createSession(page: Page, opts: { title: string; owner: string; other: string }): Promise<string> {
   await page.getByRole('link', { name: 'New session' }).click();
   await expect(page.getByRole('heading', { name: 'New session' })).toBeFocused();
   await page.getByLabel('Title').fill(opts.title);
@@ -16,10 +16,9 @@ export async function createSession(page: Page, opts: { title: string; owner: st
   const owner = page.getByRole('group', { name: 'You (channel 0)' });
   await owner.getByLabel('Name').fill(opts.owner);
   await owner.getByLabel('I consent to this session being recorded and evaluated.').check();
-  if (opts.otherJoinsByCall) await page.getByLabel('The other participant joins by call and gives consent when joining').check();
   const other = page.getByRole('group', { name: 'Other participant (channel 1)' });
   await other.getByLabel('Name').fill(opts.other);
-  if (!opts.otherJoinsByCall) await other.getByLabel('The other participant consents to this session being recorded and evaluated.').check();
+  await other.getByLabel(/The other participant consents to this session being recorded and evaluated/).check();
   await page.getByRole('button', { name: 'Create session' }).click();
   await expectNoAlert(page, page.getByRole('heading', { name: opts.title }));
   const id = /#\/sessions\/([0-9a-f-]{36})$/.exec(page.url())?.[1];

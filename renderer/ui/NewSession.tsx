@@ -20,7 +20,6 @@ export function NewSession({ navigate }: { navigate: (hash: string) => void }) {
   const [rubricId, setRubricId] = useState('');
   const [owner, setOwner] = useState<Person>({ name: me?.displayName ?? '', role: 'Clinician', consent: false });
   const [other, setOther] = useState<Person>({ name: '', role: 'Patient', consent: false });
-  const [remote, setRemote] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const h = useFocusHeading<HTMLHeadingElement>();
@@ -43,7 +42,7 @@ export function NewSession({ navigate }: { navigate: (hash: string) => void }) {
         rubricId,
         participants: [
           { channel: 0, displayName: owner.name, roleLabel: owner.role, consent },
-          { channel: 1, displayName: other.name, roleLabel: other.role, ...(remote ? {} : { consent }) },
+          { channel: 1, displayName: other.name, roleLabel: other.role, consent },
         ],
       });
       putSession(s);
@@ -55,18 +54,16 @@ export function NewSession({ navigate }: { navigate: (hash: string) => void }) {
     }
   };
 
-  const person = (id: string, legend: string, p: Person, set: (p: Person) => void, consentLabel: string, consentRequired: boolean) => (
+  const person = (id: string, legend: string, p: Person, set: (p: Person) => void, consentLabel: string) => (
     <fieldset>
       <legend>{legend}</legend>
       <label htmlFor={`${id}-name`}>Name</label>
       <input id={`${id}-name`} required value={p.name} onChange={(e) => set({ ...p, name: e.target.value })} />
       <label htmlFor={`${id}-role`}>Role</label>
       <input id={`${id}-role`} required value={p.role} onChange={(e) => set({ ...p, role: e.target.value })} />
-      {consentRequired ? (
-        <label className="checkbox">
-          <input id={`${id}-consent`} type="checkbox" required checked={p.consent} onChange={(e) => set({ ...p, consent: e.target.checked })} /> {consentLabel}
-        </label>
-      ) : null}
+      <label className="checkbox">
+        <input id={`${id}-consent`} type="checkbox" required checked={p.consent} onChange={(e) => set({ ...p, consent: e.target.checked })} /> {consentLabel}
+      </label>
     </fieldset>
   );
 
@@ -84,11 +81,8 @@ export function NewSession({ navigate }: { navigate: (hash: string) => void }) {
             </option>
           ))}
         </select>
-        {person('owner', 'You (channel 0)', owner, setOwner, 'I consent to this session being recorded and evaluated.', true)}
-        <label className="checkbox">
-          <input id="remote" type="checkbox" checked={remote} onChange={(e) => setRemote(e.target.checked)} /> The other participant joins by call and gives consent when joining
-        </label>
-        {person('other', 'Other participant (channel 1)', other, setOther, 'The other participant consents to this session being recorded and evaluated.', !remote)}
+        {person('owner', 'You (channel 0)', owner, setOwner, 'I consent to this session being recorded and evaluated.')}
+        {person('other', 'Other participant (channel 1)', other, setOther, 'The other participant consents to this session being recorded and evaluated (a guest joining by call confirms it again when joining).')}
         <button type="submit" disabled={busy || !rubricId}>
           {busy ? 'Creating…' : 'Create session'}
         </button>
