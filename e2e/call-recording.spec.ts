@@ -126,3 +126,28 @@ test('a third participant is refused (room full) and a guest who does not consen
   await expect(owner.getByTestId('call-state')).toHaveAttribute('data-state', 'connected');
   await expect(owner.getByTestId('call-state')).toContainText('Daniel Reyes');
 });
+
+test('the host page reloaded mid-recording: the recording is recovered from IndexedDB with at most 1 s lost, and uploaded', async () => {
+  const { owner, sessionId } = await setUpCall({ url: h.url, token, ownerBrowser: await launch(ownerWav), guestBrowser: await launch(guestWav), title: 'Interrupted call' });
+  await owner.getByRole('button', { name: 'Start recording' }).click();
+  const indicator = owner.getByTestId('recording-indicator');
+  await expect(owner.getByTestId('elapsed')).toHaveText('00:08', { timeout: 30_000 });
+  const startedAt = Number(await indicator.getAttribute('data-started-at'));
+  const killedAt = await owner.evaluate(() => Date.now());
+  await owner.reload();
+
+  await owner.getByRole('link', { name: 'Back to the session' }).click();
+  await expect(owner.getByRole('status').filter({ hasText: 'was interrupted' })).toBeVisible();
+  await owner.getByRole('button', { name: 'Recover and upload the recording' }).click();
+  await expectNoAlert(owner, owner.getByTestId('session-status').getByText('Recording uploaded'), 60_000);
+
+  const { file } = await uploadedRecording(sessionId);
+  const m = await channelMatches(file);
+  const recordedSec = (killedAt - startedAt) / 1000;
+  console.log('recovered', { recordedSec, recoveredSec: m.seconds, lostSec: recordedSec - m.seconds, ...m });
+  expect(startedAt).toBeGreaterThan(0);
+  expect(m.seconds).toBeLessThanOrEqual(recordedSec + 0.1);
+  expect(recordedSec - m.seconds).toBeLessThanOrEqual(1);
+  expect(m.ch0Owner).toBeGreaterThan(0.8);
+  expect(m.ch1Guest).toBeGreaterThan(0.8);
+});

@@ -49,6 +49,8 @@ export function createTwoChannelRecorder(opts: { local: MediaStream; store: Reco
     },
     /** [channel 0, channel 1] in dBFS. */
     levels: (): [number, number] => [levelOf(analysers[0], buf), levelOf(analysers[1], buf)],
+    /** Wall-clock start of the recording (ms since the epoch), 0 before it starts. */
+    startedAtEpochMs: () => (startedAt ? Math.round(performance.timeOrigin + startedAt) : 0),
     elapsedSec: () => (startedAt ? ((stoppedAt || performance.now()) - startedAt) / 1000 : 0),
     get recording() {
       return recorder?.state === 'recording';

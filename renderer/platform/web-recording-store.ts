@@ -2,6 +2,7 @@ import { AppError } from '../../app/contracts/errors';
 import { committed, openDatabase, request } from './indexed-db';
 import type { FinishedRecording, RecordingStore, StoredRecording } from './platform';
 import { sha256Hex } from './sha256';
+import { trimWebm } from './webm-recovery';
 
 const DB_NAME = 'feedback-recordings';
 interface ChunkRow {
@@ -44,7 +45,16 @@ export async function openWebRecordingStore(): Promise<RecordingStore & { blobOf
   async function close(sessionId: string, recovered: boolean): Promise<FinishedRecording> {
     const meta = await getMeta(sessionId);
     if (!meta) throw new AppError('recording.not_found', `No recording of session ${sessionId} on this device.`);
-    const blob = await blobOf(sessionId);
+    let blob = await blobOf(sessionId);
+    if (recovered && meta.mimeType.includes('webm') && blob.size > 0) {
+      // Keep only whole elements, and store the repaired file in place of the chunks.
+      blob = new Blob([trimWebm(new Uint8Array(await blob.arrayBuffer())) as BlobPart], { type: meta.mimeType });
+      const t = tx(['chunks'], 'readwrite');
+      const chunks = t.objectStore('chunks');
+      chunks.delete(IDBKeyRange.bound([sessionId, 0], [sessionId, Number.MAX_SAFE_INTEGER]));
+      chunks.put({ sessionId, seq: 0, data: blob } satisfies ChunkRow);
+      await committed(t);
+    }
     if (blob.size === 0) throw new AppError('recording.recovery_failed', 'The recording holds no audio: nothing was saved before it stopped.');
     await putMeta({ ...meta, state: 'finished', bytes: blob.size });
     return { sessionId, mimeType: meta.mimeType, bytes: blob.size, sha256: await sha256Hex(blob), recovered };

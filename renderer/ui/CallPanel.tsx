@@ -96,7 +96,7 @@ export function CallPanel(props: {
         <LevelMeter label={peer?.displayName ?? 'Other participant'} dbfs={levels[1]} />
       </div>
       {recorder?.recording ? (
-        <p className="rec-indicator" role="status" aria-live="off" data-testid="recording-indicator">
+        <p className="rec-indicator" role="status" aria-live="off" data-testid="recording-indicator" data-started-at={recorder.startedAtEpochMs()}>
           <span aria-hidden="true">●</span> Recording <time data-testid="elapsed">{clock(recorder.elapsedSec())}</time>
         </p>
       ) : null}
