@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test } from '@playwright/test';
+import type { SessionView } from '../app/contracts/api';
+import { makeStereoSpeechWav } from '../backend/src/testing/audio-fixtures';
+import { startApiHarness, type ApiHarness } from '../backend/src/testing/api-harness';
+import { webOutDir } from '../scripts/build-web';
+import { createSession, signIn } from './app-flows';
+import { echoConsole, launchChromium } from './chromium';
+
+const run = promisify(execFile);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-e2e-upload-'));
+let h: ApiHarness;
+
+test.beforeAll(async () => {
+  h = await startApiHarness({ webRoot: webOutDir });
+});
+test.afterAll(async () => {
+  await h?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('the network drops during an upload: the app shows it queued, resumes where the server stopped when back online, and the sha256 matches', async () => {
+  const { token } = await h.user('clinician');
+  const speech = await makeStereoSpeechWav(tmp, { sampleRate: 48000 });
+  // About 6 MB: several 1 MB PATCH requests, so the cut falls in the middle.
+  const wav = path.join(tmp, 'long.wav');
+  await run('sox', [speech.path, wav, 'pad', '0', '28']);
+  const bytes = readFileSync(wav);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    echoConsole(page, 'clinician');
+    await signIn(page, h.url, token);
+    const sessionId = await createSession(page, { title: 'Upload over a bad line', owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
+
+    // A slow line (each request held back a little), counting what actually travels.
+    let patchedBytes = 0;
+    let creations = 0;
+    await page.route('**/v1/uploads**', async (route) => {
+      const req = route.request();
+      if (req.method() === 'POST') creations++;
+      if (req.method() === 'PATCH') patchedBytes += req.postDataBuffer()?.length ?? 0;
+      await new Promise((r) => setTimeout(r, 400));
+      await route.continue().catch(() => undefined);
+    });
+
+    await page.getByLabel(/^Recording file/).setInputFiles(wav);
+    await page.getByRole('button', { name: 'Upload recording' }).click();
+    const upload = page.locator('.upload');
+    await expect(upload).toContainText(/Uploading: ([1-9]\d{3}) of/);
+    await context.setOffline(true);
+    await expect(page.getByRole('status').filter({ hasText: 'You are offline' })).toContainText('1 upload queued');
+    await expect(upload).toHaveAttribute('data-state', 'waiting');
+    await expect(upload.getByRole('alert')).toContainText('upload.unreachable');
+
+    await context.setOffline(false);
+    // The "will be retried" notice is still on screen for a moment: wait for the outcome itself.
+    await expect(page.getByTestId('session-status')).toHaveText('Recording uploaded', { timeout: 60_000 });
+    await expect(upload).toHaveAttribute('data-state', 'completed');
+
+    const res = await fetch(`${h.url}/v1/sessions/${sessionId}`, { headers: { authorization: `Bearer ${token}` } });
+    const session = (await res.json()) as SessionView;
+    expect(session.recording?.sha256).toBe(sha256);
+    expect(session.recording?.bytes).toBe(bytes.length);
+    // Resumed, not restarted: one creation, and at most one chunk of the file sent twice.
+    expect(creations).toBe(1);
+    expect(patchedBytes).toBeLessThanOrEqual(bytes.length + 1024 * 1024);
+    expect(patchedBytes).toBeGreaterThanOrEqual(bytes.length);
+  } finally {
+    await browser.close();
+  }
+});
