@@ -112,7 +112,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
       queue.push({ sessionId, span });
       s.pending++;
     }
-    if (spans.length && !pumping) pumping = pump().finally(() => (pumping = null));
+    if (spans.length && !pumping) pumping = pump();
   }
 
   /** The oldest speech first (the lowest lag for everyone); at equal times channel 0. */
@@ -141,30 +141,40 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
 
   /** One engine, one job at a time, across channels and sessions. */
   async function pump(): Promise<void> {
-    while (queue.length) {
-      const batch = nextBatch();
-      const sessionId = batch[0]!.sessionId;
-      const s = sessions.get(sessionId)!;
-      running = batch;
-      for (const j of batch) queue.splice(queue.indexOf(j), 1);
-      try {
-        const e = await s.ready;
-        const segments = await transcribe(s, batch);
-        running = [];
-        if (segments.length) {
-          s.segments.push(...segments);
-          for (const l of listeners) l(sessionId, segments);
-          s.writes = s.writes.then(() => opts.store.append(sessionId, segments, { engine: { name: e.name, model: e.model } }));
-          s.writes.catch((err: unknown) => (s.failure ??= err));
+    while (queue.length) await runBatch(nextBatch());
+    // In the same turn as the last look at the queue: a job enqueued later starts a new pump.
+    pumping = null;
+  }
+
+  /** Never throws: a failure is kept on the session and reported by `finish`. */
+  async function runBatch(batch: Job[]): Promise<void> {
+    const sessionId = batch[0]!.sessionId;
+    const s = sessions.get(sessionId)!;
+    running = batch;
+    for (const j of batch) queue.splice(queue.indexOf(j), 1);
+    try {
+      const e = await s.ready;
+      const segments = await transcribe(s, batch);
+      running = [];
+      if (segments.length) {
+        s.segments.push(...segments);
+        for (const l of listeners) {
+          try {
+            l(sessionId, segments);
+          } catch {
+            // A caption listener's fault (a closed window) must not fail the draft.
+          }
         }
-      } catch (err) {
-        s.failure ??= err;
-      } finally {
-        running = [];
-        for (const j of batch) s.trackers[j.span.channel].release(j.span);
-        s.pending -= batch.length;
-        if (s.pending === 0) s.idle.splice(0).forEach((r) => r());
+        s.writes = s.writes.then(() => opts.store.append(sessionId, segments, { engine: { name: e.name, model: e.model } }));
+        s.writes.catch((err: unknown) => (s.failure ??= err));
       }
+    } catch (err) {
+      s.failure ??= err;
+    } finally {
+      running = [];
+      for (const j of batch) s.trackers[j.span.channel].release(j.span);
+      s.pending -= batch.length;
+      if (s.pending === 0) s.idle.splice(0).forEach((r) => r());
     }
   }
 
