@@ -48,6 +48,9 @@ export const ErrorCode = z.enum([
   'secret.unavailable',
   'stt.model_checksum_mismatch',
   'stt.model_setup_failed',
+  'budget.exceeded',
+  'idempotency.conflict',
+  'idempotency.in_flight',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -33,6 +33,11 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
     triggers: ['audit_events_link', 'audit_events_append_only', 'audit_events_no_truncate'],
   },
   '0006_session_invites': { tables: ['session_invites', 'guest_tokens'], functions: ['resolve_session_invite', 'resolve_guest_token'] },
+  '0007_ai_budgets_usage': {
+    tables: ['ai_budgets', 'ai_budget_counters', 'ai_reservations', 'ai_idempotency_keys', 'ai_gateway_audit'],
+    functions: ['ai_gateway_audit_hash', 'ai_gateway_audit_link', 'append_only_reject_change'],
+    triggers: ['ai_gateway_audit_link', 'ai_gateway_audit_append_only', 'ai_gateway_audit_no_truncate'],
+  },
 };
 
 describe('migrations, one by one on the previous state', () => {
