@@ -25,8 +25,8 @@ for (let i = 0; i < 30; i++) {
 }
 runs.sort((a, b) => a - b);
 const at = (q: number) => runs[Math.min(runs.length - 1, Math.floor(q * runs.length))]!;
-const timing = { chars: transcript.length, runs: runs.length, p50Ms: +at(0.5).toFixed(2), p90Ms: +at(0.9).toFixed(2) };
-console.log(`redact() of ${timing.chars} chars: p50 ${timing.p50Ms} ms, p90 ${timing.p90Ms} ms`);
+const timing = { chars: transcript.length, runs: runs.length, minMs: +runs[0]!.toFixed(2), p50Ms: +at(0.5).toFixed(2), p90Ms: +at(0.9).toFixed(2) };
+console.log(`redact() of ${timing.chars} chars: min ${timing.minMs} ms, p50 ${timing.p50Ms} ms, p90 ${timing.p90Ms} ms`);
 
 const out = {
   measuredAt: new Date().toISOString(),

@@ -16,7 +16,7 @@ function span(kind: Kind, start: number, value: string, key: string): DetectedSp
 // ---------- EMAIL ----------
 const EMAIL_RE = /(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g;
 // Dictated: "daniel dot okafor at gmail dot com".
-const SPOKEN_EMAIL_RE = /\b[a-z0-9]+(?:\s+(?:dot|underscore)\s+[a-z0-9]+)*\s+at\s+[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)*\s+dot\s+(?:com|org|net|edu|gov|co\s+dot\s+uk|co|uk|io|nhs\s+dot\s+uk|ie|ca|au)\b/gi;
+const SPOKEN_EMAIL_RE = /\b[a-z0-9]+(?:\s{1,3}(?:dot|underscore)\s{1,3}[a-z0-9]+){0,4}\s{1,3}at\s{1,3}[a-z0-9-]+(?:\s{1,3}dot\s{1,3}[a-z0-9-]+){0,3}\s{1,3}dot\s{1,3}(?:com|org|net|edu|gov|co\s{1,3}dot\s{1,3}uk|co|uk|io|nhs\s{1,3}dot\s{1,3}uk|ie|ca|au)\b/gi;
 
 function emails(text: string): DetectedSpan[] {
   const out: DetectedSpan[] = [];
@@ -34,7 +34,7 @@ const ID_CUE =
 // Cue, then up to a few filler words ("is", "number", ":"), then the value: a run of digits and
 // capitals of which at least five are digits.
 const CUED_ID_RE = new RegExp(
-  `\\b${ID_CUE}(?:\\s*[:#]|\\s+(?:is|was|it's|number|no\\.?|of|reads|ends\\s+in))*\\s*[:#]?\\s*((?:[A-Z]{1,3}[\\s-]?)?\\d[\\d\\s-]{3,14}\\d(?:\\s?[A-Z])?|[A-Z]{2}\\s?\\d{2}\\s?\\d{2}\\s?\\d{2}\\s?[A-D])(?![\\w])`,
+  `\\b${ID_CUE}(?:\\s{0,3}[:#]|\\s{1,3}(?:is|was|it's|number|no\\.?|of|reads|ends\\s{1,3}in)){0,4}\\s{0,3}[:#]?\\s{0,3}((?:[A-Z]{1,3}[\\s-]?)?\\d[\\d\\s-]{3,14}\\d(?:\\s?[A-Z])?|[A-Z]{2}\\s?\\d{2}\\s?\\d{2}\\s?\\d{2}\\s?[A-D])(?![\\w])`,
   'gi',
 );
 const SSN_RE = /(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])/g;

@@ -41,6 +41,7 @@ describe('redact: patterns', () => {
     ['PHONE', 'Call +49 30 12345678 now', 'Call [PHONE_1] now'],
     ['EMAIL', 'Mail maria.lopez58@gmail.com today', 'Mail [EMAIL_1] today'],
     ['EMAIL', 'It is maria dot lopez at gmail dot com.', 'It is [EMAIL_1].'],
+    ['EMAIL', 'Send it to j dot smith at nhs dot net or info at clinic dot co dot uk please', 'Send it to [EMAIL_1] or [EMAIL_2] please'],
     ['DATE', 'born on 3 March 1961.', 'born on [DATE_1].'],
     ['DATE', 'DOB 03/03/1961.', 'DOB [DATE_1].'],
     ['DATE', 'on March 3rd, 1961 and 1990-06-18', 'on [DATE_1] and [DATE_2]'],
