@@ -1,4 +1,4 @@
-// Runs every suite (vitest unit/integration, then Playwright e2e when present) and ends with the
+// Runs every suite (type checks and lint, vitest unit/integration, then Playwright e2e) and ends with the
 // one line CI reads: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
@@ -43,6 +43,20 @@ function playwright() {
   skipped += s.skipped;
 }
 
+/** Static checks count as one test each: the boundaries of CONVENTIONS §3 and strict types. */
+function check(name, cmd, args) {
+  console.log(`\n== ${name}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status === 0) passed += 1;
+  else {
+    failed += 1;
+    console.error(`${name} failed (exit ${r.status})`);
+  }
+}
+
+check('typecheck (node)', 'npx', ['tsc', '-p', 'tsconfig.node.json', '--noEmit']);
+check('typecheck (web)', 'npx', ['tsc', '-p', 'tsconfig.web.json', '--noEmit']);
+check('lint (boundaries)', 'npx', ['eslint', '.']);
 vitest();
 playwright();
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
