@@ -27,6 +27,11 @@ describe('redact: people', () => {
     expect(redact(text, { ...ctx, extraNames: ['Luis'] }).text).toBe('My son [PERSON_1] and Dr. Pepper.');
   });
 
+  test('ignores titles and initials inside a registered name', () => {
+    const people = { participants: [{ name: 'Dr. Ana F. Sousa' }] };
+    expect(redact('Dr. Sousa (Ana) saw F block, Dr Smith and Ana Sousa.', people).text).toBe('Dr. [PERSON_1] ([PERSON_1]) saw F block, Dr Smith and [PERSON_1].');
+  });
+
   test('does not match a name inside a longer word', () => {
     expect(redact('Danielle and Marian are not participants.', ctx).text).toBe('Danielle and Marian are not participants.');
   });
