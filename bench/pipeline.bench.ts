@@ -72,10 +72,18 @@ async function run(rt: Runtime, name: string, audio: string) {
 
 const config = loadConfig({ ...process.env, FE_DATA_DIR: path.join(benchDir, 'runtime'), FE_STT_MODEL_PATH: path.join(defaultDataDir, 'models', 'ggml-tiny.en.bin'), FE_LLM_MODEL_PATH: path.join(defaultDataDir, 'models', 'gemma-3-270m-q4_k_m.gguf'), FE_API_PORT: '0', LOG_LEVEL: 'warn' });
 const rt = await startRuntime(config, { api: false, worker: true, log: () => () => undefined });
-const results = [];
+const results: Record<string, unknown>[] = [];
+/** A failed run is recorded with its error instead of losing the runs that worked. */
+async function attempt(name: string, audio: () => Promise<string>) {
+  try {
+    results.push(await run(rt, name, await audio()));
+  } catch (e) {
+    results.push({ name, error: (e as Error).message });
+  }
+}
 try {
-  if (values.only !== 'long') results.push(await run(rt, 'sample-3min', path.join(resourcesDir, 'sample-session', 'sample-session.ogg')));
-  if (values.only !== 'sample') results.push(await run(rt, 'synthetic-30min', await longSession()));
+  if (values.only !== 'long') await attempt('sample-3min', async () => path.join(resourcesDir, 'sample-session', 'sample-session.ogg'));
+  if (values.only !== 'sample') await attempt('synthetic-30min', longSession);
 } finally {
   await rt.stop();
 }

@@ -28,6 +28,7 @@ export const configKeys = {
   llmApiKey: { env: 'FE_LLM_API_KEY', schema: z.string(), default: 'local', doc: 'Bearer key sent to the LLM base URL.' },
   llmModel: { env: 'FE_LLM_MODEL', schema: z.string().min(1), default: 'gemma-3-270m-q4_k_m', doc: 'Model name sent to the LLM base URL.' },
   llmModelPath: { env: 'FE_LLM_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'GGUF file of the embedded model. Default: <data>/models/ from `npm run setup`.' },
+  llmContextTokens: { env: 'FE_LLM_CONTEXT_TOKENS', schema: z.coerce.number().int().min(2048).max(131072), default: 32768, doc: 'Context window of the embedded model (Gemma 3 takes 32k): must hold a whole transcript plus the answer.' },
   sttModelPath: { env: 'FE_STT_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'whisper.cpp ggml model for speech-to-text. Default: <data>/models/ggml-tiny.en.bin.' },
   sttThreads: { env: 'FE_STT_THREADS', schema: z.coerce.number().int().min(1).max(64), default: 2, doc: 'CPU threads for whisper.cpp.' },
   maxUploadBytes: { env: 'FE_MAX_UPLOAD_BYTES', schema: z.coerce.number().int().positive(), default: 512 * 1024 * 1024, doc: 'Largest accepted recording, in bytes.' },

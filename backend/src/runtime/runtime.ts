@@ -91,7 +91,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     if (!config.llmBaseUrl && opts.worker) {
       log('starting the embedded local LLM server…');
       const llmLog = opts.log("llm");
-      const server = await startLocalLlmServer({ modelPath: defaultLlmModelPath(config), modelId: config.llmModel, log: { info: (o: object, m?: string) => llmLog(m ?? "llm", o as Record<string, unknown>), warn: (o: object, m?: string) => llmLog(m ?? "llm warning", o as Record<string, unknown>) } });
+      const server = await startLocalLlmServer({ modelPath: defaultLlmModelPath(config), modelId: config.llmModel, contextSize: config.llmContextTokens, log: { info: (o: object, m?: string) => llmLog(m ?? "llm", o as Record<string, unknown>), warn: (o: object, m?: string) => llmLog(m ?? "llm warning", o as Record<string, unknown>) } });
       stops.push({ name: 'local LLM server', fn: () => server.close() });
       llm = { ...llm, baseURL: server.baseURL };
       log(`local LLM server at ${server.baseURL}`);
