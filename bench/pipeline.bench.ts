@@ -73,6 +73,13 @@ async function run(rt: Runtime, name: string, audio: string) {
 const config = loadConfig({ ...process.env, FE_DATA_DIR: path.join(benchDir, 'runtime'), FE_STT_MODEL_PATH: path.join(defaultDataDir, 'models', 'ggml-tiny.en.bin'), FE_LLM_MODEL_PATH: path.join(defaultDataDir, 'models', 'gemma-3-270m-q4_k_m.gguf'), FE_API_PORT: '0', LOG_LEVEL: 'warn' });
 const rt = await startRuntime(config, { api: false, worker: true, log: () => () => undefined });
 const results: Record<string, unknown>[] = [];
+/** Written after every run, so a long run that is stopped keeps the figures of the ones before. */
+function writeResults() {
+  const out = { benchmark: 'pipeline', measuredAt: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage1m: os.loadavg()[0] }, engines: { stt: 'whisper.cpp tiny.en (ggml, converted)', llm: config.llmModel }, note: 'peakRssMb is the Node process running the API-less runtime + worker (whisper.cpp and node-llama-cpp in-process); ffmpeg children are not included.', results };
+  mkdirSync(path.join(repoRoot, 'bench', 'results'), { recursive: true });
+  writeFileSync(path.join(repoRoot, 'bench', 'results', 'pipeline.json'), JSON.stringify(out, null, 2) + '\n');
+  return out;
+}
 /** A failed run is recorded with its error instead of losing the runs that worked. */
 async function attempt(name: string, audio: () => Promise<string>) {
   try {
@@ -80,6 +87,7 @@ async function attempt(name: string, audio: () => Promise<string>) {
   } catch (e) {
     results.push({ name, error: (e as Error).message });
   }
+  writeResults();
 }
 try {
   if (values.only !== 'long') await attempt('sample-3min', async () => path.join(resourcesDir, 'sample-session', 'sample-session.ogg'));
@@ -87,7 +95,4 @@ try {
 } finally {
   await rt.stop();
 }
-const out = { benchmark: 'pipeline', measuredAt: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, engines: { stt: 'whisper.cpp tiny.en (ggml, converted)', llm: config.llmModel }, note: 'peakRssMb is the Node process running API-less runtime + worker (whisper.cpp and node-llama-cpp in-process); ffmpeg children are not included.', results };
-mkdirSync(path.join(repoRoot, 'bench', 'results'), { recursive: true });
-writeFileSync(path.join(repoRoot, 'bench', 'results', 'pipeline.json'), JSON.stringify(out, null, 2) + '\n');
-console.log(JSON.stringify(out, null, 2));
+console.log(JSON.stringify(writeResults(), null, 2));
