@@ -4,6 +4,7 @@ import type { ReportModel } from '../../../app/report/report-model';
 import { applyStyle, CHANNEL_COLOR, COLOR, fitText, lineHeight, type Rgb } from './pdf-layout';
 import { participantOn } from './report-participants';
 import { formatClock } from './report-format';
+import { intersectSpans } from '../../../app/metrics/intervals';
 
 type Interval = { start: number; end: number };
 
@@ -26,19 +27,7 @@ export function chooseTickStep(durationSec: number, maxTicks = 10): number {
 export function overlapIntervals(timeline: ConversationMetrics['timeline']): Interval[] {
   const a = timeline.filter((t) => t.channel === 0).sort((x, y) => x.start - y.start);
   const b = timeline.filter((t) => t.channel === 1).sort((x, y) => x.start - y.start);
-  const out: Interval[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    const start = Math.max(x.start, y.start);
-    const end = Math.min(x.end, y.end);
-    if (end > start) out.push({ start, end });
-    if (x.end < y.end) i++;
-    else j++;
-  }
-  return out;
+  return intersectSpans(a, b);
 }
 
 /** The span the timeline covers: the recording, or the last speech if the metrics say less. */
