@@ -51,6 +51,11 @@ export const ErrorCode = z.enum([
   'budget.exceeded',
   'idempotency.conflict',
   'idempotency.in_flight',
+  'policy.denied',
+  'rate.limited',
+  'upstream.unavailable',
+  'upstream.timeout',
+  'model.not_found',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -91,6 +96,11 @@ function defaultStatus(code: ErrorCode): number {
   if (code === 'recording.too_large') return 413;
   if (code === 'recording.unsupported_format') return 415;
   if (code === 'session.state_invalid' || code === 'report.not_ready') return 409;
-  if (code === 'llm.unavailable' || code === 'stt.unavailable' || code === 'stt.model_missing') return 503;
+  if (code === 'llm.unavailable' || code === 'stt.unavailable' || code === 'stt.model_missing' || code === 'upstream.unavailable') return 503;
+  if (code === 'upstream.timeout') return 504;
+  if (code === 'rate.limited') return 429;
+  if (code === 'budget.exceeded') return 402;
+  if (code === 'policy.denied') return 403;
+  if (code === 'idempotency.conflict' || code === 'idempotency.in_flight') return 409;
   return 422;
 }
