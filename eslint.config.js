@@ -39,6 +39,13 @@ export default tseslint.config(
     },
   },
   {
+    // Issue 4: every STT and LLM call of the pipeline goes through the governance gateway over HTTP.
+    files: ['backend/src/workflows/activities.ts', 'backend/src/workflows/evaluation-deps.ts', 'backend/src/workflows/worker.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(/gateway/providers/|/llm/local-llm-server|/llm/llama-engine|/stt/whisper-engine|/stt/whisper-thread|^openai$|^@ai-sdk/anthropic$)', message: 'Activities reach AI providers only through the gateway (docs/decisions/008).' }] }],
+    },
+  },
+  {
     files: ['backend/src/workflows/workflows.ts', 'backend/src/workflows/**/workflow-*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: [...nodeOnly, 'pg', 'express', '../activities/*', './activities', '*/activities'], allowTypeImports: true, message: 'Workflows are deterministic: no Node builtins; import activities with `import type` only.' }] }],
