@@ -56,6 +56,7 @@ export const ErrorCode = z.enum([
   'upstream.unavailable',
   'upstream.timeout',
   'model.not_found',
+  'budget.not_found',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
