@@ -38,6 +38,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
     functions: ['ai_gateway_audit_hash', 'ai_gateway_audit_link', 'append_only_reject_change'],
     triggers: ['ai_gateway_audit_link', 'ai_gateway_audit_append_only', 'ai_gateway_audit_no_truncate'],
   },
+  '0008_ai_service_credentials': { tables: ['ai_service_credentials', 'ai_org_policies'], functions: ['resolve_ai_service_credential'] },
 };
 
 describe('migrations, one by one on the previous state', () => {
