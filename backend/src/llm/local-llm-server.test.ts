@@ -86,3 +86,34 @@ describe('local LLM server (gemma 3 270M)', () => {
     }
   });
 });
+
+describe('local LLM server with an API key', () => {
+  let keyed: LocalLlmServer;
+  beforeAll(async () => {
+    const { modelPath } = await setupLlmModel({ dataDir: defaultDataDir });
+    keyed = await startLocalLlmServer({ modelPath, contextSize: 512, apiKey: 'gateway-only-key' });
+  });
+  afterAll(async () => {
+    await keyed?.close();
+  });
+
+  const chat = (headers: Record<string, string>) =>
+    fetch(`${keyed.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1 }) });
+
+  it('refuses a call without the key with 401, as a caller bypassing the gateway would be', async () => {
+    const res = await chat({});
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as Loose).error.code).toBe('auth.invalid');
+  });
+
+  it('refuses a wrong key with 401', async () => {
+    expect((await chat({ authorization: 'Bearer gateway-only-kex' })).status).toBe(401);
+    expect((await fetch(`${keyed.baseURL}/models`, { headers: { authorization: 'Bearer local' } })).status).toBe(401);
+  });
+
+  it('serves a call that carries the key', async () => {
+    const res = await chat({ authorization: 'Bearer gateway-only-key' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Loose).usage.completion_tokens).toBe(1);
+  });
+});

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -29,6 +29,8 @@ export async function startLocalLlmServer(opts: {
   contextSize?: number;
   threads?: number;
   modelId?: string;
+  /** When set, every request must carry `Authorization: Bearer <apiKey>` (401 otherwise), so only the gateway, which holds the key, can reach the model. */
+  apiKey?: string;
   log?: LlmLog;
 }): Promise<LocalLlmServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -43,6 +45,7 @@ export async function startLocalLlmServer(opts: {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
+    if (opts.apiKey !== undefined && !hasBearer(req, opts.apiKey)) throw new AppError('auth.invalid', 'missing or wrong API key for the local LLM server');
     if (req.method === 'GET' && url.pathname === '/v1/models') {
       return sendJson(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', created, owned_by: 'local' }] });
     }
@@ -126,6 +129,14 @@ export async function startLocalLlmServer(opts: {
       await engine.close();
     },
   };
+}
+
+function hasBearer(req: IncomingMessage, key: string): boolean {
+  const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(key);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function toHistory(messages: ChatCompletionRequest['messages']): ChatHistoryItem[] {
