@@ -1,0 +1,195 @@
+import { AppError } from '../../../../app/contracts/errors';
+import type { Database } from '../../db/database';
+import type { Log } from '../../runtime/log';
+import type { BudgetLedger, SoftAlert } from '../budget-ledger';
+import type { CallKind, ModelRoute, PolicyDecision, PolicyEngine, ProviderRouter } from '../gateway-contracts';
+import { appendGatewayAudit, type NewGatewayAuditRecord } from '../gateway-audit';
+import { requestSha256, type IdempotencyStore } from '../idempotency-store';
+import type { PriceTable } from '../price-table';
+import type { Caller, CallerAuthenticator } from './caller-auth';
+import type { CallHeaders } from './call-headers';
+import type { OrgCallContext, OrgCallContextLoader } from './org-call-context';
+import type { OrgRateLimiter } from './org-rate-limiter';
+import { decideTargets, type Target } from './policy-gate';
+
+export interface GatewayLimits {
+  requestsPerMinutePerOrg: number;
+  /** Largest JSON body (chat). */
+  maxBodyBytes: number;
+  /** Largest uploaded audio file (transcriptions). */
+  maxAudioBytes: number;
+}
+
+export interface GatewayDeps {
+  db: Database;
+  policy: PolicyEngine;
+  router: ProviderRouter;
+  prices: PriceTable;
+  ledger: BudgetLedger;
+  idempotency: IdempotencyStore;
+  limits: GatewayLimits;
+  log: Log;
+  /** How long live credentials and org policy settings are remembered; default 1000 ms each. */
+  cacheMs?: { credentials?: number; orgSettings?: number };
+}
+
+/** The deps plus the parts the server builds once. */
+export interface GatewayRuntime extends GatewayDeps {
+  auth: CallerAuthenticator;
+  orgContext: OrgCallContextLoader;
+  rateLimiter: OrgRateLimiter;
+}
+
+/** A call that passed authentication, validation and the policy: everything its audit record needs. */
+export interface Admission {
+  started: number;
+  caller: Caller;
+  headers: CallHeaders;
+  kind: CallKind;
+  model: string;
+  ctx: OrgCallContext;
+  route: ModelRoute;
+  allowed: Target[];
+  decision: PolicyDecision;
+}
+
+/** What a completed call stored under its Idempotency-Key, replayed as is. */
+export interface StoredAnswer {
+  kind: 'json' | 'sse' | 'text';
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+type AuditFields = Partial<Omit<NewGatewayAuditRecord, 'purpose' | 'model' | 'latencyMs' | 'userId' | 'sessionId'>>;
+
+/** Every call admitted to the policy decision leaves exactly one record, whatever its outcome. */
+export async function auditCall(rt: GatewayRuntime, a: Pick<Admission, 'started' | 'caller' | 'headers' | 'model'>, f: AuditFields & { policyDecision: 'allow' | 'deny'; policyVersion: string }): Promise<void> {
+  try {
+    await rt.db.withOrg(a.caller.orgId, (tx) =>
+      appendGatewayAudit(tx, {
+        provider: 'none',
+        promptSha256: null,
+        responseSha256: null,
+        ...f,
+        userId: a.headers.userId,
+        sessionId: a.headers.sessionId,
+        purpose: a.headers.purpose,
+        model: a.model,
+        latencyMs: Math.max(0, Math.round(performance.now() - a.started)),
+      }),
+    );
+  } catch (e) {
+    // The answer is already decided (and possibly paid for): a lost record is an operator alarm, not the caller's error.
+    rt.log('gateway audit append failed', { level: 'error', orgId: a.caller.orgId, err: (e as Error).message });
+  }
+}
+
+/** Route, org context, policy per candidate target, then the org's rate limit. */
+export async function admit(
+  rt: GatewayRuntime,
+  q: { started: number; caller: Caller; headers: CallHeaders; kind: CallKind; model: string; maxTokens: number | null },
+): Promise<Admission> {
+  const route = rt.router.route(q.model);
+  if (!route || route.kind !== q.kind) throw new AppError('model.not_found', `No ${q.kind === 'chat' ? 'chat' : 'transcription'} model ${JSON.stringify(q.model)} (GET /v1/models lists them)`, { status: 404, details: { model: q.model } });
+  const ctx = await rt.orgContext.load(q.caller.orgId, q.headers.sessionId);
+  const gate = decideTargets(rt.policy, rt.router, { orgId: q.caller.orgId, purpose: q.headers.purpose, kind: q.kind, model: q.model, maxTokens: q.maxTokens, settings: ctx.settings }, route.targets);
+  const base = { started: q.started, caller: q.caller, headers: q.headers, model: q.model };
+  if (!gate.decision) {
+    await auditCall(rt, base, { policyDecision: 'deny', policyVersion: rt.policy.version, outcome: 'policy.denied' });
+    throw new AppError('policy.denied', `Policy denies ${q.model} for purpose ${q.headers.purpose}: ${gate.reasons.join('; ')}`, { status: 403, details: { reasons: gate.reasons, policyVersion: rt.policy.version } });
+  }
+  const admission: Admission = { ...base, kind: q.kind, ctx, route, allowed: gate.allowed, decision: gate.decision };
+  const limited = rt.rateLimiter.take(q.caller.orgId);
+  if (!limited.ok) {
+    await auditCall(rt, admission, { policyDecision: 'allow', policyVersion: gate.decision.version, outcome: 'rate.limited' });
+    throw new AppError('rate.limited', `Too many requests for this org: retry after ${limited.retryAfterSec} s`, { status: 429, details: { retryAfterSec: limited.retryAfterSec } });
+  }
+  return admission;
+}
+
+export type IdempotencyStart = { state: 'none' } | { state: 'owned'; key: string } | { state: 'replay'; answer: StoredAnswer };
+
+/** Claims the Idempotency-Key (if any) for this exact request; a completed key replays its answer. */
+export async function beginIdempotency(rt: GatewayRuntime, a: Admission, request: unknown): Promise<IdempotencyStart> {
+  const key = a.headers.idempotencyKey;
+  if (key === null) return { state: 'none' };
+  const hash = requestSha256({ request, purpose: a.headers.purpose, sessionId: a.headers.sessionId, userId: a.headers.userId });
+  const r = await rt.idempotency.begin(a.caller.orgId, key, hash);
+  if (r.state === 'new') return { state: 'owned', key };
+  const audit = { policyDecision: 'allow' as const, policyVersion: a.decision.version };
+  if (r.state === 'completed') {
+    await auditCall(rt, a, { ...audit, outcome: 'idempotent_replay' });
+    return { state: 'replay', answer: r.response as StoredAnswer };
+  }
+  await auditCall(rt, a, { ...audit, outcome: r.code });
+  throw r.state === 'conflict'
+    ? new AppError('idempotency.conflict', `Idempotency-Key ${key} was used for a different request`, { status: 409 })
+    : new AppError('idempotency.in_flight', `A request with Idempotency-Key ${key} is still running: retry later`, { status: 409 });
+}
+
+export interface Reservation {
+  id: string;
+  /** Response headers that carry soft budget alerts. */
+  headers: Record<string, string>;
+}
+
+/** Reserves the worst case; refused → audit, give the key back, 402 with the budget that refused. */
+export async function reserveWorstCase(rt: GatewayRuntime, a: Admission, idem: IdempotencyStart, estimateMicros: number): Promise<Reservation> {
+  const r = await rt.ledger.reserve({
+    orgId: a.caller.orgId,
+    userId: a.headers.userId,
+    purpose: a.headers.purpose,
+    model: a.model,
+    estimateMicros,
+    idempotencyKey: idem.state === 'owned' ? idem.key : null,
+  });
+  if (!r.ok) {
+    if (idem.state === 'owned') await rt.idempotency.abandon(a.caller.orgId, idem.key);
+    await auditCall(rt, a, { policyDecision: 'allow', policyVersion: a.decision.version, outcome: 'budget.exceeded' });
+    const b = r.budget;
+    throw new AppError('budget.exceeded', `The ${b.scope} budget${b.scopeKey ? ` ${b.scopeKey}` : ''} (${b.period}) cannot cover this call: ${b.usedMicros} of ${b.capMicros} micro-USD used, ${b.requestedMicros} needed`, {
+      status: 402,
+      details: { budget: b },
+    });
+  }
+  return { id: r.reservationId, headers: alertHeaders(rt, a, r.softAlerts) };
+}
+
+function alertHeaders(rt: GatewayRuntime, a: Admission, alerts: SoftAlert[]): Record<string, string> {
+  if (alerts.length === 0) return {};
+  for (const s of alerts.filter((x) => x.crossed)) rt.log('budget soft alert crossed', { level: 'warn', orgId: a.caller.orgId, scope: s.scope, scopeKey: s.scopeKey, period: s.period, usedMicros: s.usedMicros, capMicros: s.capMicros });
+  return { 'x-fe-budget-alert': alerts.map((s) => `${s.scope}${s.scopeKey ? `:${s.scopeKey}` : ''};period=${s.period};used=${s.usedMicros};cap=${s.capMicros}`).join(', ') };
+}
+
+export interface Outcome {
+  providerId: string;
+  tokensIn: number;
+  tokensOut: number;
+  audioMs?: number | null;
+  costMicros: number;
+  redactionCounts: Record<string, number>;
+  promptSha256: string | null;
+  responseSha256: string | null;
+}
+
+/** Settle, audit and store the answer concurrently (three short transactions), before answering. */
+export async function finishCall(rt: GatewayRuntime, a: Admission, reservation: Reservation, idem: IdempotencyStart, o: Outcome, answer: StoredAnswer | null, outcome = 'ok'): Promise<void> {
+  const orgId = a.caller.orgId;
+  const results = await Promise.allSettled([
+    rt.ledger.settle(orgId, reservation.id, o.costMicros),
+    auditCall(rt, a, { ...o, provider: o.providerId, policyDecision: 'allow', policyVersion: a.decision.version, outcome }),
+    idem.state === 'owned' ? (answer ? rt.idempotency.complete(orgId, idem.key, answer) : rt.idempotency.abandon(orgId, idem.key)) : Promise.resolve(),
+  ]);
+  for (const r of results) if (r.status === 'rejected') rt.log('gateway could not record a finished call', { level: 'error', orgId, err: (r.reason as Error).message });
+}
+
+/** Nothing was delivered: give the reservation and the key back, audit the error code. */
+export async function failCall(rt: GatewayRuntime, a: Admission, reservation: Reservation, idem: IdempotencyStart, err: AppError, partial: Partial<Outcome> = {}): Promise<void> {
+  const orgId = a.caller.orgId;
+  const results = await Promise.allSettled([
+    rt.ledger.release(orgId, reservation.id),
+    idem.state === 'owned' ? rt.idempotency.abandon(orgId, idem.key) : Promise.resolve(),
+  ]);
+  for (const r of results) if (r.status === 'rejected') rt.log('gateway could not undo a failed call', { level: 'error', orgId, err: (r.reason as Error).message });
+  await auditCall(rt, a, { ...partial, provider: partial.providerId ?? 'none', policyDecision: 'allow', policyVersion: a.decision.version, outcome: err.code });
+}
