@@ -40,6 +40,7 @@ parentPort.on('message', async (msg) => {
     p.tokenTimestamps = true;
     p.maxLen = 1;
     p.splitOnWord = true;
+    if (msg.audioCtx > 0) p.audioCtx = msg.audioCtx;
     const words = [];
     p.onNewSegment = (s) => words.push(s);
     const text = whisper.full(p, msg.pcm);
@@ -59,6 +60,20 @@ type Reply =
   | { type: 'fatal'; error: string }
   | { type: 'result'; id: number; text: string; words: WhisperWord[] }
   | { type: 'error'; id: number; error: string };
+
+/** Whisper's encoder runs at 50 frames per second of audio, up to 1500 (30 s). */
+const FRAMES_PER_SEC = 50;
+const FULL_AUDIO_CTX = 1500;
+
+/**
+ * An encoder context that covers `sec` of audio with a margin: whisper.cpp otherwise encodes 30 s
+ * whatever the window, which is most of the cost of a short window. Below ~3 s tiny.en gets
+ * unreliable, hence the floor.
+ */
+export function audioCtxFor(sec: number, opts: { marginSec?: number; minSec?: number } = {}): number {
+  const covered = Math.max(sec + (opts.marginSec ?? 1), opts.minSec ?? 3);
+  return Math.min(FULL_AUDIO_CTX, Math.ceil(covered * FRAMES_PER_SEC));
+}
 
 export class WhisperThread {
   private readonly worker: Worker;
@@ -103,15 +118,19 @@ export class WhisperThread {
     return this.ready;
   }
 
-  /** Transcribes one window of 16 kHz mono audio; calls are serialised (one whisper state). */
-  transcribe(pcm: Float32Array): Promise<{ text: string; words: WhisperWord[] }> {
+  /**
+   * Transcribes one window of 16 kHz mono audio; calls are serialised (one whisper state).
+   * `audioCtx`: encoder frames (50 per second, 1500 = 30 s); 0 or absent = the full 30 s. Audio past
+   * it is not heard, so it must cover the window (see `audioCtxFor`).
+   */
+  transcribe(pcm: Float32Array, opts: { audioCtx?: number } = {}): Promise<{ text: string; words: WhisperWord[] }> {
     if (this.closed) return Promise.reject(new Error('whisper thread is closed'));
     const run = async (): Promise<{ text: string; words: WhisperWord[] }> => {
       await this.ready;
       const id = this.nextId++;
       return new Promise((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
-        this.worker.postMessage({ id, pcm });
+        this.worker.postMessage({ id, pcm, audioCtx: opts.audioCtx ?? 0 });
       });
     };
     const result = this.queue.then(run, run);
