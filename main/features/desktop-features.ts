@@ -25,7 +25,7 @@ export interface DesktopFeaturesOptions {
   uploadChunkSize?: number;
   onListenerError?: (e: unknown) => void;
   /** The Whisper model for live drafts (decision 005); without it `drafts:start/feed` answer stt.model_missing. */
-  draftTranscriber?: { modelPath: string; threads?: number };
+  draftTranscriber?: { modelPath: string; threads?: number; partialEverySec?: number };
 }
 
 export interface DesktopFeatures {
@@ -47,6 +47,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
     onChange: ({ draft, added, replaced }) => events.emit('drafts:updated', { sessionId: draft.sessionId, added, replaced, complete: draft.complete, lagSec: transcriber?.has(draft.sessionId) ? transcriber.progress(draft.sessionId).lagSec : undefined }),
   });
   const transcriber = opts.draftTranscriber && createDraftTranscriber({ ...opts.draftTranscriber, store: drafts });
+  transcriber?.onCaption((caption) => events.emit('drafts:caption', caption));
   const queue = createUploadQueue({
     dataDir: opts.dataDir,
     endpoint: async () => `${(await settings.get()).backendUrl.replace(/\/+$/, '')}/v1/uploads`,

@@ -61,6 +61,7 @@ export class SpeechTracker {
   /** Audio before this time held no speech when last scanned. */
   private quietUntil = 0;
   private lastWasCut = false;
+  private open: { start: number; end: number; cutBefore: boolean } | null = null;
   private readonly outstanding = new Set<SpeechSpan>();
 
   constructor(opts: Pick<SpeechTrackerOptions, 'channel' | 'sampleRate'> & Partial<SpeechTrackerOptions>) {
@@ -75,6 +76,14 @@ export class SpeechTracker {
   /** Seconds of audio held in memory. */
   get keptSec(): number {
     return this.length / this.o.sampleRate;
+  }
+
+  /**
+   * Speech still going on (not yet handed out) as of the last scan: what a partial caption can show
+   * before the stretch ends. Null when the speaker is quiet.
+   */
+  get openSpeech(): { start: number; end: number; cutBefore: boolean } | null {
+    return this.open;
   }
 
   /** Appends audio; returns the spans that became ready. */
@@ -147,6 +156,7 @@ export class SpeechTracker {
       break;
     }
     const open = regions.find((r) => r.end > this.spokenUntil);
+    this.open = open && !final ? { start: Math.max(open.start, this.spokenUntil), end: Math.min(open.end, now), cutBefore: open.start < this.spokenUntil && this.lastWasCut } : null;
     // Up to an open region (or the last `endSilenceSec`), the audio is settled.
     this.quietUntil = Math.max(this.quietUntil, Math.min(open ? open.start : Infinity, now - this.o.endSilenceSec));
     for (const s of ready) this.outstanding.add(s);

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { AppError, isAppError } from '../../app/contracts/errors';
-import type { DraftProgress } from '../../app/contracts/ipc/drafts';
+import type { DraftCaption, DraftProgress } from '../../app/contracts/ipc/drafts';
 import { mergeChannelSegments, type Channel, type Segment, type SpeechRegion } from '../../app/transcript/transcript';
 import { defaultWindowOptions } from '../../backend/src/stt/speech-windows';
 import type { SttEngine } from '../../backend/src/stt/stt-engine';
@@ -12,8 +12,10 @@ import { SpeechTracker, type SpeechSpan, type SpeechTrackerOptions } from './dra
  * The on-device draft transcriber: whisper.cpp with the same engine and model as the backend
  * (decision 005). Fed 16 kHz mono PCM per channel; speech is found by the VAD and each stretch is
  * transcribed as soon as it has ended (or every ~10 s of continuous speech), so live segments
- * arrive during the call. After the call, `finish` transcribes what is left and stores the
- * complete draft.
+ * arrive during the call. While someone is still speaking, a partial caption of the open stretch
+ * comes every few seconds (only when no finished speech is waiting: it never delays the draft).
+ * Each engine call encodes only as much audio as its window (`fitAudioCtx`), not Whisper's 30 s.
+ * After the call, `finish` transcribes what is left and stores the complete draft.
  */
 export interface DraftTranscriber {
   /** Starts a session's draft (loads the model if needed). Idempotent while the session runs. */
@@ -24,6 +26,8 @@ export interface DraftTranscriber {
   finish(sessionId: string): Promise<Segment[]>;
   /** Live segments as they are recognised. */
   onSegments(listener: (sessionId: string, segments: Segment[]) => void): () => void;
+  /** Live captions: partial ones while a speaker talks, a final one per finished stretch. */
+  onCaption(listener: (caption: DraftCaption) => void): () => void;
   /** Whether the session is running (started and not finished). */
   has(sessionId: string): boolean;
   progress(sessionId: string): DraftProgress;
@@ -41,6 +45,10 @@ export interface DraftTranscriberOptions {
   maxBatchSpeechSec?: number;
   /** Tests and benchmarks may bring an engine; it is then not closed by the transcriber. */
   engine?: SttEngine;
+  /** A partial caption of ongoing speech at most this often (seconds of audio); 0 = none. Default 2.5. */
+  partialEverySec?: number;
+  /** Ongoing speech gets a partial caption once it is this long. Default 1.2. */
+  partialMinSec?: number;
 }
 
 const SAMPLE_RATE = 16000;
@@ -50,6 +58,17 @@ const ENGINE_PAD_SEC = defaultWindowOptions.padSec;
 interface Job {
   sessionId: string;
   span: SpeechSpan;
+}
+
+/** Ongoing speech of one channel, its audio copied when asked for (the tracker may drop it later). */
+interface PartialJob {
+  sessionId: string;
+  channel: Channel;
+  start: number;
+  end: number;
+  /** Audio from `from` (start minus the engine's padding, unless the stretch begins at a cut). */
+  from: number;
+  pcm: Float32Array;
 }
 
 interface Session {
@@ -64,6 +83,8 @@ interface Session {
   /** Jobs queued or running. */
   pending: number;
   idle: (() => void)[];
+  /** Audio time of each channel's last partial caption request. */
+  partialAt: [number, number];
 }
 
 export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTranscriber {
@@ -73,7 +94,12 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
   /** A finished draft is never restarted by late audio (it would replace the complete one). */
   const finished = new Set<string>();
   const listeners = new Set<(sessionId: string, segments: Segment[]) => void>();
+  const captionListeners = new Set<(caption: DraftCaption) => void>();
+  const partialEverySec = opts.partialEverySec ?? 2.5;
+  const partialMinSec = opts.partialMinSec ?? 1.2;
   const queue: Job[] = [];
+  /** At most one per session and channel: a newer one replaces an older one not yet run. */
+  const partials = new Map<string, PartialJob>();
   let running: Job[] = [];
   let pumping: Promise<void> | null = null;
   let engine: Promise<SttEngine> | null = null;
@@ -82,7 +108,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
   function loadEngine(): Promise<SttEngine> {
     if (opts.engine) return Promise.resolve(opts.engine);
     if (!engine) {
-      const loading = closing.then(() => createWhisperEngine({ modelPath: opts.modelPath, threads }));
+      const loading = closing.then(() => createWhisperEngine({ modelPath: opts.modelPath, threads, fitAudioCtx: true }));
       engine = loading;
       // A failed load is not cached: the next start tries again (the model may have been set up since).
       loading.catch(() => {
@@ -94,7 +120,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
 
   /** The model takes memory; after the last session it is unloaded until the next call. */
   function releaseEngineIfIdle(): void {
-    if (opts.engine || sessions.size || queue.length || !engine) return;
+    if (opts.engine || sessions.size || queue.length || partials.size || !engine) return;
     const e = engine;
     engine = null;
     closing = e.then((x) => x.close()).catch(() => undefined);
@@ -113,6 +139,28 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
       s.pending++;
     }
     if (spans.length && !pumping) pumping = pump();
+  }
+
+  function emitCaption(caption: DraftCaption): void {
+    for (const l of captionListeners) {
+      try {
+        l(caption);
+      } catch {
+        // A caption listener's fault (a closed window) must not fail the draft.
+      }
+    }
+  }
+
+  /** Asks for a partial caption of a channel's ongoing speech when it is due. */
+  function maybeRequestPartial(sessionId: string, s: Session, channel: Channel): void {
+    if (!partialEverySec) return;
+    const tracker = s.trackers[channel];
+    const open = tracker.openSpeech;
+    if (!open || open.end - open.start < partialMinSec || open.end - s.partialAt[channel] < partialEverySec) return;
+    s.partialAt[channel] = open.end;
+    const from = Math.max(0, open.start - (open.cutBefore ? 0 : ENGINE_PAD_SEC));
+    partials.set(`${sessionId}:${channel}`, { sessionId, channel, start: open.start, end: open.end, from, pcm: tracker.slice(from, open.end) });
+    if (!pumping) pumping = pump();
   }
 
   /** The oldest speech first (the lowest lag for everyone); at equal times channel 0. */
@@ -139,9 +187,20 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
     return batch;
   }
 
+  /** The partial of the speech that waits longest; finished speech always goes first. */
+  function nextPartial(): PartialJob {
+    let best: [string, PartialJob] | undefined;
+    for (const e of partials) if (!best || e[1].start < best[1].start) best = e;
+    partials.delete(best![0]);
+    return best![1];
+  }
+
   /** One engine, one job at a time, across channels and sessions. */
   async function pump(): Promise<void> {
-    while (queue.length) await runBatch(nextBatch());
+    while (queue.length || partials.size) {
+      if (queue.length) await runBatch(nextBatch());
+      else await runPartial(nextPartial());
+    }
     // In the same turn as the last look at the queue: a job enqueued later starts a new pump.
     pumping = null;
   }
@@ -156,6 +215,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
       const e = await s.ready;
       const segments = await transcribe(s, batch);
       running = [];
+      emitFinalCaptions(sessionId, batch, segments);
       if (segments.length) {
         s.segments.push(...segments);
         for (const l of listeners) {
@@ -175,6 +235,36 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
       for (const j of batch) s.trackers[j.span.channel].release(j.span);
       s.pending -= batch.length;
       if (s.pending === 0) s.idle.splice(0).forEach((r) => r());
+    }
+  }
+
+  /** One final caption per stretch of speech, with the words recognised in it (maybe none). */
+  function emitFinalCaptions(sessionId: string, batch: Job[], segments: Segment[]): void {
+    const spans = batch.map((j) => j.span);
+    const texts = spans.map(() => [] as string[]);
+    for (const seg of segments) {
+      const mid = (seg.start + seg.end) / 2;
+      const i = spans.findIndex((sp) => mid < sp.end + ENGINE_PAD_SEC);
+      texts[i < 0 ? spans.length - 1 : i]!.push(seg.text);
+    }
+    spans.forEach((sp, i) => emitCaption({ sessionId, channel: sp.channel, text: texts[i]!.join(' '), start: round2(sp.start), end: round2(sp.end), final: true }));
+  }
+
+  /** Never throws: a partial caption is a preview, its failure only means none is shown. */
+  async function runPartial(job: PartialJob): Promise<void> {
+    const s = sessions.get(job.sessionId);
+    // Stale: the stretch was handed out (its final caption is on the way) or the session ended.
+    if (!s || s.state !== 'live') return;
+    try {
+      const e = await s.ready;
+      const segments = await e.transcribeChannel({ pcm: job.pcm, sampleRate: SAMPLE_RATE, channel: job.channel, regions: [{ channel: job.channel, start: job.start - job.from, end: job.end - job.from }] });
+      if (sessions.get(job.sessionId) !== s || s.state !== 'live') return;
+      const open = s.trackers[job.channel].openSpeech;
+      // The stretch ended while it was transcribed: the final caption supersedes this one.
+      if (!open || open.start > job.start + 0.01) return;
+      emitCaption({ sessionId: job.sessionId, channel: job.channel, text: segments.map((x) => x.text).join(' '), start: round2(job.start), end: round2(job.end), final: false });
+    } catch {
+      // The next partial or the final caption will show the words.
     }
   }
 
@@ -199,6 +289,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
   async function finishSession(sessionId: string, s: Session): Promise<Segment[]> {
     s.state = 'finishing';
     finished.add(sessionId);
+    for (const channel of [0, 1]) partials.delete(`${sessionId}:${channel}`);
     try {
       const e = await s.ready;
       // Channel 0 first: at equal times its leftovers are transcribed first.
@@ -237,6 +328,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
           writes: Promise.resolve(),
           pending: 0,
           idle: [],
+          partialAt: [-Infinity, -Infinity],
         };
         sessions.set(sessionId, s);
         const created = s;
@@ -252,6 +344,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
       const s = sessionOf(sessionId);
       if (s.state !== 'live') throw new AppError('session.state_invalid', `The draft of session ${sessionId} is finishing; no more audio is accepted.`);
       enqueue(sessionId, s.trackers[channel].push(samples));
+      maybeRequestPartial(sessionId, s, channel);
     },
 
     finish(sessionId) {
@@ -265,6 +358,11 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
       return () => listeners.delete(listener);
     },
 
+    onCaption(listener) {
+      captionListeners.add(listener);
+      return () => captionListeners.delete(listener);
+    },
+
     has: (sessionId) => sessions.has(sessionId),
 
     progress(sessionId) {
@@ -274,6 +372,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
 
     async close() {
       queue.length = 0;
+      partials.clear();
       await pumping;
       for (const s of sessions.values()) {
         s.failure ??= new AppError('stt.unavailable', 'The draft transcriber was closed before the draft was finished.');

@@ -26,7 +26,7 @@ export const DESKTOP_CHANNELS = [
   'secrets:status',
 ] as const;
 
-export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts:updated', 'settings:changed'] as const;
+export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts:updated', 'drafts:caption', 'settings:changed'] as const;
 
 /** The one Electron IPC channel main uses to push events: `(eventName, payload)`. */
 export const DESKTOP_EVENT_CHANNEL = 'desktop:event';

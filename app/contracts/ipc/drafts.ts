@@ -64,6 +64,23 @@ export const DraftsContract = {
   'drafts:finish': { input: z.object({ sessionId: Id }), output: DraftTranscript },
 } satisfies ContractMap;
 
+/**
+ * A live caption of one speaker. A partial one shows speech still going on and is replaced by the
+ * next caption of that channel; a final one is a finished stretch of speech (its text may be empty
+ * when nothing was recognised) and supersedes any partial it overlaps. Never stored: the stored
+ * draft is what `drafts:updated` carries.
+ */
+export const DraftCaption = z.object({
+  sessionId: Id,
+  channel: Channel,
+  text: z.string(),
+  /** Seconds from the recording start. */
+  start: z.number().nonnegative(),
+  end: z.number().nonnegative(),
+  final: z.boolean(),
+});
+export type DraftCaption = z.infer<typeof DraftCaption>;
+
 export const DraftEvents = {
   'drafts:updated': z.object({
     sessionId: Id,
@@ -73,4 +90,5 @@ export const DraftEvents = {
     /** Seconds of speech still waiting for live transcription (absent when no transcriber runs). */
     lagSec: z.number().nonnegative().optional(),
   }),
+  'drafts:caption': DraftCaption,
 } satisfies EventContract;
