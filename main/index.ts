@@ -18,7 +18,7 @@ export async function initialize(): Promise<void> {
 
   const config = parseDesktopConfig(process.env, { userDataDir: app.getPath('userData'), appDir: app.getAppPath() });
   const log = (channel: string, e: unknown) => console.error(`[main] ${channel}:`, e);
-  const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: safeStorageCipher(safeStorage, process.platform), onListenerError: (e) => log('event', e) });
+  const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: safeStorageCipher(safeStorage, process.platform), onListenerError: (e) => log('event', e), draftTranscriber: { modelPath: config.sttModelPath } });
   const settings = await features.handlers['settings:get']({});
 
   registerIpcHandlers({ ipcMain, contract: DesktopContract, handlers: features.handlers, isTrustedSender: (url) => isAppUrl(url, config.appUrl), onInternalError: log });
