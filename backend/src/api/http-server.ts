@@ -7,6 +7,8 @@ import { errorMiddleware, notFound } from './problem';
 import { attachEventsHub } from './events-hub';
 import { buildOpenApiDocument } from './openapi';
 import { sessionRoutes } from './routes/session-routes';
+import { AI_ADMIN_PATH, aiAdminRoutes } from './routes/ai-admin-routes';
+import type { AiAdminService } from '../gateway/admin/ai-admin-service';
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
@@ -23,6 +25,8 @@ export interface ApiServerDeps {
   log?: (m: string, d?: Record<string, unknown>) => void;
   /** Call signaling (guest invites, WebSocket /v1/signal); off when not given. */
   signaling?: SignalingOptions;
+  /** Admin API of the AI gateway (/v1/admin/ai); off when not given. */
+  aiAdmin?: AiAdminService;
 }
 
 export function createApiServer(deps: ApiServerDeps) {
@@ -56,6 +60,7 @@ export function createApiServer(deps: ApiServerDeps) {
     res.json({ rubrics: await deps.rubrics() });
   });
   v1.use(sessionRoutes(deps.sessions));
+  if (deps.aiAdmin) v1.use(AI_ADMIN_PATH, aiAdminRoutes(deps.aiAdmin));
   app.use('/v1', v1);
   if (deps.webRoot) app.use(express.static(deps.webRoot));
   app.use(notFound);

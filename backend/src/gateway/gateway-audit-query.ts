@@ -1,0 +1,111 @@
+import type { Tx } from '../db/database';
+import { orgOf } from '../db/database';
+import { int, intOrNull, iso } from '../db/row-values';
+import type { GatewayAuditRecord } from './gateway-audit';
+
+/** Filters over the org's gateway audit trail; every given field narrows (AND). */
+export interface GatewayAuditFilter {
+  /** Inclusive lower bound on created_at. */
+  from?: Date;
+  /** Exclusive upper bound on created_at. */
+  to?: Date;
+  purpose?: string;
+  sessionId?: string;
+  userId?: string;
+  outcome?: string;
+  model?: string;
+}
+
+export interface GatewayAuditPageRequest {
+  /** Keyset cursor: records with seq greater than this (0 = from the start). */
+  afterSeq?: number;
+  /** Records with seq at most this: an export pins the head it started from. */
+  upToSeq?: number;
+  limit: number;
+}
+
+/**
+ * One page of the matching records in seq order. Keyset pagination on (org_id, seq), unique and
+ * indexed: a page costs the same however deep it is, and appends never shift a cursor.
+ */
+export async function queryGatewayAudit(tx: Tx, filter: GatewayAuditFilter, page: GatewayAuditPageRequest): Promise<GatewayAuditRecord[]> {
+  orgOf(tx);
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    values.push(v);
+    where.push(sql.replace('?', `$${values.length}`));
+  };
+  add('seq > ?', page.afterSeq ?? 0);
+  if (page.upToSeq !== undefined) add('seq <= ?', page.upToSeq);
+  if (filter.from) add('created_at >= ?', filter.from);
+  if (filter.to) add('created_at < ?', filter.to);
+  if (filter.purpose !== undefined) add('purpose = ?', filter.purpose);
+  if (filter.sessionId !== undefined) add('session_id = ?::uuid', filter.sessionId);
+  if (filter.userId !== undefined) add('user_id = ?::uuid', filter.userId);
+  if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
+  if (filter.model !== undefined) add('model = ?', filter.model);
+  values.push(page.limit);
+  const { rows } = await tx.query<AuditRow>(`SELECT * FROM ai_gateway_audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${values.length}`, values);
+  return rows.map(toRecord);
+}
+
+/** The highest seq of the org's trail (0 when empty). */
+export async function gatewayAuditHeadSeq(tx: Tx): Promise<number> {
+  orgOf(tx);
+  const { rows } = await tx.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM ai_gateway_audit');
+  return int(rows[0]?.seq ?? 0);
+}
+
+interface AuditRow {
+  id: string;
+  org_id: string;
+  seq: string;
+  user_id: string | null;
+  purpose: string;
+  session_id: string | null;
+  provider: string;
+  model: string;
+  tokens_in: number;
+  tokens_out: number;
+  audio_ms: string | null;
+  cost_micros: string;
+  latency_ms: number;
+  policy_decision: 'allow' | 'deny';
+  policy_version: string;
+  redaction_counts: Record<string, number>;
+  prompt_sha256: string | null;
+  response_sha256: string | null;
+  outcome: string;
+  created_at: Date;
+  prev_hash: string | null;
+  hash: string;
+}
+
+// The same mapping as gateway-audit.ts keeps private; that file stays untouched (it is the writer's).
+function toRecord(r: AuditRow): GatewayAuditRecord {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    seq: int(r.seq),
+    userId: r.user_id,
+    purpose: r.purpose,
+    sessionId: r.session_id,
+    provider: r.provider,
+    model: r.model,
+    tokensIn: r.tokens_in,
+    tokensOut: r.tokens_out,
+    audioMs: intOrNull(r.audio_ms),
+    costMicros: int(r.cost_micros),
+    latencyMs: r.latency_ms,
+    policyDecision: r.policy_decision,
+    policyVersion: r.policy_version,
+    redactionCounts: r.redaction_counts,
+    promptSha256: r.prompt_sha256,
+    responseSha256: r.response_sha256,
+    outcome: r.outcome,
+    createdAt: iso(r.created_at),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
