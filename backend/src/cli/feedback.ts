@@ -1,12 +1,12 @@
-// `feedback evaluate <audio> [--rubric <id>] [--out <pdf>] [--json <file>]` and `feedback demo`.
+// `feedback evaluate <audio> [--rubric <id>] [--out <pdf>] [--json <file>]`, `feedback demo`, `feedback audit verify`.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { resourcesDir } from '../paths';
 import { createLogger } from '../runtime/log';
-import { startRuntime } from '../runtime/runtime';
-import { evaluateRecording, type EvaluateOptions } from './evaluate-recording';
+import type { EvaluateOptions } from './evaluate-recording';
+import { auditUsage, runAuditCommand } from './audit-verify';
 
 const usage = `Usage:
   feedback demo [--out <pdf>] [--json <file>]
@@ -14,7 +14,11 @@ const usage = `Usage:
   feedback evaluate <stereo-audio> [--rubric <id>] [--out <pdf>] [--json <file>]
                     [--title <text>] [--names "<channel 0 name>,<channel 1 name>"] [--roles "Clinician,Patient"]
       Channel 0 is the session owner (clinician), channel 1 the other person.
-      The operator attests that both people consented to the recording and its analysis.`;
+      The operator attests that both people consented to the recording and its analysis.
+${auditUsage.replace(/^Usage:\n/, '')}`;
+
+// `audit` has its own options: dispatch before the evaluate/demo parser sees them.
+if (process.argv[2] === 'audit') process.exit(await runAuditCommand(process.argv.slice(3), process.env));
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -48,6 +52,9 @@ if (command === 'demo') {
 
 const t0 = Date.now();
 console.error('Starting the embedded runtime (PostgreSQL, Temporal, worker, models)…');
+// Loaded here, not at the top: the runtime (Temporal, models) takes seconds to import and `audit` needs none of it.
+const { startRuntime } = await import('../runtime/runtime');
+const { evaluateRecording } = await import('./evaluate-recording');
 const rt = await startRuntime(config, { api: false, worker: true, log: (c) => logger.child(c) }).catch((e: Error) => {
   console.error(`Could not start: ${e.message}`);
   process.exit(1);

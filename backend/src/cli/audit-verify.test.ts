@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../paths';
+import { appendAuditEvent } from '../db/repositories/audit';
+import { appendGatewayAudit, type GatewayAuditRecord } from '../gateway/gateway-audit';
+import { createTestDatabase, type TestDatabase } from '../testing/test-database';
+import { seedOrg } from '../testing/test-orgs';
+import { verifyAuditTrails } from './audit-verify';
+
+let t: TestDatabase;
+let alpha: { orgId: string; gateway: GatewayAuditRecord[] };
+let beta: { orgId: string; gateway: GatewayAuditRecord[] };
+
+async function org(name: string, calls: number, events: number) {
+  const { orgId, userId } = await seedOrg(t.db, { name });
+  const gateway: GatewayAuditRecord[] = [];
+  for (let i = 0; i < calls; i++) {
+    gateway.push(await t.db.withOrg(orgId, (tx) => appendGatewayAudit(tx, { userId, purpose: 'rubric_analysis', provider: 'local', model: 'gemma', tokensIn: 100 + i, latencyMs: 3, policyDecision: 'allow', policyVersion: 'v1', promptSha256: null, responseSha256: null })));
+  }
+  for (let i = 0; i < events; i++) await t.db.withOrg(orgId, (tx) => appendAuditEvent(tx, { actorUserId: userId, action: 'test.event', data: { i } }));
+  return { orgId, gateway };
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  alpha = await org('Alpha Clinic', 4, 2);
+  beta = await org('Beta Clinic', 2, 0);
+});
+afterAll(async () => t?.drop());
+
+async function tamper(sql: string, values: unknown[]) {
+  const su = new pg.Client({ connectionString: t.url });
+  await su.connect();
+  try {
+    // Superuser only: replica mode skips ordinary triggers, the append-only guard among them.
+    await su.query('SET session_replication_role = replica');
+    await su.query(sql, values);
+  } finally {
+    await su.end();
+  }
+}
+
+function feedback(args: string[]) {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/feedback.mjs'), ...args], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((r) => child.once('exit', (code) => r({ code, stdout, stderr })));
+}
+
+describe('feedback audit verify', () => {
+  it('reports every org intact with its record count and head hash', async () => {
+    const reports = await verifyAuditTrails(t.url);
+    expect(reports.map((r) => [r.orgName, r.gateway, r.session.ok && r.session.count])).toEqual([
+      ['Alpha Clinic', { ok: true, count: 4, headHash: alpha.gateway[3]!.hash }, 2],
+      ['Beta Clinic', { ok: true, count: 2, headHash: beta.gateway[1]!.hash }, 0],
+    ]);
+  });
+
+  it('exits 0 and prints ok lines, selecting one org by name or id', async () => {
+    const all = await feedback(['audit', 'verify', '--database-url', t.url]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toContain(`Alpha Clinic (${alpha.orgId})\n  gateway audit: ok: 4 records, head ${alpha.gateway[3]!.hash}\n  session audit: ok: 2 records, head `);
+    expect(all.stdout).toContain(`Beta Clinic (${beta.orgId})\n  gateway audit: ok: 2 records, head ${beta.gateway[1]!.hash}\n  session audit: ok: 0 records, head none`);
+    expect((await verifyAuditTrails(t.url, { org: beta.orgId })).map((r) => r.orgName)).toEqual(['Beta Clinic']);
+    expect((await verifyAuditTrails(t.url, { org: 'Alpha Clinic' })).map((r) => r.orgId)).toEqual([alpha.orgId]);
+    await expect(verifyAuditTrails(t.url, { org: 'Nobody' })).rejects.toThrow(/No org with id or name "Nobody"/);
+  }, 60_000);
+
+  it('names the first broken link of a tampered trail and exits 1, other orgs still ok', async () => {
+    await tamper('UPDATE ai_gateway_audit SET tokens_in = 999999 WHERE org_id = $1 AND seq = 2', [alpha.orgId]);
+    await tamper("UPDATE audit_events SET data = '{\"i\": 42}' WHERE org_id = $1 AND seq = 1", [alpha.orgId]);
+    const r = await feedback(['audit', 'verify', '--database-url', t.url]);
+    expect(r.code, r.stderr).toBe(1);
+    const sessionId = (await verifyAuditTrails(t.url, { org: alpha.orgId }))[0]!.session;
+    expect(sessionId).toMatchObject({ ok: false, brokenSeq: 1, reason: 'hash_mismatch' });
+    expect(r.stdout).toContain(`Alpha Clinic (${alpha.orgId})\n  gateway audit: BROKEN at seq 2 (id ${alpha.gateway[1]!.id}): hash_mismatch\n  session audit: BROKEN at seq 1 (id `);
+    expect(r.stdout).toContain(`Beta Clinic (${beta.orgId})\n  gateway audit: ok: 2 records`);
+    expect(r.stderr).toContain('1 of 2 org(s) have a broken trail.');
+    const onlyBeta = await feedback(['audit', 'verify', '--database-url', t.url, '--org', 'Beta Clinic']);
+    expect(onlyBeta.code, onlyBeta.stderr).toBe(0);
+    expect(onlyBeta.stdout).not.toContain('Alpha');
+  }, 60_000);
+
+  it('exits 2 on a usage error or an unknown org', async () => {
+    expect((await feedback(['audit', 'check'])).code).toBe(2);
+    const unknown = await feedback(['audit', 'verify', '--database-url', t.url, '--org', 'Nobody']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/No org with id or name "Nobody"/);
+  }, 60_000);
+});

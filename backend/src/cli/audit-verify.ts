@@ -1,0 +1,136 @@
+// `feedback audit verify [--org <id|name>] [--database-url <url>]`: walk every org's hash chains.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../config';
+import { createDatabase, type Database } from '../db/database';
+import { verifyAuditChain } from '../db/repositories/audit';
+import { verifyGatewayAuditChain } from '../gateway/gateway-audit';
+import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
+
+export type ChainResult =
+  | { ok: true; count: number; headHash: string | null }
+  | { ok: false; count: number; brokenSeq: number; brokenId: string; reason: string };
+
+export interface OrgChains {
+  orgId: string;
+  orgName: string;
+  /** The AI gateway's trail (ai_gateway_audit). */
+  gateway: ChainResult;
+  /** The session audit trail (audit_events). */
+  session: ChainResult;
+}
+
+export const auditUsage = `Usage:
+  feedback audit verify [--org <id|name>] [--database-url <url>]
+      Verify the hash-chained audit trails (AI gateway calls and session events) of every org, or
+      of one. Prints per org and trail "ok: N records, head <hash>" or
+      "BROKEN at seq S (id I): <reason>". Exit code 0 when all are intact, 1 when one is broken,
+      2 on a usage or connection error. Without --database-url: DATABASE_URL, else the embedded
+      PostgreSQL under FE_DATA_DIR (stop \`npm start\` first: one cluster, one server).`;
+
+/**
+ * Every org (or the one whose id or name is `org`), each trail verified in its own transaction
+ * under that org (row-level security as the app sees it). The URL's user must be a superuser or a
+ * member of fe_identity_resolver: listing the orgs is the one cross-org read.
+ */
+export async function verifyAuditTrails(databaseUrl: string, opts: { org?: string } = {}): Promise<OrgChains[]> {
+  const orgs = await listOrgs(databaseUrl);
+  const chosen = opts.org === undefined ? orgs : orgs.filter((o) => o.id === opts.org || o.name === opts.org);
+  if (opts.org !== undefined && chosen.length === 0) throw new Error(`No org with id or name ${JSON.stringify(opts.org)} (${orgs.length} org(s) in this database)`);
+  const db = createDatabase(databaseUrl, { max: 1, applicationName: 'feedback-audit-verify' });
+  try {
+    const out: OrgChains[] = [];
+    for (const o of chosen) out.push({ orgId: o.id, orgName: o.name, gateway: await gatewayChain(db, o.id), session: await sessionChain(db, o.id) });
+    return out;
+  } finally {
+    await db.close();
+  }
+}
+
+export function formatChain(r: ChainResult): string {
+  return r.ok ? `ok: ${r.count} records, head ${r.headHash ?? 'none'}` : `BROKEN at seq ${r.brokenSeq} (id ${r.brokenId}): ${r.reason}`;
+}
+
+export function formatOrgChains(o: OrgChains): string {
+  return `${o.orgName} (${o.orgId})\n  gateway audit: ${formatChain(o.gateway)}\n  session audit: ${formatChain(o.session)}`;
+}
+
+/** The `audit` command: returns the exit code. */
+export async function runAuditCommand(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${auditUsage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals[0] !== 'verify' || positionals.length > 1) {
+    console.log(auditUsage);
+    return values.help ? 0 : 2;
+  }
+  let stop: (() => Promise<void>) | undefined;
+  try {
+    let url = values['database-url'];
+    if (!url) {
+      const config = loadConfig({ LOG_LEVEL: 'warn', ...env });
+      url = config.databaseUrl;
+      if (!url) {
+        console.error('Starting the embedded PostgreSQL…');
+        const server = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: config.embeddedPgPort });
+        stop = () => server.stop();
+        url = server.url;
+      }
+    }
+    const results = await verifyAuditTrails(url, { org: values.org });
+    for (const r of results) console.log(formatOrgChains(r));
+    const broken = results.filter((r) => !r.gateway.ok || !r.session.ok);
+    console.error(broken.length ? `${broken.length} of ${results.length} org(s) have a broken trail.` : `${results.length} org(s) verified, all trails intact.`);
+    return broken.length ? 1 : 0;
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    console.error(`audit verify failed${err.code ? ` [${err.code}]` : ''}: ${err.message}`);
+    return 2;
+  } finally {
+    await stop?.();
+  }
+}
+
+async function listOrgs(databaseUrl: string): Promise<{ id: string; name: string }[]> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'feedback-audit-verify' });
+  await client.connect();
+  try {
+    const { rows: tables } = await client.query<{ t: string | null }>("SELECT to_regclass('public.ai_gateway_audit')::text AS t");
+    if (!tables[0]?.t) throw new Error('This database has no audit trail tables (not migrated): start the app once (npm start) or pass --database-url of the app database');
+    await client.query('BEGIN READ ONLY');
+    // The sign-in role may read orgs across tenants and nothing else; a superuser passes too.
+    await client.query('SET LOCAL ROLE fe_identity_resolver');
+    const { rows } = await client.query<{ id: string; name: string }>('SELECT id, name FROM orgs ORDER BY name, id');
+    await client.query('COMMIT');
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function gatewayChain(db: Database, orgId: string): Promise<ChainResult> {
+  return db.withOrg(orgId, async (tx) => {
+    const c = await verifyGatewayAuditChain(tx);
+    return c.ok ? c : { ok: false, count: c.count, brokenSeq: c.firstBrokenSeq, brokenId: c.firstBrokenId, reason: c.reason };
+  });
+}
+
+/** verifyAuditChain names the broken row by id only; seq and head come from the same snapshot's rows. */
+async function sessionChain(db: Database, orgId: string): Promise<ChainResult> {
+  return db.withOrg(orgId, async (tx) => {
+    const c = await verifyAuditChain(tx);
+    if (c.ok) {
+      // The last verified row, not max(seq): a row appended since the walk was not verified.
+      const { rows } = await tx.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = $1', [c.count]);
+      return { ok: true, count: c.count, headHash: rows[0]?.hash ?? null };
+    }
+    const { rows } = await tx.query<{ seq: string }>('SELECT seq FROM audit_events WHERE id = $1', [c.firstBrokenId]);
+    return { ok: false, count: c.count, brokenSeq: Number(rows[0]?.seq ?? NaN), brokenId: c.firstBrokenId, reason: c.reason };
+  });
+}
