@@ -11,7 +11,8 @@ export async function buildWeb(opts: { outDir?: string; minify?: boolean } = {})
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await build({
-    entryPoints: { app: path.join(repoRoot, 'renderer/main.tsx') },
+    // The AudioWorklet that feeds the draft transcriber loads as its own module (CSP: script-src 'self').
+    entryPoints: { app: path.join(repoRoot, 'renderer/main.tsx'), 'pcm-tap-worklet': path.join(repoRoot, 'renderer/call/pcm-tap-worklet.ts') },
     outdir: outDir,
     bundle: true,
     format: 'esm',

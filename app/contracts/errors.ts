@@ -57,6 +57,7 @@ export const ErrorCode = z.enum([
   'upstream.timeout',
   'model.not_found',
   'budget.not_found',
+  'bridge.unavailable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,6 +1,7 @@
 import type { DesktopApi } from '../../app/contracts/ipc/desktop';
 import { AppError } from '../../app/contracts/errors';
 import type { Result } from '../../app/contracts/result';
+import { createLiveDrafts } from './live-drafts';
 import type { Platform, UploadView } from './platform';
 
 /** The preload exposes the main-process contract (app/contracts/ipc/desktop.ts) as `window.desktop`. */
@@ -73,9 +74,6 @@ export function createDesktopPlatform(api: DesktopApi): Platform {
         return () => listeners.delete(listener);
       },
     },
-    drafts: {
-      available: true,
-      get: async (sessionId) => value(api.send('drafts:get', { sessionId })),
-    },
+    drafts: createLiveDrafts(api),
   };
 }

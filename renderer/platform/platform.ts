@@ -1,4 +1,5 @@
-import type { Segment } from '../../app/transcript/transcript';
+import type { DraftCaption } from '../../app/contracts/ipc/drafts';
+import type { Channel, Segment } from '../../app/transcript/transcript';
 
 /** A recording kept on this device (chunks as MediaRecorder produced them, or one picked file). */
 export interface StoredRecording {
@@ -51,9 +52,24 @@ export interface UploadQueue {
   subscribe(listener: (items: UploadView[]) => void): () => void;
 }
 
-export type DraftTranscripts =
-  | { available: true; get(sessionId: string): Promise<{ segments: Segment[]; complete: boolean }> }
-  | { available: false; reason: string };
+export type { DraftCaption };
+
+/** The on-device draft transcript: the main process's draft transcriber (desktop app or local bridge). */
+export interface LiveDrafts {
+  available: true;
+  get(sessionId: string): Promise<{ segments: Segment[]; complete: boolean }>;
+  /** Loads the model; fails with `stt.model_missing` when it is not installed. */
+  start(sessionId: string): Promise<void>;
+  /** 16 kHz mono audio of one speaker, in order, without gaps (sample 0 = recording start). */
+  feed(sessionId: string, channel: Channel, pcm: Float32Array): Promise<{ lagSec: number }>;
+  /** Transcribes what is left and stores the complete draft. */
+  finish(sessionId: string): Promise<{ segments: Segment[]; complete: boolean }>;
+  onCaption(listener: (caption: DraftCaption) => void): () => void;
+  /** The stored draft of a session changed (`complete`: the full draft is there). */
+  onUpdate(listener: (sessionId: string, complete: boolean) => void): () => void;
+}
+
+export type DraftTranscripts = LiveDrafts | { available: false; reason: string };
 
 /** What differs between the browser and the desktop app; the UI sees only this. */
 export interface Platform {

@@ -1,3 +1,5 @@
+import { bridgeAddressFromPage, connectBridge } from './bridge-client';
+import { createLiveDrafts } from './live-drafts';
 import type { Platform } from './platform';
 import { sha256Hex } from './sha256';
 import { openWebRecordingStore } from './web-recording-store';
@@ -9,7 +11,10 @@ const TOKEN_KEY = 'feedback.token';
  * The browser build: the API is the page's own origin, the token lives for the tab
  * (sessionStorage), recordings in IndexedDB, uploads through tus with the URL in localStorage.
  */
+export const DRAFT_NEEDS_DESKTOP = 'Live captions and the draft transcript need the desktop app: they are made on your device. In the browser, the transcript arrives with the report.';
+
 export async function createWebPlatform(): Promise<Platform> {
+  const bridge = bridgeAddressFromPage(window.location, sessionStorage, window.history);
   const recordings = await openWebRecordingStore();
   const apiBase = async () => window.location.origin;
   const token = {
@@ -37,6 +42,7 @@ export async function createWebPlatform(): Promise<Platform> {
     token,
     recordings,
     uploads,
-    drafts: { available: false, reason: 'The draft transcript is made on your device by the desktop app. In the browser, the transcript arrives with the report.' },
+    // A browser on the same machine as a running main-process bridge (`main/bridge-main.ts`) gets the on-device draft too.
+    drafts: bridge ? createLiveDrafts(connectBridge(bridge)) : { available: false, reason: DRAFT_NEEDS_DESKTOP },
   };
 }

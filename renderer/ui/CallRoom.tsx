@@ -1,12 +1,14 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CreateInviteResponse } from '../../app/contracts/signaling';
+import { createDraftFeed, type DraftFeed } from '../call/draft-feed';
 import { openMicrophone, type TwoChannelRecorder } from '../call/two-channel-recorder';
 import { useApp } from './app-context';
 import { CallPanel } from './CallPanel';
 import { ErrorMessage } from './ErrorMessage';
 import { useFocusHeading } from './focus-heading';
+import { draftUnavailableText, LiveCaptions, useCaptionBoard } from './LiveCaptions';
 
-/** The session owner's room: invite the guest, hold the call, record both channels, stop, upload. */
+/** The session owner's room: invite the guest, hold the call, record both channels with live captions, stop, upload. */
 export function CallRoom({ sessionId, navigate }: { sessionId: string; navigate: (hash: string) => void }) {
   const api = useApp((s) => s.api);
   const platform = useApp((s) => s.platform);
@@ -16,6 +18,10 @@ export function CallRoom({ sessionId, navigate }: { sessionId: string; navigate:
   const [invite, setInvite] = useState<CreateInviteResponse | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [finishingDraft, setFinishingDraft] = useState(false);
+  const [draftProblem, setDraftProblem] = useState<string | null>(platform.drafts.available ? null : platform.drafts.reason);
+  const feed = useRef<DraftFeed | null>(null);
+  const captions = useCaptionBoard(platform.drafts, sessionId);
   const [, tick] = useState(0);
   const h = useFocusHeading<HTMLHeadingElement>();
 
@@ -47,17 +53,45 @@ export function CallRoom({ sessionId, navigate }: { sessionId: string; navigate:
       setError(e);
     }
   };
+  /** The draft transcriber gets both channels from the first recorded sample on; without it the recording still runs. */
+  const startRecording = async (recorder: TwoChannelRecorder) => {
+    setError(null);
+    feed.current = null;
+    const drafts = platform.drafts;
+    if (drafts.available) {
+      try {
+        await drafts.start(sessionId);
+        feed.current = createDraftFeed(drafts, sessionId, (e) => setDraftProblem(draftUnavailableText(e)));
+        setDraftProblem(null);
+      } catch (e) {
+        setDraftProblem(draftUnavailableText(e));
+      }
+    }
+    try {
+      await recorder.start(feed.current ? { onPcm16k: feed.current.push } : {});
+      tick((n) => n + 1);
+    } catch (e) {
+      setError(e);
+    }
+  };
   const stopAndUpload = async (recorder: TwoChannelRecorder, hangUp: () => void) => {
     setBusy(true);
     try {
       await recorder.stop();
+      await feed.current?.drain();
       hangUp();
       await platform.uploads.enqueueRecording(sessionId);
+      if (platform.drafts.available && feed.current && !feed.current.failed) {
+        // The rest of the draft is seconds of work: the session page then shows it complete.
+        setFinishingDraft(true);
+        await platform.drafts.finish(sessionId).catch((e: unknown) => setDraftProblem(draftUnavailableText(e)));
+      }
       navigate(`#/sessions/${sessionId}`);
     } catch (e) {
       setError(e);
     } finally {
       setBusy(false);
+      setFinishingDraft(false);
     }
   };
   const link = invite ? new URL(invite.path, window.location.origin).href : null;
@@ -94,14 +128,17 @@ export function CallRoom({ sessionId, navigate }: { sessionId: string; navigate:
                 className="record"
                 disabled={!connected}
                 title={connected ? undefined : 'Recording starts once the other participant is connected'}
-                onClick={() => recorder.start().then(() => tick((n) => n + 1), setError)}
+                onClick={() => void startRecording(recorder)}
               >
                 Start recording
               </button>
             )
           }
         </CallPanel>
-      ) : (
+      ) : null}
+      <LiveCaptions session={session} board={captions} unavailable={draftProblem} />
+      {finishingDraft ? <p role="status">Finishing the draft transcript…</p> : null}
+      {conn ? null : (
         <button type="button" onClick={join}>
           Join the call with my microphone
         </button>

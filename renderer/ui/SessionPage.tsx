@@ -28,7 +28,14 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
     if (live && session && live.status !== session.evaluation?.status) reload();
   }, [live?.status, session?.evaluation?.status, reload]);
   useEffect(() => {
-    if (platform.drafts.available) platform.drafts.get(sessionId).then((d) => setDraft(d.segments), () => undefined);
+    const drafts = platform.drafts;
+    if (!drafts.available) return;
+    const load = () => drafts.get(sessionId).then((d) => setDraft(d.segments), () => undefined);
+    load();
+    // The complete draft may land after this page opened (the call room's finish was slow or failed over).
+    return drafts.onUpdate((id, complete) => {
+      if (id === sessionId && complete) load();
+    });
   }, [platform, sessionId]);
 
   if (!session) {
