@@ -17,6 +17,7 @@ import { createEvaluationWorker } from '../workflows/worker';
 import type { LlmEndpoint } from '../workflows/evaluation-deps';
 import { createSessionService, type SessionService } from '../sessions/session-service';
 import { createApiServer } from '../api/http-server';
+import { createAiAdminService } from '../gateway/admin/ai-admin-service';
 import { databaseTokenResolver } from '../api/token-resolver';
 import { signalingOptionsFrom } from '../signaling/signaling';
 import type { Identity } from '../api/auth';
@@ -148,6 +149,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         publicUrl: config.publicUrl,
         webRoot: opts.webRoot,
         signaling: signalingOptionsFrom(config, db),
+        aiAdmin: createAiAdminService(db),
         log: opts.log('api'),
       });
       const events = await listenEvaluationEvents(databaseUrl, (orgId, e) => api.hub.publish(orgId, e), opts.log('events'));
