@@ -5,6 +5,7 @@ import { ensureSystemPackages } from './system-packages';
 import { setupTemporalCli } from './temporal-cli';
 import { setupWhisperModel } from './whisper-model';
 import { setupLlmModel } from './llm-model';
+import { setupPolicyBundle } from './policy-bundle';
 
 const withTests = process.argv.includes('--tests');
 const config = loadConfig();
@@ -16,6 +17,7 @@ const progress = (step: string) => (e: { step?: string; fraction?: number; messa
 try {
   ensureSystemPackages({ withTests, onProgress: (m) => say('system', m) });
   if (!config.temporalCli && !config.temporalAddress) await setupTemporalCli({ dataDir: config.dataDir, onProgress: (m) => say('temporal', m) });
+  await setupPolicyBundle({ dataDir: config.dataDir, onProgress: (m) => say('policy', m) });
   const stt = await setupWhisperModel({ dataDir: config.dataDir, onProgress: progress('stt-model') });
   say('stt-model', `ready: ${path.relative(process.cwd(), stt.modelPath)} sha256 ${stt.sha256.slice(0, 12)}…`);
   if (config.derived.embedded.llm || withTests) {
