@@ -14,7 +14,13 @@ declare module 'simple-peer/simplepeer.min.js' {
     on(event: 'connect' | 'close', cb: () => void): this;
     on(event: 'error', cb: (err: Error & { code?: string }) => void): this;
     on(event: 'iceStateChange', cb: (iceConnectionState: RTCIceConnectionState, iceGatheringState: RTCIceGatheringState) => void): this;
+    /** Renegotiates: the offerer makes a new offer, the answerer asks the offerer for one. */
+    negotiate(): void;
     destroyed: boolean;
+    /** True when this side made the first offer. */
+    readonly initiator: boolean;
+    /** The underlying connection (simple-peer keeps it public; needed for restartIce()). */
+    readonly _pc: RTCPeerConnection;
   }
   const SimplePeer: new (opts?: SimplePeerOptions) => SimplePeerInstance;
   export default SimplePeer;

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PeerInfo } from '../../app/contracts/signaling';
-import { startCall, type CallState } from '../call/peer-call';
+import { startCall, type CallState, type CallStateInfo } from '../call/peer-call';
 import type { SignalRefusal } from '../call/signaling-client';
 import { createTwoChannelRecorder, type TwoChannelRecorder } from '../call/two-channel-recorder';
 import type { RecordingStore } from '../platform/platform';
@@ -12,9 +12,17 @@ const STATE_TEXT: Record<CallState, string> = {
   waiting: 'Waiting for the other participant',
   connected: 'Connected',
   reconnecting: 'Connection lost: reconnecting…',
+  failed: 'Connection lost',
   ended: 'Call ended',
   refused: 'Refused',
 };
+
+/** "Reconnecting… (attempt 2 of 6)" while the owner's recovery runs. */
+function stateText(state: CallState, info: CallStateInfo) {
+  if (state === 'reconnecting' && info.attempt) return `Reconnecting… (attempt ${info.attempt} of ${info.maxAttempts ?? '?'})`;
+  if (state === 'reconnecting') return 'Connection lost: reconnecting…';
+  return STATE_TEXT[state];
+}
 
 const clock = (s: number) => `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
@@ -34,6 +42,7 @@ export function CallPanel(props: {
 }) {
   const [state, setState] = useState<CallState>('connecting');
   const [refusal, setRefusal] = useState<SignalRefusal | null>(null);
+  const [info, setInfo] = useState<CallStateInfo>({});
   const [peer, setPeer] = useState<PeerInfo | null>(null);
   const [hasRemote, setHasRemote] = useState(false);
   const [muted, setMuted] = useState(false);
@@ -51,9 +60,10 @@ export function CallPanel(props: {
       sessionId: props.sessionId,
       token: props.token,
       localStream: props.microphone,
-      onState: (s, detail) => {
+      onState: (s, i) => {
         setState(s);
-        if (detail) setRefusal(detail);
+        setInfo(i ?? {});
+        if (i?.refusal) setRefusal(i.refusal);
       },
       onPeer: setPeer,
       onRemoteStream: (stream) => {
@@ -85,11 +95,12 @@ export function CallPanel(props: {
   return (
     <section aria-labelledby="call-h" className="call">
       <h2 id="call-h">Call</h2>
-      <p role="status" data-testid="call-state" data-state={state}>
-        {STATE_TEXT[state]}
+      <p role="status" data-testid="call-state" data-state={state} data-attempt={info.attempt ?? 0} data-action={info.action}>
+        {stateText(state, info)}
         {peer && state !== 'refused' ? ` — ${peer.displayName}` : ''}
       </p>
       {refusal ? <ErrorMessage error={{ code: refusal.code, message: refusal.message }} context="You cannot join this call" /> : null}
+      {state === 'failed' && info.error ? <ErrorMessage error={info.error} context="Call" /> : null}
       <ErrorMessage error={error} context="Recording" />
       <div className="meters">
         <LevelMeter label={`${props.localLabel} (you${muted ? ', muted' : ''})`} dbfs={muted ? -100 : levels[0]} />
