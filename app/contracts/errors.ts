@@ -58,6 +58,7 @@ export const ErrorCode = z.enum([
   'model.not_found',
   'budget.not_found',
   'bridge.unavailable',
+  'call.reconnect_failed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
