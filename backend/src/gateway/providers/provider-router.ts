@@ -162,6 +162,7 @@ export function createProviderRouter(opts: ProviderRouterOptions): GatewayProvid
         const cfg = configs.get(p.id);
         const breaker = breakers.get(p.id)!;
         const policy = retry(handleWhen(retryable), { maxAttempts: cfg?.maxRetries ?? 2, backoff });
+        policy.onRetry(({ delay, attempt }) => opts.log?.info({ providerId: p.id, attempt, delayMs: Math.round(delay) }, 'retrying provider'));
         try {
           const value = await policy.execute(
             () =>
