@@ -2,7 +2,8 @@
 // this machine, through the desktop handler maps: every 0.5 s the recorder's Opus bytes go to the
 // crash-safe recording store and both channels' 16 kHz PCM to the draft transcriber. Measures the
 // process CPU and peak RSS over the call, how far the live draft lags behind speech (per script
-// line: from the line's end in the audio to the `drafts:updated` event that carries it) and how
+// line: from the line's end in the audio to the `drafts:updated` event that carries it, and to the
+// first `drafts:caption` — partial or final — that shows the line's end) and how
 // long the complete draft takes after stop. Writes bench/results/client.json. Figures are measured
 // here, never asserted in tests.
 import { execFileSync } from 'node:child_process';
@@ -68,7 +69,9 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fe-bench-client-'));
 const features = createDesktopFeatures({ dataDir, secretCipher: createAesGcmCipher(randomBytes(32)), draftTranscriber: { modelPath, threads } });
 await features.handlers['settings:update']({ autoUpload: false });
 const updates: { at: number; payload: EventPayloadOf<DesktopEvents, 'drafts:updated'> }[] = [];
+const captions: { at: number; payload: EventPayloadOf<DesktopEvents, 'drafts:caption'> }[] = [];
 features.events.subscribe((event, payload) => {
+  if (event === 'drafts:caption') captions.push({ at: performance.now(), payload: payload as EventPayloadOf<DesktopEvents, 'drafts:caption'> });
   if (event === 'drafts:updated') updates.push({ at: performance.now(), payload: payload as EventPayloadOf<DesktopEvents, 'drafts:updated'> });
 });
 
@@ -119,9 +122,12 @@ rmSync(dataDir, { recursive: true, force: true });
 // Live-draft lag per script line that ended inside the call.
 const lines = truth.lines.filter((l) => l.end <= callSec);
 const lags: number[] = [];
+const captionLags: number[] = [];
 let onlyAtFinish = 0;
 for (const line of lines) {
   const lineEndAt = t0 + line.end * 1000;
+  const shown = captions.find((c) => c.payload.channel === line.channel && c.payload.start <= line.end && c.payload.end >= line.end - 0.6 && c.payload.text.trim());
+  if (shown) captionLags.push(Math.max(0, (shown.at - lineEndAt) / 1000));
   const hit = updates.find((u) => !u.payload.replaced && u.payload.added.some((s) => s.channel === line.channel && s.start <= line.end && s.end >= line.end - 0.6));
   if (hit) lags.push(Math.max(0, (hit.at - lineEndAt) / 1000));
   else onlyAtFinish++;
@@ -144,6 +150,7 @@ const out = {
     chunkSec: CHUNK_SEC,
     engine,
     whisperThreads: threads ?? Math.max(1, Math.floor(os.availableParallelism() / 2)),
+    whisperAudioCtx: 'fitted to each window (ceil((sec + 1) * 50), min 3 s)',
     recording: `stereo Opus/WebM 128 kbps, ${recordingBytes.length} bytes appended in ${chunks} fsync'd chunks`,
     speechSec: round2(lines.reduce((n, l) => n + l.end - l.start, 0)),
     lines: lines.length,
@@ -162,6 +169,9 @@ const out = {
     modelLoadSec: round2(modelLoadSec),
     ticksLate: lateTicks,
   },
+  /** First caption (partial or final) showing the end of a line: what the call room shows. */
+  liveCaptionLagSec: { p50: percentile(captionLags, 0.5), p95: percentile(captionLags, 0.95), max: captionLags.length ? round2(Math.max(...captionLags)) : null, lines: captionLags.length, partialCaptions: captions.filter((c) => !c.payload.final).length, finalCaptions: captions.filter((c) => c.payload.final).length },
+  /** The stored live draft (final segments, drafts:updated). */
   liveDraftLagSec: { p50: percentile(lags, 0.5), p95: percentile(lags, 0.95), max: lags.length ? round2(Math.max(...lags)) : null, linesCaptionedLive: lags.length, linesOnlyAtFinish: onlyAtFinish, maxWaitingSpeechSec: round2(maxLagSec) },
   afterStop: { completeDraftSec: round2(draftAfterStopSec), totalCpuSec: cpuSec(cpuTotal), recordingBytes: ref.bytes, recordingDurationSec: ref.durationSec ?? null },
   draft: { segments: draft.segments.length, werPerChannel: wer.map((w) => round2(w.wer)) },
