@@ -98,8 +98,9 @@ export function detectEchoBleedFromEnvelopes(env0Db: ArrayLike<number>, env1Db: 
   for (let lag = 0; lag <= maxLag; lag++) {
     const frames = far.filter((f) => f + lag < n);
     const diffs = Float64Array.from(frames, (f) => e0[f + lag]! - e1[f]!);
-    // Most far-end frames hold bleed or noise, not the owner's voice: the median is the typical level.
-    const typical = percentile(diffs, 0.5);
+    // The typical bleed level: a low quartile, because in double talk the owner's voice fills many
+    // far-end frames (the median then sat inside it and let quiet owner speech in: r 0.37 vs 0.12).
+    const typical = percentile(diffs, 0.25);
     const used = frames.filter((_, i) => diffs[i]! <= typical + o.ownDominanceDb);
     perLag.push({ r: pearson(used, (f) => c0[f + lag]!, (f) => e1[f]!), used });
   }

@@ -16,6 +16,8 @@ const GUEST = ['I sleep about six hours now, sometimes less when work is busy.',
 let dir: string;
 let clean: string;
 let bleed: string;
+let talkOver: string;
+let talkOverBleed: string;
 
 /** Two voices taking turns (owner, then guest, 0.7 s apart), each on its own track over faint noise. */
 async function turnTaking(): Promise<{ owner: Float32Array; guest: Float32Array }> {
@@ -46,6 +48,22 @@ async function turnTaking(): Promise<{ owner: Float32Array; guest: Float32Array 
   return { owner, guest };
 }
 
+/** Both talk all the time, each with their own pauses (as two fake microphones in a call do). */
+async function doubleTalk(): Promise<{ owner: Float32Array; guest: Float32Array }> {
+  const track = async (lines: string[], voice: string, pauseSec: number) => {
+    const clips = await Promise.all([...lines, ...lines].map((s) => synthesizeSpeech(s, { voice, sampleRate: RATE })));
+    const out = new Float32Array(40 * RATE);
+    let at = 0;
+    for (const c of clips) {
+      if (at + c.samples.length > out.length) break;
+      out.set(c.samples, at);
+      at += c.samples.length + Math.round(pauseSec * RATE);
+    }
+    return out;
+  };
+  return { owner: await track(OWNER, 'en-us+m3', 1.4), guest: await track(GUEST, 'en-gb+f3', 0.6) };
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'echo-bleed-check-'));
   const { owner, guest } = await turnTaking();
@@ -55,14 +73,23 @@ beforeAll(async () => {
   // A loudspeaker in a small room: the guest 24 dB down, band-limited, reverberant, 160 ms late.
   await run('sox', [f('guest.wav'), f('bleed.wav'), 'vol', '-24dB', 'highpass', '200', 'lowpass', '3500', 'reverb', '40', 'pad', '0.16', '0', 'trim', '0', String(owner.length / RATE)]);
   await run('sox', ['-m', f('owner.wav'), f('bleed.wav'), f('owner-bleed.wav')]);
+  const dt = await doubleTalk();
+  await writeFile(f('dt-owner.wav'), encodeWav16({ sampleRate: RATE, channels: [dt.owner] }));
+  await writeFile(f('dt-guest.wav'), encodeWav16({ sampleRate: RATE, channels: [dt.guest] }));
+  await run('sox', [f('dt-guest.wav'), f('dt-bleed.wav'), 'vol', '-24dB', 'highpass', '200', 'lowpass', '3500', 'reverb', '40', 'pad', '0.16', '0', 'trim', '0', '40']);
+  await run('sox', ['-m', f('dt-owner.wav'), f('dt-bleed.wav'), f('dt-owner-bleed.wav')]);
   // Stored as the app stores it: Opus in WebM, channel 0 = owner, channel 1 = guest.
   clean = f('clean.webm');
   bleed = f('bleed.webm');
-  for (const [ch0, out] of [
-    [f('owner.wav'), clean],
-    [f('owner-bleed.wav'), bleed],
+  talkOver = f('talk-over.webm');
+  talkOverBleed = f('talk-over-bleed.webm');
+  for (const [ch0, ch1, out] of [
+    [f('owner.wav'), f('guest.wav'), clean],
+    [f('owner-bleed.wav'), f('guest.wav'), bleed],
+    [f('dt-owner.wav'), f('dt-guest.wav'), talkOver],
+    [f('dt-owner-bleed.wav'), f('dt-guest.wav'), talkOverBleed],
   ] as const) {
-    await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', ch0, '-i', f('guest.wav'), '-filter_complex', '[0:a][1:a]amerge=inputs=2[a]', '-map', '[a]', '-c:a', 'libopus', '-b:a', '128k', out]);
+    await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', ch0, '-i', ch1, '-filter_complex', '[0:a][1:a]amerge=inputs=2[a]', '-map', '[a]', '-c:a', 'libopus', '-b:a', '128k', out]);
   }
 }, 120_000);
 afterAll(async () => {
@@ -88,5 +115,16 @@ describe('checkEchoBleed', () => {
     expect(r.bleedRatioDb).toBeLessThan(-15);
     expect(r.bleedRatioDb).toBeGreaterThan(-35);
     expect(r.spans.some((s) => s.bleed)).toBe(true);
+  });
+
+  it('tells double talk (both speaking at once) from bleed', async () => {
+    const over = await checkEchoBleed(talkOver);
+    const overBleed = await checkEchoBleed(talkOverBleed);
+    console.log('double talk', { ...over, spans: over.spans.length }, 'double talk + bleed', { ...overBleed, spans: overBleed.spans.length });
+    expect(over.detected).toBe(false);
+    expect(over.correlation).toBeLessThan(0.3);
+    expect(overBleed.detected).toBe(true);
+    expect(overBleed.lagMs).toBeGreaterThanOrEqual(140);
+    expect(overBleed.lagMs).toBeLessThanOrEqual(220);
   });
 });
