@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { checkEchoBleed } from '../backend/src/audio/echo-bleed-check';
 import { getLatestRecording } from '../backend/src/db/repositories/recordings';
 import { startApiHarness, type ApiHarness } from '../backend/src/testing/api-harness';
 import { webOutDir } from '../scripts/build-web';
@@ -134,6 +135,9 @@ test("the guest's network drops mid-call: the owner's app restores the call, the
     // Talk on after the restart.
     await owner.waitForTimeout(9_000);
   }
+  // Fake microphones, no loudspeaker: the live echo hint must stay off on both sides.
+  await expect(owner.getByTestId('echo-hint')).toHaveCount(0);
+  await expect(guest.getByTestId('echo-hint')).toHaveCount(0);
   await owner.getByRole('button', { name: 'Stop recording and upload' }).click();
   await expectNoAlert(owner, owner.getByTestId('session-status').getByText('Recording uploaded'), 60_000);
 
@@ -174,6 +178,9 @@ test("the guest's network drops mid-call: the owner's app restores the call, the
     perCut,
   };
   console.log("reconnect figures", JSON.stringify(figures, null, 1));
+  const echo = await checkEchoBleed(file);
+  console.log('echo bleed of the real call', { ...echo, spans: echo.spans.length });
+  expect(echo.detected).toBe(false);
 
   expect(figures.recordedSec).toBeGreaterThan((cuts.at(-1)!.reconnectedAt - startedAt) / 1000);
   expect(figures.ch0Owner).toBeGreaterThan(0.8);

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PeerInfo } from '../../app/contracts/signaling';
 import { startCall, type CallState, type CallStateInfo } from '../call/peer-call';
 import type { SignalRefusal } from '../call/signaling-client';
+import { createEchoBleedMonitor } from '../call/echo-bleed-monitor';
 import { createTwoChannelRecorder, type TwoChannelRecorder } from '../call/two-channel-recorder';
 import type { RecordingStore } from '../platform/platform';
 import { ErrorMessage } from './ErrorMessage';
@@ -47,6 +48,7 @@ export function CallPanel(props: {
   const [hasRemote, setHasRemote] = useState(false);
   const [muted, setMuted] = useState(false);
   const [levels, setLevels] = useState<[number, number]>([-100, -100]);
+  const [echo, setEcho] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [recorder, setRecorder] = useState<TwoChannelRecorder | null>(null);
   const playback = useRef<HTMLAudioElement>(null);
@@ -73,7 +75,12 @@ export function CallPanel(props: {
       },
     });
     call.current = c;
-    const t = setInterval(() => setLevels(rec.levels()), 100);
+    const echoMonitor = createEchoBleedMonitor({ frameSec: 0.1 });
+    const t = setInterval(() => {
+      const l = rec.levels();
+      setLevels(l);
+      setEcho(echoMonitor.push(l));
+    }, 100);
     return () => {
       clearInterval(t);
       c.hangUp();
@@ -106,6 +113,11 @@ export function CallPanel(props: {
         <LevelMeter label={`${props.localLabel} (you${muted ? ', muted' : ''})`} dbfs={muted ? -100 : levels[0]} />
         <LevelMeter label={peer?.displayName ?? 'Other participant'} dbfs={levels[1]} />
       </div>
+      {echo ? (
+        <p role="status" className="echo-hint" data-testid="echo-hint">
+          Echo detected: your microphone picks up the other participant&apos;s voice. Use a headset.
+        </p>
+      ) : null}
       {recorder?.recording ? (
         <p className="rec-indicator" role="status" aria-live="off" data-testid="recording-indicator" data-started-at={recorder.startedAtEpochMs()}>
           <span aria-hidden="true">●</span> Recording <time data-testid="elapsed">{clock(recorder.elapsedSec())}</time>
