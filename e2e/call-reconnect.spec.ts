@@ -28,14 +28,13 @@ const GUEST = [
   'The walks are fine, we go around the park after dinner.',
   'No, I think that covers it for today, thank you.',
 ];
-/** A blip (ICE drops to 'disconnected', signaling survives) and a long outage (signaling drops too). */
-const CUTS_SEC = [12, 25];
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-e2e-reconnect-'));
 const ownerWav = path.join(tmp, 'owner.wav');
 const guestWav = path.join(tmp, 'guest.wav');
 let h: ApiHarness;
 let guestNet: GuestNetwork;
+let guestBase: string;
 const browsers: Browser[] = [];
 
 test.beforeAll(async () => {
@@ -46,9 +45,12 @@ test.beforeAll(async () => {
   await makeMicWav(guestWav, { voice: 'en-gb+f3', sentences: five(GUEST), pauseSec: 0.6, leadSec: 1.0, tailSec: 10 });
   h = await startApiHarness({ webRoot: webOutDir });
   guestNet = await createGuestNetwork(tmp);
+  guestBase = await guestNet.forward(h.url);
+});
+test.afterEach(async () => {
+  for (const b of browsers.splice(0)) await b.close();
 });
 test.afterAll(async () => {
-  for (const b of browsers.splice(0)) await b.close();
   await guestNet?.close();
   await h?.close();
   rmSync(tmp, { recursive: true, force: true });
@@ -82,9 +84,13 @@ async function watchCallState(page: Page) {
 }
 const callLog = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).__callLog);
 
-test("the guest's network drops mid-call: the owner's app restores the call, the recording goes on, and channel 1 carries the guest again afterwards", async () => {
+/**
+ * A call between the owner (this host's network) and the guest (own namespace), recorded by the
+ * owner; the guest's network is cut for each of `cutsSec` in turn and restored. Whoever joins the
+ * room second makes the offer, so `guestFirst` decides which side holds the offering connection.
+ */
+async function callThroughCuts(opts: { title: string; guestFirst: boolean; cutsSec: number[] }) {
   const { token, orgId } = await h.user('clinician');
-  const guestBase = await guestNet.forward(h.url);
   const ownerBrowser = await launchChromium(ownerWav);
   browsers.push(ownerBrowser);
   const guestBrowser = await guestNet.launchChromium(guestWav, guestBase);
@@ -93,18 +99,25 @@ test("the guest's network drops mid-call: the owner's app restores the call, the
   const owner = await ownerBrowser.newPage();
   echoConsole(owner, 'owner');
   await signIn(owner, h.url, token);
-  const sessionId = await createSession(owner, { title: 'Call over a bad line', owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
+  const sessionId = await createSession(owner, { title: opts.title, owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
   await owner.getByRole('link', { name: 'Open the call room' }).click();
   await owner.getByRole('button', { name: 'Create an invite code' }).click();
   const joinLink = new URL((await owner.getByRole('link', { name: /\?join=/ }).getAttribute('href'))!);
-  await owner.getByRole('button', { name: 'Join the call with my microphone' }).click();
-  await expect(owner.getByTestId('call-state')).toHaveAttribute('data-state', 'waiting');
+  const ownerJoins = async () => {
+    await owner.getByRole('button', { name: 'Join the call with my microphone' }).click();
+    if (!opts.guestFirst) await expect(owner.getByTestId('call-state')).toHaveAttribute('data-state', 'waiting');
+  };
+  if (!opts.guestFirst) await ownerJoins();
 
   const guest = await guestBrowser.newPage();
   echoConsole(guest, 'guest');
   // The guest, on its own network, reaches the API through the forwarder.
   await joinAsGuest(guest, `${guestBase}${joinLink.pathname}${joinLink.search}${joinLink.hash}`, { name: 'Daniel Reyes', consent: true });
   await expectNoAlert(guest, guest.getByTestId('call-state'));
+  if (opts.guestFirst) {
+    await expect(guest.getByTestId('call-state')).toHaveAttribute('data-state', 'waiting');
+    await ownerJoins();
+  }
   const ownerState = owner.getByTestId('call-state');
   const guestState = guest.getByTestId('call-state');
   await expect(guestState).toHaveAttribute('data-state', 'connected');
@@ -117,7 +130,7 @@ test("the guest's network drops mid-call: the owner's app restores the call, the
   const startedAt = Number(await owner.getByTestId('recording-indicator').getAttribute('data-started-at'));
 
   const cuts: { cutAt: number; restoredAt: number; reconnectedAt: number }[] = [];
-  for (const sec of CUTS_SEC) {
+  for (const sec of opts.cutsSec) {
     const cutAt = Date.now();
     await guestNet.cut();
     await expect(ownerState).toHaveAttribute('data-state', 'reconnecting', { timeout: 20_000 });
@@ -135,6 +148,7 @@ test("the guest's network drops mid-call: the owner's app restores the call, the
     // Talk on after the restart.
     await owner.waitForTimeout(9_000);
   }
+  const iceRestarts = { owner: Number(await ownerState.getAttribute('data-ice-restarts')), guest: Number(await guestState.getAttribute('data-ice-restarts')) };
   // Fake microphones, no loudspeaker: the live echo hint must stay off on both sides.
   await expect(owner.getByTestId('echo-hint')).toHaveCount(0);
   await expect(guest.getByTestId('echo-hint')).toHaveCount(0);
@@ -191,4 +205,16 @@ test("the guest's network drops mid-call: the owner's app restores the call, the
     expect(c.ch1AfterGuest).toBeGreaterThan(0.8);
     expect(c.ch1AfterGuest - c.ch1AfterOwner).toBeGreaterThan(0.3);
   }
+  return iceRestarts;
+}
+
+test("the guest's network drops twice (12 s, then 25 s with the signaling socket lost too): the call is restored each time, the recording goes on, and channel 1 carries the guest again afterwards", async () => {
+  const r = await callThroughCuts({ title: 'Call over a bad line', guestFirst: false, cutsSec: [12, 25] });
+  console.log('ICE restarts negotiated in place', r);
+});
+
+test('when the owner holds the offering connection, a 12 s drop is healed by an ICE restart the owner negotiates in place', async () => {
+  const r = await callThroughCuts({ title: 'Owner restarts ICE', guestFirst: true, cutsSec: [12] });
+  console.log('ICE restarts negotiated in place', r);
+  expect(r.owner).toBeGreaterThanOrEqual(1);
 });

@@ -13,6 +13,8 @@ export interface CallStateInfo {
   /** What the last recovery attempt did (shown to tests and support, not to users). */
   action?: RecoveryAction;
   error?: { code: string; message: string };
+  /** ICE restarts this side negotiated in place (new candidates, same connection and tracks). */
+  iceRestarts?: number;
 }
 
 export interface CallEvents {
@@ -48,13 +50,14 @@ export function startCall(opts: { base: string; sessionId: string; token: string
   let mediaUp = false;
   let attempt = 0;
   let failed = false;
+  let iceRestarts = 0;
   let graceTimer: ReturnType<typeof setTimeout> | null = null;
   let attemptTimer: ReturnType<typeof setTimeout> | null = null;
   // Trickled candidates can overtake the offer of a new connection; keep them until it arrives.
   let early: { pcId: string; signals: Relayed[] } | null = null;
 
   const setState = (s: CallState, info?: CallStateInfo) => {
-    if (!ended) opts.onState(s, info);
+    if (!ended) opts.onState(s, { ...info, iceRestarts });
   };
   const clearTimers = () => {
     if (graceTimer) clearTimeout(graceTimer);
@@ -133,8 +136,23 @@ export function startCall(opts: { base: string; sessionId: string; token: string
   };
 
   const restartInPlace = (p: SimplePeerInstance) => {
+    p.once('negotiated', () => {
+      if (peer !== p) return;
+      iceRestarts++;
+      if (mediaUp) setState('connected');
+    });
     p._pc.restartIce();
     p.negotiate();
+  };
+
+  /**
+   * An offer sent while the other side's signaling was down is lost, and the connection would stay
+   * in have-local-offer for good (simple-peer then queues every later renegotiation behind it): send
+   * the pending offer again once both sides are back in the room.
+   */
+  const resendPendingOffer = () => {
+    const pc = peer && !peer.destroyed ? peer._pc : null;
+    if (pc?.signalingState === 'have-local-offer' && pc.localDescription) sig.signal({ type: 'offer', sdp: pc.localDescription.sdp, pcId });
   };
 
   const giveUp = () => {
@@ -213,8 +231,11 @@ export function startCall(opts: { base: string; sessionId: string; token: string
         joined = true;
         peerPresent = m.peer !== null;
         opts.onPeer(m.peer);
-        // Back after a signaling blip with the media path still up: nothing to renegotiate.
-        if (mediaUp && peer) break;
+        // Back after a signaling blip with the media path still up: keep it, finish any negotiation.
+        if (mediaUp && peer) {
+          if (peerPresent) resendPendingOffer();
+          break;
+        }
         if (m.initiator) {
           if (attempt === 0) setState('connecting');
           newPeer(true, newPcId());
@@ -226,7 +247,10 @@ export function startCall(opts: { base: string; sessionId: string; token: string
         peerPresent = true;
         failed = false;
         opts.onPeer(m.peer);
-        if (mediaUp && peer) break;
+        if (mediaUp && peer) {
+          resendPendingOffer();
+          break;
+        }
         // The newcomer offers a new connection.
         dropPeer();
         if (attempt === 0) setState('connecting');
@@ -273,8 +297,9 @@ export function startCall(opts: { base: string; sessionId: string; token: string
       if (ended) return;
       ended = true;
       clearTimers();
-      peer?.destroy();
+      // Bye first: the other side should hear "left" before it sees the connection close.
       sig.bye();
+      peer?.destroy();
       opts.onState('ended');
     },
   };

@@ -11,7 +11,8 @@ declare module 'simple-peer/simplepeer.min.js' {
     destroy(err?: Error): void;
     on(event: 'signal', cb: (data: Record<string, unknown>) => void): this;
     on(event: 'stream', cb: (stream: MediaStream) => void): this;
-    on(event: 'connect' | 'close', cb: () => void): this;
+    on(event: 'connect' | 'close' | 'negotiated', cb: () => void): this;
+    once(event: 'negotiated', cb: () => void): this;
     on(event: 'error', cb: (err: Error & { code?: string }) => void): this;
     on(event: 'iceStateChange', cb: (iceConnectionState: RTCIceConnectionState, iceGatheringState: RTCIceGatheringState) => void): this;
     /** Renegotiates: the offerer makes a new offer, the answerer asks the offerer for one. */

@@ -102,7 +102,7 @@ export function CallPanel(props: {
   return (
     <section aria-labelledby="call-h" className="call">
       <h2 id="call-h">Call</h2>
-      <p role="status" data-testid="call-state" data-state={state} data-attempt={info.attempt ?? 0} data-action={info.action}>
+      <p role="status" data-testid="call-state" data-state={state} data-attempt={info.attempt ?? 0} data-action={info.action} data-ice-restarts={info.iceRestarts ?? 0}>
         {stateText(state, info)}
         {peer && state !== 'refused' ? ` — ${peer.displayName}` : ''}
       </p>
