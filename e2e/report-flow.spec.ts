@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { getRubric } from '../backend/src/rubrics/rubric-catalog';
+import { listRubrics } from '../backend/src/rubrics/rubric-catalog';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../backend/src/testing/openai-test-server';
 import { startPipelineHarness, type PipelineHarness } from '../backend/src/testing/pipeline-harness';
-import { scriptedAnalysis } from '../backend/src/testing/scripted-analysis';
+import { scriptedAnalysis, sectionOfRequest, userTextOf } from '../backend/src/testing/scripted-analysis';
 import { makeStereoSpeechWav } from '../backend/src/testing/audio-fixtures';
 import { webOutDir } from '../scripts/build-web';
 import { echoConsole, launchChromium } from './chromium';
@@ -28,9 +28,8 @@ test.beforeAll(async () => {
   test.setTimeout(240_000);
   llm = await startOpenAiTestServer({
     async respond(req) {
-      const rubric = await getRubric(String(req.headers['x-fe-rubric'] ?? 'motivational-interviewing'));
-      const user = (req.body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content).join('\n');
-      return chatCompletion(JSON.stringify(scriptedAnalysis(rubric, String(req.headers['idempotency-key'] ?? '').split(':').pop()!, user)));
+      const { rubric, sectionId } = sectionOfRequest(await listRubrics(), req.body);
+      return chatCompletion(JSON.stringify(scriptedAnalysis(rubric, sectionId, userTextOf(req.body))));
     },
   });
   h = await startPipelineHarness({ llmBaseUrl: llm.baseURL, inProcessWorker: true, webRoot: webOutDir });

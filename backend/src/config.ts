@@ -26,7 +26,7 @@ export const configKeys = {
   publicUrl: { env: 'FE_PUBLIC_URL', schema: z.string().url().optional(), default: undefined, doc: 'External URL of the API (for upload locations behind a proxy). Default: http://<host>:<port>.' },
   llmBaseUrl: { env: 'FE_LLM_BASE_URL', schema: z.string().url().optional(), default: undefined, doc: 'OpenAI-compatible provider the gateway forwards rubric analysis to (…/v1), when no providers file is given. Unset: the embedded local GGUF model.' },
   llmApiKey: { env: 'FE_LLM_API_KEY', schema: z.string(), default: 'local', doc: 'Provider key for FE_LLM_BASE_URL; only the gateway holds it (workers never see provider keys).' },
-  llmModel: { env: 'FE_LLM_MODEL', schema: z.string().min(1), default: 'gemma-3-270m-q4_k_m', doc: 'Chat model name the worker asks the gateway for (and, with FE_LLM_BASE_URL, the upstream model id).' },
+  llmModel: { env: 'FE_LLM_MODEL', schema: z.string().min(1), default: 'gemma-3-270m', doc: 'Chat model name the worker asks the gateway for (and, with FE_LLM_BASE_URL, the upstream model id).' },
   llmModelPath: { env: 'FE_LLM_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'GGUF file of the embedded model. Default: <data>/models/ from `npm run setup`.' },
   llmContextTokens: { env: 'FE_LLM_CONTEXT_TOKENS', schema: z.coerce.number().int().min(2048).max(131072), default: 32768, doc: 'Context window of the embedded model (Gemma 3 takes 32k): must hold a whole transcript plus the answer.' },
   gatewayUrl: { env: 'FE_GATEWAY_URL', schema: z.string().url().optional(), default: undefined, doc: 'Base URL (…/v1) of a separately run AI governance gateway. Unset: the runtime starts its own gateway.' },
@@ -35,6 +35,10 @@ export const configKeys = {
   gatewayProvidersFile: { env: 'FE_GATEWAY_PROVIDERS_FILE', schema: z.string().optional(), default: undefined, doc: 'JSON file of gateway providers and model routes (see resources/gateway/providers.example.json). Unset: one provider for the chat model (FE_LLM_BASE_URL, or the embedded model) and the embedded whisper.cpp for speech.' },
   gatewayRatePerMinute: { env: 'FE_GATEWAY_RATE_PER_MIN', schema: z.coerce.number().int().positive(), default: 600, doc: 'Requests per minute the gateway accepts from one org.' },
   policyDataFile: { env: 'FE_POLICY_DATA_FILE', schema: z.string().optional(), default: undefined, doc: 'Policy data (allowed models per purpose, regions, token limits) for the OPA policies. Default: resources/policies/data.json.' },
+  policyBundleDir: { env: 'FE_POLICY_BUNDLE_DIR', schema: z.string().optional(), default: undefined, doc: 'Folder of the compiled OPA policy bundle (policy.wasm, data.json, build.json). Default: <data>/policy, built by `npm run setup`.' },
+  gatewayMaxBodyBytes: { env: 'FE_GATEWAY_MAX_BODY_BYTES', schema: z.coerce.number().int().positive(), default: 8 * 1024 * 1024, doc: 'Largest JSON request body the gateway accepts (chat completions), in bytes.' },
+  gatewayMaxAudioBytes: { env: 'FE_GATEWAY_MAX_AUDIO_BYTES', schema: z.coerce.number().int().positive(), default: 25 * 1024 * 1024, doc: 'Largest audio upload the gateway accepts (transcriptions), in bytes.' },
+  llmRegion: { env: 'FE_LLM_REGION', schema: z.string().min(1), default: 'eu', doc: 'Data region of FE_LLM_BASE_URL for the policy (must be allowed for the org).' },
   sttModel: { env: 'FE_STT_MODEL', schema: z.string().min(1), default: 'whisper-tiny.en', doc: 'Speech-to-text model name the worker asks the gateway for.' },
   sttModelPath: { env: 'FE_STT_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'whisper.cpp ggml model for speech-to-text. Default: <data>/models/ggml-tiny.en.bin.' },
   sttThreads: { env: 'FE_STT_THREADS', schema: z.coerce.number().int().min(1).max(64), default: 2, doc: 'CPU threads for whisper.cpp.' },
@@ -55,15 +59,18 @@ export const configKeys = {
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']), default: 'info', doc: 'Log level.' },
 } as const;
 
+/** Environment variables holding provider keys (a providers file's apiKeyEnv), e.g. FE_OPENAI_API_KEY. */
+const PROVIDER_KEY = /^FE_[A-Z0-9_]+_API_KEY$/;
+
 type Keys = typeof configKeys;
 export type Config = { readonly [K in keyof Keys]: Keys[K]['default'] extends undefined ? z.infer<Keys[K]['schema']> | undefined : Exclude<z.infer<Keys[K]['schema']>, undefined> } & {
-  readonly derived: { readonly modelsDir: string; readonly blobsDir: string; readonly uploadsDir: string; readonly temporalDbFile: string; readonly embedded: { readonly postgres: boolean; readonly temporal: boolean; readonly llm: boolean } };
+  readonly derived: { readonly policyBundleDir: string; readonly providerKeys: Readonly<Record<string, string>>; readonly pathEnv: string; readonly modelsDir: string; readonly blobsDir: string; readonly uploadsDir: string; readonly temporalDbFile: string; readonly embedded: { readonly postgres: boolean; readonly temporal: boolean; readonly llm: boolean } };
 };
 
 /** Parse the environment once. Unknown FE_* keys and invalid values fail with the key's name. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const known = new Set(Object.values(configKeys).map((k) => k.env));
-  const unknown = Object.keys(env).filter((k) => k.startsWith("FE_") && !(known as Set<string>).has(k) && !k.startsWith('FE_TEST_'));
+  const unknown = Object.keys(env).filter((k) => k.startsWith("FE_") && !(known as Set<string>).has(k) && !k.startsWith('FE_TEST_') && !PROVIDER_KEY.test(k));
   if (unknown.length) throw new AppError('config.invalid', `Unknown configuration key(s): ${unknown.join(', ')}. Known keys: ${[...known].join(', ')}`);
   const out: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(configKeys)) {
@@ -84,6 +91,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uploadsDir: path.join(dataDir, 'uploads'),
     temporalDbFile: path.join(dataDir, 'temporal.db'),
     embedded: Object.freeze({ postgres: !out.databaseUrl, temporal: !out.temporalAddress, llm: !out.llmBaseUrl }),
+    policyBundleDir: path.resolve((out.policyBundleDir as string | undefined) ?? path.join(dataDir, 'policy')),
+    // Provider keys named by a providers file's apiKeyEnv: read here, once, and only the gateway gets them.
+    providerKeys: Object.freeze(Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => PROVIDER_KEY.test(e[0]) && !!e[1]))),
+    pathEnv: env.PATH ?? '',
   });
   return Object.freeze(out) as Config;
 }

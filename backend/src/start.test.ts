@@ -54,7 +54,7 @@ describe('npm start (embedded runtime)', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fe-start-'));
     dirs.push(dataDir);
     const port = await freePort();
-    const p = startProcess({ FE_DATA_DIR: dataDir, TEMPORAL_CLI: findTemporalCli({ dataDir: defaultDataDir }), FE_API_PORT: String(port), FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1', LOG_LEVEL: 'info' });
+    const p = startProcess({ FE_DATA_DIR: dataDir, TEMPORAL_CLI: findTemporalCli({ dataDir: defaultDataDir }), FE_API_PORT: String(port), FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1', FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'), LOG_LEVEL: 'info' });
     await waitFor(() => p.output().includes('API listening'), 150_000, p.output);
     for (const step of ['PostgreSQL ready', 'applied migrations', 'Temporal dev server ready', 'worker polling', 'API listening']) expect(p.output()).toContain(step);
     const me = await fetch(`http://127.0.0.1:${port}/v1/me`, { headers: { authorization: 'Bearer dev-clinician-token' } });

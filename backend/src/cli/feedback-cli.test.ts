@@ -7,7 +7,7 @@ import { defaultDataDir, repoRoot } from '../paths';
 import { findTemporalCli } from '../runtime/temporal-dev-server';
 import { getRubric } from '../rubrics/rubric-catalog';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../testing/openai-test-server';
-import { scriptedAnalysis } from '../testing/scripted-analysis';
+import { scriptedAnalysis, sectionOfRequest, userTextOf } from '../testing/scripted-analysis';
 import { makeStereoSpeechWav, makeMonoWav } from '../testing/audio-fixtures';
 import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   process.env.FE_TEST_STT_MODEL = modelPath;
   const rubric = await getRubric('communication-general');
   llm = await startOpenAiTestServer({
-    respond: (req) => chatCompletion(JSON.stringify(scriptedAnalysis(rubric, String(req.headers['idempotency-key']).split(':').pop()!, (req.body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content).join('\n')))),
+    respond: (req) => chatCompletion(JSON.stringify(scriptedAnalysis(rubric, sectionOfRequest([rubric], req.body).sectionId, userTextOf(req.body)))),
   });
 });
 afterAll(async () => {
@@ -30,7 +30,7 @@ afterAll(async () => {
 function feedback(args: string[]) {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/feedback.mjs'), ...args], {
     cwd: dir,
-    env: { ...process.env, FE_DATA_DIR: path.join(dir, 'data'), TEMPORAL_CLI: findTemporalCli({ dataDir: defaultDataDir }), FE_STT_MODEL_PATH: process.env.FE_TEST_STT_MODEL!, FE_LLM_BASE_URL: llm.baseURL, FE_LLM_MODEL: 'test-model' },
+    env: { ...process.env, FE_DATA_DIR: path.join(dir, 'data'), TEMPORAL_CLI: findTemporalCli({ dataDir: defaultDataDir }), FE_STT_MODEL_PATH: process.env.FE_TEST_STT_MODEL!, FE_LLM_BASE_URL: llm.baseURL, FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -9,7 +9,7 @@ const Micros = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 const ChatPrice = z.object({ provider: z.string().min(1), model: z.string().min(1), kind: z.literal('chat'), inputMicrosPerMTok: Micros, outputMicrosPerMTok: Micros });
 const SttPrice = z.object({ provider: z.string().min(1), model: z.string().min(1), kind: z.literal('stt'), microsPerMinute: Micros });
-const ModelPrice = z.discriminatedUnion('kind', [ChatPrice, SttPrice]);
+export const ModelPrice = z.discriminatedUnion('kind', [ChatPrice, SttPrice]);
 export type ModelPrice = z.infer<typeof ModelPrice>;
 
 const PriceTableFile = z.object({

@@ -7,14 +7,12 @@ import { ensureDevIdentity } from '../db/repositories/identity';
 import { createLocalBlobStore, loadOrCreateMasterKey } from '../blobs/local-blob-store';
 import type { BlobStore } from '../blobs/blob-store';
 import { getRubric, listRubrics } from '../rubrics/rubric-catalog';
-import { createWhisperEngine } from '../stt/whisper-engine';
-import type { SttEngine } from '../stt/stt-engine';
-import { startLocalLlmServer } from '../llm/local-llm-server';
 import { createEvaluationStore } from '../evaluations/evaluation-store';
 import { listenEvaluationEvents } from '../evaluations/evaluation-events';
 import { connectEvaluationClient, type EvaluationClient } from '../workflows/evaluation-client';
 import { createEvaluationWorker } from '../workflows/worker';
-import type { LlmEndpoint } from '../workflows/evaluation-deps';
+import { startGateway } from '../gateway/embedded-gateway';
+import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { createSessionService, type SessionService } from '../sessions/session-service';
 import { createApiServer } from '../api/http-server';
 import { createAiAdminService } from '../gateway/admin/ai-admin-service';
@@ -31,7 +29,8 @@ export interface Runtime {
   databaseUrl: string;
   temporalAddress: string;
   blobs: BlobStore;
-  llm: LlmEndpoint;
+  /** The AI governance gateway's base URL (…/v1): embedded, or FE_GATEWAY_URL. Null when this process needs none. */
+  gatewayUrl: string | null;
   evaluations: EvaluationClient;
   sessions: SessionService;
   devIdentity: Identity | null;
@@ -39,14 +38,13 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-export const defaultSttModelPath = (config: Config) => config.sttModelPath ?? path.join(config.derived.modelsDir, 'ggml-tiny.en.bin');
-export const defaultLlmModelPath = (config: Config) => config.llmModelPath ?? path.join(config.derived.modelsDir, 'gemma-3-270m-q4_k_m.gguf');
+export { defaultLlmModelPath, defaultSttModelPath } from './model-paths';
 
 /**
  * Start every part in order (database, migrations, Temporal, blobs, LLM, worker, API), logging each
  * step; stop() undoes them in reverse. A failed start stops whatever had started.
  */
-export async function startRuntime(config: Config, opts: { api: boolean; worker: boolean; log: (component: string) => Log; webRoot?: string }): Promise<Runtime> {
+export async function startRuntime(config: Config, opts: { api: boolean; worker: boolean; gateway?: boolean; log: (component: string) => Log; webRoot?: string }): Promise<Runtime> {
   const stops: { name: string; fn: () => Promise<unknown> }[] = [];
   const log = opts.log('runtime');
   const stopAll = async () => {
@@ -88,21 +86,20 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     const masterKey = await loadOrCreateMasterKey({ configured: config.blobMasterKey, keyFile: path.join(config.dataDir, 'keys', 'blob-master.key') });
     const blobs = createLocalBlobStore({ rootDir: config.derived.blobsDir, masterKey });
 
-    let llm: LlmEndpoint = { baseURL: config.llmBaseUrl ?? '', apiKey: config.llmApiKey, model: config.llmModel };
-    if (!config.llmBaseUrl && opts.worker) {
-      log('starting the embedded local LLM server…');
-      const llmLog = opts.log("llm");
-      const server = await startLocalLlmServer({ modelPath: defaultLlmModelPath(config), modelId: config.llmModel, contextSize: config.llmContextTokens, log: { info: (o: object, m?: string) => llmLog(m ?? "llm", o as Record<string, unknown>), warn: (o: object, m?: string) => llmLog(m ?? "llm warning", o as Record<string, unknown>) } });
-      stops.push({ name: 'local LLM server', fn: () => server.close() });
-      llm = { ...llm, baseURL: server.baseURL };
-      log(`local LLM server at ${server.baseURL}`);
+    // Every STT and LLM call goes through the governance gateway: started here unless FE_GATEWAY_URL names one.
+    let gatewayUrl: string | null = config.gatewayUrl ?? null;
+    if (!gatewayUrl && (opts.worker || opts.gateway)) {
+      log('starting the AI governance gateway…');
+      const gw = await startGateway(config, db, opts.log);
+      stops.push({ name: 'AI gateway', fn: () => gw.stop() });
+      gatewayUrl = gw.baseURL;
     }
 
     const evaluations = await connectEvaluationClient({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue });
     stops.push({ name: 'Temporal client', fn: () => evaluations.close() });
 
     if (opts.worker) {
-      let engine: Promise<SttEngine> | undefined;
+      const credentials = createWorkerCredentials(db, { name: `worker ${process.pid}`, purposes: ['transcription', 'rubric_analysis'] });
       const worker = await createEvaluationWorker({
         address: temporalAddress,
         namespace: config.temporalNamespace,
@@ -110,8 +107,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         deps: {
           blobs,
           store: createEvaluationStore(db),
-          stt: () => (engine ??= createWhisperEngine({ modelPath: defaultSttModelPath(config), threads: config.sttThreads })),
-          llm,
+          gateway: { baseURL: gatewayUrl!, credential: (orgId) => credentials.forOrg(orgId), chatModel: config.llmModel, sttModel: config.sttModel },
           rubric: (id) => getRubric(id),
           limits: { maxBytes: config.maxUploadBytes, maxDurationSec: config.maxDurationSec },
           workDir: path.join(config.dataDir, 'work'),
@@ -124,7 +120,6 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         fn: async () => {
           await worker.shutdown();
           await running.catch(() => undefined);
-          if (engine) await (await engine).close();
         },
       });
       log(`worker polling task queue ${config.temporalTaskQueue}`);
@@ -159,7 +154,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
       log(`API listening on ${apiUrl} (OpenAPI at ${apiUrl}/openapi.json)`);
     }
 
-    return { config, db, databaseUrl, temporalAddress, blobs, llm, evaluations, sessions, devIdentity, apiUrl, stop: stopAll };
+    return { config, db, databaseUrl, temporalAddress, blobs, gatewayUrl, evaluations, sessions, devIdentity, apiUrl, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../config';
 import { defaultDataDir, repoRoot } from '../paths';
 import { addApiToken, addMembership, createOrg, createUser } from '../db/repositories/identity';
+import { setOrgPolicySettings } from '../db/repositories/org-policy-settings';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../runtime/temporal-dev-server';
 import { startRuntime, type Runtime } from '../runtime/runtime';
 import type { Identity } from '../api/auth';
@@ -48,11 +49,15 @@ export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcess
     FE_BLOB_MASTER_KEY: randomBytes(32).toString('base64'),
     FE_STT_MODEL_PATH: path.join(defaultDataDir, 'models', 'ggml-tiny.en.bin'),
     FE_STT_THREADS: '2',
+    // The bundle `npm run setup` built from resources/policies (a fresh data folder has none).
+    FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'),
     FE_API_PORT: '0',
     FE_MAX_DURATION_SEC: String(opts.maxDurationSec ?? 3600),
     LOG_LEVEL: 'warn',
   };
-  const runtime = await startRuntime(loadConfig(env), { api: true, worker: opts.inProcessWorker, log: () => () => undefined, webRoot: opts.webRoot });
+  const runtime = await startRuntime(loadConfig(env), { api: true, worker: opts.inProcessWorker, gateway: true, log: () => () => undefined, webRoot: opts.webRoot });
+  // Workers in their own processes reach this runtime's gateway, as in a deployment with FE_GATEWAY_URL.
+  env.FE_GATEWAY_URL = runtime.gatewayUrl!;
   const orgId = randomUUID();
   const token = `t-${randomBytes(12).toString('hex')}`;
   const who = await tdb.db.withOrg(orgId, async (tx) => {
@@ -62,6 +67,8 @@ export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcess
     await addApiToken(tx, { userId: u.id, token });
     return { orgId, orgName: 'Pipeline Test Clinic', userId: u.id, email: u.email, displayName: u.displayName, roles: ['clinician' as const], token };
   });
+  // The org allows the test provider's model for rubric analysis (the default policy allows only the embedded one).
+  await setOrgPolicySettings(tdb.db, orgId, { purposes: { rubric_analysis: { models: ['test-model'] } } });
   const workers: WorkerProcess[] = [];
 
   return {

@@ -35,3 +35,28 @@ export function scriptedAnalysis(rubric: Rubric, sectionId: string, userPrompt: 
     suggestions: ['Scripted suggestion.'],
   };
 }
+
+/**
+ * Which rubric section a chat-completions request is for, read from what the gateway forwards:
+ * the structured-output schema names the section's item ids (headers such as the Idempotency-Key
+ * stay at the gateway and never reach a provider).
+ */
+export function sectionOfRequest(rubrics: readonly Rubric[], body: unknown): { rubric: Rubric; sectionId: string } {
+  type Props = { properties?: Record<string, unknown> };
+  const schema = (body as { response_format?: { json_schema?: { schema?: { properties?: { items?: Props; behaviours?: Props } } } } }).response_format?.json_schema?.schema;
+  const keys = (p: Props | undefined) => Object.keys(p?.properties ?? {}).sort().join(',');
+  const want = `${keys(schema?.properties?.items)}|${keys(schema?.properties?.behaviours)}`;
+  for (const rubric of rubrics) {
+    const section = splitRubricForCalls(rubric).find((s) => `${s.items.map((i) => i.id).sort().join(',')}|${s.behaviours.map((b) => b.id).sort().join(',')}` === want);
+    if (section) return { rubric, sectionId: section.id };
+  }
+  throw new Error(`no rubric section has the items|behaviours ${want} (a request without a json_schema?)`);
+}
+
+/** The text of the request's user messages (the transcript prompt, as the provider received it). */
+export function userTextOf(body: unknown): string {
+  return ((body as { messages?: { role: string; content: unknown }[] }).messages ?? [])
+    .filter((m) => m.role === 'user')
+    .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))
+    .join('\n');
+}

@@ -15,6 +15,7 @@ import { validateRecording } from '../audio/validate-recording';
 import { decodeChannels } from '../audio/decode';
 import { findChannelSpeech } from '../audio/channel-speech';
 import { analyzeWithModel } from '../llm/rubric-analysis';
+import { createGatewaySttEngine } from '../stt/gateway-stt-engine';
 import { renderReportPdf } from '../report/render-pdf';
 import type { EvaluationDeps } from './evaluation-deps';
 import type { AssembledTranscript, EvaluationStep, PreparedRecording } from './evaluation-types';
@@ -33,7 +34,7 @@ async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (isAppError(e)) {
-      const nonRetryable = !['llm.unavailable', 'stt.unavailable', 'internal'].includes(e.code);
+      const nonRetryable = !['llm.unavailable', 'stt.unavailable', 'upstream.unavailable', 'upstream.timeout', 'rate.limited', 'idempotency.in_flight', 'internal'].includes(e.code);
       throw ApplicationFailure.create({ message: e.message, type: e.code, nonRetryable, details: e.details ? [e.details] : [] });
     }
     throw e;
@@ -101,7 +102,15 @@ export function createActivities(deps: EvaluationDeps) {
       return asActivity(async () => {
         const base = 0.1 + input.channel * 0.25;
         await progress(input, 'transcribing', base);
-        const engine = await deps.stt();
+        const engine = createGatewaySttEngine({
+          baseURL: deps.gateway.baseURL,
+          apiKey: await deps.gateway.credential(input.orgId),
+          model: deps.gateway.sttModel,
+          purpose: 'transcription',
+          sessionId: input.sessionId,
+          // Windows already transcribed by an attempt that crashed are answered from the gateway's record, not charged again.
+          idempotencyPrefix: `${input.evaluationId}-stt-ch${input.channel}`,
+        });
         const segments = await withRecordingFile(input, input.recording, async (file) => {
           const audio = await decodeChannels(file);
           let last = 0;
@@ -155,8 +164,18 @@ export function createActivities(deps: EvaluationDeps) {
         const prompt = buildAnalysisPrompt(rubric, transcript, { section: input.sectionId, participants: { clinician: ctx.participants[0].displayName, patient: ctx.participants[1].displayName } });
         const section = splitRubricForCalls(rubric).find((x) => x.id === input.sectionId);
         if (!section) throw new AppError('rubric.not_found', `Rubric ${rubric.id} has no section ${input.sectionId}`);
+        const apiKey = await deps.gateway.credential(input.orgId);
         const result = await withHeartbeat(() =>
-          analyzeWithModel({ ...deps.llm, system: prompt.system, user: prompt.user, schema: sectionOutputSchema(section), idempotencyKey: input.idempotencyKey, headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': input.sessionId, 'X-FE-Org': input.orgId, 'X-FE-Rubric': input.rubricId } }),
+          analyzeWithModel({
+            baseURL: deps.gateway.baseURL,
+            apiKey,
+            model: deps.gateway.chatModel,
+            system: prompt.system,
+            user: prompt.user,
+            schema: sectionOutputSchema(section),
+            idempotencyKey: input.idempotencyKey,
+            headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': input.sessionId, 'X-FE-Rubric': input.rubricId },
+          }),
         );
         return putJson(deps, input.orgId, key, { output: sectionOutputToAnalysis(result.object), usage: result.usage, model: result.model });
       });
@@ -175,7 +194,7 @@ export function createActivities(deps: EvaluationDeps) {
           strengths: outputs.flatMap((o) => ModelAnalysis.parse(o.output).strengths),
           suggestions: outputs.flatMap((o) => ModelAnalysis.parse(o.output).suggestions),
         });
-        const analysis = verifyAnalysis(merged, rubric, transcript, { model: outputs[0]?.model ?? deps.llm.model });
+        const analysis = verifyAnalysis(merged, rubric, transcript, { model: outputs[0]?.model ?? deps.gateway.chatModel });
         await deps.store.saveAnalysis(input.orgId, input.sessionId, input.evaluationId, analysis);
         return putJson(deps, input.orgId, artefactKey(input.evaluationId, 'analysis.json'), analysis);
       });

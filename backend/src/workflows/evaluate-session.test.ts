@@ -9,12 +9,14 @@ import { computeWer } from '../../../app/transcript/wer';
 import type { Transcript } from '../../../app/transcript/transcript';
 import type { VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { resourcesDir } from '../paths';
-import { getRubric } from '../rubrics/rubric-catalog';
+import { listRubrics } from '../rubrics/rubric-catalog';
 import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
 import { defaultDataDir } from '../paths';
 import { startOpenAiTestServer, chatCompletion, type OpenAiTestServer } from '../testing/openai-test-server';
+import { listGatewayAudit, verifyGatewayAuditChain } from '../gateway/gateway-audit';
+import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { startPipelineHarness, type PipelineHarness } from '../testing/pipeline-harness';
-import { scriptedAnalysis, INVENTED_QUOTE } from '../testing/scripted-analysis';
+import { scriptedAnalysis, sectionOfRequest, userTextOf, INVENTED_QUOTE } from '../testing/scripted-analysis';
 import { tusUpload } from '../testing/tus-upload';
 import { makeOneSilentChannelWav } from '../testing/audio-fixtures';
 import { insertRecording } from '../db/repositories/recordings';
@@ -28,17 +30,16 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-eval-'));
 let llm: OpenAiTestServer;
 let h: PipelineHarness;
 
-const sectionOf = (key: string | undefined) => (key ?? '').split(':').pop()!;
 
 beforeAll(async () => {
   await setupWhisperModel({ dataDir: defaultDataDir });
-  const rubrics = new Map<string, Awaited<ReturnType<typeof getRubric>>>();
+  const rubrics = await listRubrics();
   llm = await startOpenAiTestServer({
-    async respond(req) {
-      const rubricId = String(req.headers['x-fe-rubric'] ?? 'motivational-interviewing');
-      if (!rubrics.has(rubricId)) rubrics.set(rubricId, await getRubric(rubricId));
-      const user = (req.body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content).join('\n');
-      return chatCompletion(JSON.stringify(scriptedAnalysis(rubrics.get(rubricId)!, sectionOf(req.headers['idempotency-key']), user)));
+    respond(req) {
+      // The provider key is the gateway's alone: anything else calling this "provider" is refused.
+      if (req.headers.authorization !== 'Bearer test-key') return { status: 401, body: { error: { message: 'bad key', type: 'invalid_request_error', code: 'invalid_api_key' } } };
+      const { rubric, sectionId } = sectionOfRequest(rubrics, req.body);
+      return chatCompletion(JSON.stringify(scriptedAnalysis(rubric, sectionId, userTextOf(req.body))));
     },
   });
   h = await startPipelineHarness({ llmBaseUrl: llm.baseURL, inProcessWorker: true });
@@ -117,9 +118,29 @@ describe('evaluateSession on the real Temporal dev server', () => {
     expect(text).not.toContain(INVENTED_QUOTE);
     expect(createHash('sha256').update(pdf).digest('hex')).toHaveLength(64);
 
-    // Every LLM call went to the configured endpoint with an idempotency key per rubric section.
-    const keys = llm.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.headers['idempotency-key']);
-    expect(new Set(keys).size).toBe(keys.length);
+    // Every LLM call reached the provider through the gateway, one per rubric section, with the
+    // participants' names replaced by placeholders (the gateway restored them in the answers).
+    const chats = llm.requests.filter((r) => r.path.endsWith('/chat/completions'));
+    const rubrics = await listRubrics();
+    expect(new Set(chats.map((r) => sectionOfRequest(rubrics, r.body).sectionId)).size).toBe(chats.length);
+    for (const r of chats) {
+      const sent = JSON.stringify(r.body);
+      for (const name of ['Maya', 'Okafor', 'Daniel', 'Reyes']) expect(sent).not.toContain(name);
+      expect(sent).toMatch(/\[PERSON_\d+\]/);
+    }
+    const audit = await h.tdb.db.withOrg(h.who.orgId, (tx) => listGatewayAudit(tx, { limit: 1000 }));
+    const mine = audit.filter((a) => a.sessionId === session.id);
+    expect(mine.filter((a) => a.purpose === 'rubric_analysis' && a.outcome === 'ok')).toHaveLength(chats.length);
+    expect(mine.filter((a) => a.purpose === 'transcription' && a.outcome === 'ok').length).toBeGreaterThanOrEqual(2);
+    for (const a of mine) expect(a).toMatchObject({ policyDecision: 'allow', policyVersion: expect.stringMatching(/^\d+\.\d+\.\d+\+[0-9a-f]{12}$/) });
+    expect(mine.filter((a) => a.purpose === 'rubric_analysis').every((a) => (a.redactionCounts.PERSON ?? 0) > 0 && a.promptSha256 && a.responseSha256)).toBe(true);
+    expect(mine.filter((a) => a.purpose === 'transcription').every((a) => (a.audioMs ?? 0) > 0 && a.provider === 'local')).toBe(true);
+    const chain = await h.tdb.db.withOrg(h.who.orgId, (tx) => verifyGatewayAuditChain(tx));
+    expect(chain.ok).toBe(true);
+
+    // A call around the gateway fails: the worker's credential is no provider key.
+    const direct = await fetch(`${llm.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${await createWorkerCredentials(h.tdb.db, { name: 'probe' }).forOrg(h.who.orgId)}`, 'content-type': 'application/json' }, body: JSON.stringify(chats[0]!.body) });
+    expect(direct.status).toBe(401);
   }, 400_000);
 
   it('fails a run whose recording has a silent channel with recording.empty_channel, and says so in the session', async () => {

@@ -4,7 +4,6 @@ import type { ConversationMetrics } from '../../../app/metrics/metrics-model';
 import type { ReportModel } from '../../../app/report/report-model';
 import type { Transcript } from '../../../app/transcript/transcript';
 import type { BlobRef, BlobStore } from '../blobs/blob-store';
-import type { SttEngine } from '../stt/stt-engine';
 import type { EvaluationStep } from './evaluation-types';
 
 /** What the evaluation activities persist; implemented over the repositories (RLS per org). */
@@ -18,18 +17,24 @@ export interface EvaluationStore {
   fail(orgId: string, sessionId: string, evaluationId: string, code: string, message: string): Promise<void>;
 }
 
-export interface LlmEndpoint {
+/**
+ * How activities reach AI models: only through the governance gateway, with a credential of the
+ * org they work for. They never hold a provider key (issue 4; docs/decisions/008).
+ */
+export interface GatewayAccess {
+  /** OpenAI-compatible base URL of the gateway, …/v1. */
   baseURL: string;
-  apiKey: string;
-  model: string;
+  /** The org's workload credential for the gateway. */
+  credential(orgId: string): Promise<string>;
+  /** Public model names the gateway routes. */
+  chatModel: string;
+  sttModel: string;
 }
 
 export interface EvaluationDeps {
   blobs: BlobStore;
   store: EvaluationStore;
-  /** Lazily created and shared by the worker's activities. */
-  stt(): Promise<SttEngine>;
-  llm: LlmEndpoint;
+  gateway: GatewayAccess;
   rubric(id: string): Promise<Rubric>;
   limits: { maxBytes: number; maxDurationSec: number };
   /** Scratch folder for decrypted recordings; cleaned after each step. */

@@ -48,4 +48,7 @@ export const NON_RETRYABLE_CODES = [
   'analysis.invalid_output',
   'session.not_found',
   'request.invalid',
+  'policy.denied',
+  'budget.exceeded',
+  'model.not_found',
 ];

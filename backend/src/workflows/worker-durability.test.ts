@@ -6,8 +6,9 @@ import { getRubric } from '../rubrics/rubric-catalog';
 import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
 import { defaultDataDir } from '../paths';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../testing/openai-test-server';
+import { listGatewayAudit } from '../gateway/gateway-audit';
 import { startPipelineHarness, type PipelineHarness } from '../testing/pipeline-harness';
-import { scriptedAnalysis } from '../testing/scripted-analysis';
+import { scriptedAnalysis, sectionOfRequest, userTextOf } from '../testing/scripted-analysis';
 import { tusUpload } from '../testing/tus-upload';
 import { makeStereoSpeechWav } from '../testing/audio-fixtures';
 import { workflowIdFor } from './evaluation-client';
@@ -21,21 +22,21 @@ let release!: () => void;
 const held = new Promise<void>((r) => (release = r));
 let heldArrived!: () => void;
 const arrived = new Promise<void>((r) => (heldArrived = r));
-const sectionOf = (key: string | undefined) => (key ?? '').split(':').pop()!;
 
 beforeAll(async () => {
   await setupWhisperModel({ dataDir: defaultDataDir });
-  const rubric = await getRubric(RUBRIC);
+  const rubrics = [await getRubric(RUBRIC)];
+  // Which section a request is for comes from its output schema (the gateway keeps the Idempotency-Key).
+  const sectionOf = (body: unknown) => sectionOfRequest(rubrics, body).sectionId;
   llm = await startOpenAiTestServer({
     async respond(req) {
-      const section = sectionOf(req.headers['idempotency-key']);
-      const seen = llm.requests.filter((r) => sectionOf(r.headers['idempotency-key']) === section).length;
+      const section = sectionOf(req.body);
+      const seen = llm.requests.filter((r) => sectionOf(r.body) === section).length;
       if (section === HELD_SECTION && seen === 1) {
         heldArrived();
         await held; // the worker is killed while this call is in flight
       }
-      const user = (req.body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content).join('\n');
-      return chatCompletion(JSON.stringify(scriptedAnalysis(rubric, section, user)));
+      return chatCompletion(JSON.stringify(scriptedAnalysis(rubrics[0]!, section, userTextOf(req.body))));
     },
   });
   h = await startPipelineHarness({ llmBaseUrl: llm.baseURL, inProcessWorker: false });
@@ -49,6 +50,7 @@ afterAll(async () => {
 
 describe('worker durability', () => {
   it('completes a run after its worker is killed mid-analysis, without repeating finished steps or LLM calls', async () => {
+    const rubric = await getRubric(RUBRIC);
     const first = await h.spawnWorker();
     const consent = { given: true, method: 'in_app', textVersion: 'consent-v1' };
     const headers = { authorization: `Bearer ${h.who.token}`, 'content-type': 'application/json' };
@@ -73,16 +75,19 @@ describe('worker durability', () => {
     const pdf = await fetch(`${h.runtime.apiUrl}/v1/sessions/${session.id}/report.pdf`, { headers });
     expect(pdf.headers.get('content-type')).toContain('application/pdf');
 
-    // Finished sections were never asked again; the one in flight was retried under the same key.
-    const bySection = new Map<string, string[]>();
+    // Finished sections were never asked again; the one in flight was asked again once.
+    const bySection = new Map<string, number>();
     for (const r of llm.requests) {
-      const key = r.headers['idempotency-key']!;
-      bySection.set(sectionOf(key), [...(bySection.get(sectionOf(key)) ?? []), key]);
+      const section = sectionOfRequest([rubric], r.body).sectionId;
+      bySection.set(section, (bySection.get(section) ?? 0) + 1);
     }
-    expect(bySection.get('opening')).toHaveLength(1);
-    expect(bySection.get(HELD_SECTION)).toHaveLength(2);
-    expect(new Set(bySection.get(HELD_SECTION)).size).toBe(1);
-    for (const s of ['relationship', 'explanation']) expect(bySection.get(s)).toHaveLength(1);
+    expect(bySection.get('opening')).toBe(1);
+    expect(bySection.get(HELD_SECTION)).toBe(2);
+    for (const s of ['relationship', 'explanation']) expect(bySection.get(s)).toBe(1);
+    // The gateway charged the four answers once each; the call cut off by the kill was released, not charged.
+    const audit = (await h.tdb.db.withOrg(h.who.orgId, (tx) => listGatewayAudit(tx, { limit: 1000 }))).filter((a) => a.sessionId === session.id && a.purpose === 'rubric_analysis');
+    expect(audit.filter((a) => a.outcome === 'ok')).toHaveLength(4);
+    expect(audit.filter((a) => a.outcome !== 'ok').every((a) => a.costMicros === 0)).toBe(true);
 
     // History: transcription ran once per channel (completed before the kill, never re-executed).
     const history = await h.runtime.evaluations.client.workflow.getHandle(workflowId).fetchHistory();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../../../app/contracts/errors';
 import type { ModelRoute } from '../gateway-contracts';
+import { ModelPrice } from '../price-table';
 
 /**
  * The gateway's providers file (JSON): which upstreams exist and which public model names they
@@ -58,6 +59,11 @@ export const ProvidersConfig = z
   .object({
     providers: z.array(ProviderConfig).min(1),
     models: z.array(ModelConfig).min(1),
+    /**
+     * Prices of this deployment's own upstreams (e.g. a self-hosted vLLM), keyed by provider id;
+     * added to the versioned price table. A target without any price is never used: it could not be budgeted.
+     */
+    prices: z.array(ModelPrice).default([]),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<string>();
@@ -100,8 +106,8 @@ export function defaultProvidersConfig(): ProvidersConfig {
   return parseProvidersConfig({
     providers: [{ id: 'local', kind: 'local', region: 'local', timeoutMs: 600_000, maxRetries: 1 }],
     models: [
-      { model: LOCAL_CHAT_MODEL, kind: 'chat', targets: [{ provider: 'local', upstreamModel: 'gemma-3-270m-q4_k_m' }] },
-      { model: LOCAL_STT_MODEL, kind: 'stt', targets: [{ provider: 'local', upstreamModel: 'tiny.en' }] },
+      { model: LOCAL_CHAT_MODEL, kind: 'chat', targets: [{ provider: 'local', upstreamModel: 'gemma-3-270m' }] },
+      { model: LOCAL_STT_MODEL, kind: 'stt', targets: [{ provider: 'local', upstreamModel: 'whisper.cpp' }] },
     ],
   });
 }

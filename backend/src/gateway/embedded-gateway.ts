@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config';
+import type { Database } from '../db/database';
+import type { Log } from '../runtime/log';
+import { startLocalLlmServer } from '../llm/local-llm-server';
+import { createWhisperEngine } from '../stt/whisper-engine';
+import type { SttEngine } from '../stt/stt-engine';
+import { createBudgetLedger } from './budget-ledger';
+import { createIdempotencyStore } from './idempotency-store';
+import { loadPolicyEngine } from './policy/opa-policy';
+import { ensurePolicyBundle } from './policy/policy-build';
+import { createPriceTable, loadPriceTable } from './price-table';
+import { parseProvidersConfig, type ProvidersConfig } from './providers/provider-config';
+import { createProvider } from './providers/provider-factory';
+import { createProviderRouter } from './providers/provider-router';
+import { createGatewayServer } from './service/gateway-server';
+import { defaultLlmModelPath, defaultSttModelPath } from '../runtime/model-paths';
+
+export interface RunningGateway {
+  /** OpenAI-compatible base URL, e.g. http://127.0.0.1:41234/v1. */
+  baseURL: string;
+  providers: ProvidersConfig;
+  policyVersion: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Which upstreams serve which public model names: the providers file when given; otherwise the
+ * chat model on FE_LLM_BASE_URL (a self-hosted OpenAI-compatible server, priced at 0) or the
+ * embedded model, and speech-to-text on the embedded whisper.cpp.
+ */
+export function providersFromConfig(config: Config): ProvidersConfig {
+  if (config.gatewayProvidersFile) {
+    return parseProvidersConfig(JSON.parse(readFileSync(config.gatewayProvidersFile, 'utf8')), config.gatewayProvidersFile);
+  }
+  const local = { id: 'local', kind: 'local', region: 'local', timeoutMs: 600_000, maxRetries: 1 };
+  const sttRoute = { model: config.sttModel, kind: 'stt', targets: [{ provider: 'local', upstreamModel: 'whisper.cpp' }] };
+  if (config.llmBaseUrl) {
+    return parseProvidersConfig({
+      providers: [{ id: 'llm', kind: 'openai-compatible', baseUrl: config.llmBaseUrl, region: config.llmRegion, apiKeyEnv: 'FE_LLM_API_KEY', timeoutMs: 600_000 }, local],
+      models: [{ model: config.llmModel, kind: 'chat', targets: [{ provider: 'llm', upstreamModel: config.llmModel }] }, sttRoute],
+      prices: [{ provider: 'llm', model: config.llmModel, kind: 'chat', inputMicrosPerMTok: 0, outputMicrosPerMTok: 0 }],
+    });
+  }
+  return parseProvidersConfig({ providers: [local], models: [{ model: config.llmModel, kind: 'chat', targets: [{ provider: 'local', upstreamModel: 'gemma-3-270m' }] }, sttRoute] });
+}
+
+/**
+ * The AI governance gateway with everything behind it: the OPA policy bundle (built if stale),
+ * the providers (the embedded LLM server gets a key only the gateway knows, so nothing can reach
+ * the model around it), the price table, budgets, idempotency and audit on `db`.
+ */
+export async function startGateway(config: Config, db: Database, log: (component: string) => Log): Promise<RunningGateway> {
+  const say = log('gateway');
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const bundle = await ensurePolicyBundle({ dataDir: config.dataDir, outDir: config.derived.policyBundleDir, pathEnv: config.derived.pathEnv, onProgress: (m) => say(m) });
+    const policy = await loadPolicyEngine({ bundleDir: bundle.bundleDir, ...(config.policyDataFile ? { dataPath: config.policyDataFile } : {}) });
+    const providers = providersFromConfig(config);
+
+    const localChat = providers.models.some((m) => m.kind === 'chat' && m.targets.some((t) => providers.providers.find((p) => p.id === t.provider)?.kind === 'local'));
+    let chatBaseUrl = '';
+    const localKey = randomBytes(24).toString('base64url');
+    if (localChat) {
+      say('starting the embedded local LLM server…');
+      const llmLog = log('llm');
+      const server = await startLocalLlmServer({
+        modelPath: defaultLlmModelPath(config),
+        contextSize: config.llmContextTokens,
+        apiKey: localKey,
+        log: { info: (o: object, m?: string) => llmLog(m ?? 'llm', o as Record<string, unknown>), warn: (o: object, m?: string) => llmLog(m ?? 'llm warning', o as Record<string, unknown>) },
+      });
+      stops.push(() => server.close());
+      chatBaseUrl = server.baseURL;
+      say(`local LLM server at ${server.baseURL} (reachable with the gateway's key only)`);
+    }
+    let engine: Promise<SttEngine> | undefined;
+    stops.push(async () => engine && (await engine).close());
+    const sttEngine = () => (engine ??= createWhisperEngine({ modelPath: defaultSttModelPath(config), threads: config.sttThreads }));
+
+    const router = createProviderRouter({
+      config: providers,
+      providers: (cfg) =>
+        createProvider(cfg, {
+          ...optionalKey(cfg.apiKeyEnv === 'FE_LLM_API_KEY' ? config.llmApiKey : cfg.apiKeyEnv ? config.derived.providerKeys[cfg.apiKeyEnv] : undefined),
+          local: { chatBaseUrl: chatBaseUrl || 'http://127.0.0.1:9/v1', apiKey: localKey, sttEngine },
+        }),
+      log: { info: (o, m) => say(m, o as Record<string, unknown>), warn: (o, m) => say(m, o as Record<string, unknown>) },
+    });
+    stops.push(() => router.close());
+
+    const base = loadPriceTable();
+    const prices = providers.prices.length ? createPriceTable(`${base.version}+deployment`, [...base.models, ...providers.prices]) : base;
+    const server = createGatewayServer({
+      db,
+      policy,
+      router,
+      prices,
+      ledger: createBudgetLedger(db),
+      idempotency: createIdempotencyStore(db),
+      limits: { requestsPerMinutePerOrg: config.gatewayRatePerMinute, maxBodyBytes: config.gatewayMaxBodyBytes, maxAudioBytes: config.gatewayMaxAudioBytes },
+      log: say,
+    });
+    const baseURL = await server.listen(config.gatewayPort, config.gatewayHost);
+    stops.push(() => server.close());
+    say(`gateway at ${baseURL} (policy ${policy.version}, prices ${prices.version}; models: ${providers.models.map((m) => m.model).join(', ')})`);
+    return { baseURL, providers, policyVersion: policy.version, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+const optionalKey = (apiKey: string | undefined) => (apiKey ? { apiKey } : {});
