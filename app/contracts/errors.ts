@@ -59,6 +59,7 @@ export const ErrorCode = z.enum([
   'budget.not_found',
   'bridge.unavailable',
   'call.reconnect_failed',
+  'credential.not_found',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
