@@ -29,9 +29,10 @@ const GUEST = [
   'No, I think that covers it for today, thank you.',
 ];
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-e2e-reconnect-'));
-const ownerWav = path.join(tmp, 'owner.wav');
-const guestWav = path.join(tmp, 'guest.wav');
+// Made in beforeAll: the runner process also loads this file and would leave a directory behind.
+let tmp: string;
+let ownerWav: string;
+let guestWav: string;
 let h: ApiHarness;
 let guestNet: GuestNetwork;
 let guestBase: string;
@@ -39,6 +40,9 @@ const browsers: Browser[] = [];
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-e2e-reconnect-'));
+  ownerWav = path.join(tmp, 'owner.wav');
+  guestWav = path.join(tmp, 'guest.wav');
   // About two minutes of speech each (the sentences five times), so the guest still talks after both cuts.
   const five = (s: string[]) => [...s, ...s, ...s, ...s, ...s];
   await makeMicWav(ownerWav, { voice: 'en-us+m3', sentences: five(OWNER), pauseSec: 1.4, leadSec: 0.3, tailSec: 10 });
@@ -53,7 +57,7 @@ test.afterEach(async () => {
 test.afterAll(async () => {
   await guestNet?.close();
   await h?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 interface CallLogEntry {
