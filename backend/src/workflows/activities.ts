@@ -14,10 +14,12 @@ import type { BlobRef } from '../blobs/blob-store';
 import { validateRecording } from '../audio/validate-recording';
 import { decodeChannels } from '../audio/decode';
 import { findChannelSpeech } from '../audio/channel-speech';
+import { echoBleedOfDecoded } from '../audio/echo-bleed-check';
 import { analyzeWithModel } from '../llm/rubric-analysis';
 import { createGatewaySttEngine } from '../stt/gateway-stt-engine';
 import { renderReportPdf } from '../report/render-pdf';
 import type { EvaluationDeps } from './evaluation-deps';
+import { reportNotices } from './report-notices';
 import type { AssembledTranscript, EvaluationStep, PreparedRecording } from './evaluation-types';
 
 interface Ids {
@@ -92,8 +94,15 @@ export function createActivities(deps: EvaluationDeps) {
         return withRecordingFile(input, input.recording, async (file) => {
           const probe = await validateRecording(file, deps.limits);
           const { audio, regions } = await withHeartbeat(() => findChannelSpeech(file, probe));
+          const echo = echoBleedOfDecoded(audio);
           await progress(input, 'decoding', 0.08);
-          return { durationSec: audio.durationSec, regions, container: probe.container, codec: probe.codec };
+          return {
+            durationSec: audio.durationSec,
+            regions,
+            container: probe.container,
+            codec: probe.codec,
+            echoBleed: { detected: echo.detected, correlation: echo.correlation, lagMs: echo.lagMs, bleedRatioDb: echo.bleedRatioDb },
+          };
         });
       });
     },
@@ -200,7 +209,7 @@ export function createActivities(deps: EvaluationDeps) {
       });
     },
 
-    async renderReport(input: Ids & { rubricId: string; transcript: BlobRef; metrics: BlobRef; analysis: BlobRef }): Promise<{ report: BlobRef; pages: number }> {
+    async renderReport(input: Ids & { rubricId: string; transcript: BlobRef; metrics: BlobRef; analysis: BlobRef; prepared?: PreparedRecording }): Promise<{ report: BlobRef; pages: number }> {
       return asActivity(async () => {
         await progress(input, 'rendering', 0.94);
         const [rubric, transcript, metrics, analysis, ctx] = await Promise.all([
@@ -217,7 +226,7 @@ export function createActivities(deps: EvaluationDeps) {
           metrics,
           analysis,
           transcript,
-          notices: [],
+          notices: reportNotices(input.prepared),
           generatedAt: new Date().toISOString(),
           engine: { stt: `${transcript.engine.name} (${transcript.engine.model})`, llm: analysis.model },
         };
@@ -239,3 +248,4 @@ export function createActivities(deps: EvaluationDeps) {
 }
 
 export type EvaluationActivities = ReturnType<typeof createActivities>;
+

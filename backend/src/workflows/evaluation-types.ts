@@ -17,6 +17,8 @@ export interface PreparedRecording {
   regions: [SpeechRegion[], SpeechRegion[]];
   container: string;
   codec: string;
+  /** The other party heard again in channel 0 (loudspeaker, no headset); absent in runs started before the check existed. */
+  echoBleed?: { detected: boolean; correlation: number; lagMs: number; bleedRatioDb: number | null };
 }
 
 export interface AssembledTranscript {

@@ -43,7 +43,7 @@ export async function evaluateSession(input: EvaluateSessionInput): Promise<Eval
     const analysis = await quick.verifyEvidence({ ...ids, rubricId: input.rubricId, transcript: assembled.transcript, outputs });
 
     step = 'rendering';
-    const rendered = await heavy.renderReport({ ...ids, rubricId: input.rubricId, transcript: assembled.transcript, metrics: assembled.metrics, analysis });
+    const rendered = await heavy.renderReport({ ...ids, rubricId: input.rubricId, transcript: assembled.transcript, metrics: assembled.metrics, analysis, prepared });
 
     await quick.completeEvaluation({ ...ids, report: rendered.report, pages: rendered.pages });
     step = 'completed';
