@@ -114,3 +114,50 @@ describe('row-level security', () => {
     await expect(t.db.withOrg("x' OR true --", (tx) => tx.query('SELECT 1'))).rejects.toMatchObject({ code: 'request.invalid' });
   });
 });
+
+describe('one-statement transactions (withOrgStatement)', () => {
+  it('runs as fe_app scoped to the org, like withOrg, and leaves nothing set on the pooled connection', async () => {
+    const who = await t.db.withOrgStatement<{ current_user: string; org: string }>(a.orgId, "SELECT current_user, current_setting('app.org_id') AS org");
+    expect(who.rows[0]).toEqual({ current_user: 'fe_app', org: a.orgId });
+    const seenByB = await t.db.withOrgStatement(b.orgId, 'SELECT id FROM sessions WHERE id = $1', [sessionOfA]);
+    expect(seenByB.rowCount).toBe(0);
+    await expect(t.db.withOrgStatement(b.orgId, "UPDATE sessions SET title = 'hijacked' WHERE id = $1", [sessionOfA])).resolves.toMatchObject({ rowCount: 0 });
+    // The pool (max 4) hands the same connections to withoutOrg, which must see no rows at all.
+    for (let i = 0; i < 4; i++) await t.db.withOrgStatement(a.orgId, 'SELECT 1');
+    const leaked = await Promise.all(Array.from({ length: 4 }, () => t.db.withoutOrg(async (tx) => (await tx.query('SELECT * FROM sessions')).rowCount)));
+    expect(leaked).toEqual([0, 0, 0, 0]);
+  });
+
+  it('returns only once its commit is flushed to the WAL, and leaves synchronous_commit as it was', async () => {
+    for (let i = 0; i < 5; i++) {
+      const { rows } = await t.db.withOrgStatement<{ lsn: string }>(a.orgId, "UPDATE sessions SET title = 'A1' WHERE id = $1 RETURNING pg_current_wal_insert_lsn()::text AS lsn", [sessionOfA]);
+      const flushed = await t.db.withOrg(a.orgId, (tx) =>
+        tx.query<{ ok: boolean; unchanged: boolean }>(
+          "SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn AS ok, current_setting('synchronous_commit') = (SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit') AS unchanged",
+          [rows[0]!.lsn],
+        ),
+      );
+      expect(flushed.rows[0]).toEqual({ ok: true, unchanged: true });
+    }
+  });
+
+  it('passes quotes, backslashes and SQL in values as plain data', async () => {
+    const nasty = "it's \\ a '); DROP TABLE sessions; -- $1 \u00e9";
+    const r = await t.db.withOrgStatement<{ v: string; n: string; b: boolean; z: null }>(a.orgId, 'SELECT $1::text AS v, $2::bigint AS n, $3::boolean AS b, $4::text AS z', [nasty, 9_007_199_254_740_991, true, null]);
+    expect(r.rows[0]).toEqual({ v: nasty, n: '9007199254740991', b: true, z: null });
+    expect((await t.db.withOrg(a.orgId, (tx) => tx.query('SELECT * FROM sessions'))).rowCount).toBe(1);
+  });
+
+  it('rolls back a failing statement and the connection stays usable', async () => {
+    await expect(t.db.withOrgStatement(a.orgId, "UPDATE sessions SET title = 'changed' WHERE id = $1 AND 1 / 0 = 1", [sessionOfA])).rejects.toThrow(/division by zero/);
+    await expect(t.db.withOrgStatement(b.orgId, "INSERT INTO sessions (org_id, title, rubric_id, created_by) VALUES ($1, 'x', 'general', $2)", [a.orgId, a.userId])).rejects.toThrow(/row-level security/);
+    const after = await Promise.all(Array.from({ length: 4 }, () => t.db.withOrgStatement<{ title: string }>(a.orgId, 'SELECT title FROM sessions WHERE id = $1', [sessionOfA])));
+    expect(after.map((r) => r.rows[0]?.title)).toEqual(['A1', 'A1', 'A1', 'A1']);
+  });
+
+  it('refuses a non-uuid org id, a missing value and a value it cannot inline', async () => {
+    await expect(t.db.withOrgStatement("x' OR true --", 'SELECT 1')).rejects.toMatchObject({ code: 'request.invalid' });
+    await expect(t.db.withOrgStatement(a.orgId, 'SELECT $2::int', [1])).rejects.toMatchObject({ code: 'internal' });
+    await expect(t.db.withOrgStatement(a.orgId, 'SELECT $1::float8', [Number.NaN])).rejects.toMatchObject({ code: 'internal' });
+  });
+});

@@ -20,7 +20,43 @@ export interface Database {
    * functions that legitimately span orgs (resolve_api_token at sign-in).
    */
   withoutOrg<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * One statement as its own transaction scoped to orgId, like withOrg(orgId, tx =>
+   * tx.query(text, values)), but sent in ONE round trip: the values are inlined as escaped
+   * literals (see inlineStatementValues) and the whole transaction goes as one simple query. For
+   * hot paths whose work is a single statement (the gateway's begin and finish); `text` must be
+   * one statement with $1…$n placeholders and no other `$` followed by a digit.
+   *
+   * Durability: the transaction commits without waiting for the WAL flush, so its row and advisory
+   * locks are released at once (the next transaction on the same budget or audit chain need not
+   * wait for this one's fsync), and then, in the same round trip, a flushed WAL record written after
+   * the commit record waits until the commit is on disk. It resolves only once the transaction is
+   * as durable as a synchronous commit on this server. Others may read its rows slightly before
+   * that; whoever acts on them outside the database must also come through here (the gateway
+   * does). With a synchronous standby configured this only guarantees the local flush.
+   */
+  withOrgStatement<R extends pg.QueryResultRow = Record<string, unknown>>(orgId: string, text: string, values?: StatementValue[]): Promise<{ rows: R[]; rowCount: number }>;
   close(): Promise<void>;
+}
+
+export type StatementValue = string | number | bigint | boolean | null;
+
+/**
+ * `text` with each $n replaced by values[n-1] as an SQL literal: strings through pg's
+ * escapeLiteral (quotes and backslashes escaped), finite numbers, bigints and booleans as
+ * themselves, null as NULL. Anything else is refused rather than guessed.
+ */
+export function inlineStatementValues(text: string, values: StatementValue[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= values.length) throw new AppError('internal', `Statement placeholder $${n} has no value (${values.length} given)`);
+    const v = values[i];
+    if (v === null) return 'NULL';
+    if (typeof v === 'string') return pg.escapeLiteral(v);
+    if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    throw new AppError('internal', `Statement value $${n} cannot be inlined: ${typeof v}`);
+  });
 }
 
 export interface DatabaseOptions {
@@ -45,9 +81,10 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      await client.query('SET LOCAL ROLE fe_app');
-      if (orgId !== null) await client.query("SELECT set_config('app.org_id', $1, true)", [orgId]);
+      // One round trip instead of three (simple-query protocol, several statements). The org id is
+      // inlined only after withOrg checked it is a UUID (hex digits and dashes), so it cannot break
+      // out of the literal.
+      await client.query(orgId === null ? 'BEGIN; SET LOCAL ROLE fe_app' : `BEGIN; SET LOCAL ROLE fe_app; SELECT set_config('app.org_id', '${orgId}', true)`);
       // One connection runs one query at a time; queue them so Promise.all inside fn is safe.
       let queue: Promise<unknown> = Promise.resolve();
       const tx: Tx = {
@@ -77,6 +114,31 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
     }
   }
 
+  async function statement<R extends pg.QueryResultRow>(orgId: string, text: string, values: StatementValue[]): Promise<{ rows: R[]; rowCount: number }> {
+    const sql =
+      `BEGIN; SET LOCAL ROLE fe_app; SELECT set_config('app.org_id', '${orgId}', true), set_config('synchronous_commit', 'off', true); ` +
+      `${inlineStatementValues(text, values)}; COMMIT; SELECT pg_logical_emit_message(false, 'fe-durable', '', true)`;
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      const results = (await client.query(sql)) as unknown as Array<pg.QueryResult<R>>;
+      const r = results[3]!;
+      return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+    } catch (e) {
+      // The statement failed inside the explicit transaction: end it (after a failed COMMIT or a
+      // failed flush there is none, and ROLLBACK only warns). A failed flush rejects although the
+      // commit may survive: the caller treats the call as failed, which errs on the safe side.
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
   let ending: Promise<void> | undefined;
   return {
     withOrg(orgId, fn) {
@@ -85,6 +147,10 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
     },
     withoutOrg(fn) {
       return transaction(null, fn);
+    },
+    withOrgStatement<R extends pg.QueryResultRow>(orgId: string, text: string, values: StatementValue[] = []) {
+      if (!isUuid(orgId)) return Promise.reject(new AppError('request.invalid', `Not an org id: ${JSON.stringify(orgId)}`));
+      return statement<R>(orgId, text, values);
     },
     close: () => (ending ??= pool.end()),
   };
