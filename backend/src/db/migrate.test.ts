@@ -39,6 +39,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
     triggers: ['ai_gateway_audit_link', 'ai_gateway_audit_append_only', 'ai_gateway_audit_no_truncate'],
   },
   '0008_ai_service_credentials': { tables: ['ai_service_credentials', 'ai_org_policies'], functions: ['resolve_ai_service_credential'] },
+  '0009_ai_gateway_hot_path': { tables: [], functions: ['ai_idempotency_begin', 'ai_reserve', 'ai_finish_reservation', 'ai_gateway_begin_call', 'ai_gateway_finish_call'] },
 };
 
 describe('migrations, one by one on the previous state', () => {
@@ -55,7 +56,7 @@ describe('migrations, one by one on the previous state', () => {
   for (const [name, expected] of Object.entries(creates)) {
     it(`${name} applies cleanly, creates what it says with row-level security forced, and a re-run is a no-op`, async () => {
       const before = await tablesOf(t.url);
-      expect(before).not.toEqual(expect.arrayContaining(expected.tables));
+      if (expected.tables.length > 0) expect(before).not.toEqual(expect.arrayContaining(expected.tables));
 
       expect(await migrate(t.url, undefined, { upTo: name })).toEqual({ applied: [name] });
 

@@ -145,57 +145,49 @@ export async function listBudgets(tx: Tx, opts: { at?: Date } = {}): Promise<Bud
  * are held until the caller's transaction ends (createBudgetLedger runs each call on its own).
  */
 export async function reserve(tx: Tx, input: ReserveInput): Promise<ReserveResult> {
-  const orgId = orgOf(tx);
+  orgOf(tx);
+  checkReserveInput(input);
+  const { rows } = await tx.query<{ r: ReserveJson }>('SELECT ai_reserve($1, $2, $3, $4, $5, $6) AS r', [
+    input.userId ?? null,
+    input.purpose,
+    input.model,
+    input.estimateMicros,
+    input.idempotencyKey ?? null,
+    input.at ?? null,
+  ]);
+  return reserveResultOf(rows[0]!.r);
+}
+
+/** The checks reserve() makes before asking the database (ai_reserve, migration 0009). */
+export function checkReserveInput(input: ReserveInput): void {
   micros('estimateMicros', input.estimateMicros);
   if (!input.purpose) throw new AppError('request.invalid', 'A reservation needs a purpose');
   if (!input.model) throw new AppError('request.invalid', 'A reservation needs a model');
-  const key = input.idempotencyKey ?? null;
-  if (key !== null) {
-    // Two concurrent retries of one request must not both pass the lookup below.
-    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('ai_reservations:' || $1 || ':' || $2, 0))", [orgId, key]);
-    const { rows } = await tx.query<{ id: string }>("SELECT id FROM ai_reservations WHERE idempotency_key = $1 AND status <> 'released'", [key]);
-    if (rows[0]) return { ok: true, reservationId: rows[0].id, softAlerts: [], replayed: true };
-  }
+}
 
-  const at = input.at ?? null;
-  const applicable = await tx.query<{ id: string; period_start: string }>(
-    `SELECT b.id, to_char(${PERIOD_START}, 'YYYY-MM-DD') AS period_start FROM ai_budgets b
-     WHERE b.scope = 'org' OR (b.scope = 'user' AND b.scope_key = $2) OR (b.scope = 'purpose' AND b.scope_key = $3)
-     ORDER BY b.id`,
-    [at, input.userId ?? '', input.purpose],
-  );
-  const budgetIds = applicable.rows.map((r) => r.id);
-  const periodStarts = applicable.rows.map((r) => r.period_start);
-  let states: LockedCounter[] = [];
-  if (budgetIds.length > 0) {
-    await tx.query(
-      `INSERT INTO ai_budget_counters (org_id, budget_id, period_start)
-       SELECT $1, u.budget_id, u.period_start FROM unnest($2::uuid[], $3::date[]) AS u (budget_id, period_start)
-       ORDER BY u.budget_id
-       ON CONFLICT DO NOTHING`,
-      [orgId, budgetIds, periodStarts],
-    );
-    states = await lockCounters(tx, budgetIds, periodStarts);
-    const over = states.find((s) => s.usedMicros + input.estimateMicros > s.capMicros);
-    if (over) return { ok: false, code: 'budget.exceeded', budget: { ...stateOf(over), requestedMicros: input.estimateMicros } };
-    await tx.query(
-      `UPDATE ai_budget_counters c SET reserved_micros = c.reserved_micros + $3
-       FROM unnest($1::uuid[], $2::date[]) AS u (budget_id, period_start)
-       WHERE c.budget_id = u.budget_id AND c.period_start = u.period_start`,
-      [budgetIds, periodStarts, input.estimateMicros],
-    );
-  }
-  const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO ai_reservations (org_id, user_id, purpose, model, budget_ids, period_starts, reserved_micros, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5::uuid[], $6::date[], $7, $8) RETURNING id`,
-    [orgId, input.userId ?? null, input.purpose, input.model, budgetIds, periodStarts, input.estimateMicros, key],
-  );
-  const softAlerts: SoftAlert[] = [];
-  for (const s of states) {
-    const after = s.usedMicros + input.estimateMicros;
-    if (after >= s.thresholdMicros) softAlerts.push({ ...stateOf(s), usedMicros: after, thresholdMicros: s.thresholdMicros, crossed: s.usedMicros < s.thresholdMicros });
-  }
-  return { ok: true, reservationId: rows[0]!.id, softAlerts, replayed: false };
+/** What ai_reserve answers (jsonb). */
+export type ReserveJson =
+  | { ok: true; reservationId: string; replayed: boolean; softAlerts: SoftAlert[] }
+  | { ok: false; budget: BudgetState & { requestedMicros: number } };
+
+export function reserveResultOf(r: ReserveJson): ReserveResult {
+  if (!r.ok) return { ok: false, code: 'budget.exceeded', budget: r.budget };
+  return { ok: true, reservationId: r.reservationId, softAlerts: r.softAlerts, replayed: r.replayed };
+}
+
+/** What ai_finish_reservation answers (jsonb). */
+export type FinishReservationJson =
+  | { error: 'not_found' | 'released' | 'settled' }
+  | { reservationId: string; status: 'released'; changed: boolean }
+  | { reservationId: string; status: 'settled'; changed: boolean; reservedMicros: number; settledMicros: number; overshootMicros: number; overCap: BudgetState[] };
+
+/** The AppError for a settle or release that ai_finish_reservation refused; null when it went through. */
+export function finishReservationError(reservationId: string, r: FinishReservationJson): AppError | null {
+  if (!('error' in r)) return null;
+  if (r.error === 'not_found') return new AppError('request.not_found', `No reservation ${reservationId}`);
+  return r.error === 'released'
+    ? new AppError('request.invalid', `Reservation ${reservationId} was released and cannot be settled`)
+    : new AppError('request.invalid', `Reservation ${reservationId} is settled and cannot be released`);
 }
 
 /**
@@ -208,49 +200,24 @@ export async function reserve(tx: Tx, input: ReserveInput): Promise<ReserveResul
 export async function settle(tx: Tx, reservationId: string, actualMicros: number): Promise<SettleResult> {
   orgOf(tx);
   micros('actualMicros', actualMicros);
-  const r = await lockReservation(tx, reservationId);
-  if (r.status === 'released') throw new AppError('request.invalid', `Reservation ${reservationId} was released and cannot be settled`);
-  const reserved = int(r.reserved_micros);
-  if (r.status === 'settled') {
-    const settled = int(r.settled_micros!);
-    return { reservationId, reservedMicros: reserved, settledMicros: settled, overshootMicros: Math.max(0, settled - reserved), overCap: [] };
-  }
-  const budgetIds = r.budget_ids;
-  const periodStarts = r.period_starts;
-  let overCap: BudgetState[] = [];
-  if (budgetIds.length > 0) {
-    const before = await lockCounters(tx, budgetIds, periodStarts);
-    await tx.query(
-      `UPDATE ai_budget_counters c SET reserved_micros = c.reserved_micros - $3, settled_micros = c.settled_micros + $4
-       FROM unnest($1::uuid[], $2::date[]) AS u (budget_id, period_start)
-       WHERE c.budget_id = u.budget_id AND c.period_start = u.period_start`,
-      [budgetIds, periodStarts, reserved, actualMicros],
-    );
-    overCap = before
-      .map((s) => ({ ...stateOf(s), usedMicros: s.usedMicros - reserved + actualMicros }))
-      .filter((s) => s.usedMicros > s.capMicros);
-  }
-  await tx.query("UPDATE ai_reservations SET status = 'settled', settled_micros = $2, finished_at = now() WHERE id = $1", [reservationId, actualMicros]);
-  return { reservationId, reservedMicros: reserved, settledMicros: actualMicros, overshootMicros: Math.max(0, actualMicros - reserved), overCap };
+  const r = await finishReservation(tx, reservationId, actualMicros);
+  if (r.status !== 'settled') throw new AppError('internal', `Reservation ${reservationId} did not settle`);
+  return { reservationId, reservedMicros: r.reservedMicros, settledMicros: r.settledMicros, overshootMicros: r.overshootMicros, overCap: r.overCap };
 }
 
 /** Give the reservation back (the call failed or was refused later). Releasing twice is a no-op. */
 export async function release(tx: Tx, reservationId: string): Promise<{ released: boolean }> {
   orgOf(tx);
-  const r = await lockReservation(tx, reservationId);
-  if (r.status === 'released') return { released: false };
-  if (r.status === 'settled') throw new AppError('request.invalid', `Reservation ${reservationId} is settled and cannot be released`);
-  if (r.budget_ids.length > 0) {
-    await lockCounters(tx, r.budget_ids, r.period_starts);
-    await tx.query(
-      `UPDATE ai_budget_counters c SET reserved_micros = c.reserved_micros - $3
-       FROM unnest($1::uuid[], $2::date[]) AS u (budget_id, period_start)
-       WHERE c.budget_id = u.budget_id AND c.period_start = u.period_start`,
-      [r.budget_ids, r.period_starts, int(r.reserved_micros)],
-    );
-  }
-  await tx.query("UPDATE ai_reservations SET status = 'released', finished_at = now() WHERE id = $1", [reservationId]);
-  return { released: true };
+  const r = await finishReservation(tx, reservationId, null);
+  return { released: r.status === 'released' && r.changed };
+}
+
+async function finishReservation(tx: Tx, reservationId: string, actualMicros: number | null) {
+  const { rows } = await tx.query<{ r: FinishReservationJson }>('SELECT ai_finish_reservation($1, $2) AS r', [reservationId, actualMicros]);
+  const r = rows[0]!.r;
+  const err = finishReservationError(reservationId, r);
+  if (err) throw err;
+  return r as Exclude<FinishReservationJson, { error: string }>;
 }
 
 /** Release reservations left open longer than olderThanSec (a gateway that died mid-call). */
@@ -303,7 +270,7 @@ export function createBudgetLedger(db: Database): BudgetLedger {
  * transactions create the same period's counters at once; the whole transaction was rolled back,
  * so running it again is safe.
  */
-async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
@@ -312,63 +279,6 @@ async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 3): Promise
       if (i >= attempts || (code !== '40P01' && code !== '40001')) throw e;
     }
   }
-}
-
-interface LockedCounter {
-  budgetId: string;
-  periodStart: string;
-  scope: BudgetScope;
-  scopeKey: string;
-  period: BudgetPeriod;
-  capMicros: number;
-  usedMicros: number;
-  thresholdMicros: number;
-}
-
-async function lockCounters(tx: Tx, budgetIds: string[], periodStarts: string[]): Promise<LockedCounter[]> {
-  const { rows } = await tx.query<{ budget_id: string; period_start: string; used: string; cap_micros: string; threshold: string; scope: BudgetScope; scope_key: string; period: BudgetPeriod }>(
-    `SELECT c.budget_id, to_char(c.period_start, 'YYYY-MM-DD') AS period_start, c.reserved_micros + c.settled_micros AS used,
-            b.cap_micros, ceil(b.cap_micros * b.soft_alert_fraction)::bigint AS threshold, b.scope, b.scope_key, b.period
-     FROM ai_budget_counters c
-     JOIN unnest($1::uuid[], $2::date[]) AS u (budget_id, period_start) ON c.budget_id = u.budget_id AND c.period_start = u.period_start
-     JOIN ai_budgets b ON b.id = c.budget_id
-     ORDER BY c.budget_id, c.period_start
-     FOR UPDATE OF c`,
-    [budgetIds, periodStarts],
-  );
-  return rows.map((r) => ({
-    budgetId: r.budget_id,
-    periodStart: r.period_start,
-    scope: r.scope,
-    scopeKey: r.scope_key,
-    period: r.period,
-    capMicros: int(r.cap_micros),
-    usedMicros: int(r.used),
-    thresholdMicros: int(r.threshold),
-  }));
-}
-
-interface ReservationRow {
-  id: string;
-  status: 'reserved' | 'settled' | 'released';
-  reserved_micros: string;
-  settled_micros: string | null;
-  budget_ids: string[];
-  period_starts: string[];
-}
-
-async function lockReservation(tx: Tx, reservationId: string): Promise<ReservationRow> {
-  const { rows } = await tx.query<ReservationRow>(
-    `SELECT id, status, reserved_micros, settled_micros, budget_ids, ARRAY(SELECT to_char(d, 'YYYY-MM-DD') FROM unnest(period_starts) d) AS period_starts
-     FROM ai_reservations WHERE id = $1 FOR UPDATE`,
-    [reservationId],
-  );
-  if (!rows[0]) throw new AppError('request.not_found', `No reservation ${reservationId}`);
-  return rows[0];
-}
-
-function stateOf(s: LockedCounter): BudgetState {
-  return { budgetId: s.budgetId, scope: s.scope, scopeKey: s.scopeKey, period: s.period, periodStart: s.periodStart, capMicros: s.capMicros, usedMicros: s.usedMicros };
 }
 
 function micros(name: string, v: number): void {

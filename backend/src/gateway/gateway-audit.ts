@@ -56,12 +56,7 @@ export function sha256Hex(text: string | Uint8Array): string {
 
 /** seq, prev_hash, hash and created_at come from the database trigger, never from the caller. */
 export async function appendGatewayAudit(tx: Tx, r: NewGatewayAuditRecord): Promise<GatewayAuditRecord> {
-  for (const [name, v] of Object.entries({ tokensIn: r.tokensIn ?? 0, tokensOut: r.tokensOut ?? 0, costMicros: r.costMicros ?? 0, latencyMs: r.latencyMs, audioMs: r.audioMs ?? 0 })) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new AppError('request.invalid', `${name} must be a non-negative integer, got ${v}`);
-  }
-  for (const [k, v] of Object.entries(r.redactionCounts ?? {})) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new AppError('request.invalid', `redactionCounts.${k} must be a non-negative integer`);
-  }
+  checkGatewayAuditRecord(r);
   const { rows } = await tx.query<GatewayAuditRow>(
     `INSERT INTO ai_gateway_audit (org_id, user_id, purpose, session_id, provider, model, tokens_in, tokens_out, audio_ms, cost_micros,
                                    latency_ms, policy_decision, policy_version, redaction_counts, prompt_sha256, response_sha256, outcome)
@@ -87,6 +82,39 @@ export async function appendGatewayAudit(tx: Tx, r: NewGatewayAuditRecord): Prom
     ],
   );
   return toRecord(rows[0]!);
+}
+
+/** The checks appendGatewayAudit makes before writing (also used by the gateway's one-statement finish). */
+export function checkGatewayAuditRecord(r: NewGatewayAuditRecord): void {
+  for (const [name, v] of Object.entries({ tokensIn: r.tokensIn ?? 0, tokensOut: r.tokensOut ?? 0, costMicros: r.costMicros ?? 0, latencyMs: r.latencyMs, audioMs: r.audioMs ?? 0 })) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new AppError('request.invalid', `${name} must be a non-negative integer, got ${v}`);
+  }
+  for (const [k, v] of Object.entries(r.redactionCounts ?? {})) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new AppError('request.invalid', `redactionCounts.${k} must be a non-negative integer`);
+  }
+}
+
+/** The record keyed by column name, as ai_gateway_finish_call (migration 0009) takes it. */
+export function gatewayAuditColumns(r: NewGatewayAuditRecord): Record<string, unknown> {
+  checkGatewayAuditRecord(r);
+  return {
+    user_id: r.userId ?? null,
+    purpose: r.purpose,
+    session_id: r.sessionId ?? null,
+    provider: r.provider,
+    model: r.model,
+    tokens_in: r.tokensIn ?? 0,
+    tokens_out: r.tokensOut ?? 0,
+    audio_ms: r.audioMs ?? null,
+    cost_micros: r.costMicros ?? 0,
+    latency_ms: r.latencyMs,
+    policy_decision: r.policyDecision,
+    policy_version: r.policyVersion,
+    redaction_counts: r.redactionCounts ?? {},
+    prompt_sha256: r.promptSha256,
+    response_sha256: r.responseSha256,
+    outcome: r.outcome ?? 'ok',
+  };
 }
 
 export async function listGatewayAudit(tx: Tx, opts: { afterSeq?: number; limit?: number } = {}): Promise<GatewayAuditRecord[]> {

@@ -43,30 +43,35 @@ function canonicalJson(value: unknown): string {
 }
 
 export async function beginIdempotent(tx: Tx, input: BeginInput): Promise<BeginResult> {
-  const orgId = orgOf(tx);
+  orgOf(tx);
+  validateBegin(input);
+  const { rows } = await tx.query<{ r: BeginJson }>('SELECT ai_idempotency_begin($1, $2, $3) AS r', [input.key, input.requestHash, input.leaseSec ?? DEFAULT_LEASE_SEC]);
+  return beginResultOf(rows[0]!.r);
+}
+
+export const DEFAULT_LEASE_SEC = 600;
+
+/** What ai_idempotency_begin answers (jsonb, migration 0009). */
+export type BeginJson = { state: 'new' | 'in_flight' | 'conflict' } | { state: 'completed'; response: unknown };
+
+export function beginResultOf(r: BeginJson): BeginResult {
+  switch (r.state) {
+    case 'new':
+      return { state: 'new' };
+    case 'completed':
+      return { state: 'completed', response: (r as { response: unknown }).response };
+    case 'conflict':
+      return { state: 'conflict', code: 'idempotency.conflict' };
+    default:
+      return { state: 'in_flight', code: 'idempotency.in_flight' };
+  }
+}
+
+/** The checks begin makes before asking the database. */
+export function validateBegin(input: BeginInput): void {
   validate(input.key, input.requestHash);
-  const leaseSec = input.leaseSec ?? 600;
-  // A concurrent insert of the same key waits here until the other transaction ends, then sees its row.
-  const inserted = await tx.query(
-    `INSERT INTO ai_idempotency_keys (org_id, key, request_sha256, status, lease_expires_at)
-     VALUES ($1, $2, $3, 'in_flight', now() + make_interval(secs => $4))
-     ON CONFLICT (org_id, key) DO NOTHING`,
-    [orgId, input.key, input.requestHash, leaseSec],
-  );
-  if (inserted.rowCount === 1) return { state: 'new' };
-  const { rows } = await tx.query<{ request_sha256: string; status: 'in_flight' | 'completed'; response: unknown; expired: boolean }>(
-    'SELECT request_sha256, status, response, lease_expires_at < now() AS expired FROM ai_idempotency_keys WHERE key = $1 FOR UPDATE',
-    [input.key],
-  );
-  const row = rows[0];
-  // Abandoned between our insert and this read: claim it afresh.
-  if (!row) return beginIdempotent(tx, input);
-  if (row.request_sha256 !== input.requestHash) return { state: 'conflict', code: 'idempotency.conflict' };
-  if (row.status === 'completed') return { state: 'completed', response: row.response };
-  if (!row.expired) return { state: 'in_flight', code: 'idempotency.in_flight' };
-  // The owner's lease ran out (it crashed): this attempt takes the key over.
-  await tx.query('UPDATE ai_idempotency_keys SET lease_expires_at = now() + make_interval(secs => $2) WHERE key = $1', [input.key, leaseSec]);
-  return { state: 'new' };
+  const lease = input.leaseSec ?? DEFAULT_LEASE_SEC;
+  if (!Number.isSafeInteger(lease) || lease < 0) throw new AppError('request.invalid', `leaseSec must be a non-negative integer, got ${lease}`);
 }
 
 /** Store the answer of a key this caller owns. Completing an already completed key changes nothing. */
