@@ -37,6 +37,17 @@ describe('POST /v1/audio/transcriptions', () => {
     expect(record).toMatchObject({ model: 'test-stt', purpose: 'transcription', audioMs: 1500, costMicros: 150, tokensIn: 0, outcome: 'ok', policyDecision: 'allow' });
   });
 
+  it('refuses raw audio to a provider that requires redaction (403 policy.denied, nothing forwarded) unless the org allows it unredacted', async () => {
+    const o = await h.org({ policy: { purposes: { transcription: { models: ['test-stt'] } } } });
+    const before = h.upstream.calls.length;
+    const res = await post(o.secret, { model: 'test-stt' });
+    expect(res.status).toBe(403);
+    const err = ((await res.json()) as { error: { code: string; details: { reasons: string[] } } }).error;
+    expect(err).toMatchObject({ code: 'policy.denied', details: { reasons: ['PHI redaction is required for provider upstream-eu but this call cannot be redacted'] } });
+    expect(h.upstream.calls.length).toBe(before);
+    expect((await h.audit(o.orgId)).map((r) => [r.outcome, r.policyDecision])).toEqual([['policy.denied', 'deny']]);
+  });
+
   it('reserves by the measured duration and refuses with 402 before forwarding when the budget is too small', async () => {
     const o = await h.org();
     await h.budget(o.orgId, { scope: 'org', period: 'day', capMicros: 149 });

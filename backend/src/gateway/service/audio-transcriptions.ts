@@ -8,7 +8,7 @@ import { audioDurationSec } from './audio-duration';
 import { readCallHeaders } from './call-headers';
 import { sttCost, worstCase } from './call-pricing';
 import { invalid, toGatewayError } from './gateway-error';
-import { admit, beginIdempotency, failCall, finishCall, reserveWorstCase, type GatewayRuntime, type StoredAnswer } from './governed-call';
+import { admit, beginCall, failCall, finishCall, type GatewayRuntime, type StoredAnswer } from './governed-call';
 import { readAudioUpload } from './multipart-audio';
 import { sendStored } from './stored-answer';
 
@@ -36,15 +36,11 @@ export async function audioTranscriptions(rt: GatewayRuntime, req: IncomingMessa
 
   const a = await admit(rt, { started, caller, headers, kind: 'stt', model, maxTokens: null });
   const audioSha256 = createHash('sha256').update(upload.audio).digest('hex');
-  const idem = await beginIdempotency(rt, a, { path: '/v1/audio/transcriptions', model, format, granularities, language, prompt, audioSha256 });
-  if (idem.state === 'replay') return sendStored(res, idem.answer);
-
   const worst = worstCase(a.allowed, (t) => sttCost(rt.prices, rt.router, t, audioSec));
-  if (worst.priced.length === 0) {
-    if (idem.state === 'owned') await rt.idempotency.abandon(caller.orgId, idem.key);
-    throw new AppError('config.invalid', `No price for any provider of ${model} in price table ${rt.prices.version}`, { status: 500 });
-  }
-  const reservation = await reserveWorstCase(rt, a, idem, worst.micros);
+  if (worst.priced.length === 0) throw new AppError('config.invalid', `No price for any provider of ${model} in price table ${rt.prices.version}`, { status: 500 });
+  const begun = await beginCall(rt, a, { path: '/v1/audio/transcriptions', model, format, granularities, language, prompt, audioSha256 }, worst.micros);
+  if (begun.state === 'replay') return sendStored(res, begun.answer);
+  const { idem, reservation } = begun;
   // The audio cannot be redacted; only the text prompt can (the policy decides whether audio may go to a provider at all).
   const redacted = prompt && a.decision.redact ? redact(prompt, { participants: a.ctx.participants }) : null;
   const sentPrompt = redacted?.text ?? prompt;

@@ -104,10 +104,13 @@ describe('answers', () => {
     expect(res.headers.get('x-fe-cost-micros')).toBe('45');
   });
 
-  it('clamps max_tokens to the policy limit and uses it as the default', async () => {
+  it('refuses max_tokens above the purpose limit with 403 naming the limit, and uses the limit when none is asked', async () => {
     const o = await h.org();
-    await postChat(h.baseURL, o.secret, ask('a', { max_tokens: 50_000 }));
-    expect((JSON.parse(h.upstream.calls.at(-1)!.text) as { max_tokens: number }).max_tokens).toBe(1000);
+    const before = h.upstream.calls.length;
+    const over = await postChat(h.baseURL, o.secret, ask('a', { max_tokens: 50_000 }));
+    expect(over.status).toBe(403);
+    expect((await errorOf(over)).details).toMatchObject({ reasons: ['max_tokens 50000 exceeds the limit 1000 for purpose rubric_analysis'] });
+    expect(h.upstream.calls.length).toBe(before);
     await postChat(h.baseURL, o.secret, { model: 'test-chat', messages: [{ role: 'user', content: 'b' }] });
     expect((JSON.parse(h.upstream.calls.at(-1)!.text) as { max_tokens: number }).max_tokens).toBe(1000);
   });
@@ -149,7 +152,7 @@ describe('answers', () => {
   });
 });
 
-describe('policy', () => {
+describe('policy (real OPA bundle, org overrides merged over resources/policies/data.json)', () => {
   it('denies a model not allowed for the purpose with 403 policy.denied and its reasons, forwards nothing, and audits the denial', async () => {
     const o = await h.org();
     const before = h.upstream.calls.length;
@@ -157,11 +160,30 @@ describe('policy', () => {
     expect(res.status).toBe(403);
     const err = await errorOf(res);
     expect(err).toMatchObject({ code: 'policy.denied', type: 'permission_error' });
-    expect((err.details as { reasons: string[] }).reasons.join(' ')).toMatch(/secret-model is not allowed for purpose rubric_analysis/);
+    expect(err.details).toEqual({ reasons: ['model secret-model is not allowed for purpose rubric_analysis'], policyVersion: h.policy.version });
     expect(h.upstream.calls.length).toBe(before);
     const records = await h.audit(o.orgId);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ policyDecision: 'deny', outcome: 'policy.denied', provider: 'none', model: 'secret-model', purpose: 'rubric_analysis', costMicros: 0, promptSha256: null });
+    expect(records[0]).toMatchObject({ policyDecision: 'deny', policyVersion: h.policy.version, outcome: 'policy.denied', provider: 'none', model: 'secret-model', purpose: 'rubric_analysis', costMicros: 0, promptSha256: null });
+  });
+
+  it("denies every model under the shipped defaults alone (only the embedded model is allowed), until the org's allow-list names it", async () => {
+    const o = await h.org({ policy: {} });
+    const res = await postChat(h.baseURL, o.secret, ask('hi'));
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).details).toMatchObject({ reasons: ['model test-chat is not allowed for purpose rubric_analysis'] });
+  });
+
+  it('denies a purpose the org switched off, and a provider outside the regions the org accepts', async () => {
+    const off = await h.org({ policy: { purposes: { rubric_analysis: null } } });
+    // A switched-off purpose has no limits either, so the asked max_tokens is over its limit of 0 too.
+    expect((await errorOf(await postChat(h.baseURL, off.secret, ask('hi')))).details).toMatchObject({
+      reasons: ['max_tokens 50 exceeds the limit 0 for purpose rubric_analysis', `purpose rubric_analysis is not enabled for org ${off.orgId}`],
+    });
+    const usOnly = await h.org({ policy: { purposes: { rubric_analysis: { models: ['test-chat'] } }, allowed_regions: ['us'] } });
+    const res = await postChat(h.baseURL, usOnly.secret, ask('hi'));
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).details).toMatchObject({ reasons: ['provider upstream-eu is in region eu, outside the allowed regions (us)'] });
   });
 });
 
@@ -296,7 +318,7 @@ describe('audit trail', () => {
     expect(records.map((r) => r.outcome)).toEqual(['ok', 'policy.denied', 'ok', 'idempotent_replay', 'idempotency.conflict']);
     expect(await h.verify(o.orgId)).toEqual({ ok: true, count: 5, headHash: records[4]!.hash });
     const first = records[0]!;
-    expect(first).toMatchObject({ orgId: o.orgId, userId, sessionId, purpose: 'rubric_analysis', provider: 'upstream-eu', model: 'test-chat', tokensIn: 20, tokensOut: 3, costMicros: 26, policyDecision: 'allow', policyVersion: 'inline-test-1', redactionCounts: { PERSON: 1 } });
+    expect(first).toMatchObject({ orgId: o.orgId, userId, sessionId, purpose: 'rubric_analysis', provider: 'upstream-eu', model: 'test-chat', tokensIn: 20, tokensOut: 3, costMicros: 26, policyDecision: 'allow', policyVersion: h.policy.version, redactionCounts: { PERSON: 1 } });
     expect(first.promptSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(first.responseSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(first.latencyMs).toBeGreaterThanOrEqual(0);
@@ -304,11 +326,15 @@ describe('audit trail', () => {
 });
 
 describe('models', () => {
-  it('lists the routes the org may use for a purpose', async () => {
+  it('lists the routes the policy allows the org for a purpose', async () => {
     const o = await h.org();
-    const res = await fetch(`${h.baseURL}/models`, { headers: { authorization: `Bearer ${o.secret}`, 'x-fe-purpose': 'rubric_analysis' } });
-    expect(res.status).toBe(200);
-    const ids = ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
-    expect(ids.sort()).toEqual(['test-chat', 'test-stt']);
+    const ids = async (purpose: string) => {
+      const res = await fetch(`${h.baseURL}/models`, { headers: { authorization: `Bearer ${o.secret}`, 'x-fe-purpose': purpose } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id).sort();
+    };
+    expect(await ids('rubric_analysis')).toEqual(['test-chat']);
+    expect(await ids('transcription')).toEqual(['test-stt']);
+    expect(await ids('marketing')).toEqual([]);
   });
 });

@@ -6,37 +6,38 @@ import { sha256Hex } from '../gateway-audit';
 import { chatCost, worstCase } from './call-pricing';
 import { readCallHeaders } from './call-headers';
 import { invalid, sendJson, toGatewayError } from './gateway-error';
-import { admit, beginIdempotency, failCall, finishCall, reserveWorstCase, type Admission, type GatewayRuntime, type IdempotencyStart, type Reservation, type StoredAnswer } from './governed-call';
+import { admit, beginCall, failCall, finishCall, type Admission, type GatewayRuntime, type IdempotencyStart, type Reservation, type StoredAnswer } from './governed-call';
 import { readJsonBody } from './json-body';
 import { redactMessages } from './message-redaction';
 import { createStreamRestorer, restoreAnswerText } from './placeholder-restore';
 import { estimatePromptTokens, estimateTextTokens } from './prompt-tokens';
 import { sendStored } from './stored-answer';
+import { createCallStages, type CallStages } from './call-stages';
 import { AppError } from '../../../../app/contracts/errors';
 
 /** POST /v1/chat/completions: the whole governed pipeline for one chat call (see gateway-server.ts). */
 export async function chatCompletions(rt: GatewayRuntime, req: IncomingMessage, res: ServerResponse, abort: AbortSignal): Promise<void> {
   const started = performance.now();
+  const stages = createCallStages(started, rt.onCallStages, '/v1/chat/completions');
   const caller = await rt.auth.authenticate(req.headers.authorization);
   const headers = readCallHeaders(req.headers, caller);
+  stages.mark('auth');
   const parsed = ChatCompletionRequest.safeParse(await readJsonBody(req, rt.limits.maxBodyBytes));
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
   const body = parsed.data;
   if (!body.model) throw invalid('model is required', { param: 'model' });
   const asked = body.max_tokens ?? body.max_completion_tokens ?? null;
+  stages.mark('body');
 
-  const a = await admit(rt, { started, caller, headers, kind: 'chat', model: body.model, maxTokens: asked });
+  const a = await admit(rt, { started, caller, headers, kind: 'chat', model: body.model, maxTokens: asked, stages });
   const maxTokens = asked === null ? a.decision.maxTokens : Math.min(asked, a.decision.maxTokens);
-  const idem = await beginIdempotency(rt, a, { path: '/v1/chat/completions', body });
-  if (idem.state === 'replay') return sendStored(res, idem.answer);
-
   const promptTokens = estimatePromptTokens(body.messages);
   const worst = worstCase(a.allowed, (t) => chatCost(rt.prices, rt.router, t, { promptTokens, completionTokens: maxTokens }));
-  if (worst.priced.length === 0) {
-    if (idem.state === 'owned') await rt.idempotency.abandon(caller.orgId, idem.key);
-    throw new AppError('config.invalid', `No price for any provider of ${body.model} in price table ${rt.prices.version}`, { status: 500 });
-  }
-  const reservation = await reserveWorstCase(rt, a, idem, worst.micros);
+  if (worst.priced.length === 0) throw new AppError('config.invalid', `No price for any provider of ${body.model} in price table ${rt.prices.version}`, { status: 500 });
+  const begun = await beginCall(rt, a, { path: '/v1/chat/completions', body }, worst.micros);
+  stages.mark('reserve');
+  if (begun.state === 'replay') return sendStored(res, begun.answer);
+  const { idem, reservation } = begun;
 
   const redaction = a.decision.redact ? redactMessages(body.messages, { participants: a.ctx.participants }) : null;
   const messages: ChatMessage[] = redaction?.messages ?? body.messages;
@@ -50,7 +51,9 @@ export async function chatCompletions(rt: GatewayRuntime, req: IncomingMessage, 
     counts: redaction?.counts ?? {},
     promptSha256: sha256Hex(JSON.stringify(messages)),
     json: body.response_format?.type === 'json_object' || body.response_format?.type === 'json_schema',
+    stages,
   };
+  stages.mark('redact');
   if (body.stream === true) return streamChat(rt, res, abort, call, upstream, worst.priced, body.stream_options?.include_usage === true, estimatePromptTokens(messages));
   return plainChat(rt, res, abort, call, upstream, worst.priced);
 }
@@ -63,6 +66,7 @@ interface ChatCall {
   counts: Record<string, number>;
   promptSha256: string;
   json: boolean;
+  stages: CallStages;
 }
 
 function stripNulls(o: Record<string, unknown>): Record<string, unknown> {
@@ -83,6 +87,7 @@ async function plainChat(rt: GatewayRuntime, res: ServerResponse, abort: AbortSi
     await failCall(rt, c.a, c.reservation, c.idem, err, { redactionCounts: c.counts, promptSha256: c.promptSha256 });
     throw err;
   }
+  c.stages.mark('upstream');
   const usage = r.value.usage;
   const costMicros = chatCost(rt.prices, rt.router, { providerId: r.providerId, upstreamModel: r.upstreamModel }, usage);
   const choices = r.value.body.choices as Array<{ message?: { content?: unknown } }>;
@@ -95,8 +100,12 @@ async function plainChat(rt: GatewayRuntime, res: ServerResponse, abort: AbortSi
     ),
   };
   const headers = responseHeaders(c, r.providerId, costMicros);
+  c.stages.mark('restore');
   await finishCall(rt, c.a, c.reservation, c.idem, outcomeOf(c, r.providerId, usage, costMicros, received), { kind: 'json', body: out, headers });
+  c.stages.mark('finish');
   sendJson(res, 200, out, headers);
+  c.stages.mark('respond');
+  c.stages.done();
 }
 
 function outcomeOf(c: ChatCall, providerId: string, usage: TokenUsage, costMicros: number, received: string) {

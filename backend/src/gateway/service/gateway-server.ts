@@ -9,6 +9,7 @@ import type { GatewayDeps, GatewayRuntime } from './governed-call';
 import { listModels } from './list-models';
 import { createOrgCallContextLoader } from './org-call-context';
 import { createOrgRateLimiter } from './org-rate-limiter';
+import { createCallLedger } from './call-ledger';
 
 export type { GatewayDeps, GatewayLimits } from './governed-call';
 
@@ -31,6 +32,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     auth: createCallerAuthenticator(deps.db, { cacheMs: deps.cacheMs?.credentials ?? 1000 }),
     orgContext: createOrgCallContextLoader(deps.db, { cacheMs: deps.cacheMs?.orgSettings ?? 1000 }),
     rateLimiter: createOrgRateLimiter(deps.limits.requestsPerMinutePerOrg),
+    calls: createCallLedger(deps.db),
   };
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse, abort: AbortSignal) => Promise<void>> = {

@@ -7,18 +7,23 @@ import { createSessionWithParticipants } from '../../db/repositories/sessions';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 import { seedOrg } from '../../testing/test-orgs';
 import { createBudgetLedger, setBudget, type BudgetInput } from '../budget-ledger';
-import type { PolicyDecision, PolicyEngine, PolicyInput } from '../gateway-contracts';
+import type { OrgPolicySettings, PolicyEngine } from '../gateway-contracts';
+import { loadPolicyEngine } from '../policy/opa-policy';
+import { OrgPolicySettingsSchema, type OrgPolicySettingsInput } from '../policy/org-policy-settings';
+import { ensurePolicyBundle } from '../policy/policy-build';
+import { setOrgPolicySettings } from '../../db/repositories/org-policy-settings';
+import { defaultDataDir } from '../../paths';
 import { listGatewayAudit, verifyGatewayAuditChain, type GatewayAuditRecord } from '../gateway-audit';
 import { createIdempotencyStore } from '../idempotency-store';
 import { createPriceTable } from '../price-table';
 import { parseProvidersConfig } from '../providers/provider-config';
 import { createOpenAiProvider } from '../providers/openai-provider';
 import { createProviderRouter } from '../providers/provider-router';
-import { createGatewayServer, type GatewayServer } from './gateway-server';
+import { createGatewayServer, type GatewayDeps, type GatewayServer } from './gateway-server';
 
 /**
- * A gateway on real PostgreSQL in front of local upstreams that record what they receive (test
- * use only). Prices: 1 micro-USD per prompt token, 2 per completion token; 6000 micro-USD per
+ * A gateway on real PostgreSQL with the real OPA policy, in front of local upstreams that record
+ * what they receive (test use only). Prices: 1 micro-USD per prompt token, 2 per completion token; 6000 micro-USD per
  * minute of audio.
  */
 export const PRICES = createPriceTable('2026-11', [
@@ -26,14 +31,24 @@ export const PRICES = createPriceTable('2026-11', [
   { provider: 'openai-compatible', model: 'test-whisper', kind: 'stt', microsPerMinute: 6000 },
 ]);
 
-/** Allows every call except `secret-model` (any purpose); redacts; restores PERSON; max_tokens ≤ 1000. */
-export const inlineTestPolicy: PolicyEngine = {
-  version: 'inline-test-1',
-  decide(input: PolicyInput): PolicyDecision {
-    const deny = input.model === 'secret-model';
-    return { allow: !deny, reasons: deny ? [`model ${input.model} is not allowed for purpose ${input.purpose}`] : [], redact: true, restoreKinds: ['PERSON'], maxTokens: 1000, version: 'inline-test-1' };
+/**
+ * The org overrides every harness org gets, merged by the real Rego over resources/policies/data.json:
+ * the test routes are the allowed models, rubric_analysis answers at most 1000 tokens, and audio
+ * (which cannot be redacted) may go to the test upstream for transcription. Everything else is the
+ * shipped default: PERSON restored, redaction required for non-local providers, regions local/eu/us.
+ */
+export const TEST_ORG_POLICY: OrgPolicySettingsInput = {
+  purposes: {
+    rubric_analysis: { models: ['test-chat'], max_tokens: 1000 },
+    transcription: { models: ['test-stt'], allow_unredacted: true },
   },
 };
+
+/** The real policy engine: the OPA wasm bundle built from resources/policies (built here if missing). */
+export async function loadTestPolicyEngine(): Promise<PolicyEngine> {
+  const bundle = await ensurePolicyBundle({ dataDir: defaultDataDir, pathEnv: process.env.PATH ?? '' });
+  return loadPolicyEngine({ bundleDir: bundle.bundleDir });
+}
 
 export interface RecordedCall {
   path: string;
@@ -107,8 +122,10 @@ export interface GatewayHarness {
   gateway: GatewayServer;
   baseURL: string;
   logs: Array<{ msg: string; data?: Record<string, unknown> }>;
-  /** A new org with a service credential. */
-  org(opts?: { purposes?: string[] }): Promise<{ orgId: string; userId: string; secret: string; credentialId: string }>;
+  /** The real OPA engine the gateway runs. */
+  policy: PolicyEngine;
+  /** A new org with a service credential and the policy overrides TEST_ORG_POLICY (or `policy`). */
+  org(opts?: { purposes?: string[]; policy?: OrgPolicySettingsInput }): Promise<{ orgId: string; userId: string; secret: string; credentialId: string }>;
   budget(orgId: string, b: BudgetInput): Promise<void>;
   session(orgId: string, createdBy: string, names: [string, string]): Promise<string>;
   audit(orgId: string): Promise<GatewayAuditRecord[]>;
@@ -116,7 +133,10 @@ export interface GatewayHarness {
   close(): Promise<void>;
 }
 
-export async function startGatewayHarness(opts: { policy?: PolicyEngine; requestsPerMinutePerOrg?: number; maxBodyBytes?: number; maxAudioBytes?: number } = {}): Promise<GatewayHarness> {
+export async function startGatewayHarness(
+  opts: { requestsPerMinutePerOrg?: number; maxBodyBytes?: number; maxAudioBytes?: number; onCallStages?: GatewayDeps['onCallStages'] } = {},
+): Promise<GatewayHarness> {
+  const policy = await loadTestPolicyEngine();
   const t = await createTestDatabase();
   const db = createDatabase(t.url, { max: 16 });
   const upstream = await startScriptedUpstream();
@@ -138,13 +158,14 @@ export async function startGatewayHarness(opts: { policy?: PolicyEngine; request
   const logs: GatewayHarness['logs'] = [];
   const gateway = createGatewayServer({
     db,
-    policy: opts.policy ?? inlineTestPolicy,
+    policy,
     router,
     prices: PRICES,
     ledger: createBudgetLedger(db),
     idempotency: createIdempotencyStore(db),
     limits: { requestsPerMinutePerOrg: opts.requestsPerMinutePerOrg ?? 1_000_000, maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, maxAudioBytes: opts.maxAudioBytes ?? 8 * 1024 * 1024 },
     log: (msg, data) => logs.push({ msg, data }),
+    onCallStages: opts.onCallStages,
   });
   const baseURL = await gateway.listen(0);
   return {
@@ -154,8 +175,10 @@ export async function startGatewayHarness(opts: { policy?: PolicyEngine; request
     gateway,
     baseURL,
     logs,
+    policy,
     async org(o = {}) {
       const s = await seedOrg(db);
+      await setOrgPolicySettings(db, s.orgId, OrgPolicySettingsSchema.parse(o.policy ?? TEST_ORG_POLICY) as OrgPolicySettings);
       const m = await mintServiceCredential(db, s.orgId, { name: 'test worker', purposes: o.purposes });
       return { ...s, secret: m.secret, credentialId: m.id };
     },

@@ -11,6 +11,8 @@ import type { CallHeaders } from './call-headers';
 import type { OrgCallContext, OrgCallContextLoader } from './org-call-context';
 import type { OrgRateLimiter } from './org-rate-limiter';
 import { decideTargets, type Target } from './policy-gate';
+import type { CallStages, CallStageTimes } from './call-stages';
+import type { CallLedger } from './call-ledger';
 
 export interface GatewayLimits {
   requestsPerMinutePerOrg: number;
@@ -31,12 +33,15 @@ export interface GatewayDeps {
   log: Log;
   /** How long live credentials and org policy settings are remembered; default 1000 ms each. */
   cacheMs?: { credentials?: number; orgSettings?: number };
+  /** Profiling: receives the time each stage of a call took (nothing is measured without it). */
+  onCallStages?: (path: string, stages: CallStageTimes) => void;
 }
 
 /** The deps plus the parts the server builds once. */
 export interface GatewayRuntime extends GatewayDeps {
   auth: CallerAuthenticator;
   orgContext: OrgCallContextLoader;
+  calls: CallLedger;
   rateLimiter: OrgRateLimiter;
 }
 
@@ -87,11 +92,12 @@ export async function auditCall(rt: GatewayRuntime, a: Pick<Admission, 'started'
 /** Route, org context, policy per candidate target, then the org's rate limit. */
 export async function admit(
   rt: GatewayRuntime,
-  q: { started: number; caller: Caller; headers: CallHeaders; kind: CallKind; model: string; maxTokens: number | null },
+  q: { started: number; caller: Caller; headers: CallHeaders; kind: CallKind; model: string; maxTokens: number | null; stages?: CallStages },
 ): Promise<Admission> {
   const route = rt.router.route(q.model);
   if (!route || route.kind !== q.kind) throw new AppError('model.not_found', `No ${q.kind === 'chat' ? 'chat' : 'transcription'} model ${JSON.stringify(q.model)} (GET /v1/models lists them)`, { status: 404, details: { model: q.model } });
   const ctx = await rt.orgContext.load(q.caller.orgId, q.headers.sessionId);
+  q.stages?.mark('context');
   const gate = decideTargets(rt.policy, rt.router, { orgId: q.caller.orgId, purpose: q.headers.purpose, kind: q.kind, model: q.model, maxTokens: q.maxTokens, settings: ctx.settings }, route.targets);
   const base = { started: q.started, caller: q.caller, headers: q.headers, model: q.model };
   if (!gate.decision) {
@@ -104,28 +110,11 @@ export async function admit(
     await auditCall(rt, admission, { policyDecision: 'allow', policyVersion: gate.decision.version, outcome: 'rate.limited' });
     throw new AppError('rate.limited', `Too many requests for this org: retry after ${limited.retryAfterSec} s`, { status: 429, details: { retryAfterSec: limited.retryAfterSec } });
   }
+  q.stages?.mark('policy');
   return admission;
 }
 
-export type IdempotencyStart = { state: 'none' } | { state: 'owned'; key: string } | { state: 'replay'; answer: StoredAnswer };
-
-/** Claims the Idempotency-Key (if any) for this exact request; a completed key replays its answer. */
-export async function beginIdempotency(rt: GatewayRuntime, a: Admission, request: unknown): Promise<IdempotencyStart> {
-  const key = a.headers.idempotencyKey;
-  if (key === null) return { state: 'none' };
-  const hash = requestSha256({ request, purpose: a.headers.purpose, sessionId: a.headers.sessionId, userId: a.headers.userId });
-  const r = await rt.idempotency.begin(a.caller.orgId, key, hash);
-  if (r.state === 'new') return { state: 'owned', key };
-  const audit = { policyDecision: 'allow' as const, policyVersion: a.decision.version };
-  if (r.state === 'completed') {
-    await auditCall(rt, a, { ...audit, outcome: 'idempotent_replay' });
-    return { state: 'replay', answer: r.response as StoredAnswer };
-  }
-  await auditCall(rt, a, { ...audit, outcome: r.code });
-  throw r.state === 'conflict'
-    ? new AppError('idempotency.conflict', `Idempotency-Key ${key} was used for a different request`, { status: 409 })
-    : new AppError('idempotency.in_flight', `A request with Idempotency-Key ${key} is still running: retry later`, { status: 409 });
-}
+export type IdempotencyStart = { state: 'none' } | { state: 'owned'; key: string };
 
 export interface Reservation {
   id: string;
@@ -133,26 +122,42 @@ export interface Reservation {
   headers: Record<string, string>;
 }
 
-/** Reserves the worst case; refused → audit, give the key back, 402 with the budget that refused. */
-export async function reserveWorstCase(rt: GatewayRuntime, a: Admission, idem: IdempotencyStart, estimateMicros: number): Promise<Reservation> {
-  const r = await rt.ledger.reserve({
-    orgId: a.caller.orgId,
-    userId: a.headers.userId,
-    purpose: a.headers.purpose,
-    model: a.model,
-    estimateMicros,
-    idempotencyKey: idem.state === 'owned' ? idem.key : null,
+export type CallStart = { state: 'replay'; answer: StoredAnswer } | { state: 'started'; idem: IdempotencyStart; reservation: Reservation };
+
+/**
+ * Claims the Idempotency-Key (if any) for this exact request and reserves the worst case, in one
+ * statement. A completed key replays its answer; a key in flight or used for another request is
+ * refused (409); a refused reservation gives the key back and answers 402 naming the budget.
+ */
+export async function beginCall(rt: GatewayRuntime, a: Admission, request: unknown, estimateMicros: number): Promise<CallStart> {
+  const key = a.headers.idempotencyKey;
+  const requestHash = key === null ? null : requestSha256({ request, purpose: a.headers.purpose, sessionId: a.headers.sessionId, userId: a.headers.userId });
+  const r = await rt.calls.begin(a.caller.orgId, {
+    idempotency: key === null ? null : { key, requestHash: requestHash! },
+    reserve: { userId: a.headers.userId, purpose: a.headers.purpose, model: a.model, estimateMicros },
   });
-  if (!r.ok) {
-    if (idem.state === 'owned') await rt.idempotency.abandon(a.caller.orgId, idem.key);
-    await auditCall(rt, a, { policyDecision: 'allow', policyVersion: a.decision.version, outcome: 'budget.exceeded' });
-    const b = r.budget;
+  const audit = { policyDecision: 'allow' as const, policyVersion: a.decision.version };
+  const idem = r.idempotency;
+  if (idem.state === 'completed') {
+    await auditCall(rt, a, { ...audit, outcome: 'idempotent_replay' });
+    return { state: 'replay', answer: idem.response as StoredAnswer };
+  }
+  if (idem.state === 'conflict' || idem.state === 'in_flight') {
+    await auditCall(rt, a, { ...audit, outcome: idem.code });
+    throw idem.state === 'conflict'
+      ? new AppError('idempotency.conflict', `Idempotency-Key ${key} was used for a different request`, { status: 409 })
+      : new AppError('idempotency.in_flight', `A request with Idempotency-Key ${key} is still running: retry later`, { status: 409 });
+  }
+  const res = r.reservation!;
+  if (!res.ok) {
+    await auditCall(rt, a, { ...audit, outcome: 'budget.exceeded' });
+    const b = res.budget;
     throw new AppError('budget.exceeded', `The ${b.scope} budget${b.scopeKey ? ` ${b.scopeKey}` : ''} (${b.period}) cannot cover this call: ${b.usedMicros} of ${b.capMicros} micro-USD used, ${b.requestedMicros} needed`, {
       status: 402,
       details: { budget: b },
     });
   }
-  return { id: r.reservationId, headers: alertHeaders(rt, a, r.softAlerts) };
+  return { state: 'started', idem: key === null ? { state: 'none' } : { state: 'owned', key }, reservation: { id: res.reservationId, headers: alertHeaders(rt, a, res.softAlerts) } };
 }
 
 function alertHeaders(rt: GatewayRuntime, a: Admission, alerts: SoftAlert[]): Record<string, string> {
@@ -172,24 +177,42 @@ export interface Outcome {
   responseSha256: string | null;
 }
 
-/** Settle, audit and store the answer concurrently (three short transactions), before answering. */
+/** Settle, store the answer and append the audit record in one statement, before answering. */
 export async function finishCall(rt: GatewayRuntime, a: Admission, reservation: Reservation, idem: IdempotencyStart, o: Outcome, answer: StoredAnswer | null, outcome = 'ok'): Promise<void> {
-  const orgId = a.caller.orgId;
-  const results = await Promise.allSettled([
-    rt.ledger.settle(orgId, reservation.id, o.costMicros),
-    auditCall(rt, a, { ...o, provider: o.providerId, policyDecision: 'allow', policyVersion: a.decision.version, outcome }),
-    idem.state === 'owned' ? (answer ? rt.idempotency.complete(orgId, idem.key, answer) : rt.idempotency.abandon(orgId, idem.key)) : Promise.resolve(),
-  ]);
-  for (const r of results) if (r.status === 'rejected') rt.log('gateway could not record a finished call', { level: 'error', orgId, err: (r.reason as Error).message });
+  await endCall(rt, a, reservation, idem, o.costMicros, answer, { ...o, provider: o.providerId, policyDecision: 'allow', policyVersion: a.decision.version, outcome });
 }
 
 /** Nothing was delivered: give the reservation and the key back, audit the error code. */
 export async function failCall(rt: GatewayRuntime, a: Admission, reservation: Reservation, idem: IdempotencyStart, err: AppError, partial: Partial<Outcome> = {}): Promise<void> {
+  await endCall(rt, a, reservation, idem, null, null, { ...partial, provider: partial.providerId ?? 'none', policyDecision: 'allow', policyVersion: a.decision.version, outcome: err.code });
+}
+
+async function endCall(rt: GatewayRuntime, a: Admission, reservation: Reservation, idem: IdempotencyStart, actualMicros: number | null, answer: StoredAnswer | null, f: AuditFields & { policyDecision: 'allow'; policyVersion: string }): Promise<void> {
   const orgId = a.caller.orgId;
+  const { providerId: _p, ...fields } = f as typeof f & { providerId?: string };
+  const audit: NewGatewayAuditRecord = {
+    provider: 'none',
+    promptSha256: null,
+    responseSha256: null,
+    ...fields,
+    userId: a.headers.userId,
+    sessionId: a.headers.sessionId,
+    purpose: a.headers.purpose,
+    model: a.model,
+    latencyMs: Math.max(0, Math.round(performance.now() - a.started)),
+  };
+  try {
+    const r = await rt.calls.finish(orgId, { reservationId: reservation.id, actualMicros, idempotency: idem.state === 'owned' ? { key: idem.key, answer } : null, audit });
+    if (r.reservationError) rt.log('gateway could not settle a finished call', { level: 'error', orgId, err: r.reservationError.message });
+    return;
+  } catch (e) {
+    rt.log('gateway finish statement failed; recording the parts one by one', { level: 'error', orgId, err: (e as Error).message });
+  }
+  // Each part on its own, so one failing part (e.g. the audit) does not keep the others from being recorded.
   const results = await Promise.allSettled([
-    rt.ledger.release(orgId, reservation.id),
-    idem.state === 'owned' ? rt.idempotency.abandon(orgId, idem.key) : Promise.resolve(),
+    actualMicros === null ? rt.ledger.release(orgId, reservation.id) : rt.ledger.settle(orgId, reservation.id, actualMicros),
+    idem.state === 'owned' ? (answer ? rt.idempotency.complete(orgId, idem.key, answer) : rt.idempotency.abandon(orgId, idem.key)) : Promise.resolve(),
   ]);
-  for (const r of results) if (r.status === 'rejected') rt.log('gateway could not undo a failed call', { level: 'error', orgId, err: (r.reason as Error).message });
-  await auditCall(rt, a, { ...partial, provider: partial.providerId ?? 'none', policyDecision: 'allow', policyVersion: a.decision.version, outcome: err.code });
+  for (const r of results) if (r.status === 'rejected') rt.log('gateway could not record a finished call', { level: 'error', orgId, err: (r.reason as Error).message });
+  await auditCall(rt, a, f);
 }

@@ -13,21 +13,32 @@ export interface OrgCallContextLoader {
 }
 
 /**
- * The org's policy overrides and the session's participants, in one transaction. Settings are
- * kept for `cacheMs` (an admin change applies within that); participants are read every call.
+ * The org's policy overrides and the session's participants, in one transaction. Both are kept for
+ * `cacheMs` (an admin change or a renamed participant applies within that); a session that does
+ * not exist is never cached, so a new session works at once.
  */
-export function createOrgCallContextLoader(db: Database, opts: { cacheMs: number }): OrgCallContextLoader {
-  const cache = new Map<string, { settings: OrgPolicySettings; until: number }>();
+export function createOrgCallContextLoader(db: Database, opts: { cacheMs: number; maxEntries?: number }): OrgCallContextLoader {
+  const settingsCache = new Map<string, { settings: OrgPolicySettings; until: number }>();
+  const participantsCache = new Map<string, { participants: OrgCallContext['participants']; until: number }>();
+  const maxEntries = opts.maxEntries ?? 10_000;
+  const remember = <V>(cache: Map<string, V>, key: string, value: V) => {
+    if (opts.cacheMs <= 0) return;
+    if (cache.size >= maxEntries) cache.clear();
+    cache.set(key, value);
+  };
   return {
     async load(orgId, sessionId) {
       const now = Date.now();
-      const hit = cache.get(orgId);
+      const hit = settingsCache.get(orgId);
       const cached = hit && hit.until > now ? hit.settings : undefined;
-      if (cached && sessionId === null) return { settings: cached, participants: [] };
+      const sessionKey = sessionId === null ? null : `${orgId}/${sessionId}`;
+      const people = sessionKey === null ? undefined : participantsCache.get(sessionKey);
+      const cachedPeople = sessionId === null ? [] : people && people.until > now ? people.participants : undefined;
+      if (cached && cachedPeople) return { settings: cached, participants: cachedPeople };
       const ctx = await db.withOrg(orgId, async (tx) => {
         const settings =
           cached ?? (await tx.query<{ settings: OrgPolicySettings }>('SELECT settings FROM ai_org_policies WHERE org_id = $1', [orgId])).rows[0]?.settings ?? {};
-        if (sessionId === null) return { settings, participants: [] };
+        if (cachedPeople) return { settings, participants: cachedPeople };
         const { rows } = await tx.query<{ display_name: string; channel: 0 | 1; found: boolean }>(
           `SELECT p.display_name, p.channel, true AS found FROM sessions s LEFT JOIN participants p ON p.session_id = s.id WHERE s.id = $1 ORDER BY p.channel`,
           [sessionId],
@@ -35,7 +46,8 @@ export function createOrgCallContextLoader(db: Database, opts: { cacheMs: number
         if (rows.length === 0) throw new AppError('session.not_found', `No session ${sessionId} in this org`, { status: 404 });
         return { settings, participants: rows.filter((r) => r.display_name !== null).map((r) => ({ name: r.display_name, channel: r.channel })) };
       });
-      if (!cached && opts.cacheMs > 0) cache.set(orgId, { settings: ctx.settings, until: now + opts.cacheMs });
+      if (!cached) remember(settingsCache, orgId, { settings: ctx.settings, until: now + opts.cacheMs });
+      if (sessionKey !== null && !cachedPeople) remember(participantsCache, sessionKey, { participants: ctx.participants, until: now + opts.cacheMs });
       return ctx;
     },
   };

@@ -35,7 +35,8 @@ export function decideTargets(
       model: q.model,
       provider: { id: p.id, kind: p.kind, region: p.region },
       maxTokens: q.maxTokens,
-      redactionAvailable: true,
+      // Only text can be redacted: audio reaches a provider that requires redaction only where the org allows it unredacted.
+      redactionAvailable: q.kind === 'chat',
     };
     const d = policy.decide(input, q.settings);
     if (d.allow) {
