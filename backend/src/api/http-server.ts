@@ -9,6 +9,8 @@ import { buildOpenApiDocument } from './openapi';
 import { sessionRoutes } from './routes/session-routes';
 import { AI_ADMIN_PATH, aiAdminRoutes } from './routes/ai-admin-routes';
 import type { AiAdminService } from '../gateway/admin/ai-admin-service';
+import { aiGatewaySettingsRoutes } from './routes/ai-gateway-settings-routes';
+import type { AiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
@@ -27,6 +29,8 @@ export interface ApiServerDeps {
   signaling?: SignalingOptions;
   /** Admin API of the AI gateway (/v1/admin/ai); off when not given. */
   aiAdmin?: AiAdminService;
+  /** Policy overrides and service credentials of the AI gateway (/v1/admin/ai/policy, /credentials); off when not given. */
+  aiGatewaySettings?: AiGatewaySettingsService;
 }
 
 export function createApiServer(deps: ApiServerDeps) {
@@ -61,6 +65,7 @@ export function createApiServer(deps: ApiServerDeps) {
   });
   v1.use(sessionRoutes(deps.sessions));
   if (deps.aiAdmin) v1.use(AI_ADMIN_PATH, aiAdminRoutes(deps.aiAdmin));
+  if (deps.aiGatewaySettings) v1.use(AI_ADMIN_PATH, aiGatewaySettingsRoutes(deps.aiGatewaySettings));
   app.use('/v1', v1);
   if (deps.webRoot) app.use(express.static(deps.webRoot));
   app.use(notFound);

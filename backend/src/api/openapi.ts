@@ -7,6 +7,7 @@ import { VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { Rubric } from '../../../app/rubric/rubric';
 import { CreateInviteResponse, JoinRequest, JoinResponse } from '../../../app/contracts/signaling';
 import { registerAiAdminOpenApi } from './routes/ai-admin-routes';
+import { registerAiGatewaySettingsOpenApi } from './routes/ai-gateway-settings-routes';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(serverUrl: string) {
@@ -38,6 +39,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   reg.registerPath({ method: 'post', path: '/v1/sessions/{id}/invites', summary: 'Invite the other party (channel 1): a short code that a guest without an account redeems at /v1/join', security, request: { params: id }, responses: { 201: json(CreateInviteResponse, 'Invite (the code is shown once; only its hash is stored)'), ...errors } });
   reg.registerPath({ method: 'post', path: '/v1/join', summary: 'A guest redeems an invite code with their consent; the guest token opens only this session\'s call signaling (WebSocket /v1/signal?session=<id>). Problems: consent.missing, invite.invalid', request: { body: { content: { 'application/json': { schema: JoinRequest } } } }, responses: { 201: json(JoinResponse, 'Guest token'), ...errors } });
   registerAiAdminOpenApi(reg, { security, errors, json });
+  registerAiGatewaySettingsOpenApi(reg, { security, errors, json });
 
   return new OpenApiGeneratorV31(reg.definitions).generateDocument({
     openapi: '3.1.0',

@@ -16,6 +16,8 @@ import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { createSessionService, type SessionService } from '../sessions/session-service';
 import { createApiServer } from '../api/http-server';
 import { createAiAdminService } from '../gateway/admin/ai-admin-service';
+import { createAiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
+import { readPolicySources } from '../gateway/policy/policy-sources';
 import { databaseTokenResolver } from '../api/token-resolver';
 import { signalingOptionsFrom } from '../signaling/signaling';
 import type { Identity } from '../api/auth';
@@ -145,6 +147,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         webRoot: opts.webRoot,
         signaling: signalingOptionsFrom(config, db),
         aiAdmin: createAiAdminService(db),
+        aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         log: opts.log('api'),
       });
       const events = await listenEvaluationEvents(databaseUrl, (orgId, e) => api.hub.publish(orgId, e), opts.log('events'));
