@@ -4,7 +4,7 @@ import type { DraftCaption, DraftProgress } from '../../app/contracts/ipc/drafts
 import { mergeChannelSegments, type Channel, type Segment, type SpeechRegion } from '../../app/transcript/transcript';
 import { defaultWindowOptions } from '../../backend/src/stt/speech-windows';
 import type { SttEngine } from '../../backend/src/stt/stt-engine';
-import { createWhisperEngine } from '../../backend/src/stt/whisper-engine';
+import { createWhisperEngine, defaultLiveBounds, type LiveBounds, type WhisperEngine } from '../../backend/src/stt/whisper-engine';
 import type { DraftStore } from './draft-store';
 import { SpeechTracker, type SpeechSpan, type SpeechTrackerOptions } from './draft-transcriber-speech-tracker';
 
@@ -14,7 +14,10 @@ import { SpeechTracker, type SpeechSpan, type SpeechTrackerOptions } from './dra
  * transcribed as soon as it has ended (or every ~10 s of continuous speech), so live segments
  * arrive during the call. While someone is still speaking, a partial caption of the open stretch
  * comes every few seconds (only when no finished speech is waiting: it never delays the draft).
- * Each engine call encodes only as much audio as its window (`fitAudioCtx`), not Whisper's 30 s.
+ * Each engine call encodes only as much audio as its window (`fitAudioCtx`), not Whisper's 30 s, and
+ * is bounded (`LiveBounds`): on short windows tiny.en may loop on a phrase, which uncapped cost
+ * 8–28 s per 1.5 s window and held up everything queued behind it. Waiting speech is transcribed in
+ * short windows, oldest first; partial captions run only when nothing final waits.
  * After the call, `finish` transcribes what is left and stores the complete draft.
  */
 export interface DraftTranscriber {
@@ -41,13 +44,16 @@ export interface DraftTranscriberOptions {
   /** Live segments are appended here; the complete draft replaces them at `finish`. */
   store: DraftStore;
   tracker?: Partial<Omit<SpeechTrackerOptions, 'channel' | 'sampleRate'>>;
-  /** At most this much speech goes into one engine call when several stretches are waiting. */
+  /** At most this much speech goes into one engine call when several stretches are waiting. Default 10. */
   maxBatchSpeechSec?: number;
   /** Tests and benchmarks may bring an engine; it is then not closed by the transcriber. */
   engine?: SttEngine;
   /** A partial caption of ongoing speech at most this often (seconds of audio); 0 = none. Default 2.5. */
   partialEverySec?: number;
-  /** Ongoing speech gets a partial caption once it is this long. Default 1.2. */
+  /**
+   * Ongoing speech gets a partial caption once it is this long. Default 2: the open end of speech
+   * is cut mid-word, and shorter windows made tiny.en loop far more often (6 of 20 at 1.45 s).
+   */
   partialMinSec?: number;
 }
 
@@ -73,7 +79,7 @@ interface PartialJob {
 
 interface Session {
   trackers: [SpeechTracker, SpeechTracker];
-  ready: Promise<SttEngine>;
+  ready: Promise<Engines>;
   state: 'live' | 'finishing';
   finishing?: Promise<Segment[]>;
   segments: Segment[];
@@ -89,26 +95,27 @@ interface Session {
 
 export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTranscriber {
   const threads = opts.threads ?? Math.max(1, Math.floor(availableParallelism() / 2));
-  const maxBatchSpeechSec = opts.maxBatchSpeechSec ?? 25;
+  // With the encoder fitted to the window a long batch saves little and delays its first words.
+  const maxBatchSpeechSec = opts.maxBatchSpeechSec ?? 10;
   const sessions = new Map<string, Session>();
   /** A finished draft is never restarted by late audio (it would replace the complete one). */
   const finished = new Set<string>();
   const listeners = new Set<(sessionId: string, segments: Segment[]) => void>();
   const captionListeners = new Set<(caption: DraftCaption) => void>();
   const partialEverySec = opts.partialEverySec ?? 2.5;
-  const partialMinSec = opts.partialMinSec ?? 1.2;
+  const partialMinSec = opts.partialMinSec ?? 2;
   const queue: Job[] = [];
   /** At most one per session and channel: a newer one replaces an older one not yet run. */
   const partials = new Map<string, PartialJob>();
   let running: Job[] = [];
   let pumping: Promise<void> | null = null;
-  let engine: Promise<SttEngine> | null = null;
+  let engine: Promise<Engines> | null = null;
   let closing: Promise<void> = Promise.resolve();
 
-  function loadEngine(): Promise<SttEngine> {
-    if (opts.engine) return Promise.resolve(opts.engine);
+  function loadEngine(): Promise<Engines> {
+    if (opts.engine) return Promise.resolve({ final: opts.engine, preview: opts.engine });
     if (!engine) {
-      const loading = closing.then(() => createWhisperEngine({ modelPath: opts.modelPath, threads, fitAudioCtx: true }));
+      const loading = closing.then(() => createWhisperEngine({ modelPath: opts.modelPath, threads, fitAudioCtx: true, live: defaultLiveBounds })).then(enginesOf);
       engine = loading;
       // A failed load is not cached: the next start tries again (the model may have been set up since).
       loading.catch(() => {
@@ -123,7 +130,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
     if (opts.engine || sessions.size || queue.length || partials.size || !engine) return;
     const e = engine;
     engine = null;
-    closing = e.then((x) => x.close()).catch(() => undefined);
+    closing = e.then((x) => x.final.close()).catch(() => undefined);
   }
 
   function sessionOf(sessionId: string): Session {
@@ -172,7 +179,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
       if (a.end < b.end || (a.end === b.end && a.channel < b.channel)) head = i;
     }
     const first = queue[head]!;
-    // Whisper always encodes 30 s, so waiting stretches of the same speaker share one call.
+    // Waiting stretches of the same speaker share one call, up to a short window (`maxBatchSpeechSec`).
     const same = queue
       .filter((j) => j.sessionId === first.sessionId && j.span.channel === first.span.channel)
       .sort((a, b) => a.span.start - b.span.start);
@@ -212,7 +219,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
     running = batch;
     for (const j of batch) queue.splice(queue.indexOf(j), 1);
     try {
-      const e = await s.ready;
+      const e = (await s.ready).final;
       const segments = await transcribe(s, batch);
       running = [];
       emitFinalCaptions(sessionId, batch, segments);
@@ -256,7 +263,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
     // Stale: the stretch was handed out (its final caption is on the way) or the session ended.
     if (!s || s.state !== 'live') return;
     try {
-      const e = await s.ready;
+      const e = (await s.ready).preview;
       const segments = await e.transcribeChannel({ pcm: job.pcm, sampleRate: SAMPLE_RATE, channel: job.channel, regions: [{ channel: job.channel, start: job.start - job.from, end: job.end - job.from }] });
       if (sessions.get(job.sessionId) !== s || s.state !== 'live') return;
       const open = s.trackers[job.channel].openSpeech;
@@ -281,7 +288,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
       const end = span.end - (span.cutAfter ? ENGINE_PAD_SEC : 0) - from;
       return { channel, start, end: Math.max(end, start + 0.01) };
     });
-    const segments = await (await s.ready).transcribeChannel({ pcm, sampleRate: SAMPLE_RATE, channel, regions });
+    const segments = await (await s.ready).final.transcribeChannel({ pcm, sampleRate: SAMPLE_RATE, channel, regions });
     const shift = (t: number) => Math.round((t + from) * 100) / 100;
     return segments.map((seg) => ({ ...seg, start: shift(seg.start), end: shift(seg.end), words: seg.words.map((w) => ({ ...w, start: shift(w.start), end: shift(w.end) })) }));
   }
@@ -291,7 +298,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
     finished.add(sessionId);
     for (const channel of [0, 1]) partials.delete(`${sessionId}:${channel}`);
     try {
-      const e = await s.ready;
+      const e = (await s.ready).final;
       // Channel 0 first: at equal times its leftovers are transcribed first.
       for (const t of s.trackers) enqueue(sessionId, t.flush());
       if (s.pending) await new Promise<void>((r) => s.idle.push(r));
@@ -336,7 +343,7 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
           if (sessions.get(sessionId) === created) sessions.delete(sessionId);
         });
       }
-      const e = await s.ready;
+      const e = (await s.ready).final;
       return { name: e.name, model: e.model };
     },
 
@@ -383,6 +390,21 @@ export function createDraftTranscriber(opts: DraftTranscriberOptions): DraftTran
       await closing;
     },
   };
+}
+
+/**
+ * Finished speech and previews share one engine (one queue). A preview is superseded within
+ * seconds: its decoding is capped tighter (a looping decoder still runs every fallback temperature
+ * up to the cap) and a loop is cut, never retried.
+ */
+const previewBounds: LiveBounds = { tokensPerSec: 4, tokensBase: 6, loopRetryMarginSec: 0 };
+interface Engines {
+  final: SttEngine;
+  preview: SttEngine;
+}
+
+function enginesOf(e: WhisperEngine): Engines {
+  return { final: e, preview: e.withLiveBounds(previewBounds) };
 }
 
 function round2(x: number): number {

@@ -114,6 +114,28 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+const normalWord = (w: string) => w.toLowerCase().replace(/[^\p{L}\p{N}']/gu, '');
+
+/**
+ * A decoder caught in a loop repeats one phrase up to its token cap ("morning doctor. morning
+ * doctor. morning doctor."). When the words end in back-to-back copies of a phrase of 1–8 words
+ * (at least 3 copies, 5 for a single word so that "no, no, no" stays), followed by at most an
+ * unfinished copy, returns how many words to keep: up to the end of the first copy. Otherwise null.
+ */
+export function repetitionLoopEnd(words: string[]): number | null {
+  const w = words.map(normalWord);
+  for (let i = 0; i < w.length; i++) {
+    for (let n = 1; n <= 8 && i + 3 * n <= w.length; n++) {
+      let copies = 1;
+      while (i + (copies + 1) * n <= w.length && w.slice(i + copies * n, i + (copies + 1) * n).every((x, k) => x === w[i + k])) copies++;
+      if (copies < (n === 1 ? 5 : 3)) continue;
+      const rest = w.slice(i + copies * n);
+      if (rest.length < n && rest.every((x, k) => x === w[i + k])) return i + n;
+    }
+  }
+  return null;
+}
+
 export interface WhisperEngineOptions {
   modelPath: string;
   threads?: number;
@@ -123,9 +145,49 @@ export interface WhisperEngineOptions {
    * channel was the same either way (13.1 % / 11.9 %); false restores the full 30 s context.
    */
   fitAudioCtx?: boolean;
+  /**
+   * Bounds for live use (the on-device draft), where a call must never hold up the next one for
+   * long. Absent (the backend): no bounds, results as before. On short windows — worst on the open
+   * end of ongoing speech, cut mid-word — tiny.en with a fitted encoder context often loops on one
+   * phrase; uncapped, whisper.cpp then decodes to its text limit at every fallback temperature
+   * (8–28 s for a 1.5 s window, measured here).
+   */
+  live?: LiveBounds;
 }
 
-export async function createWhisperEngine(opts: WhisperEngineOptions): Promise<SttEngine> {
+export interface LiveBounds {
+  /** Each decoding pass stops after ceil(sec × tokensPerSec) + tokensBase tokens. */
+  tokensPerSec: number;
+  tokensBase: number;
+  /**
+   * A window whose words end in a loop is decoded once more with an encoder context this much
+   * longer than the audio (a 5 s context ended both loops of 1.4 s windows tried here; the full
+   * 30 s did not, at 6× the cost); 0 = no retry, the loop is cut after its first copy.
+   */
+  loopRetryMarginSec: number;
+}
+
+export const defaultLiveBounds: LiveBounds = { tokensPerSec: 6, tokensBase: 10, loopRetryMarginSec: 4 };
+
+/** One window under live bounds: capped decoding, a loop retried once with a longer context, then cut. */
+async function transcribeBounded(thread: WhisperThread, samples: Float32Array, sec: number, audioCtx: number | undefined, live: LiveBounds): Promise<{ words: WhisperWord[] }> {
+  const maxTokens = Math.ceil(sec * live.tokensPerSec) + live.tokensBase;
+  let result = await thread.transcribe(samples, { audioCtx, maxTokens });
+  let keep = repetitionLoopEnd(dropNonSpeech(result.words).map((w) => w.text));
+  if (keep !== null && live.loopRetryMarginSec > 0) {
+    result = await thread.transcribe(samples, { audioCtx: audioCtxFor(sec, { marginSec: live.loopRetryMarginSec }), maxTokens });
+    keep = repetitionLoopEnd(dropNonSpeech(result.words).map((w) => w.text));
+  }
+  return keep === null ? result : { words: dropNonSpeech(result.words).slice(0, keep) };
+}
+
+/** The engine, and views of it (same model, same worker thread, calls in one queue) with other live bounds. */
+export interface WhisperEngine extends SttEngine {
+  /** Closing a view does nothing: close the engine. */
+  withLiveBounds(live: LiveBounds | undefined): SttEngine;
+}
+
+export async function createWhisperEngine(opts: WhisperEngineOptions): Promise<WhisperEngine> {
   const modelPath = path.resolve(opts.modelPath);
   const info = await stat(modelPath).catch(() => undefined);
   if (!info?.isFile()) {
@@ -142,8 +204,7 @@ export async function createWhisperEngine(opts: WhisperEngineOptions): Promise<S
     throw new AppError('stt.unavailable', `whisper.cpp could not load ${modelPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const model = path.basename(modelPath).replace(/^ggml-/, '').replace(/\.bin$/, '');
-
-  return {
+  const engine = (live: LiveBounds | undefined): SttEngine => ({
     name: 'whisper.cpp',
     model,
     async transcribeChannel(input: ChannelAudio, onProgress?: (fraction: number) => void): Promise<Segment[]> {
@@ -158,7 +219,10 @@ export async function createWhisperEngine(opts: WhisperEngineOptions): Promise<S
         let result: { words: WhisperWord[] };
         try {
           const samples = windowSamples(input.pcm, input.sampleRate, window);
-          result = await thread.transcribe(samples, { audioCtx: opts.fitAudioCtx !== false ? audioCtxFor(samples.length / input.sampleRate) : undefined });
+          const sec = samples.length / input.sampleRate;
+          const audioCtx = opts.fitAudioCtx !== false ? audioCtxFor(sec) : undefined;
+          if (!live) result = await thread.transcribe(samples, { audioCtx });
+          else result = await transcribeBounded(thread, samples, sec, audioCtx, live);
         } catch (e) {
           throw new AppError('stt.unavailable', `whisper.cpp failed on channel ${input.channel}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
@@ -170,6 +234,7 @@ export async function createWhisperEngine(opts: WhisperEngineOptions): Promise<S
       if (!windows.length) onProgress?.(1);
       return wordsToSegments(input.channel, words);
     },
-    close: () => thread.close(),
-  };
+    close: () => Promise.resolve(),
+  });
+  return { ...engine(opts.live), close: () => thread.close(), withLiveBounds: engine };
 }

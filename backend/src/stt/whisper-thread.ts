@@ -5,7 +5,9 @@ import { Worker } from 'node:worker_threads';
  * Runs @napi-rs/whisper in a worker thread. Its `full()` is synchronous (it would block the
  * event loop for seconds) and it reports segments only through a thread-safe callback that is
  * delivered after `full()` returns, so the worker waits until the delivered segments add up to
- * the returned text. Terminating the worker also frees the callback, which otherwise keeps a
+ * the returned text: they are queued by then and arrive within a turn or two of the worker's event
+ * loop, so it yields turns first and gives up after a short bound (a mismatch must not cost every
+ * call seconds). Terminating the worker also frees the callback, which otherwise keeps a
  * process alive. The worker source is inline JavaScript so it needs no TypeScript loader.
  */
 
@@ -41,12 +43,14 @@ parentPort.on('message', async (msg) => {
     p.maxLen = 1;
     p.splitOnWord = true;
     if (msg.audioCtx > 0) p.audioCtx = msg.audioCtx;
+    if (msg.maxTokens > 0) p.maxTokens = msg.maxTokens;
     const words = [];
     p.onNewSegment = (s) => words.push(s);
     const text = whisper.full(p, msg.pcm);
     const want = squash(text);
-    for (let i = 0; i < 400 && squash(words.map((w) => w.text).join('')) !== want; i++) {
-      await new Promise((r) => setTimeout(r, 5));
+    const giveUpAt = Date.now() + 250;
+    for (let i = 0; squash(words.map((w) => w.text).join('')) !== want && Date.now() < giveUpAt; i++) {
+      await new Promise((r) => (i < 20 ? setImmediate(r) : setTimeout(r, 5)));
     }
     parentPort.postMessage({ type: 'result', id: msg.id, text, words: words.map((w) => ({ text: w.text, start: w.start / 100, end: w.end / 100 })) });
   } catch (e) {
@@ -122,15 +126,18 @@ export class WhisperThread {
    * Transcribes one window of 16 kHz mono audio; calls are serialised (one whisper state).
    * `audioCtx`: encoder frames (50 per second, 1500 = 30 s); 0 or absent = the full 30 s. Audio past
    * it is not heard, so it must cover the window (see `audioCtxFor`).
+   * `maxTokens`: at most this many tokens per decoding pass (0 or absent = no limit). It bounds the
+   * cost of a decoder caught in a repetition loop, which otherwise runs to the text context limit at
+   * every fallback temperature (seconds to tens of seconds on a 1.5 s window).
    */
-  transcribe(pcm: Float32Array, opts: { audioCtx?: number } = {}): Promise<{ text: string; words: WhisperWord[] }> {
+  transcribe(pcm: Float32Array, opts: { audioCtx?: number; maxTokens?: number } = {}): Promise<{ text: string; words: WhisperWord[] }> {
     if (this.closed) return Promise.reject(new Error('whisper thread is closed'));
     const run = async (): Promise<{ text: string; words: WhisperWord[] }> => {
       await this.ready;
       const id = this.nextId++;
       return new Promise((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
-        this.worker.postMessage({ id, pcm, audioCtx: opts.audioCtx ?? 0 });
+        this.worker.postMessage({ id, pcm, audioCtx: opts.audioCtx ?? 0, maxTokens: opts.maxTokens ?? 0 });
       });
     };
     const result = this.queue.then(run, run);
