@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database';
 import { seedOrg } from '../testing/test-orgs';
+import { createDatabase, type Database } from './database';
 import { createSessionWithParticipants, getSession, listSessions } from './repositories/sessions';
 
 let t: TestDatabase;
@@ -159,5 +160,91 @@ describe('one-statement transactions (withOrgStatement)', () => {
     await expect(t.db.withOrgStatement("x' OR true --", 'SELECT 1')).rejects.toMatchObject({ code: 'request.invalid' });
     await expect(t.db.withOrgStatement(a.orgId, 'SELECT $2::int', [1])).rejects.toMatchObject({ code: 'internal' });
     await expect(t.db.withOrgStatement(a.orgId, 'SELECT $1::float8', [Number.NaN])).rejects.toMatchObject({ code: 'internal' });
+  });
+});
+
+/** synchronous_commit as the statement itself sees it: 'off' only on the flushed-message path. */
+async function commitModeSeen(db: Database, orgId: string): Promise<{ seen: string; serverDefault: string }> {
+  const r = await db.withOrgStatement<{ seen: string; server_default: string }>(
+    orgId,
+    "SELECT current_setting('synchronous_commit') AS seen, (SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit') AS server_default",
+  );
+  return { seen: r.rows[0]!.seen, serverDefault: r.rows[0]!.server_default };
+}
+
+describe('withOrgStatement without the PostgreSQL 17 flushed message (plain synchronous COMMIT)', () => {
+  let plain: Database;
+  let auto: Database;
+  const dbName = () => new URL(t.url).pathname.slice(1);
+  // The test cluster runs with synchronous_commit off; new sessions of this database get it on, so a
+  // plain COMMIT waits for the flush and the two paths can be told apart.
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: t.url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${dbName()} SET synchronous_commit = on`);
+    await admin.end();
+    plain = createDatabase(t.url, { max: 2, flushMessageCommit: false });
+    auto = createDatabase(t.url, { max: 2 });
+  });
+  afterAll(async () => {
+    await Promise.all([plain.close(), auto.close()]);
+    const admin = new pg.Client({ connectionString: t.url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${dbName()} RESET synchronous_commit`);
+    await admin.end();
+  });
+
+  it('takes the flushed-message path on this server by default and a plain COMMIT when disabled', async () => {
+    const fast = await commitModeSeen(auto, a.orgId);
+    expect(fast).toEqual({ seen: 'off', serverDefault: 'on' });
+    const slow = await commitModeSeen(plain, a.orgId);
+    expect(slow).toEqual({ seen: 'on', serverDefault: 'on' });
+  });
+
+  it('gives the same rows, scoping, inlining and rollback as the fast path', async () => {
+    const run = (db: Database) =>
+      Promise.all([
+        db.withOrgStatement(a.orgId, "SELECT current_user, current_setting('app.org_id') AS org"),
+        db.withOrgStatement(b.orgId, 'SELECT id FROM sessions WHERE id = $1', [sessionOfA]),
+        db.withOrgStatement(a.orgId, 'SELECT $1::text AS v, $2::bigint AS n, $3::boolean AS b, $4::text AS z', ["it's \\ a '); DROP TABLE sessions; --", 42, false, null]),
+        db.withOrgStatement(a.orgId, "UPDATE sessions SET title = 'changed' WHERE id = $1 AND 1 / 0 = 1", [sessionOfA]).catch((e: Error) => e.message),
+        db.withOrgStatement(b.orgId, "INSERT INTO sessions (org_id, title, rubric_id, created_by) VALUES ($1, 'x', 'general', $2)", [a.orgId, a.userId]).catch((e: Error) => e.message),
+        db.withOrgStatement(a.orgId, 'SELECT title FROM sessions WHERE id = $1', [sessionOfA]),
+      ]).then((rs) => rs.map((r) => (typeof r === 'string' ? r : { rows: r.rows, rowCount: r.rowCount })));
+    const fast = await run(auto);
+    const slow = await run(plain);
+    expect(slow).toEqual(fast);
+    expect(slow[0]).toEqual({ rows: [{ current_user: 'fe_app', org: a.orgId }], rowCount: 1 });
+    expect(slow[3]).toMatch(/division by zero/);
+    const leaked = await Promise.all(Array.from({ length: 2 }, () => plain.withoutOrg(async (tx) => (await tx.query('SELECT * FROM sessions')).rowCount)));
+    expect(leaked).toEqual([0, 0]);
+  });
+
+  it('returns only once its commit is flushed, and writes what it committed', async () => {
+    const { rows } = await plain.withOrgStatement<{ lsn: string }>(a.orgId, "UPDATE sessions SET title = 'A1' WHERE id = $1 RETURNING pg_current_wal_insert_lsn()::text AS lsn", [sessionOfA]);
+    const flushed = await plain.withOrg(a.orgId, (tx) => tx.query<{ ok: boolean }>('SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn AS ok', [rows[0]!.lsn]));
+    expect(flushed.rows[0]).toEqual({ ok: true });
+  });
+
+  it('falls back by itself for a login that may not run the flushing pg_logical_emit_message', async () => {
+    const role = `fe_test_login_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const admin = new pg.Client({ connectionString: t.url });
+    await admin.connect();
+    let limited: Database | undefined;
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw' IN ROLE fe_app`);
+      await admin.query(`REVOKE EXECUTE ON FUNCTION pg_catalog.pg_logical_emit_message(boolean, text, text, boolean) FROM PUBLIC`);
+      const url = new URL(t.url);
+      url.username = role;
+      url.password = 'pw';
+      limited = createDatabase(url.toString(), { max: 1 });
+      expect(await commitModeSeen(limited, a.orgId)).toEqual({ seen: 'on', serverDefault: 'on' });
+      const r = await limited.withOrgStatement<{ title: string }>(a.orgId, 'SELECT title FROM sessions WHERE id = $1', [sessionOfA]);
+      expect(r.rows).toEqual([{ title: 'A1' }]);
+    } finally {
+      await limited?.close();
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+    }
   });
 });

@@ -34,6 +34,11 @@ export interface Database {
    * as durable as a synchronous commit on this server. Others may read its rows slightly before
    * that; whoever acts on them outside the database must also come through here (the gateway
    * does). With a synchronous standby configured this only guarantees the local flush.
+   *
+   * That flushed record is `pg_logical_emit_message(…, flush => true)`, which exists only from
+   * PostgreSQL 17 and needs EXECUTE on it. The pool checks both once (first statement); without
+   * them (e.g. PostgreSQL 16) it ends with a plain COMMIT under the server's synchronous_commit:
+   * the same durability, only holding the locks through the flush.
    */
   withOrgStatement<R extends pg.QueryResultRow = Record<string, unknown>>(orgId: string, text: string, values?: StatementValue[]): Promise<{ rows: R[]; rowCount: number }>;
   close(): Promise<void>;
@@ -64,7 +69,20 @@ export interface DatabaseOptions {
   max?: number;
   applicationName?: string;
   onError?: (err: Error) => void;
+  /**
+   * withOrgStatement commits with the early lock release + flushed WAL message when the server
+   * supports it (default true). false always uses a plain synchronous COMMIT.
+   */
+  flushMessageCommit?: boolean;
 }
+
+/** PostgreSQL 17 added the `flush` argument of pg_logical_emit_message. */
+export const FLUSH_MESSAGE_MIN_VERSION = 170000;
+
+/** One query: the server's version and whether this login may run the flushing form. */
+const FLUSH_MESSAGE_PROBE =
+  "SELECT current_setting('server_version_num')::int AS version, " +
+  "coalesce(has_function_privilege(to_regprocedure('pg_catalog.pg_logical_emit_message(boolean,text,text,boolean)'), 'EXECUTE'), false) AS executable";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -114,10 +132,25 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
     }
   }
 
+  // Decided once per pool; a probe that failed (server unreachable) is tried again next time.
+  let flushMessage: Promise<boolean> | undefined = opts.flushMessageCommit === false ? Promise.resolve(false) : undefined;
+  function useFlushMessage(): Promise<boolean> {
+    flushMessage ??= pool.query<{ version: number; executable: boolean }>(FLUSH_MESSAGE_PROBE).then(
+      ({ rows }) => rows[0]!.version >= FLUSH_MESSAGE_MIN_VERSION && rows[0]!.executable,
+      (e: unknown) => {
+        flushMessage = undefined;
+        throw e;
+      },
+    );
+    return flushMessage;
+  }
+
   async function statement<R extends pg.QueryResultRow>(orgId: string, text: string, values: StatementValue[]): Promise<{ rows: R[]; rowCount: number }> {
-    const sql =
-      `BEGIN; SET LOCAL ROLE fe_app; SELECT set_config('app.org_id', '${orgId}', true), set_config('synchronous_commit', 'off', true); ` +
-      `${inlineStatementValues(text, values)}; COMMIT; SELECT pg_logical_emit_message(false, 'fe-durable', '', true)`;
+    const body = inlineStatementValues(text, values);
+    const sql = (await useFlushMessage())
+      ? `BEGIN; SET LOCAL ROLE fe_app; SELECT set_config('app.org_id', '${orgId}', true), set_config('synchronous_commit', 'off', true); ` +
+        `${body}; COMMIT; SELECT pg_logical_emit_message(false, 'fe-durable', '', true)`
+      : `BEGIN; SET LOCAL ROLE fe_app; SELECT set_config('app.org_id', '${orgId}', true); ${body}; COMMIT`;
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
