@@ -15,6 +15,13 @@ describe('restoring placeholders in answers', () => {
     expect(JSON.parse(out)).toEqual({ quote: 'Daniel "Danny" O\'Brien agreed' });
   });
 
+  it('tells a JSON array answer from prose that opens with a placeholder', () => {
+    const array = restoreAnswerText(' [ "[PERSON_1] agreed", {"who": "[PERSON_2]"} ]\n', state, ['PERSON']);
+    expect(JSON.parse(array)).toEqual(['Daniel "Danny" O\'Brien agreed', { who: 'Ana Silva' }]);
+    expect(restoreAnswerText('[PERSON_1] called [PERSON_2]', state, ['PERSON'])).toBe('Daniel "Danny" O\'Brien called Ana Silva');
+    expect(restoreAnswerText('[PERSON_1] said {"a": 1}', state, ['PERSON'])).toBe('Daniel "Danny" O\'Brien said {"a": 1}');
+  });
+
   it('restores a placeholder split at any point across stream pieces', () => {
     const text = 'Thanks [PERSON_2], see [PERSON_1] and [PHONE_1] [not a placeholder';
     for (let cut = 1; cut < text.length; cut++) {

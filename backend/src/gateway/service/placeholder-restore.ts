@@ -19,9 +19,16 @@ export function restoreAnswerText(text: string, state: RedactionState, kinds: re
   return restore(text, state, { kinds });
 }
 
+/** A JSON value may follow `[`; a placeholder's kind (`[PERSON_1] …`) may not. */
+const ARRAY_START = /^\[\s*(?:[[{"\-\d\]]|true|false|null)/;
+
 function looksLikeJson(text: string): boolean {
   const t = text.trimStart();
   if (t[0] !== '{' && t[0] !== '[') return false;
+  // Prose that opens with a placeholder is common in redacted answers: skip the throwing parse.
+  if (t[0] === '[' && !ARRAY_START.test(t)) return false;
+  const end = text.trimEnd();
+  if (end[end.length - 1] !== (t[0] === '{' ? '}' : ']')) return false;
   try {
     JSON.parse(text);
     return true;
