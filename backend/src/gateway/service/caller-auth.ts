@@ -1,6 +1,7 @@
 import { AppError } from '../../../../app/contracts/errors';
 import type { Database } from '../../db/database';
 import { resolveServiceCredential, type ResolvedServiceCredential } from '../../db/repositories/service-credentials';
+import { createSingleFlight } from './single-flight';
 
 export type Caller = ResolvedServiceCredential;
 
@@ -17,6 +18,7 @@ export interface CallerAuthenticator {
 export function createCallerAuthenticator(db: Database, opts: { cacheMs: number; maxEntries?: number }): CallerAuthenticator {
   const cache = new Map<string, { caller: Caller; until: number }>();
   const maxEntries = opts.maxEntries ?? 10_000;
+  const lookups = createSingleFlight<Caller | null>();
   return {
     async authenticate(authorization) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
@@ -26,7 +28,7 @@ export function createCallerAuthenticator(db: Database, opts: { cacheMs: number;
       const hit = cache.get(secret);
       if (hit && hit.until > now) return hit.caller;
       if (hit) cache.delete(secret);
-      const caller = await resolveServiceCredential(db, secret);
+      const caller = await lookups.run(secret, () => resolveServiceCredential(db, secret));
       if (!caller) throw new AppError('auth.invalid', 'The service credential is unknown, revoked or expired', { status: 401 });
       if (opts.cacheMs > 0) {
         if (cache.size >= maxEntries) cache.clear();

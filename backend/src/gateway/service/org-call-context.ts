@@ -1,6 +1,7 @@
 import { AppError } from '../../../../app/contracts/errors';
 import type { Database } from '../../db/database';
 import type { OrgPolicySettings } from '../gateway-contracts';
+import { createSingleFlight } from './single-flight';
 
 export interface OrgCallContext {
   settings: OrgPolicySettings;
@@ -26,6 +27,7 @@ export function createOrgCallContextLoader(db: Database, opts: { cacheMs: number
     if (cache.size >= maxEntries) cache.clear();
     cache.set(key, value);
   };
+  const loads = createSingleFlight<OrgCallContext>();
   return {
     async load(orgId, sessionId) {
       const now = Date.now();
@@ -35,7 +37,9 @@ export function createOrgCallContextLoader(db: Database, opts: { cacheMs: number
       const people = sessionKey === null ? undefined : participantsCache.get(sessionKey);
       const cachedPeople = sessionId === null ? [] : people && people.until > now ? people.participants : undefined;
       if (cached && cachedPeople) return { settings: cached, participants: cachedPeople };
-      const ctx = await db.withOrg(orgId, async (tx) => {
+      // Only loads of the same parts are shared, so a joiner never caches what another call read from the cache.
+      const what = `${orgId}/${sessionId ?? ''}/${cached ? 'cached' : 'settings'}/${cachedPeople ? 'cached' : 'people'}`;
+      const ctx = await loads.run(what, () => db.withOrg(orgId, async (tx) => {
         const settings =
           cached ?? (await tx.query<{ settings: OrgPolicySettings }>('SELECT settings FROM ai_org_policies WHERE org_id = $1', [orgId])).rows[0]?.settings ?? {};
         if (cachedPeople) return { settings, participants: cachedPeople };
@@ -45,7 +49,7 @@ export function createOrgCallContextLoader(db: Database, opts: { cacheMs: number
         );
         if (rows.length === 0) throw new AppError('session.not_found', `No session ${sessionId} in this org`, { status: 404 });
         return { settings, participants: rows.filter((r) => r.display_name !== null).map((r) => ({ name: r.display_name, channel: r.channel })) };
-      });
+      }));
       if (!cached) remember(settingsCache, orgId, { settings: ctx.settings, until: now + opts.cacheMs });
       if (sessionKey !== null && !cachedPeople) remember(participantsCache, sessionKey, { participants: ctx.participants, until: now + opts.cacheMs });
       return ctx;
