@@ -244,9 +244,11 @@ async function main() {
       const d = summary(acc.direct);
       const g = summary(acc.gateway);
       const added = { p50: r2(g.p50 - d.p50), p90: r2(g.p90 - d.p90), p99: r2(g.p99 - d.p99) };
-      levels.push({ concurrency: c, direct: d, gateway: g, addedMs: added, gatewayStagesMs: stages, loadAvg1m: r2(os.loadavg()[0]!) });
+      // Both phases pay the client and the upstream once per request: the difference is the gateway's own CPU.
+      const addedCpu = r2(g.processCpuMsPerRequest - d.processCpuMsPerRequest);
+      levels.push({ concurrency: c, direct: d, gateway: g, addedMs: added, addedCpuMsPerRequest: addedCpu, gatewayStagesMs: stages, loadAvg1m: r2(os.loadavg()[0]!) });
       log(`c=${c} stages p50: ${Object.entries(stages).map(([k, v]) => `${k} ${v.p50}`).join(', ')}`);
-      log(`c=${c}: direct p50 ${d.p50} p99 ${d.p99} ms (${d.rps}/s); gateway p50 ${g.p50} p99 ${g.p99} ms (${g.rps}/s, ${g.errors} errors); added p50 ${added.p50} p90 ${added.p90} p99 ${added.p99} ms`);
+      log(`c=${c}: direct p50 ${d.p50} p99 ${d.p99} ms (${d.rps}/s); gateway p50 ${g.p50} p99 ${g.p99} ms (${g.rps}/s, ${g.errors} errors); added p50 ${added.p50} p90 ${added.p90} p99 ${added.p99} ms, CPU ${addedCpu} ms per call`);
     }
 
     // ───────────── budget: 500 concurrent calls against a cap that allows exactly N ─────────────
@@ -300,9 +302,9 @@ async function main() {
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
     console.log(`\nGateway benchmark (${result.postgres}; load ${result.loadAvgAtStart.join(' ')} → ${result.loadAvgAtEnd.join(' ')}; ${result.machine.cpus} CPUs)`);
-    console.log('concurrency | direct p50/p99 ms | gateway p50/p99 ms | added p50/p99 ms | direct rps | gateway rps');
-    for (const l of levels as Array<{ concurrency: number; direct: { p50: number; p99: number; rps: number }; gateway: { p50: number; p99: number; rps: number }; addedMs: { p50: number; p99: number } }>) {
-      console.log(`${String(l.concurrency).padStart(11)} | ${`${l.direct.p50} / ${l.direct.p99}`.padStart(17)} | ${`${l.gateway.p50} / ${l.gateway.p99}`.padStart(18)} | ${`${l.addedMs.p50} / ${l.addedMs.p99}`.padStart(16)} | ${String(l.direct.rps).padStart(10)} | ${String(l.gateway.rps).padStart(11)}`);
+    console.log('concurrency | direct p50/p99 ms | gateway p50/p99 ms | added p50/p99 ms | direct rps | gateway rps | gateway CPU ms/call');
+    for (const l of levels as Array<{ concurrency: number; direct: { p50: number; p99: number; rps: number }; gateway: { p50: number; p99: number; rps: number }; addedMs: { p50: number; p99: number }; addedCpuMsPerRequest: number }>) {
+      console.log(`${String(l.concurrency).padStart(11)} | ${`${l.direct.p50} / ${l.direct.p99}`.padStart(17)} | ${`${l.gateway.p50} / ${l.gateway.p99}`.padStart(18)} | ${`${l.addedMs.p50} / ${l.addedMs.p99}`.padStart(16)} | ${String(l.direct.rps).padStart(10)} | ${String(l.gateway.rps).padStart(11)} | ${String(l.addedCpuMsPerRequest).padStart(19)}`);
     }
     for (const l of levels as Array<{ concurrency: number; gatewayStagesMs: Record<string, { p50: number }> }>) {
       console.log(`gateway stages at c=${l.concurrency} (p50 ms): ${Object.entries(l.gatewayStagesMs).map(([k, v]) => `${k} ${v.p50}`).join(', ')}`);
