@@ -67,13 +67,9 @@ function escape(s: string): string {
  * person share one key, so "Daniel", "Okafor" and "Dr. Daniel Okafor" get one placeholder.
  */
 export function findPeople(text: string, people: readonly NamedPerson[]): DetectedSpan[] {
-  const forms = people.flatMap(formsOf);
-  // Longest first so the full name wins over its parts at the same position.
-  forms.sort((a, b) => b.text.length - a.text.length);
   const spans: DetectedSpan[] = [];
   const taken = new Uint8Array(text.length);
-  for (const form of forms) {
-    const re = new RegExp(`(?<![\\p{L}\\p{N}_])(?<!\\p{L}-)${escape(form.text)}(?![\\p{L}\\p{N}_]|-\\p{L})`, form.caseSensitive ? 'gu' : 'giu');
+  for (const { form, re } of compiledForms(people)) {
     for (const m of text.matchAll(re)) {
       const start = m.index;
       const end = start + m[0].length;
@@ -86,4 +82,30 @@ export function findPeople(text: string, people: readonly NamedPerson[]): Detect
     }
   }
   return spans;
+}
+
+interface CompiledForm {
+  form: NameForm;
+  re: RegExp;
+}
+
+/**
+ * The same session's names are redacted in every call of an evaluation: compile each list once
+ * (matchAll copies the RegExp, so a shared one is safe). Bounded so a long-running gateway
+ * does not keep every session it ever saw.
+ */
+const compiledCache = new Map<string, CompiledForm[]>();
+const CACHE_LIMIT = 256;
+
+function compiledForms(people: readonly NamedPerson[]): CompiledForm[] {
+  const cacheKey = people.map((p) => p.name).join('\u0000');
+  const hit = compiledCache.get(cacheKey);
+  if (hit) return hit;
+  const forms = people.flatMap(formsOf);
+  // Longest first so the full name wins over its parts at the same position.
+  forms.sort((a, b) => b.text.length - a.text.length);
+  const compiled = forms.map((form) => ({ form, re: new RegExp(`(?<![\\p{L}\\p{N}_])(?<!\\p{L}-)${escape(form.text)}(?![\\p{L}\\p{N}_]|-\\p{L})`, form.caseSensitive ? 'gu' : 'giu') }));
+  if (compiledCache.size >= CACHE_LIMIT) compiledCache.delete(compiledCache.keys().next().value!);
+  compiledCache.set(cacheKey, compiled);
+  return compiled;
 }
