@@ -24,6 +24,7 @@ export function createEvaluationStore(db: Database): EvaluationStore {
           title: s.title,
           recordedAt: s.recordedAt ?? s.createdAt,
           orgName: org?.name ?? '',
+          ownerUserId: s.createdBy,
           participants: [
             { channel: 0 as const, displayName: a.displayName, roleLabel: a.roleLabel },
             { channel: 1 as const, displayName: b.displayName, roleLabel: b.roleLabel },

@@ -21,6 +21,8 @@ export interface GatewaySttOptions {
   model: string;
   purpose?: string;
   sessionId?: string;
+  /** The user the call is made for (per-user budgets). */
+  userId?: string;
   /** Window i is sent with Idempotency-Key `${idempotencyPrefix}-w${i}`: a retried activity is not charged twice. */
   idempotencyPrefix?: string;
   language?: string;
@@ -74,6 +76,7 @@ async function postWindow(opts: GatewaySttOptions, wav: Buffer, idempotencyKey: 
   form.append('language', opts.language ?? 'en');
   const headers: Record<string, string> = { authorization: `Bearer ${opts.apiKey}`, 'x-fe-purpose': opts.purpose ?? 'transcription' };
   if (opts.sessionId) headers['x-fe-session'] = opts.sessionId;
+  if (opts.userId) headers['x-fe-user'] = opts.userId;
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   const url = `${opts.baseURL.replace(/\/$/, '')}/audio/transcriptions`;
   let res: Response;

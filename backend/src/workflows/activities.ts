@@ -111,12 +111,14 @@ export function createActivities(deps: EvaluationDeps) {
       return asActivity(async () => {
         const base = 0.1 + input.channel * 0.25;
         await progress(input, 'transcribing', base);
+        const owner = (await deps.store.getReportContext(input.orgId, input.sessionId)).ownerUserId;
         const engine = createGatewaySttEngine({
           baseURL: deps.gateway.baseURL,
           apiKey: await deps.gateway.credential(input.orgId),
           model: deps.gateway.sttModel,
           purpose: 'transcription',
           sessionId: input.sessionId,
+          userId: owner,
           // Windows already transcribed by an attempt that crashed are answered from the gateway's record, not charged again.
           idempotencyPrefix: `${input.evaluationId}-stt-ch${input.channel}`,
         });
@@ -183,7 +185,7 @@ export function createActivities(deps: EvaluationDeps) {
             user: prompt.user,
             schema: sectionOutputSchema(section),
             idempotencyKey: input.idempotencyKey,
-            headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': input.sessionId, 'X-FE-Rubric': input.rubricId },
+            headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': input.sessionId, 'X-FE-User': ctx.ownerUserId },
           }),
         );
         return putJson(deps, input.orgId, key, { output: sectionOutputToAnalysis(result.object), usage: result.usage, model: result.model });

@@ -132,6 +132,8 @@ describe('evaluateSession on the real Temporal dev server', () => {
     const mine = audit.filter((a) => a.sessionId === session.id);
     expect(mine.filter((a) => a.purpose === 'rubric_analysis' && a.outcome === 'ok')).toHaveLength(chats.length);
     expect(mine.filter((a) => a.purpose === 'transcription' && a.outcome === 'ok').length).toBeGreaterThanOrEqual(2);
+    // Charged to the session's clinician, so per-user budgets apply to evaluations too.
+    expect(mine.every((a) => a.userId === h.who.userId)).toBe(true);
     for (const a of mine) expect(a).toMatchObject({ policyDecision: 'allow', policyVersion: expect.stringMatching(/^\d+\.\d+\.\d+\+[0-9a-f]{12}$/) });
     expect(mine.filter((a) => a.purpose === 'rubric_analysis').every((a) => (a.redactionCounts.PERSON ?? 0) > 0 && a.promptSha256 && a.responseSha256)).toBe(true);
     expect(mine.filter((a) => a.purpose === 'transcription').every((a) => (a.audioMs ?? 0) > 0 && a.provider === 'local')).toBe(true);

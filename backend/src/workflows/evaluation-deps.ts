@@ -8,7 +8,8 @@ import type { EvaluationStep } from './evaluation-types';
 
 /** What the evaluation activities persist; implemented over the repositories (RLS per org). */
 export interface EvaluationStore {
-  getReportContext(orgId: string, sessionId: string): Promise<{ title: string; recordedAt: string; orgName: string; participants: ReportModel['participants'] }>;
+  /** ownerUserId: the session's clinician, on whose behalf AI calls are budgeted (per-user budgets). */
+  getReportContext(orgId: string, sessionId: string): Promise<{ title: string; recordedAt: string; orgName: string; ownerUserId: string; participants: ReportModel['participants'] }>;
   setProgress(orgId: string, evaluationId: string, step: EvaluationStep, progress: number): Promise<void>;
   saveTranscript(orgId: string, sessionId: string, evaluationId: string, transcript: Transcript, metrics: ConversationMetrics): Promise<void>;
   saveAnalysis(orgId: string, sessionId: string, evaluationId: string, analysis: VerifiedAnalysis): Promise<void>;
