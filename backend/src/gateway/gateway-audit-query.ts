@@ -1,7 +1,7 @@
 import type { Tx } from '../db/database';
 import { orgOf } from '../db/database';
-import { int, intOrNull, iso } from '../db/row-values';
-import type { GatewayAuditRecord } from './gateway-audit';
+import { int } from '../db/row-values';
+import { toRecord, type GatewayAuditRecord, type GatewayAuditRow } from './gateway-audit';
 
 /** Filters over the org's gateway audit trail; every given field narrows (AND). */
 export interface GatewayAuditFilter {
@@ -46,7 +46,7 @@ export async function queryGatewayAudit(tx: Tx, filter: GatewayAuditFilter, page
   if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
   if (filter.model !== undefined) add('model = ?', filter.model);
   values.push(page.limit);
-  const { rows } = await tx.query<AuditRow>(`SELECT * FROM ai_gateway_audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${values.length}`, values);
+  const { rows } = await tx.query<GatewayAuditRow>(`SELECT * FROM ai_gateway_audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${values.length}`, values);
   return rows.map(toRecord);
 }
 
@@ -57,55 +57,3 @@ export async function gatewayAuditHeadSeq(tx: Tx): Promise<number> {
   return int(rows[0]?.seq ?? 0);
 }
 
-interface AuditRow {
-  id: string;
-  org_id: string;
-  seq: string;
-  user_id: string | null;
-  purpose: string;
-  session_id: string | null;
-  provider: string;
-  model: string;
-  tokens_in: number;
-  tokens_out: number;
-  audio_ms: string | null;
-  cost_micros: string;
-  latency_ms: number;
-  policy_decision: 'allow' | 'deny';
-  policy_version: string;
-  redaction_counts: Record<string, number>;
-  prompt_sha256: string | null;
-  response_sha256: string | null;
-  outcome: string;
-  created_at: Date;
-  prev_hash: string | null;
-  hash: string;
-}
-
-// The same mapping as gateway-audit.ts keeps private; that file stays untouched (it is the writer's).
-function toRecord(r: AuditRow): GatewayAuditRecord {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    seq: int(r.seq),
-    userId: r.user_id,
-    purpose: r.purpose,
-    sessionId: r.session_id,
-    provider: r.provider,
-    model: r.model,
-    tokensIn: r.tokens_in,
-    tokensOut: r.tokens_out,
-    audioMs: intOrNull(r.audio_ms),
-    costMicros: int(r.cost_micros),
-    latencyMs: r.latency_ms,
-    policyDecision: r.policy_decision,
-    policyVersion: r.policy_version,
-    redactionCounts: r.redaction_counts,
-    promptSha256: r.prompt_sha256,
-    responseSha256: r.response_sha256,
-    outcome: r.outcome,
-    createdAt: iso(r.created_at),
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
-}

@@ -146,7 +146,8 @@ export async function verifyGatewayAuditChain(tx: Tx): Promise<GatewayAuditChain
   return { ok: true, count, headHash: prev };
 }
 
-interface GatewayAuditRow {
+/** A row of ai_gateway_audit as pg returns it (shared with the admin queries). */
+export interface GatewayAuditRow {
   id: string;
   org_id: string;
   seq: string;
@@ -171,7 +172,7 @@ interface GatewayAuditRow {
   hash: string;
 }
 
-function toRecord(r: GatewayAuditRow): GatewayAuditRecord {
+export function toRecord(r: GatewayAuditRow): GatewayAuditRecord {
   return {
     id: r.id,
     orgId: r.org_id,
