@@ -151,7 +151,7 @@ const out = {
     engine,
     whisperThreads: threads ?? Math.max(1, Math.floor(os.availableParallelism() / 2)),
     whisperAudioCtx: 'fitted to each window (ceil((sec + 1) * 50), min 3 s); a looping window retried once with a 4 s longer context',
-    liveBounds: 'tokens per decoding pass: final ceil(6 * sec) + 10, partial ceil(4 * sec) + 6; batches of <= 10 s speech; first partial at 2 s',
+    liveBounds: 'tokens per decoding pass: final ceil(6 * sec) + 10, partial ceil(4 * sec) + 6; batches of <= 10 s speech; finished speech under 8 s decoded after the same speaker\'s preceding speech (up to 8 s in all, its words dropped); first partial at 2 s',
     recording: `stereo Opus/WebM 128 kbps, ${recordingBytes.length} bytes appended in ${chunks} fsync'd chunks`,
     speechSec: round2(lines.reduce((n, l) => n + l.end - l.start, 0)),
     lines: lines.length,
