@@ -87,10 +87,14 @@ async function send(run: () => Promise<void>, res: Response) {
 }
 
 /** The admin paths in the OpenAPI document (called by buildOpenApiDocument). */
-export function registerAiAdminOpenApi(
-  reg: OpenAPIRegistry,
-  common: { security: RouteConfig['security']; errors: RouteConfig['responses']; json: (schema: z.ZodType, description: string) => RouteConfig['responses'][number] },
-) {
+/** What buildOpenApiDocument hands every admin path registration. */
+export interface AdminOpenApiCommon {
+  security: RouteConfig['security'];
+  errors: RouteConfig['responses'];
+  json: (schema: z.ZodType, description: string) => RouteConfig['responses'][number];
+}
+
+export function registerAiAdminOpenApi(reg: OpenAPIRegistry, common: AdminOpenApiCommon) {
   const { security, errors, json } = common;
   const base = `/v1${AI_ADMIN_PATH}`;
   const tags = ['AI admin'];

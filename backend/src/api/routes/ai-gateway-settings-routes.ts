@@ -1,11 +1,11 @@
-import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import { CredentialInput, CredentialList, MintedCredential, PolicySettingsView } from '../../../../app/contracts/ai-gateway-settings-api';
 import { identityOf, requireRole } from '../auth';
 import type { AiGatewaySettingsService } from '../../gateway/admin/ai-gateway-settings-service';
 import { OrgPolicySettingsSchema } from '../../gateway/policy/org-policy-settings';
-import { AI_ADMIN_PATH } from './ai-admin-routes';
+import { AI_ADMIN_PATH, type AdminOpenApiCommon } from './ai-admin-routes';
 
 const policySettings = OrgPolicySettingsSchema.meta({
   id: 'AiOrgPolicySettings',
@@ -44,10 +44,7 @@ export function aiGatewaySettingsRoutes(settings: AiGatewaySettingsService): Rou
 }
 
 /** The policy and credential paths in the OpenAPI document (called by buildOpenApiDocument). */
-export function registerAiGatewaySettingsOpenApi(
-  reg: OpenAPIRegistry,
-  common: { security: RouteConfig['security']; errors: RouteConfig['responses']; json: (schema: z.ZodType, description: string) => RouteConfig['responses'][number] },
-) {
+export function registerAiGatewaySettingsOpenApi(reg: OpenAPIRegistry, common: AdminOpenApiCommon) {
   const { security, errors, json } = common;
   const base = `/v1${AI_ADMIN_PATH}`;
   const tags = ['AI admin'];
