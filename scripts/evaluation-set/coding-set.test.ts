@@ -1,5 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkAgainstCodebooks, CodingSetError, loadCodebooks, loadCodingSet, normalisedText, parseCodingSet, type CodingItem } from './coding-set';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  checkAgainstCodebooks,
+  CODE_SETS,
+  CodingSetError,
+  countByCode,
+  evaluationSetDir,
+  loadCodebooks,
+  loadCodingSet,
+  normalisedText,
+  parseCodingSet,
+  type CodeSetField,
+  type CodingItem,
+} from './coding-set';
 
 const item = (over: Partial<CodingItem> = {}): CodingItem => ({
   id: 'c0001',
@@ -65,8 +79,8 @@ describe('the committed coding set (bench/evaluation-set/coding.jsonl)', () => {
     books = await loadCodebooks();
   });
 
-  it('parses, line by line', () => {
-    expect(items.length).toBeGreaterThanOrEqual(200);
+  it('parses, line by line, and holds at least 360 utterances', () => {
+    expect(items.length).toBeGreaterThanOrEqual(360);
   });
 
   it('uses only codes that the rubric codebooks define', () => {
@@ -90,5 +104,39 @@ describe('the committed coding set (bench/evaluation-set/coding.jsonl)', () => {
     const splitOf = new Map<string, Set<string>>();
     for (const i of items) splitOf.set(i.scenario, (splitOf.get(i.scenario) ?? new Set()).add(i.split));
     expect([...splitOf].filter(([, s]) => s.size > 1).map(([scenario]) => scenario)).toEqual([]);
+  });
+
+  it.each(Object.keys(CODE_SETS) as CodeSetField[])('has at least 20 examples of every %s code, each in both splits', (field) => {
+    const counts = countByCode(items, field, books[field]);
+    const short = Object.entries(counts).filter(([, c]) => c.total < 20 || c.train === 0 || c.test === 0);
+    expect(short).toEqual([]);
+  });
+
+  it('splits about 60 / 40, and so for every MI code (the split is stratified by MI code)', () => {
+    const share = (xs: CodingItem[]) => xs.filter((i) => i.split === 'train').length / xs.length;
+    expect(share(items)).toBeGreaterThan(0.55);
+    expect(share(items)).toBeLessThan(0.65);
+    for (const code of books.mi) expect({ code, share: share(items.filter((i) => i.mi === code)) }).toEqual({ code, share: expect.toSatisfy((x: number) => x >= 0.5 && x <= 0.7) });
+  });
+
+  it('writes some lines the way a speech recogniser delivers them (lower case or no final punctuation)', () => {
+    const asrStyle = items.filter((i) => /^[a-z]/.test(i.text) || !/[.?!]$/.test(i.text));
+    expect(asrStyle.length / items.length).toBeGreaterThanOrEqual(0.12);
+  });
+
+  it('contains reflection / closed-question pairs that differ only by the question mark', () => {
+    const byText = new Map(items.map((i) => [normalisedText(i.text), i]));
+    const pairs = items.filter((i) => i.mi === 'closed_question' && i.text.endsWith('?')).filter((q) => byText.get(normalisedText(q.text.replace(/\?$/, '.')))?.mi === 'simple_reflection');
+    expect(pairs.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('states in its README the counts per code and split that the data has', async () => {
+    const readme = await readFile(path.join(evaluationSetDir, 'README.md'), 'utf8');
+    for (const field of Object.keys(CODE_SETS) as CodeSetField[]) {
+      for (const [code, c] of Object.entries(countByCode(items, field, books[field]))) {
+        expect(readme).toContain(`| ${field} | ${code} | ${c.train} | ${c.test} | ${c.total} |`);
+      }
+    }
+    expect(readme).toContain(`${items.length} utterances`);
   });
 });
