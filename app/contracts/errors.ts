@@ -60,6 +60,8 @@ export const ErrorCode = z.enum([
   'bridge.unavailable',
   'call.reconnect_failed',
   'credential.not_found',
+  'connection.too_many',
+  'request.invalid_text',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -102,7 +104,8 @@ function defaultStatus(code: ErrorCode): number {
   if (code === 'session.state_invalid' || code === 'report.not_ready') return 409;
   if (code === 'llm.unavailable' || code === 'stt.unavailable' || code === 'stt.model_missing' || code === 'upstream.unavailable') return 503;
   if (code === 'upstream.timeout') return 504;
-  if (code === 'rate.limited') return 429;
+  if (code === 'rate.limited' || code === 'connection.too_many') return 429;
+  if (code === 'request.invalid_text') return 400;
   if (code === 'budget.exceeded') return 402;
   if (code === 'policy.denied') return 403;
   if (code === 'idempotency.conflict' || code === 'idempotency.in_flight') return 409;

@@ -25,6 +25,7 @@ export const SignalCloseCode = {
   forbidden: 4403,
   notFound: 4404,
   roomFull: 4409,
+  tooManyConnections: 4429,
   consentMissing: 4422,
 } as const;
 

@@ -56,6 +56,8 @@ export const configKeys = {
   turnTtlSec: { env: 'FE_TURN_TTL_SEC', schema: z.coerce.number().int().positive(), default: 6 * 3600, doc: 'Lifetime of TURN credentials, in seconds (longer than the longest call).' },
   inviteTtlSec: { env: 'FE_INVITE_TTL_SEC', schema: z.coerce.number().int().positive(), default: 24 * 3600, doc: 'How long a guest invite code can be redeemed, in seconds.' },
   guestTokenTtlSec: { env: 'FE_GUEST_TOKEN_TTL_SEC', schema: z.coerce.number().int().positive(), default: 6 * 3600, doc: "How long a guest's token admits them to the call's signaling (joins and reconnects), in seconds." },
+  wsMaxConnections: { env: 'FE_WS_MAX_CONNECTIONS', schema: z.coerce.number().int().positive(), default: 1000, doc: 'WebSocket connections (events and signaling together) one API process holds at most; more are refused with 429 connection.too_many.' },
+  wsConnectionsPerUser: { env: 'FE_WS_CONNECTIONS_PER_USER', schema: z.coerce.number().int().positive(), default: 8, doc: 'WebSocket connections one user (or guest) may hold on each endpoint (events, signaling) at once.' },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']), default: 'info', doc: 'Log level.' },
 } as const;
 

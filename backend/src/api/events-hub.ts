@@ -1,47 +1,95 @@
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EvaluationEvent } from '../../../app/contracts/api';
-import { authenticateToken, bearerToken, type Identity, type IdentityResolver } from './auth';
-import { problemOf, toAppError } from './problem';
+import { AppError } from '../../../app/contracts/errors';
+import { bearerToken, type Identity, type IdentityResolver } from './auth';
+import { toAppError } from './problem';
+import { noSignInThrottle, throttledSignIn, type SignInThrottle } from './sign-in-throttle';
+import { createConnectionCounter, refuseUpgrade } from './websocket-upgrades';
+
+export const EVENTS_PATH = '/v1/events';
+
+export interface EventsHubOptions {
+  /** Largest frame a client may send; the hub only pushes, so anything bigger closes the socket (1009). Default 4 KiB. */
+  maxMessageBytes?: number;
+  /** WebSocket connections one user may hold at once (several tabs, windows). Default 8. */
+  maxConnectionsPerUser?: number;
+  /** Ping interval; a socket that missed the previous ping is dropped. Default 30 s. */
+  heartbeatMs?: number;
+  throttle?: SignInThrottle;
+  log?: (m: string, d?: Record<string, unknown>) => void;
+}
 
 /**
  * WebSocket `/v1/events`: authenticated (bearer header, or `access_token` query for browsers, which
  * cannot set headers), scoped to the caller's org. Events come from whichever process produced them
- * (the worker) through PostgreSQL NOTIFY, and are fanned out here.
+ * (the worker) through PostgreSQL NOTIFY, and are fanned out here. Refusals are plain HTTP answers
+ * to the upgrade (problem+json).
  */
-export function attachEventsHub(server: HttpServer, resolver: IdentityResolver, log?: (m: string, d?: Record<string, unknown>) => void) {
-  const wss = new WebSocketServer({ noServer: true });
+export function createEventsHub(resolver: IdentityResolver, opts: EventsHubOptions = {}) {
+  const log = opts.log;
+  const throttle = opts.throttle ?? noSignInThrottle;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 4096 });
   const clients = new Map<WebSocket, Identity>();
+  const alive = new Set<WebSocket>();
+  const perUser = createConnectionCounter(opts.maxConnectionsPerUser ?? 8);
 
-  server.on('upgrade', (req: IncomingMessage, socket, head) => {
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: { client: string }) {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== '/v1/events') return;
     const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('access_token');
-    authenticateToken(resolver, token)
-      .then((id) =>
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          clients.set(ws, id);
-          ws.on('close', () => clients.delete(ws));
-          ws.send(JSON.stringify({ type: 'hello', orgId: id.orgId, userId: id.userId }));
-        }),
-      )
-      .catch((e) => {
-        const p = problemOf(toAppError(e));
-        socket.end(`HTTP/1.1 ${p.status} ${p.title}\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n${JSON.stringify(p)}`);
+    throttledSignIn(throttle, resolver, token, ctx.client)
+      .then((id) => {
+        if (socket.destroyed) return;
+        if (!perUser.reserve(id.userId, socket)) throw new AppError('connection.too_many', `You already hold ${opts.maxConnectionsPerUser ?? 8} event connections; close a window or tab first.`);
+        wss.handleUpgrade(req, socket, head, (ws) => open(ws, id));
+      })
+      .catch((e: unknown) => {
+        const app = toAppError(e);
+        if (app.code === 'internal') log?.('events upgrade failed', { err: String((e as Error)?.stack ?? e) });
+        refuseUpgrade(socket, app, app.code === 'rate.limited' ? { 'Retry-After': String(app.details?.retryAfterSec ?? 60) } : {});
       });
-  });
+  }
+
+  function open(ws: WebSocket, id: Identity) {
+    clients.set(ws, id);
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+    // ws reports protocol violations (an oversized frame, bad UTF-8) as 'error' and then closes the
+    // socket; without a listener that 'error' would be unhandled and stop the whole process.
+    ws.on('error', (e) => log?.('events socket error', { err: e.message, userId: id.userId }));
+    ws.on('close', () => {
+      clients.delete(ws);
+      alive.delete(ws);
+    });
+    ws.send(JSON.stringify({ type: 'hello', orgId: id.orgId, userId: id.userId }));
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const ws of clients.keys()) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, opts.heartbeatMs ?? 30_000);
+  heartbeat.unref();
 
   return {
+    handleUpgrade,
     publish(orgId: string, event: EvaluationEvent) {
       const msg = JSON.stringify(event);
       for (const [ws, id] of clients) if (id.orgId === orgId && ws.readyState === ws.OPEN) ws.send(msg);
     },
     clientCount: () => clients.size,
     async close() {
+      clearInterval(heartbeat);
       for (const ws of clients.keys()) ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
       log?.('events hub closed');
     },
   };
 }
-export type EventsHub = ReturnType<typeof attachEventsHub>;
+export type EventsHub = ReturnType<typeof createEventsHub>;

@@ -4,7 +4,8 @@ import express from 'express';
 import { Rubric } from '../../../app/rubric/rubric';
 import { authenticate, identityOf, type IdentityResolver } from './auth';
 import { errorMiddleware, notFound } from './problem';
-import { attachEventsHub } from './events-hub';
+import { createEventsHub, EVENTS_PATH } from './events-hub';
+import { createUpgradeRouter, trackConnections } from './websocket-upgrades';
 import { buildOpenApiDocument } from './openapi';
 import { sessionRoutes } from './routes/session-routes';
 import { AI_ADMIN_PATH, aiAdminRoutes } from './routes/ai-admin-routes';
@@ -14,6 +15,7 @@ import type { AiGatewaySettingsService } from '../gateway/admin/ai-gateway-setti
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
+import { SIGNAL_PATH } from '../../../app/contracts/signaling';
 
 export interface ApiServerDeps {
   sessions: SessionService;
@@ -31,15 +33,22 @@ export interface ApiServerDeps {
   aiAdmin?: AiAdminService;
   /** Policy overrides and service credentials of the AI gateway (/v1/admin/ai/policy, /credentials); off when not given. */
   aiGatewaySettings?: AiGatewaySettingsService;
+  /** WebSocket caps (config: FE_WS_*); defaults suit tests. */
+  sockets?: { maxConnections?: number; maxConnectionsPerUser?: number };
 }
 
 export function createApiServer(deps: ApiServerDeps) {
   const app = express();
   app.disable('x-powered-by');
   const server = http.createServer(app);
-  const hub = attachEventsHub(server, deps.resolver, deps.log);
-  const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, deps.log) : undefined;
-  const signalHub = signaling?.attach(server);
+  const connections = trackConnections(server);
+  const upgrades = createUpgradeRouter({ clientOf: (req) => req.socket.remoteAddress ?? 'unknown', maxConnections: deps.sockets?.maxConnections ?? 1000, log: deps.log });
+  server.on('upgrade', upgrades.listener);
+  const hub = createEventsHub(deps.resolver, { maxConnectionsPerUser: deps.sockets?.maxConnectionsPerUser, log: deps.log });
+  upgrades.route(EVENTS_PATH, hub.handleUpgrade);
+  const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, { maxConnectionsPerParticipant: deps.sockets?.maxConnectionsPerUser, log: deps.log }) : undefined;
+  const signalHub = signaling?.hub;
+  if (signalHub) upgrades.route(SIGNAL_PATH, signalHub.handleUpgrade);
   const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, resolver: deps.resolver, sessions: deps.sessions, publicBase: deps.publicUrl, log: deps.log });
 
   app.get('/healthz', (_req, res) => {
@@ -84,11 +93,13 @@ export function createApiServer(deps: ApiServerDeps) {
       const a = server.address() as AddressInfo;
       return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
     },
+    /** Stops accepting, then ends every connection (WebSockets, requests in flight, half-open upgrades): it never waits on a client. */
     async close() {
+      const closed = new Promise<void>((r) => server.close(() => r()));
       await hub.close();
       await signalHub?.close();
-      server.closeAllConnections?.();
-      await new Promise<void>((r) => server.close(() => r()));
+      connections.destroyAll();
+      await closed;
     },
   };
 }

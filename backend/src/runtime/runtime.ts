@@ -146,6 +146,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         publicUrl: config.publicUrl,
         webRoot: opts.webRoot,
         signaling: signalingOptionsFrom(config, db),
+        sockets: { maxConnections: config.wsMaxConnections, maxConnectionsPerUser: config.wsConnectionsPerUser },
         aiAdmin: createAiAdminService(db),
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         log: opts.log('api'),

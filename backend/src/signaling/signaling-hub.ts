@@ -1,9 +1,12 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AppError, type ErrorCode } from '../../../app/contracts/errors';
 import { MAX_SIGNAL_BYTES, SIGNAL_PATH, SignalClientMessage, SignalCloseCode, type PeerInfo, type SignalServerMessage } from '../../../app/contracts/signaling';
 import { bearerToken } from '../api/auth';
 import { toAppError } from '../api/problem';
+import { noSignInThrottle, type SignInThrottle } from '../api/sign-in-throttle';
+import { createConnectionCounter, createUpgradeRouter } from '../api/websocket-upgrades';
 import { iceServersFor, type IceConfig } from './ice-servers';
 import { admitToSignaling, type SignalAdmissionDeps, type SignalParticipant } from './signal-admission';
 import { SignalingRooms } from './signaling-rooms';
@@ -13,6 +16,9 @@ export interface SignalingHubDeps extends SignalAdmissionDeps {
   /** Interval of WebSocket pings; a socket that missed one is dropped at the next. Default 15 s. */
   heartbeatMs?: number;
   maxSignalBytes?: number;
+  /** Signaling connections one participant (user or guest) may hold at once. Default 4. */
+  maxConnectionsPerParticipant?: number;
+  throttle?: SignInThrottle;
   log?: (m: string, d?: Record<string, unknown>) => void;
 }
 
@@ -23,8 +29,11 @@ const info = (w: SignalParticipant): PeerInfo => ({ role: w.role, channel: w.cha
  * of one session. Refusals are sent as an `error` message and a 4xxx close code after the upgrade,
  * because a browser cannot read the body of a refused upgrade.
  */
-export function attachSignalingHub(server: HttpServer, deps: SignalingHubDeps) {
+export function createSignalingHub(deps: SignalingHubDeps) {
   const maxSignalBytes = deps.maxSignalBytes ?? MAX_SIGNAL_BYTES;
+  const throttle = deps.throttle ?? noSignInThrottle;
+  const maxPerParticipant = deps.maxConnectionsPerParticipant ?? 4;
+  const perParticipant = createConnectionCounter(maxPerParticipant);
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxSignalBytes * 4 });
   const rooms = new SignalingRooms<WebSocket>();
   const connections = new Map<WebSocket, SignalParticipant>();
@@ -40,19 +49,32 @@ export function attachSignalingHub(server: HttpServer, deps: SignalingHubDeps) {
     ws.close(4000 + e.status, e.code);
   };
 
-  server.on('upgrade', (req: IncomingMessage, socket, head) => {
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: { client: string }) {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== SIGNAL_PATH) return;
     const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('access_token');
-    admitToSignaling(deps, { sessionId: url.searchParams.get('session'), token }).then(
-      (who) => wss.handleUpgrade(req, socket, head, (ws) => open(ws, who)),
-      (e: unknown) => {
-        const app = toAppError(e);
-        if (app.code === 'internal') deps.log?.('signaling admission failed', { err: String((e as Error)?.stack ?? e) });
-        wss.handleUpgrade(req, socket, head, (ws) => refuse(ws, app));
-      },
-    );
-  });
+    const admitted = (async () => {
+      if (token) await throttle.check(ctx.client);
+      try {
+        return await admitToSignaling(deps, { sessionId: url.searchParams.get('session'), token });
+      } catch (e) {
+        if (token && toAppError(e).code === 'auth.invalid') await throttle.failed(ctx.client, token);
+        throw e;
+      }
+    })();
+    admitted
+      .then((who) => {
+        if (!perParticipant.reserve(who.key, socket)) throw new AppError('connection.too_many', `You already hold ${maxPerParticipant} signaling connections; close another window first.`);
+        return who;
+      })
+      .then(
+        (who) => !socket.destroyed && wss.handleUpgrade(req, socket, head, (ws) => open(ws, who)),
+        (e: unknown) => {
+          const app = toAppError(e);
+          if (app.code === 'internal') deps.log?.('signaling admission failed', { err: String((e as Error)?.stack ?? e) });
+          if (!socket.destroyed) wss.handleUpgrade(req, socket, head, (ws) => refuse(ws, app));
+        },
+      );
+  }
 
   function open(ws: WebSocket, who: SignalParticipant) {
     connections.set(ws, who);
@@ -124,6 +146,7 @@ export function attachSignalingHub(server: HttpServer, deps: SignalingHubDeps) {
   heartbeat.unref();
 
   return {
+    handleUpgrade,
     /** Who is seated in a session's room. */
     members: (sessionId: string) => rooms.members(sessionId),
     connectionCount: () => connections.size,
@@ -135,4 +158,13 @@ export function attachSignalingHub(server: HttpServer, deps: SignalingHubDeps) {
     },
   };
 }
-export type SignalingHub = ReturnType<typeof attachSignalingHub>;
+export type SignalingHub = ReturnType<typeof createSignalingHub>;
+
+/** The hub alone on a server of its own (tests): its path routed, every other upgrade refused. */
+export function attachSignalingHub(server: HttpServer, deps: SignalingHubDeps): SignalingHub {
+  const hub = createSignalingHub(deps);
+  const router = createUpgradeRouter({ clientOf: (req) => req.socket.remoteAddress ?? 'unknown', maxConnections: Number.MAX_SAFE_INTEGER });
+  router.route(SIGNAL_PATH, hub.handleUpgrade);
+  server.on('upgrade', router.listener);
+  return hub;
+}

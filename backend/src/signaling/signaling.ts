@@ -1,9 +1,9 @@
-import type { Server as HttpServer } from 'node:http';
 import type { Database } from '../db/database';
 import type { IdentityResolver } from '../api/auth';
 import { checkIceConfig, type IceConfig } from './ice-servers';
 import { createInviteService } from './invite-service';
-import { attachSignalingHub } from './signaling-hub';
+import { createSignalingHub } from './signaling-hub';
+import type { SignInThrottle } from '../api/sign-in-throttle';
 import { signalingRoutes } from './signaling-routes';
 
 export interface SignalingOptions {
@@ -28,13 +28,13 @@ export function signalingOptionsFrom(config: SignalingConfig, db: Database): Sig
   return { db, ice: { stunUrls: config.stunUrls, turnUrls: config.turnUrls, turnSecret: config.turnSecret, turnTtlSec: config.turnTtlSec }, inviteTtlSec: config.inviteTtlSec, guestTokenTtlSec: config.guestTokenTtlSec };
 }
 
-/** Invites, guest join and the signaling WebSocket, wired for one API server. */
-export function createSignaling(opts: SignalingOptions, resolver: IdentityResolver, log?: (m: string, d?: Record<string, unknown>) => void) {
+/** Invites, guest join and the signaling WebSocket (its upgrade handler), wired for one API server. */
+export function createSignaling(opts: SignalingOptions, resolver: IdentityResolver, extra: { throttle?: SignInThrottle; maxConnectionsPerParticipant?: number; log?: (m: string, d?: Record<string, unknown>) => void } = {}) {
   checkIceConfig(opts.ice);
   const invites = createInviteService(opts);
   return {
     invites,
     routes: signalingRoutes(invites, resolver),
-    attach: (server: HttpServer) => attachSignalingHub(server, { db: opts.db, resolver, resolveGuest: invites.resolveGuest, ice: opts.ice, heartbeatMs: opts.heartbeatMs, log }),
+    hub: createSignalingHub({ db: opts.db, resolver, resolveGuest: invites.resolveGuest, ice: opts.ice, heartbeatMs: opts.heartbeatMs, throttle: extra.throttle, maxConnectionsPerParticipant: extra.maxConnectionsPerParticipant, log: extra.log }),
   };
 }

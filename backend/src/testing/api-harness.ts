@@ -11,6 +11,7 @@ import { listenEvaluationEvents } from '../evaluations/evaluation-events';
 import { getRubric, listRubrics } from '../rubrics/rubric-catalog';
 import type { EvaluationClient } from '../workflows/evaluation-client';
 import type { IceConfig } from '../signaling/ice-servers';
+import type { ApiServer, ApiServerDeps } from '../api/http-server';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface ApiHarness {
@@ -18,6 +19,7 @@ export interface ApiHarness {
   tdb: TestDatabase;
   dir: string;
   blobs: ReturnType<typeof createLocalBlobStore>;
+  api: ApiServer;
   /** A new org (or a new user in `orgId`) with one role and a bearer token. */
   user(role?: Role, orgId?: string): Promise<{ orgId: string; userId: string; token: string }>;
   close(): Promise<void>;
@@ -27,7 +29,7 @@ export interface ApiHarness {
  * The real API (express, tus, WebSocket) on port 0 over a fresh real PostgreSQL database and a
  * temp encrypted blob store. `evaluations` is the Temporal client (a real one in workflow tests).
  */
-export async function startApiHarness(opts: { maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'>; ice?: IceConfig; webRoot?: string } = {}): Promise<ApiHarness> {
+export async function startApiHarness(opts: { maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'>; ice?: IceConfig; webRoot?: string; sockets?: ApiServerDeps['sockets'] } = {}): Promise<ApiHarness> {
   const tdb = await createTestDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-api-'));
   const blobs = createLocalBlobStore({ rootDir: path.join(dir, 'blobs'), masterKey: randomBytes(32) });
@@ -37,7 +39,7 @@ export async function startApiHarness(opts: { maxBytes?: number; maxDurationSec?
     },
   };
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations, rubric: (id) => getRubric(id), limits: { maxBytes: opts.maxBytes ?? 50_000_000, maxDurationSec: opts.maxDurationSec ?? 3600 } });
-  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, webRoot: opts.webRoot, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
+  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, webRoot: opts.webRoot, sockets: opts.sockets, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
   const events = await listenEvaluationEvents(tdb.url, (orgId, e) => api.hub.publish(orgId, e));
   const url = await api.listen(0, '127.0.0.1');
   return {
@@ -45,6 +47,7 @@ export async function startApiHarness(opts: { maxBytes?: number; maxDurationSec?
     tdb,
     dir,
     blobs,
+    api,
     async user(role: Role = 'clinician', orgId?: string) {
       const org = orgId ?? randomUUID();
       const token = `t-${randomBytes(16).toString('hex')}`;
