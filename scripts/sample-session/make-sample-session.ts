@@ -34,6 +34,8 @@ export interface SynthesizeOptions {
   sampleRate?: number;
   /** File name of the WAV written into outDir (default "session.wav"). */
   wavName?: string;
+  /** Called after each distinct line has been spoken (synthesis is the slow part). */
+  onProgress?: (spoken: number, distinct: number) => void;
 }
 
 export async function synthesizeSession(script: SessionScript, opts: SynthesizeOptions): Promise<{ wavPath: string; groundTruth: GroundTruth }> {
@@ -45,9 +47,12 @@ export async function synthesizeSession(script: SessionScript, opts: SynthesizeO
 
   // Long benchmark sessions repeat lines: speak each distinct (channel, text) once.
   const clips = new Map<string, SpeechClip>();
+  const distinct = new Set(parsed.lines.map((l) => `${l.channel}\u0000${l.text}`)).size;
   for (const line of parsed.lines) {
     const key = `${line.channel}\u0000${line.text}`;
-    if (!clips.has(key)) clips.set(key, await synthesizeSpeech(line.text, { voice: voices[line.channel], sampleRate, wordsPerMinute: wpm[line.channel] }));
+    if (clips.has(key)) continue;
+    clips.set(key, await synthesizeSpeech(line.text, { voice: voices[line.channel], sampleRate, wordsPerMinute: wpm[line.channel] }));
+    opts.onProgress?.(clips.size, distinct);
   }
 
   const tick = sampleRate / 100;
@@ -81,6 +86,7 @@ export async function synthesizeSession(script: SessionScript, opts: SynthesizeO
     text: line.text,
     start: round2(placed[i]!.start / sampleRate),
     end: round2((placed[i]!.start + placed[i]!.clip.samples.length) / sampleRate),
+    ...(line.codes ? { codes: line.codes } : {}),
   }));
   const groundTruth = GroundTruth.parse({
     title: parsed.title,

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { Channel } from '../../app/transcript/transcript';
 
+/** The codes of one clinician sentence: one from each rubric's code set. */
+export const UtteranceCodes = z.strictObject({ mi: z.string().min(1), general: z.string().min(1) });
+export type UtteranceCodes = z.infer<typeof UtteranceCodes>;
+
 /**
  * A conversation to synthesise. Timing is intent, not absolute time: each line either follows the
  * conversation after `gapSec` of silence, or starts `overlapSec` before the previous line ends.
@@ -15,6 +19,11 @@ export const ScriptLine = z
     overlapSec: z.number().positive().optional(),
     /** What the line is meant to show (e.g. "reflection"); for readers, not used in synthesis. */
     intent: z.string().optional(),
+    /**
+     * Behaviour codes of a clinician line, one entry per sentence in order (MI and general code
+     * sets of resources/rubrics/): sequence-coding ground truth for the evaluation set. Optional.
+     */
+    codes: z.array(UtteranceCodes).min(1).optional(),
   })
   .refine((l) => l.gapSec === undefined || l.overlapSec === undefined, { message: 'a line has either gapSec or overlapSec, not both' });
 export type ScriptLine = z.infer<typeof ScriptLine>;
@@ -42,6 +51,8 @@ export const GroundTruthLine = z.object({
   text: z.string(),
   start: z.number().nonnegative(),
   end: z.number().nonnegative(),
+  /** Copied from the script line when it has codes. */
+  codes: z.array(UtteranceCodes).optional(),
 });
 export type GroundTruthLine = z.infer<typeof GroundTruthLine>;
 

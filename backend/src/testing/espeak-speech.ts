@@ -36,7 +36,9 @@ export async function synthesizeSpeech(text: string, opts: SpeechOptions): Promi
     if (opts.wordsPerMinute) args.push('-s', String(opts.wordsPerMinute));
     // `--` keeps a line that starts with "-" from being read as an option.
     await run('espeak-ng', [...args, '--', text]);
-    await run('sox', [raw, '-r', String(opts.sampleRate), '-c', '1', '-b', '16', '-e', 'signed-integer', resampled]);
+    // -R: sox dithers when it writes 16 bits; repeatable mode seeds that noise the same way every
+    // run, so the same text always gives the same samples (synthesised sessions are reproducible).
+    await run('sox', ['-R', raw, '-r', String(opts.sampleRate), '-c', '1', '-b', '16', '-e', 'signed-integer', resampled]);
     const audio = decodeWav(await readFile(resampled));
     return { sampleRate: audio.sampleRate, samples: trimSilence(audio.channels[0]!) };
   } finally {
