@@ -62,6 +62,11 @@ export const ErrorCode = z.enum([
   'credential.not_found',
   'connection.too_many',
   'request.invalid_text',
+  'embedding.model_missing',
+  'embedding.model_checksum_mismatch',
+  'embedding.model_invalid',
+  'coder.weights_invalid',
+  'coder.input_invalid',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -6,6 +6,7 @@ import { setupTemporalCli } from './temporal-cli';
 import { setupWhisperModel } from './whisper-model';
 import { setupLlmModel } from './llm-model';
 import { setupPolicyBundle } from './policy-bundle';
+import { setupEmbeddingModel } from './embedding-model';
 
 const withTests = process.argv.includes('--tests');
 const config = loadConfig();
@@ -20,6 +21,9 @@ try {
   await setupPolicyBundle({ dataDir: config.dataDir, onProgress: (m) => say('policy', m) });
   const stt = await setupWhisperModel({ dataDir: config.dataDir, onProgress: progress('stt-model') });
   say('stt-model', `ready: ${path.relative(process.cwd(), stt.modelPath)} sha256 ${stt.sha256.slice(0, 12)}…`);
+  // The utterance classifier's sentence embeddings (docs/decisions/012); small, always local.
+  const embedding = await setupEmbeddingModel({ dataDir: config.dataDir, onProgress: progress('embedding-model') });
+  say('embedding-model', `ready: ${path.relative(process.cwd(), embedding.modelPath)} sha256 ${embedding.sha256.slice(0, 12)}…`);
   if (config.derived.embedded.llm || withTests) {
     const llm = await setupLlmModel({ dataDir: config.dataDir, onProgress: progress('llm-model') });
     say('llm-model', `ready: ${path.relative(process.cwd(), llm.modelPath)} sha256 ${llm.sha256.slice(0, 12)}…`);
