@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anyText, lineText } from './text';
 
 /**
  * Admin API of the AI governance gateway (`/v1/admin/ai`): budgets, usage, the gateway audit trail
@@ -18,7 +19,7 @@ export const BudgetInput = z
   .strictObject({
     scope: BudgetScope,
     /** '' or absent for the org scope, the user id for 'user', the purpose name for 'purpose'. */
-    scopeKey: z.string().max(200).optional(),
+    scopeKey: lineText().max(200).optional(),
     period: BudgetPeriod,
     capMicros: Micros.describe('Hard cap in micro-USD per period'),
     softAlertFraction: z.number().gt(0).lte(1).optional().describe('Soft alert once usage reaches this fraction of the cap (default 0.8)'),
@@ -107,11 +108,11 @@ export type AuditRecord = z.infer<typeof AuditRecord>;
 const auditFilters = {
   from: Instant.optional().describe('Inclusive lower bound on createdAt'),
   to: Instant.optional().describe('Exclusive upper bound on createdAt'),
-  purpose: z.string().min(1).max(200).optional(),
+  purpose: anyText().min(1).max(200).optional(),
   sessionId: Uuid.optional(),
   userId: Uuid.optional(),
-  outcome: z.string().min(1).max(200).optional(),
-  model: z.string().min(1).max(200).optional(),
+  outcome: anyText().min(1).max(200).optional(),
+  model: anyText().min(1).max(200).optional(),
   afterSeq: z.coerce.number().int().nonnegative().optional().describe('Keyset cursor: only records with seq greater than this'),
 };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lineText } from './text';
 
 /**
  * Admin API of the AI governance gateway, second part (`/v1/admin/ai/policy`, `/v1/admin/ai/credentials`):
@@ -29,7 +30,7 @@ export const CREDENTIAL_TTL_MAX_SEC = 10 * 365 * 24 * 3600;
 
 export const CredentialInput = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: lineText().trim().min(1).max(200),
     purposes: z.array(PurposeName).min(1).max(50).nullable().optional().describe('Purposes it may call for; absent or null = any purpose'),
     ttlSec: z.number().int().positive().max(CREDENTIAL_TTL_MAX_SEC).optional().describe('Lifetime in seconds; absent = until revoked'),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lineText } from './text';
 
 /** HTTP API contracts shared by the backend (validation, OpenAPI) and the clients (types). */
 export const Id = z.string().uuid();
@@ -8,19 +9,19 @@ export type Role = z.infer<typeof Role>;
 export const ConsentInput = z.object({
   given: z.literal(true, { error: 'consent must be given (true)' }),
   method: z.enum(['in_app', 'verbal', 'written']).default('in_app'),
-  textVersion: z.string().min(1).default('consent-v1'),
+  textVersion: lineText().min(1).max(100).default('consent-v1'),
 });
 
 export const ParticipantInput = z.object({
   channel: z.union([z.literal(0), z.literal(1)]),
-  displayName: z.string().trim().min(1).max(200),
-  roleLabel: z.string().trim().min(1).max(100),
+  displayName: lineText().trim().min(1).max(200),
+  roleLabel: lineText().trim().min(1).max(100),
   consent: ConsentInput.optional(),
 });
 
 export const CreateSessionRequest = z.object({
-  title: z.string().trim().min(1).max(300),
-  rubricId: z.string().min(1),
+  title: lineText().trim().min(1).max(300),
+  rubricId: lineText().min(1).max(100),
   recordedAt: z.string().datetime().optional(),
   participants: z.tuple([ParticipantInput, ParticipantInput]).refine((p) => p[0].channel === 0 && p[1].channel === 1, 'participants must be given for channel 0 then channel 1'),
 });
@@ -53,7 +54,7 @@ export const SessionView = z.object({
 });
 export type SessionView = z.infer<typeof SessionView>;
 
-export const StartEvaluationRequest = z.object({ rubricId: z.string().min(1).optional() });
+export const StartEvaluationRequest = z.object({ rubricId: lineText().min(1).max(100).optional() });
 
 /** Pushed over the WebSocket `/v1/events`. */
 export const EvaluationEvent = z.object({
@@ -81,6 +82,6 @@ export const Problem = z.object({
 export const UploadMetadata = z.object({
   sessionId: Id,
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits'),
-  filename: z.string().max(255).optional(),
-  filetype: z.string().max(100).optional(),
+  filename: lineText().max(255).optional(),
+  filetype: lineText().max(100).optional(),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConsentInput, Id } from './api';
+import { lineText } from './text';
 
 /**
  * Call signaling: guest invites over HTTP, then one WebSocket per participant at
@@ -46,8 +47,8 @@ export type CreateInviteResponse = z.infer<typeof CreateInviteResponse>;
 export const GuestConsent = z.object({ given: z.boolean(), method: ConsentInput.shape.method, textVersion: ConsentInput.shape.textVersion });
 
 export const JoinRequest = z.object({
-  code: z.string().trim().min(1).max(40),
-  displayName: z.string().trim().min(1).max(200),
+  code: lineText().trim().min(1).max(40),
+  displayName: lineText().trim().min(1).max(200),
   consent: GuestConsent.optional(),
 });
 export type JoinRequest = z.infer<typeof JoinRequest>;

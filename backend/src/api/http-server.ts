@@ -4,6 +4,7 @@ import express from 'express';
 import { Rubric } from '../../../app/rubric/rubric';
 import { authenticate, identityOf, type IdentityResolver } from './auth';
 import { errorMiddleware, notFound } from './problem';
+import { refuseInvalidText } from './text-guard';
 import { createEventsHub, EVENTS_PATH } from './events-hub';
 import { createUpgradeRouter, trackConnections } from './websocket-upgrades';
 import { buildOpenApiDocument } from './openapi';
@@ -62,6 +63,7 @@ export function createApiServer(deps: ApiServerDeps) {
     void upload.handle(req, res);
   });
   app.use(express.json({ limit: '1mb' }));
+  app.use(refuseInvalidText);
   if (signaling) app.use(signaling.routes);
   const v1 = express.Router();
   v1.use(authenticate(deps.resolver));

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError, isAppError, type ErrorCode } from '../../../app/contracts/errors';
+import { isInvalidTextIssue } from '../../../app/contracts/text';
 
 export interface ProblemBody {
   type: string;
@@ -21,7 +22,11 @@ export function problemOf(e: AppError, instance?: string): ProblemBody {
 
 export function toAppError(e: unknown): AppError {
   if (isAppError(e)) return e as AppError;
-  if (e instanceof z.ZodError) return new AppError('request.invalid', e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
+  if (e instanceof z.ZodError) {
+    const text = e.issues.filter(isInvalidTextIssue);
+    if (text.length) return new AppError('request.invalid_text', text.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
+    return new AppError('request.invalid', e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
+  }
   const err = e as { type?: string; status?: number; message?: string };
   // express.json() parse failures carry type 'entity.parse.failed'
   if (err?.type === 'entity.parse.failed') return new AppError('request.invalid', `Malformed JSON body: ${err.message}`, { status: 400 });

@@ -5,6 +5,7 @@ import { Server as TusServer, type Upload } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import { UploadMetadata } from '../../../app/contracts/api';
 import { AppError } from '../../../app/contracts/errors';
+import { isInvalidTextIssue } from '../../../app/contracts/text';
 import { authenticateToken, bearerToken, type IdentityResolver } from '../api/auth';
 import { problemOf, toAppError } from '../api/problem';
 import type { SessionService } from '../sessions/session-service';
@@ -40,7 +41,7 @@ export function createRecordingUpload(opts: { uploadsDir: string; maxBytes: numb
       try {
         const identity = await who(req);
         const meta = UploadMetadata.safeParse(upload.metadata ?? {});
-        if (!meta.success) throw new AppError('request.invalid', `Upload-Metadata: ${meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { status: 400 });
+        if (!meta.success) throw new AppError(meta.error.issues.some(isInvalidTextIssue) ? 'request.invalid_text' : 'request.invalid', `Upload-Metadata: ${meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { status: 400 });
         await opts.sessions.checkUploadAllowed(identity, meta.data.sessionId, upload.size);
         // Bind the upload to the org and user that created it; later requests are checked against it.
         return { metadata: { ...upload.metadata, orgId: identity.orgId, userId: identity.userId } };

@@ -361,6 +361,18 @@ describe('AI gateway settings API: service credentials', () => {
   });
 });
 
+describe('AI gateway settings API: text that cannot be stored', () => {
+  it('refuses a credential name with NUL or a control character with 400 request.invalid_text and mints nothing', async () => {
+    const admin = await user('org_admin');
+    for (const name of ['worker\u0000', 'two\nlines', 'half \uDC00']) {
+      const r = await call('POST', '/credentials', admin.token, { name });
+      expect(r.json, JSON.stringify(name)).toMatchObject({ status: 400, code: 'request.invalid_text' });
+    }
+    expect((await call('GET', '/credentials', admin.token)).json.credentials).toEqual([]);
+    expect(await events(admin.orgId)).toEqual([]);
+  });
+});
+
 describe('AI gateway settings API: every change is audited or not made', () => {
   it('stores no policy and mints or revokes no credential when its audit event cannot be written', async () => {
     const admin = await user('org_admin');

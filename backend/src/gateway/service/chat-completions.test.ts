@@ -79,6 +79,17 @@ describe('request checks', () => {
     expect((await errorOf(unknown)).code).toBe('model.not_found');
   });
 
+  it('refuses NUL or an unpaired surrogate anywhere in the body with 400 request.invalid_text and forwards nothing', async () => {
+    const o = await h.org();
+    const before = h.upstream.calls.length;
+    for (const body of [ask('hi\u0000there'), ask('half \uD800'), { ...ask('hi'), 'user\u0000': 'x' }]) {
+      const res = await postChat(h.baseURL, o.secret, body);
+      expect(res.status).toBe(400);
+      expect(await errorOf(res)).toMatchObject({ code: 'request.invalid_text', type: 'invalid_request_error' });
+    }
+    expect(h.upstream.calls.length).toBe(before);
+  });
+
   it('refuses a body larger than maxBodyBytes with 413', async () => {
     const o = await h.org();
     const res = await postChat(h.baseURL, o.secret, ask('x'.repeat(1024 * 1024 + 10)));

@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError, isAppError, type ErrorCode } from '../../../../app/contracts/errors';
+import { isInvalidTextIssue } from '../../../../app/contracts/text';
 import { UpstreamError } from '../gateway-contracts';
 
 /** OpenAI's error `type` for each of our codes, so OpenAI clients classify the error as they expect. */
 function openAiType(code: ErrorCode): string {
-  if (code === 'request.invalid' || code === 'session.not_found') return 'invalid_request_error';
+  if (code === 'request.invalid' || code === 'request.invalid_text' || code === 'session.not_found') return 'invalid_request_error';
   if (code === 'auth.missing' || code === 'auth.invalid') return 'authentication_error';
   if (code === 'auth.forbidden' || code === 'policy.denied') return 'permission_error';
   if (code === 'model.not_found' || code === 'request.not_found') return 'not_found_error';
@@ -22,6 +23,7 @@ export function errorBody(e: AppError, param: string | null = null) {
 
 export function toGatewayError(e: unknown): AppError {
   if (isAppError(e)) return e as AppError;
+  if (e instanceof z.ZodError && e.issues.some(isInvalidTextIssue)) return new AppError('request.invalid_text', e.issues.filter(isInvalidTextIssue).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
   if (e instanceof z.ZodError) return new AppError('request.invalid', e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
   if (e instanceof UpstreamError) return new AppError('upstream.unavailable', `Provider ${e.opts.providerId} failed: ${e.message}`, { status: e.opts.status !== null && e.opts.status < 500 && e.opts.status !== 429 ? 502 : 503, cause: e });
   return new AppError('internal', 'Internal error', { cause: e });

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../../../../app/contracts/errors';
+import { findInvalidText } from '../../../../app/contracts/text';
 import { invalid } from './gateway-error';
 
 /** The request's JSON body, refused with 413 past maxBytes (counted as it arrives, not trusted from Content-Length). */
@@ -30,11 +31,17 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       if (done) return;
       done = true;
       const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
       try {
-        resolve(JSON.parse(text));
+        body = JSON.parse(text);
       } catch (e) {
         reject(invalid(`The body is not JSON: ${(e as Error).message}`));
+        return;
       }
+      // NUL and unpaired surrogates cannot be stored or forwarded as text (app/contracts/text.ts).
+      const bad = findInvalidText(body);
+      if (bad) reject(new AppError('request.invalid_text', `${bad.path}: ${bad.problem}`, { status: 400 }));
+      else resolve(body);
     });
     req.on('error', (e) => {
       if (!done) reject(invalid(`The request body could not be read: ${e.message}`));
