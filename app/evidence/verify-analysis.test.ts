@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rubric } from '../rubric/rubric';
-import { ModelAnalysis, VerifiedAnalysis } from '../rubric/analysis';
+import { LegacyAnalysis, ModelAnalysis } from './legacy-analysis';
 import { consultation } from './transcript-fixture';
 import { verifyAnalysis } from './verify-analysis';
 
@@ -21,18 +21,7 @@ const rubric = Rubric.parse({
         { id: 'closing', title: 'Closing', guidance: 'Summarises.', scale },
         { id: 'planning', title: 'Planning', guidance: 'Agrees a plan.', scale },
       ],
-      behaviours: [
-        { id: 'reflection', title: 'Reflection', guidance: 'Restates meaning.' },
-        { id: 'question', title: 'Question', guidance: 'Asks.' },
-        { id: 'confronting', title: 'Confronting', guidance: 'Argues.' },
-        { id: 'disclosure', title: 'Disclosure', guidance: 'Shares a worry.', focus: 'both' },
-      ],
     },
-  ],
-  summaryIndicators: [
-    { id: 'r_to_q', title: 'Reflections per question', numerator: ['reflection'], denominator: ['question'], target: '≥ 1' },
-    { id: 'pct_confronting', title: '% confronting of reflections', numerator: ['confronting'], denominator: ['reflection'], unit: 'percent' },
-    { id: 'none', title: 'Confronting per confronting', numerator: ['confronting'], denominator: ['confronting'] },
   ],
 });
 
@@ -53,24 +42,6 @@ const model: ModelAnalysis = ModelAnalysis.parse({
     { itemId: 'opening', score: 1, rationale: 'A repeated answer is ignored.', evidence: [] },
     { itemId: 'made_up_item', score: 3, rationale: 'Unknown.', evidence: [{ quote: 'What brings you in today?', speaker: 'clinician' }] },
   ],
-  behaviours: [
-    {
-      behaviourId: 'reflection',
-      instances: [
-        { quote: 'It sounds like the headaches are really wearing you down.', speaker: 'clinician' },
-        { quote: 'the headaches are really wearing you down', speaker: 'clinician' },
-        { quote: 'on one hand you want answers, and on the other you are scared of them', speaker: 'clinician' },
-        { quote: 'My father had a stroke at fifty-two', speaker: 'clinician' },
-      ],
-    },
-    { behaviourId: 'reflection', instances: [{ quote: "You're worried it could be something serious", speaker: 'clinician' }] },
-    {
-      behaviourId: 'question',
-      instances: [{ quote: 'What brings you in today?', speaker: 'clinician' }, { quote: 'Do you have any allergies?', speaker: 'clinician' }],
-    },
-    { behaviourId: 'disclosure', instances: [{ quote: 'My father had a stroke at fifty-two', speaker: 'patient' }] },
-    { behaviourId: 'unknown_behaviour', instances: [{ quote: 'What brings you in today?', speaker: 'clinician' }] },
-  ],
   summary: 'A focused consultation.',
   strengths: ['Open start'],
   suggestions: ['Summarise before closing'],
@@ -79,10 +50,9 @@ const model: ModelAnalysis = ModelAnalysis.parse({
 describe('verifyAnalysis', () => {
   const v = verifyAnalysis(model, rubric, consultation, { model: 'test-model' });
   const item = (id: string) => v.items.find((i) => i.itemId === id)!;
-  const behaviour = (id: string) => v.behaviours.find((b) => b.behaviourId === id)!;
 
   it('produces a value the analysis schema accepts, items in rubric order', () => {
-    expect(VerifiedAnalysis.parse(v)).toEqual(v);
+    expect(LegacyAnalysis.parse(v)).toEqual(v);
     expect(v.items.map((i) => i.itemId)).toEqual(['opening', 'empathy', 'closing', 'planning']);
     expect([v.rubricId, v.rubricVersion, v.model, v.summary]).toEqual(['test-rubric', '1', 'test-model', 'A focused consultation.']);
   });
@@ -108,33 +78,8 @@ describe('verifyAnalysis', () => {
     expect(item('planning')).toEqual({ itemId: 'planning', title: 'Planning', score: null, scaleMin: 1, scaleMax: 5, rationale: '', evidence: [], rejected: [], verified: false });
   });
 
-  it('counts behaviours from verified instances, the same span once, in time order', () => {
-    const r = behaviour('reflection');
-    expect(r.count).toBe(3);
-    expect(r.instances.map((i) => i.start)).toEqual([...r.instances.map((i) => i.start)].sort((a, b) => a - b));
-    expect(r.rejected).toEqual([{ quote: 'My father had a stroke at fifty-two', reason: 'wrong_speaker' }]);
-    expect(behaviour('question')).toMatchObject({ count: 1, rejected: [{ quote: 'Do you have any allergies?', reason: 'not_found' }] });
-    expect(behaviour('confronting')).toMatchObject({ count: 0, instances: [], rejected: [] });
-  });
-
-  it('takes the speaker the model named for a behaviour of either speaker', () => {
-    expect(behaviour('disclosure')).toMatchObject({ count: 1, instances: [{ channel: 1 }] });
-  });
-
-  it('ignores unknown item and behaviour ids', () => {
-    expect(v.behaviours.map((b) => b.behaviourId)).toEqual(['reflection', 'question', 'confronting', 'disclosure']);
-  });
-
-  it('computes indicators from the counts, null when the denominator is zero', () => {
-    expect(v.indicators).toEqual([
-      { id: 'r_to_q', title: 'Reflections per question', value: 3, target: '≥ 1' },
-      { id: 'pct_confronting', title: '% confronting of reflections', value: 0 },
-      { id: 'none', title: 'Confronting per confronting', value: null },
-    ]);
-  });
-
   it('reports how many quotes were cited, verified and rejected', () => {
-    // items: 2 + 2 + 1 (repeated and unknown items skipped); behaviours: 5 + 2 + 1.
-    expect(v.stats).toEqual({ quotesCited: 13, quotesVerified: 7, quotesRejected: 6 });
+    // items: 2 + 2 + 1 (repeated and unknown items skipped).
+    expect(v.stats).toEqual({ quotesCited: 5, quotesVerified: 1, quotesRejected: 4 });
   });
 });

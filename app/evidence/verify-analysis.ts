@@ -1,6 +1,6 @@
 import type { Channel, Transcript } from '../transcript/transcript';
-import { rubricBehaviours, rubricItems, type Rubric } from '../rubric/rubric';
-import type { ModelAnalysis, ModelEvidence, RejectedQuote, VerifiedAnalysis, VerifiedBehaviour, VerifiedItem, VerifiedQuote } from '../rubric/analysis';
+import { rubricItems, type Rubric } from '../rubric/rubric';
+import type { LegacyAnalysis, ModelAnalysis, ModelEvidence, RejectedQuote, VerifiedItem, VerifiedQuote } from './legacy-analysis';
 import { verifyQuote, type VerifyQuoteOptions } from './verify-quote';
 
 export interface VerifyAnalysisContext {
@@ -21,13 +21,8 @@ const CHANNEL_OF = { clinician: 0, patient: 1 } as const;
  *   model repeats an item, the first answer counts.
  * - A score that is not an integer inside the item's scale becomes null.
  * - `verified` is true only when at least one quote survived; the score stays, flagged unverified.
- * - Behaviour instances must have been said by the behaviour's focus speaker (a clinician
- *   behaviour quoted from the patient is 'wrong_speaker'); for focus 'both', by the speaker the
- *   model named. Instances whose spans overlap in time on the same channel are one instance.
- * - Indicators: sum of numerator counts / sum of denominator counts (× 100 when the indicator's
- *   unit is 'percent'), rounded to 3 decimals; null when the denominator is 0.
  */
-export function verifyAnalysis(model: ModelAnalysis, rubric: Rubric, transcript: Transcript, ctx: VerifyAnalysisContext): VerifiedAnalysis {
+export function verifyAnalysis(model: ModelAnalysis, rubric: Rubric, transcript: Transcript, ctx: VerifyAnalysisContext): LegacyAnalysis {
   const stats = { quotesCited: 0, quotesVerified: 0, quotesRejected: 0 };
   const check = (evidence: ModelEvidence[], speakerFor: (e: ModelEvidence) => Channel) => {
     const kept: VerifiedQuote[] = [];
@@ -67,28 +62,11 @@ export function verifyAnalysis(model: ModelAnalysis, rubric: Rubric, transcript:
     };
   });
 
-  const behaviours: VerifiedBehaviour[] = rubricBehaviours(rubric).map((b) => {
-    const instances = model.behaviours.filter((x) => x.behaviourId === b.id).flatMap((x) => x.instances);
-    const { kept, rejected } = check(instances, (e) => (b.focus === 'both' ? CHANNEL_OF[e.speaker] : CHANNEL_OF[b.focus]));
-    return { behaviourId: b.id, title: b.title, count: kept.length, instances: kept, rejected };
-  });
-
-  const counts = new Map(behaviours.map((b) => [b.behaviourId, b.count]));
-  const sum = (ids: string[]) => ids.reduce((n, id) => n + (counts.get(id) ?? 0), 0);
-  const indicators = rubric.summaryIndicators.map((ind) => {
-    const denominator = sum(ind.denominator);
-    const scale = ind.unit === 'percent' ? 100 : 1;
-    const value = denominator > 0 ? Math.round((sum(ind.numerator) / denominator) * scale * 1000) / 1000 : null;
-    return ind.target === undefined ? { id: ind.id, title: ind.title, value } : { id: ind.id, title: ind.title, value, target: ind.target };
-  });
-
   return {
     rubricId: rubric.id,
     rubricVersion: rubric.version,
     model: ctx.model,
     items,
-    behaviours,
-    indicators,
     summary: model.summary,
     strengths: model.strengths,
     suggestions: model.suggestions,

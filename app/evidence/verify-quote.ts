@@ -1,5 +1,5 @@
 import type { Channel, Transcript } from '../transcript/transcript';
-import type { VerifiedQuote } from '../rubric/analysis';
+import type { VerifiedQuote } from './legacy-analysis';
 import { alignQuote, type QuoteAlignment } from './align-quote';
 import { normalizeWords } from './normalize-words';
 import { quoteIndex, type QuoteIndex } from './quote-index';

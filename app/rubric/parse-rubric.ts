@@ -1,10 +1,12 @@
 import { AppError } from '../contracts/errors';
-import { Rubric, rubricBehaviours, rubricItems } from './rubric';
+import { Rubric, rubricItems } from './rubric';
 
 /**
  * Validates a rubric template (e.g. the content of resources/rubrics/*.json) beyond its schema:
- * ids unique across items and behaviours (what the model answers with) and among sections; scales with min < max and labels inside them;
- * indicators that name existing behaviours. Throws AppError('rubric.invalid') listing every problem.
+ * section ids and item ids unique (what the model answers with); scales with min < max and labels
+ * inside them; code ids and indicator ids unique; indicators that name only existing codes, with a
+ * denominator exactly when their unit is a ratio or percent. Throws AppError('rubric.invalid')
+ * listing every problem.
  */
 export function parseRubric(json: unknown): Rubric {
   const parsed = Rubric.safeParse(json);
@@ -14,31 +16,35 @@ export function parseRubric(json: unknown): Rubric {
   }
   const rubric = parsed.data;
   const problems: string[] = [];
-  const seen = new Set<string>();
-  const unique = (kind: string, id: string) => {
-    if (seen.has(id)) problems.push(`duplicate ${kind} id "${id}"`);
-    seen.add(id);
+  const uniqueIn = (kind: string) => {
+    const seen = new Set<string>();
+    return (id: string) => {
+      if (seen.has(id)) problems.push(`duplicate ${kind} id "${id}"`);
+      seen.add(id);
+    };
   };
-  for (const s of rubric.sections) {
-    if (s.items.length === 0 && s.behaviours.length === 0) problems.push(`section "${s.id}" has no items or behaviours`);
-  }
-  const sectionIds = new Set<string>();
-  for (const s of rubric.sections) {
-    if (sectionIds.has(s.id)) problems.push(`duplicate section id "${s.id}"`);
-    sectionIds.add(s.id);
-  }
+  const sectionId = uniqueIn('section');
+  for (const s of rubric.sections) sectionId(s.id);
+  const itemId = uniqueIn('item');
   for (const item of rubricItems(rubric)) {
-    unique('item', item.id);
+    itemId(item.id);
     const { min, max, labels } = item.scale;
     if (min >= max) problems.push(`item "${item.id}": scale min ${min} must be below max ${max}`);
     for (const l of labels) if (l.value < min || l.value > max) problems.push(`item "${item.id}": label ${l.value} is outside ${min}..${max}`);
     if (new Set(labels.map((l) => l.value)).size !== labels.length) problems.push(`item "${item.id}": two labels for one value`);
   }
-  const behaviourIds = new Set(rubricBehaviours(rubric).map((b) => b.id));
-  rubricBehaviours(rubric).forEach((b) => unique('behaviour', b.id));
-  for (const ind of rubric.summaryIndicators) {
-    for (const id of [...ind.numerator, ...ind.denominator]) {
-      if (!behaviourIds.has(id)) problems.push(`indicator "${ind.id}" names unknown behaviour "${id}"`);
+  if (rubric.coding) {
+    const codeId = uniqueIn('code');
+    rubric.coding.codes.forEach((c) => codeId(c.id));
+    const codes = new Set(rubric.coding.codes.map((c) => c.id));
+    const indicatorId = uniqueIn('indicator');
+    for (const ind of rubric.coding.indicators) {
+      indicatorId(ind.id);
+      for (const id of [...ind.numerator, ...ind.denominator]) {
+        if (!codes.has(id)) problems.push(`indicator "${ind.id}" names unknown code "${id}"`);
+      }
+      if (ind.unit === 'count' && ind.denominator.length > 0) problems.push(`indicator "${ind.id}": a count has no denominator`);
+      if (ind.unit !== 'count' && ind.denominator.length === 0) problems.push(`indicator "${ind.id}": a ${ind.unit} needs a denominator`);
     }
   }
   if (problems.length > 0) throw new AppError('rubric.invalid', `Invalid rubric "${rubric.id}": ${problems.join('; ')}`, { details: { issues: problems } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Segment, Transcript } from '../transcript/transcript';
-import { Rubric, rubricBehaviours, rubricItems } from './rubric';
+import { Rubric, rubricItems } from './rubric';
 import { buildAnalysisPrompt, renderTranscript, splitRubricForCalls } from './prompt';
 
 const seg = (channel: 0 | 1, start: number, end: number, text: string): Segment => ({ channel, start, end, text, words: [] });
@@ -26,8 +26,10 @@ const rubric = Rubric.parse({
     { id: 'opening', title: 'Opening', items: [{ id: 'greeting', title: 'Greeting', guidance: 'Greets the patient.', scale }] },
     {
       id: 'counts', title: 'Counts',
-      behaviours: ['q1', 'q2', 'q3', 'q4', 'q5'].map((id) => ({ id, title: id.toUpperCase(), guidance: `Find ${id}.` })),
-      items: [{ id: 'tone', title: 'Tone', guidance: 'Warm tone.', scale, focus: 'both' }],
+      items: [
+        { id: 'tone', title: 'Tone', guidance: 'Warm tone.', scale, focus: 'both' },
+        ...['q1', 'q2', 'q3', 'q4', 'q5'].map((id) => ({ id, title: id.toUpperCase(), guidance: `Find ${id}.`, scale })),
+      ],
     },
   ],
 });
@@ -47,25 +49,24 @@ describe('renderTranscript', () => {
 });
 
 describe('buildAnalysisPrompt', () => {
-  it('lists the items with their scale and the behaviours, then the transcript and the answer shape', () => {
+  it('lists the items with their scale, then the transcript and the answer shape', () => {
     const p = buildAnalysisPrompt(rubric, transcript, { section: 'opening', participants: { clinician: 'Dr Lee', patient: 'Sam' } });
     expect(p.system).toContain('copied word for word');
-    expect(p.system).toContain('Use only the item ids and behaviour ids listed');
+    expect(p.system).toContain('Use only the item ids listed');
     expect(p.user).toBe(
       [
         'Rubric: Test rubric — Opening',
         'Items to score:\n- greeting: Greeting. Score 1 to 5 (1 = poor; 5 = excellent). Greets the patient.',
         'The CLINICIAN is Dr Lee. The PATIENT is Sam.',
         `Transcript:\n${renderTranscript(transcript)}`,
-        'Answer in this JSON shape:\n{"items":[{"itemId":"greeting","score":1,"rationale":"one sentence","evidence":[{"quote":"exact words","speaker":"clinician"}]}],"behaviours":[],"summary":"two sentences","strengths":["one strength"],"suggestions":["one suggestion"]}',
+        'Answer in this JSON shape:\n{"items":[{"itemId":"greeting","score":1,"rationale":"one sentence","evidence":[{"quote":"exact words","speaker":"clinician"}]}],"summary":"two sentences","strengths":["one strength"],"suggestions":["one suggestion"]}',
       ].join('\n\n'),
     );
   });
 
-  it('covers the whole rubric when no section is given, and names whose words a behaviour needs', () => {
+  it('covers the whole rubric when no section is given', () => {
     const p = buildAnalysisPrompt(rubric, transcript);
-    for (const id of [...rubricItems(rubric), ...rubricBehaviours(rubric)].map((x) => x.id)) expect(p.user).toContain(`- ${id}: `);
-    expect(p.user).toContain("- q1: Q1 (the clinician's words only). Find q1.");
+    for (const id of rubricItems(rubric).map((x) => x.id)) expect(p.user).toContain(`- ${id}: `);
     expect(p.user).not.toContain('The CLINICIAN is');
   });
 
@@ -73,7 +74,7 @@ describe('buildAnalysisPrompt', () => {
     const p = buildAnalysisPrompt(rubric, transcript, { section: 'counts.part2' });
     expect(p.user).toContain('Rubric: Test rubric — Counts (2/2)');
     expect(p.user).toContain('- q4: ');
-    expect(p.user).not.toContain('- q1: ');
+    expect(p.user).not.toContain('- q2: ');
     expect(() => buildAnalysisPrompt(rubric, transcript, { section: 'nope' })).toThrow(expect.objectContaining({ code: 'rubric.not_found' }));
   });
 });
@@ -81,10 +82,10 @@ describe('buildAnalysisPrompt', () => {
 describe('splitRubricForCalls', () => {
   it('keeps small sections and cuts large ones into parts of at most the limit, losing nothing', () => {
     const parts = splitRubricForCalls(rubric);
-    expect(parts.map((p) => [p.id, p.items.length + p.behaviours.length])).toEqual([['opening', 1], ['counts.part1', 4], ['counts.part2', 2]]);
+    expect(parts.map((p) => [p.id, p.items.length])).toEqual([['opening', 1], ['counts.part1', 4], ['counts.part2', 2]]);
     expect(parts[0]).toBe(rubric.sections[0]);
-    const ids = parts.flatMap((p) => [...p.items, ...p.behaviours].map((x) => x.id));
-    expect(ids.sort()).toEqual([...rubricItems(rubric), ...rubricBehaviours(rubric)].map((x) => x.id).sort());
+    const ids = parts.flatMap((p) => p.items.map((x) => x.id));
+    expect(ids.sort()).toEqual(rubricItems(rubric).map((x) => x.id).sort());
     expect(splitRubricForCalls(rubric, { maxPerCall: 2 }).map((p) => p.id)).toEqual(['opening', 'counts.part1', 'counts.part2', 'counts.part3']);
   });
 });

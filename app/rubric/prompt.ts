@@ -1,7 +1,7 @@
 import { AppError } from '../contracts/errors';
 import { MAX_JOIN_GAP_SEC } from '../evidence/quote-index';
 import type { Transcript } from '../transcript/transcript';
-import type { Rubric, RubricBehaviour, RubricItem, RubricSection } from './rubric';
+import type { Rubric, RubricItem, RubricSection } from './rubric';
 
 export interface AnalysisPrompt {
   system: string;
@@ -25,7 +25,6 @@ const LABEL = { 0: 'CLINICIAN', 1: 'PATIENT' } as const;
 export function buildAnalysisPrompt(rubric: Rubric, transcript: Transcript, opts: AnalysisPromptOptions = {}): AnalysisPrompt {
   const section = resolveSection(rubric, opts.section);
   const items = section ? section.items : rubric.sections.flatMap((s) => s.items);
-  const behaviours = section ? section.behaviours : rubric.sections.flatMap((s) => s.behaviours);
 
   const system = [
     'You rate a recorded conversation between a CLINICIAN and a PATIENT against a rubric.',
@@ -33,17 +32,15 @@ export function buildAnalysisPrompt(rubric: Rubric, transcript: Transcript, opts
     '1. Use only the transcript. Never invent what was said.',
     '2. Every quote is copied word for word from one transcript line: 3 to 40 words, without the time or the speaker label.',
     '3. "speaker" is "clinician" or "patient": the person who said the quote.',
-    '4. Use only the item ids and behaviour ids listed. Give each item a whole-number score inside its scale.',
-    '5. For each behaviour, list every instance you find as a quote; use an empty list when there is none.',
-    '6. Answer with JSON only.',
+    '4. Use only the item ids listed. Give each item a whole-number score inside its scale.',
+    '5. Answer with JSON only.',
   ].join('\n');
 
   const parts: string[] = [`Rubric: ${rubric.title}${section ? ` — ${section.title}` : ''}`];
   if (items.length > 0) parts.push(['Items to score:', ...items.map(renderItem)].join('\n'));
-  if (behaviours.length > 0) parts.push(['Behaviours to find:', ...behaviours.map(renderBehaviour)].join('\n'));
   if (opts.participants) parts.push(`The CLINICIAN is ${opts.participants.clinician}. The PATIENT is ${opts.participants.patient}.`);
   parts.push(`Transcript:\n${renderTranscript(transcript)}`);
-  parts.push(`Answer in this JSON shape:\n${answerShape(items, behaviours)}`);
+  parts.push(`Answer in this JSON shape:\n${answerShape(items)}`);
   return { system, user: parts.join('\n\n') };
 }
 
@@ -75,18 +72,9 @@ export function renderTranscript(transcript: Transcript): string {
 export function splitRubricForCalls(rubric: Rubric, opts: { maxPerCall?: number } = {}): RubricSection[] {
   const max = Math.max(1, opts.maxPerCall ?? 4);
   return rubric.sections.flatMap((s) => {
-    const entries: ({ item: RubricItem } | { behaviour: RubricBehaviour })[] = [...s.items.map((item) => ({ item })), ...s.behaviours.map((behaviour) => ({ behaviour }))];
-    if (entries.length <= max) return [s];
-    const parts = Math.ceil(entries.length / max);
-    return Array.from({ length: parts }, (_, k) => {
-      const chunk = entries.slice(k * max, (k + 1) * max);
-      return {
-        id: `${s.id}.part${k + 1}`,
-        title: `${s.title} (${k + 1}/${parts})`,
-        items: chunk.flatMap((e) => ('item' in e ? [e.item] : [])),
-        behaviours: chunk.flatMap((e) => ('behaviour' in e ? [e.behaviour] : [])),
-      };
-    });
+    if (s.items.length <= max) return [s];
+    const parts = Math.ceil(s.items.length / max);
+    return Array.from({ length: parts }, (_, k) => ({ id: `${s.id}.part${k + 1}`, title: `${s.title} (${k + 1}/${parts})`, items: s.items.slice(k * max, (k + 1) * max) }));
   });
 }
 
@@ -103,17 +91,10 @@ function renderItem(item: RubricItem): string {
   return `- ${item.id}: ${item.title}. Score ${item.scale.min} to ${item.scale.max}${labels ? ` (${labels})` : ''}. ${item.guidance}`;
 }
 
-function renderBehaviour(b: RubricBehaviour): string {
-  const who = b.focus === 'both' ? 'either speaker' : `the ${b.focus}'s words only`;
-  return `- ${b.id}: ${b.title} (${who}). ${b.guidance}`;
-}
-
-function answerShape(items: RubricItem[], behaviours: RubricBehaviour[]): string {
+function answerShape(items: RubricItem[]): string {
   const item = items[0];
-  const behaviour = behaviours[0];
   const shape = {
     items: item ? [{ itemId: item.id, score: item.scale.min, rationale: 'one sentence', evidence: [{ quote: 'exact words', speaker: 'clinician' }] }] : [],
-    behaviours: behaviour ? [{ behaviourId: behaviour.id, instances: [{ quote: 'exact words', speaker: behaviour.focus === 'patient' ? 'patient' : 'clinician' }] }] : [],
     summary: 'two sentences',
     strengths: ['one strength'],
     suggestions: ['one suggestion'],

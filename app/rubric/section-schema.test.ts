@@ -7,13 +7,12 @@ const section = {
   id: 's',
   title: 'S',
   items: [{ id: 'a', title: 'A', guidance: 'g', focus: 'clinician', scale: { min: 1, max: 3, labels: [] } }],
-  behaviours: [{ id: 'b', title: 'B', guidance: 'g', focus: 'clinician' }],
 } as unknown as RubricSection;
 
 describe('section output schema', () => {
   it('requires every item once, with a score on its scale', () => {
     const schema = sectionOutputSchema(section);
-    const good = { items: { a: { score: 2, rationale: 'r', evidence: [{ quote: 'q', speaker: 'clinician' }] } }, behaviours: { b: [] }, summary: 's', strengths: [], suggestions: [] };
+    const good = { items: { a: { score: 2, rationale: 'r', evidence: [{ quote: 'q', speaker: 'clinician' }] } }, summary: 's', strengths: [], suggestions: [] };
     expect(schema.parse(good)).toEqual(good);
     expect(schema.safeParse({ ...good, items: {} }).success).toBe(false);
     expect(schema.safeParse({ ...good, items: { a: { ...good.items.a, score: 4 } } }).success).toBe(false);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ModelAnalysis } from './analysis';
+import type { ModelAnalysis } from '../evidence/legacy-analysis';
 import type { RubricSection } from './rubric';
 
 const Speaker = z.enum(['clinician', 'patient']);
@@ -21,10 +21,8 @@ export function sectionOutputSchema(section: RubricSection) {
       return [it.id, z.object({ score: z.literal(values as [number, ...number[]]), rationale: z.string().max(300), evidence: z.array(Evidence).max(2) }).describe(it.title)];
     }),
   );
-  const behaviours = Object.fromEntries(section.behaviours.map((b) => [b.id, z.array(Evidence).max(3).describe(`Instances of: ${b.title}`)]));
   return z.object({
     items: z.object(items),
-    behaviours: z.object(behaviours),
     summary: z.string().max(300),
     strengths: z.array(z.string().max(160)).max(2),
     suggestions: z.array(z.string().max(160)).max(2),
@@ -36,7 +34,6 @@ export type SectionOutput = z.infer<ReturnType<typeof sectionOutputSchema>>;
 export function sectionOutputToAnalysis(out: SectionOutput): ModelAnalysis {
   return {
     items: Object.entries(out.items).map(([itemId, v]) => ({ itemId, score: v.score, rationale: v.rationale, evidence: v.evidence })),
-    behaviours: Object.entries(out.behaviours).map(([behaviourId, instances]) => ({ behaviourId, instances })),
     summary: out.summary,
     strengths: out.strengths,
     suggestions: out.suggestions,

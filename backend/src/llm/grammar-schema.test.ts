@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ModelAnalysis } from '../../../app/rubric/analysis';
+import { ModelAnalysis } from '../../../app/evidence/legacy-analysis';
 import { toGrammarSchema } from './grammar-schema';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are inspected field by field
@@ -11,7 +11,7 @@ describe('toGrammarSchema', () => {
     const { schema, dropped } = toGrammarSchema(z.toJSONSchema(ModelAnalysis, { target: 'draft-7', io: 'input' }) as Record<string, unknown>);
     const s = schema as Loose;
     expect(s.$schema).toBeUndefined();
-    expect(Object.keys(s.properties)).toEqual(['items', 'behaviours', 'summary', 'strengths', 'suggestions']);
+    expect(Object.keys(s.properties)).toEqual(['items', 'summary', 'strengths', 'suggestions']);
     const item = s.properties.items.items;
     expect(item.properties.score).toEqual({ type: 'integer' });
     expect(item.properties.evidence.items.properties.speaker).toEqual({ enum: ['clinician', 'patient'], description: 'Who said the quote.' });

@@ -1,13 +1,12 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../app/contracts/errors';
-import { ModelAnalysis } from '../../../app/rubric/analysis';
+import { ModelAnalysis } from '../../../app/evidence/legacy-analysis';
 import { chatCompletion, openAiErrorResponse, startOpenAiTestServer, type OpenAiTestServer } from '../testing/openai-test-server';
 import { analyzeWithModel, DEFAULT_ANALYSIS_SEED } from './rubric-analysis';
 
 const analysis: ModelAnalysis = {
   items: [{ itemId: 'open_questions', score: 4, rationale: 'Mostly open questions.', evidence: [{ quote: 'what brings you in today', speaker: 'clinician' }] }],
-  behaviours: [],
   summary: 'A warm opening.',
   strengths: ['Open questions'],
   suggestions: [],
@@ -72,7 +71,6 @@ describe('analyzeWithModel', () => {
   it('fills schema defaults the model left out', async () => {
     server = await startOpenAiTestServer({ respond: () => chatCompletion({ items: analysis.items, summary: 'ok' }) });
     const out = await call(server.baseURL);
-    expect(out.object.behaviours).toEqual([]);
     expect(out.object.strengths).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../app/contracts/errors';
 import type { ReportModel } from '../../../app/report/report-model';
+import { scoredItems } from '../../../app/rubric/analysis';
 import { buildReportFixture } from '../testing/report-fixture';
 import { renderReportPdf } from './render-pdf';
 
@@ -52,21 +53,22 @@ function stressModel(): ReportModel {
     notices: Array.from({ length: 4 }, (_, i) => `Notice ${i + 1}: echo detected on channel 0 ${unbroken}; use a headset.`),
   });
   m.rubric.title = `Motivational Interviewing Treatment Integrity, adapted ${unbroken}`;
-  const first = m.analysis.items[0]!;
+  const items = scoredItems(m.analysis);
+  const first = items[0]!;
   first.title = `An extremely long rubric item title that must wrap beside its badge ${unbroken}`;
   first.rationale = Array.from({ length: 60 }, () => 'The rationale goes on at length so that it has to continue on the next page.').join(' ');
   first.scaleMin = 0;
   first.scaleMax = 100;
   first.score = 73;
-  m.analysis.items[1]!.scaleMin = 0;
-  m.analysis.items[1]!.scaleMax = 10;
-  m.analysis.items[1]!.score = 7;
+  items[1]!.scaleMin = 0;
+  items[1]!.scaleMax = 10;
+  items[1]!.score = 7;
   // The hour-long axis is what matters here, not 60 pages of transcript.
   m.transcript.segments = m.transcript.segments.slice(0, 40);
   const seg = m.transcript.segments[3]!;
   seg.text = `${seg.text} ${unbroken} ${'and then it went on and on '.repeat(40)}`;
-  first.evidence[0] = { ...first.evidence[0]!, matchedText: `${'a very long verified quote '.repeat(30)}${unbroken}` };
-  m.analysis.strengths.push(unbroken);
+  first.citations[0] = { ...first.citations[0]!, text: `${'a very long cited unit '.repeat(30)}${unbroken}` };
+  if (m.analysis.narrative.status === 'written') m.analysis.narrative.strengths.push({ text: unbroken, citations: [], rejected: [] });
   return m;
 }
 
@@ -84,11 +86,11 @@ describe('report layout', () => {
     expect(text).toContain('73 / 100');
   });
 
-  it('renders a report with no rubric items, behaviours, notices or speech', async () => {
+  it('renders a report with no rubric items, codes, notices or speech', async () => {
     const m = buildReportFixture();
     m.transcript.segments = [];
     m.metrics.timeline = [];
-    m.analysis = { ...m.analysis, items: [], behaviours: [], indicators: [], strengths: [], suggestions: [], summary: '' };
+    m.analysis = { ...m.analysis, units: [], sections: [], coding: null, narrative: { status: 'written', summary: { text: '', citations: [], rejected: [] }, strengths: [], suggestions: [], attempts: 1 } };
     const { file, pages } = await writePdf('empty', m);
     expect(spawnSync('qpdf', ['--check', file]).status).toBe(0);
     expect(pages).toBe(4);

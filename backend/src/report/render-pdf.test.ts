@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportModel } from '../../../app/report/report-model';
-import { buildReportFixture, FIXTURE_REJECTED_QUOTE, FIXTURE_UNVERIFIED_QUOTES } from '../testing/report-fixture';
+import { scoredItems } from '../../../app/rubric/analysis';
+import { buildReportFixture, FIXTURE_FAILED_REASON, FIXTURE_UNKNOWN_UNIT } from '../testing/report-fixture';
 import { renderReportPdf } from './render-pdf';
 import { formatTimeRange } from './report-format';
 
@@ -75,7 +76,7 @@ describe('renderReportPdf', () => {
     expect(cover).toContain('Patient · audio channel 1');
     expect(cover).toContain('24 Nov 2026, 09:30 UTC');
     expect(cover).toContain('3 min 00 s');
-    expect(cover).toContain('General communication skills (version 1.0.0)');
+    expect(cover).toContain('Clinical communication (general) (version 2.0.0)');
     expect(cover).toContain(model.engine.stt);
     expect(cover).toContain(model.engine.llm);
     expect(cover).toContain('Echo detected: the other party’s voice leaked into channel 0. Use a headset.');
@@ -98,41 +99,40 @@ describe('renderReportPdf', () => {
     expect(longR.pageTexts[1]).toContain('30:00–31:00');
   });
 
-  it('shows each rubric item with its score and each verified quote with speaker name and time range', () => {
-    const items = between(short.text, 'Rubric items', 'Behaviour counts');
-    for (const item of model.analysis.items) {
+  it('shows each rubric item with its score and each cited unit with its words, id, speaker name and time range', () => {
+    const items = between(short.text, 'Rubric items', 'Behaviour coding');
+    for (const item of scoredItems(model.analysis)) {
       expect(items).toContain(item.title);
-      for (const q of item.evidence) {
-        const who = q.channel === 0 ? 'Dr. Jonas Müller (Clinician)' : 'Amélie Laurent (Patient)';
-        expect(items).toContain(`“${q.matchedText}” ${who} · ${formatTimeRange(q.start, q.end)}`);
+      for (const u of item.citations) {
+        const who = u.channel === 0 ? 'Dr. Jonas Müller (Clinician)' : 'Amélie Laurent (Patient)';
+        expect(items).toContain(`“${u.text}” ${u.id} · ${who} · ${formatTimeRange(u.start, u.end)}`);
       }
     }
-    expect(items).toContain('Initiating the session VERIFIED Score 4 / 5');
-    expect(items).toContain('Shared decision-making VERIFIED Score not scored');
+    expect(items).toContain('Opening and agreeing the purpose VERIFIED Score 4 / 5');
   });
 
-  it('marks the item without verified evidence UNVERIFIED and reports discarded quotes only as a count', () => {
-    const items = between(short.text, 'Rubric items', 'Behaviour counts');
+  it('marks the item without accepted citations UNVERIFIED and reports rejected ids only as a count', () => {
+    const items = between(short.text, 'Rubric items', 'Behaviour coding');
     expect(items).toContain('Closing the session UNVERIFIED');
     expect(items.match(/UNVERIFIED/g)).toHaveLength(1);
-    expect(items).toContain('2 cited quotes could not be found in the transcript and were discarded.');
-    expect(items).toContain('1 cited quote could not be found in the transcript and was discarded.');
-    for (const rejected of [FIXTURE_REJECTED_QUOTE, ...FIXTURE_UNVERIFIED_QUOTES]) expect(short.text).not.toContain(rejected);
+    expect(items).toContain('2 further citations did not match the transcript and were rejected.');
+    expect(items).toContain('1 further citation named no unit of the transcript and was rejected.');
+    expect(short.text).not.toContain(FIXTURE_UNKNOWN_UNIT);
   });
 
-  it('shows no UNVERIFIED badge when every item has verified evidence', async () => {
-    const allVerified = buildReportFixture();
-    allVerified.analysis.items = allVerified.analysis.items.filter((i) => i.verified);
-    const r = await render('all-verified', allVerified);
-    expect(between(r.text, 'Rubric items', 'Behaviour counts')).not.toContain('UNVERIFIED');
+  it('shows a failed section with its reason and no scores or feedback of it', () => {
+    const items = between(short.text, 'Rubric items', 'Behaviour coding');
+    expect(items).toContain(`Structure and relationship Analysis failed for this section: ${FIXTURE_FAILED_REASON}`);
+    expect(items).toContain('Not scored: Keeping the conversation organised, Building the relationship.');
+    expect(items).not.toContain('Keeping the conversation organised VERIFIED');
   });
 
-  it('shows behaviour counts with an example quote and the summary indicators', () => {
-    const section = between(short.text, 'Behaviour counts', 'Transcript');
-    expect(section).toContain('Open questions 4 “Good morning, thanks for coming in today.');
-    expect(section).toContain('Confrontations 0 —');
-    expect(section).toContain('Reflections per question 0.75 ≥ 1.0');
-    expect(section).toContain('Share of reflections that are complex n/a');
+  it('shows the code counts with definitions and the indicators with value, target and formula', () => {
+    const section = between(short.text, 'Behaviour coding', 'Transcript');
+    expect(section).toMatch(/Open question 6 A question that leaves room/);
+    expect(section).toMatch(/Jargon 0 Gives information using medical/);
+    expect(section).toContain('% open questions 67 % about half or more in history taking open questions ÷ all questions × 100');
+    expect(section).toContain('% information in plain words 100 % 90 % or more');
   });
 
   it('lists every transcript segment in time order with its time and speaker', () => {

@@ -1,6 +1,6 @@
 import type { jsPDF } from 'jspdf';
 import { autoTable } from 'jspdf-autotable';
-import type { RejectedQuote, VerifiedItem, VerifiedQuote } from '../../../app/rubric/analysis';
+import { scoredItems, type CitedStatement, type CitedUnit, type IndicatorValue, type RejectedCitation, type ScoredItem, type VerifiedAnalysis } from '../../../app/rubric/analysis';
 import type { ReportModel } from '../../../app/report/report-model';
 import { applyStyle, CHANNEL_COLOR, COLOR, CONTENT_WIDTH, lastTableEnd, lineHeight, PAGE, PdfCursor, type Rgb, tableStyle } from './pdf-layout';
 import { formatIndicator, formatTimeRange, plural } from './report-format';
@@ -9,60 +9,80 @@ import { speakerLabel } from './report-participants';
 const BADGE_WIDTH = 24;
 const QUOTE_INDENT = 5;
 
-/** What the reader sees of rejected quotes: a count, never their text. */
-export function discardedQuotesNote(rejected: readonly RejectedQuote[]): string | null {
+/** What the reader sees of rejected citations: a count, never the ids as if they were evidence. */
+export function rejectedCitationsNote(rejected: readonly RejectedCitation[]): string | null {
   const n = rejected.length;
   if (n === 0) return null;
-  const was = n === 1 ? 'was' : 'were';
-  const why = rejected.every((r) => r.reason === 'not_found') ? 'could not be found in the transcript' : 'could not be verified against the transcript';
-  return `${plural(n, 'cited quote', 'cited quotes')} ${why} and ${was} discarded.`;
+  const why = rejected.every((r) => r.reason === 'unknown_unit') ? 'named no unit of the transcript' : rejected.every((r) => r.reason === 'wrong_speaker') ? 'named the other speaker' : 'did not match the transcript';
+  return `${plural(n, 'further citation', 'further citations')} ${why} and ${n === 1 ? 'was' : 'were'} rejected.`;
+}
+
+/** The method note: who scored and coded, and how many cited ids were rejected. */
+export function methodNote(model: ReportModel): string {
+  const a = model.analysis;
+  const c = a.stats.citations;
+  const coder = a.coding ? ` Clinician units coded by ${a.coding.coder.kind === 'llm' ? 'the language model' : 'a trained classifier'} (${a.coding.coder.name}).` : '';
+  const rejected = c.unknownUnit + c.wrongSpeaker;
+  return (
+    `${model.rubric.title}, version ${model.rubric.version}, scored by ${a.model}.${coder} ` +
+    `The transcript was split into ${plural(a.units.length, 'unit', 'units')}; every citation is one of them, shown with the transcript's own words. ` +
+    `Of ${plural(c.cited, 'cited unit id', 'cited unit ids')}, ${c.accepted} ${c.accepted === 1 ? 'was' : 'were'} accepted and ${rejected} rejected` +
+    (rejected > 0 ? ` (${c.unknownUnit} not in the transcript, ${c.wrongSpeaker} of the wrong speaker).` : '.')
+  );
 }
 
 export function drawRubricSection(cursor: PdfCursor, model: ReportModel): void {
   const { analysis } = model;
   cursor.heading('Evaluation', { keepWith: 40 });
-  const verifiedCount = analysis.items.filter((i) => i.verified).length;
-  cursor.paragraph(
-    `${model.rubric.title}, version ${model.rubric.version}, assessed by ${analysis.model}. ` +
-      `${verifiedCount} of ${plural(analysis.items.length, 'item has', 'items have')} verified evidence; ` +
-      `of ${plural(analysis.stats.quotesCited, 'quote', 'quotes')} cited, ${analysis.stats.quotesVerified} were found in the transcript and ${analysis.stats.quotesRejected} discarded.`,
-    { size: 9, color: COLOR.muted },
-    { after: 5 },
-  );
+  cursor.paragraph(methodNote(model), { size: 9, color: COLOR.muted }, { after: 5 });
 
-  if (analysis.summary.trim()) {
-    cursor.subheading('Summary');
-    cursor.paragraph(analysis.summary, { size: 10 }, { after: 4 });
-  }
-  if (analysis.strengths.length > 0) {
-    cursor.subheading('Strengths');
-    cursor.bullets(analysis.strengths, { size: 10 });
-    cursor.gap(3);
-  }
-  if (analysis.suggestions.length > 0) {
-    cursor.subheading('Suggestions');
-    cursor.bullets(analysis.suggestions, { size: 10 });
-    cursor.gap(3);
+  const n = analysis.narrative;
+  if (n.status === 'failed') {
+    cursor.paragraph(`Analysis failed for the summary, strengths and suggestions: ${n.reason}`, { size: 10, color: COLOR.unverified }, { after: 4 });
+  } else {
+    drawStatements(cursor, model, 'Summary', [n.summary]);
+    drawStatements(cursor, model, 'Strengths', n.strengths);
+    drawStatements(cursor, model, 'Suggestions', n.suggestions);
   }
 
   cursor.gap(3);
   cursor.heading('Rubric items', { size: 13, keepWith: 35 });
-  analysis.items.forEach((item, i) => {
-    drawItem(cursor, model, item);
-    if (i < analysis.items.length - 1) {
-      cursor.ensure(6);
-      cursor.gap(1.5);
-      cursor.rule();
-      cursor.gap(4.5);
+  for (const section of analysis.sections) {
+    cursor.subheading(section.title);
+    if (section.status === 'failed') {
+      cursor.paragraph(`Analysis failed for this section: ${section.reason}`, { size: 10, color: COLOR.unverified }, { after: 1.5 });
+      cursor.paragraph(`Not scored: ${section.items.map((i) => i.title).join(', ')}.`, { size: 9, color: COLOR.muted }, { after: 4 });
+      continue;
     }
-  });
-  cursor.gap(6);
+    section.items.forEach((item, i) => {
+      drawItem(cursor, model, item);
+      if (i < section.items.length - 1) {
+        cursor.ensure(6);
+        cursor.gap(1.5);
+        cursor.rule();
+        cursor.gap(4.5);
+      }
+    });
+    cursor.gap(4);
+  }
+  cursor.gap(2);
 
-  if (analysis.behaviours.length > 0) drawBehaviours(cursor, model);
-  if (analysis.indicators.length > 0) drawIndicators(cursor, model);
+  if (analysis.coding) drawCoding(cursor, model, analysis.coding);
 }
 
-function drawItem(cursor: PdfCursor, model: ReportModel, item: VerifiedItem): void {
+function drawStatements(cursor: PdfCursor, model: ReportModel, title: string, statements: readonly CitedStatement[]): void {
+  if (statements.length === 0) return;
+  cursor.subheading(title);
+  for (const s of statements) {
+    cursor.paragraph(s.text, { size: 10 }, { after: 1.5 });
+    for (const u of s.citations) drawUnit(cursor, model, u);
+    const note = rejectedCitationsNote(s.rejected);
+    if (note) cursor.paragraph(note, { size: 8.5, color: COLOR.muted }, { after: 1 });
+  }
+  cursor.gap(3);
+}
+
+function drawItem(cursor: PdfCursor, model: ReportModel, item: ScoredItem): void {
   const { doc } = cursor;
   const titleStyle = { size: 11.5, bold: true };
   const titleLines = cursor.lines(item.title, CONTENT_WIDTH - BADGE_WIDTH - 4, titleStyle);
@@ -76,23 +96,23 @@ function drawItem(cursor: PdfCursor, model: ReportModel, item: VerifiedItem): vo
     doc.text(line, PAGE.marginX, cursor.y, { baseline: 'top' });
     cursor.y += lineHeight(11.5);
   }
-  drawBadge(doc, PAGE.marginX + CONTENT_WIDTH - BADGE_WIDTH, top, item.verified);
+  drawBadge(doc, PAGE.marginX + CONTENT_WIDTH - BADGE_WIDTH, top, item.citations.length > 0);
   cursor.gap(1);
   drawScore(doc, PAGE.marginX, cursor.y, item);
   cursor.y += 7;
 
   if (item.rationale.trim()) cursor.paragraph(item.rationale, { size: 9.5 }, { after: 2.5 });
 
-  if (item.evidence.length > 0) {
+  if (item.citations.length > 0) {
     cursor.ensure(lineHeight(8) + 12);
     applyStyle(doc, { size: 7.5, bold: true, color: COLOR.muted });
-    doc.text('VERIFIED EVIDENCE', PAGE.marginX, cursor.y, { baseline: 'top', charSpace: 0.3 });
+    doc.text('CITED UNITS', PAGE.marginX, cursor.y, { baseline: 'top', charSpace: 0.3 });
     cursor.y += lineHeight(7.5) + 1;
-    for (const q of [...item.evidence].sort((a, b) => a.start - b.start)) drawQuote(cursor, model, q);
+    for (const u of item.citations) drawUnit(cursor, model, u);
   } else {
-    cursor.paragraph('No quote cited for this item could be verified against the transcript, so this score has no supporting evidence.', { size: 9, color: COLOR.unverified }, { after: 1.5 });
+    cursor.paragraph('No unit cited for this item exists in the transcript under the right speaker, so this score has no supporting evidence.', { size: 9, color: COLOR.unverified }, { after: 1.5 });
   }
-  const note = discardedQuotesNote(item.rejected);
+  const note = rejectedCitationsNote(item.rejected);
   if (note) cursor.paragraph(note, { size: 8.5, color: COLOR.muted }, { after: 1 });
 }
 
@@ -105,15 +125,10 @@ function drawBadge(doc: jsPDF, x: number, y: number, verified: boolean): void {
 }
 
 /** "n / max" with a segmented bar for short scales and a continuous one for long scales. */
-function drawScore(doc: jsPDF, x: number, y: number, item: VerifiedItem): void {
+function drawScore(doc: jsPDF, x: number, y: number, item: ScoredItem): void {
   applyStyle(doc, { size: 9, color: COLOR.muted });
   doc.text('Score', x, y + 0.3, { baseline: 'top' });
   const valueX = x + 12;
-  if (item.score === null) {
-    applyStyle(doc, { size: 10, bold: true, color: COLOR.muted });
-    doc.text('not scored', valueX, y, { baseline: 'top' });
-    return;
-  }
   applyStyle(doc, { size: 10, bold: true });
   const label = `${item.score} / ${item.scaleMax}`;
   doc.text(label, valueX, y, { baseline: 'top' });
@@ -137,13 +152,13 @@ function drawScore(doc: jsPDF, x: number, y: number, item: VerifiedItem): void {
   }
 }
 
-function drawQuote(cursor: PdfCursor, model: ReportModel, q: VerifiedQuote): void {
+function drawUnit(cursor: PdfCursor, model: ReportModel, q: CitedUnit): void {
   const { doc } = cursor;
   const x = PAGE.marginX + QUOTE_INDENT;
   const width = CONTENT_WIDTH - QUOTE_INDENT - 2;
   const quoteStyle = { size: 9.5 };
-  const lines = cursor.lines(`“${q.matchedText}”`, width, quoteStyle);
-  const attribution = cursor.lines(`${speakerLabel(model, q.channel)} · ${formatTimeRange(q.start, q.end)}`, width, { size: 8, color: COLOR.muted });
+  const lines = cursor.lines(`“${q.text}”`, width, quoteStyle);
+  const attribution = cursor.lines(`${q.id} · ${speakerLabel(model, q.channel)} · ${formatTimeRange(q.start, q.end)}`, width, { size: 8, color: COLOR.muted });
   const height = lines.length * lineHeight(9.5) + attribution.length * lineHeight(8) + 0.5;
   // Kept on one page when it fits; a longer quote flows on, its bar drawn line by line.
   cursor.ensure(Math.min(height, cursor.limit - PAGE.top));
@@ -160,43 +175,53 @@ function drawQuote(cursor: PdfCursor, model: ReportModel, q: VerifiedQuote): voi
   cursor.y += 2.5;
 }
 
-function drawBehaviours(cursor: PdfCursor, model: ReportModel): void {
+function drawCoding(cursor: PdfCursor, model: ReportModel, coding: NonNullable<VerifiedAnalysis['coding']>): void {
   const { doc } = cursor;
-  const { behaviours } = model.analysis;
-  cursor.heading('Behaviour counts', { size: 13, keepWith: 55 });
-  cursor.paragraph('Counts include verified instances only; each was found in the transcript.', { size: 9, color: COLOR.muted }, { after: 2 });
-  autoTable(doc, {
-    ...tableStyle(cursor.y),
-    head: [['Behaviour', 'Count', 'Example']],
-    body: behaviours.map((b) => {
-      const ex = b.instances[0];
-      const example = ex ? `“${ex.matchedText}”\n${speakerLabel(model, ex.channel)} · ${formatTimeRange(ex.start, ex.end)}` : '—';
-      return [b.title, String(b.count), example];
-    }),
-    columnStyles: { 0: { cellWidth: 50 }, 1: { cellWidth: 16, halign: 'right' } },
-    didParseCell: (data) => {
-      if (data.section === 'head' && data.column.index === 1) data.cell.styles.halign = 'right';
-    },
-  });
-  cursor.y = lastTableEnd(doc) + 2;
-  const discarded = behaviours.reduce((n, b) => n + b.rejected.length, 0);
-  if (discarded > 0) {
-    cursor.paragraph(`${plural(discarded, 'further cited instance', 'further cited instances')} could not be verified against the transcript and ${discarded === 1 ? 'is' : 'are'} not counted.`, { size: 8.5, color: COLOR.muted });
+  cursor.heading('Behaviour coding', { size: 13, keepWith: 55 });
+  if (coding.status === 'failed') {
+    cursor.paragraph(`Analysis failed for the behaviour coding: ${coding.reason}`, { size: 10, color: COLOR.unverified }, { after: 6 });
+    return;
   }
-  cursor.gap(6);
-}
-
-function drawIndicators(cursor: PdfCursor, model: ReportModel): void {
-  const { doc } = cursor;
-  cursor.heading('Summary indicators', { size: 13, keepWith: 25 });
+  const coded = coding.codes.length;
+  cursor.paragraph(
+    `${coding.unitDefinition} ${plural(coded, 'clinician unit was', 'clinician units were')} coded` +
+      (coding.uncoded.length > 0 ? `; ${plural(coding.uncoded.length, 'unit got', 'units got')} no valid code and ${coding.uncoded.length === 1 ? 'is' : 'are'} not counted.` : '.'),
+    { size: 9, color: COLOR.muted },
+    { after: 2 },
+  );
   autoTable(doc, {
     ...tableStyle(cursor.y),
-    head: [['Indicator', 'Value', 'Target']],
-    body: model.analysis.indicators.map((ind) => [ind.title, formatIndicator(ind.value), ind.target ?? '—']),
-    columnStyles: { 1: { cellWidth: 24, halign: 'right' }, 2: { cellWidth: 40 } },
+    head: [['Code', 'Count', 'Definition']],
+    body: coding.counts.map((c) => [c.title, String(c.count), c.definition]),
+    columnStyles: { 0: { cellWidth: 42 }, 1: { cellWidth: 16, halign: 'right' } },
     didParseCell: (data) => {
       if (data.section === 'head' && data.column.index === 1) data.cell.styles.halign = 'right';
     },
   });
   cursor.y = lastTableEnd(doc) + 6;
+  if (coding.indicators.length === 0) return;
+  cursor.heading('Summary indicators', { size: 13, keepWith: 25 });
+  autoTable(doc, {
+    ...tableStyle(cursor.y),
+    head: [['Indicator', 'Value', 'Target', 'Formula']],
+    body: coding.indicators.map((ind) => [ind.title, indicatorText(ind), ind.target ?? '—', ind.definition]),
+    columnStyles: { 1: { cellWidth: 22, halign: 'right' }, 2: { cellWidth: 40 } },
+    didParseCell: (data) => {
+      if (data.section === 'head' && data.column.index === 1) data.cell.styles.halign = 'right';
+    },
+  });
+  cursor.y = lastTableEnd(doc) + 6;
+}
+
+/** "0.71", "60 %", "3"; "n/a" when the denominator is 0. */
+export function indicatorText(ind: IndicatorValue): string {
+  if (ind.value === null) return 'n/a';
+  return ind.unit === 'percent' ? `${Math.round(ind.value)} %` : formatIndicator(ind.value);
+}
+
+/** Every cited unit of the analysis once (items and narrative), for tests and summaries. */
+export function citedUnits(a: VerifiedAnalysis): CitedUnit[] {
+  const statements = a.narrative.status === 'written' ? [a.narrative.summary, ...a.narrative.strengths, ...a.narrative.suggestions] : [];
+  const all = [...scoredItems(a).flatMap((i) => i.citations), ...statements.flatMap((s) => s.citations)];
+  return [...new Map(all.map((u) => [u.id, u])).values()];
 }

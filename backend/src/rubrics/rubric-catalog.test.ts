@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rubricBehaviours, rubricItems } from '../../../app/rubric/rubric';
+import { rubricCodes, rubricItems } from '../../../app/rubric/rubric';
 import { defaultRubricDir, getRubric, listRubrics } from './rubric-catalog';
 
 describe('bundled rubric templates', () => {
@@ -20,15 +20,22 @@ describe('bundled rubric templates', () => {
     for (const item of rubricItems(r)) expect(item.scale).toMatchObject({ min: 1, max: 5 });
   });
 
-  it('has a motivational interviewing rubric with four global scores, behaviour counts and indicators', async () => {
+  it('has a motivational interviewing rubric with four global scores, a code per clinician utterance and indicators from the counts', async () => {
     const r = await getRubric('motivational-interviewing');
+    expect(r.version).toBe('2.0.0');
     expect(rubricItems(r).map((i) => i.id)).toEqual(['cultivating_change_talk', 'softening_sustain_talk', 'partnership', 'empathy']);
-    expect(rubricBehaviours(r).map((b) => b.id)).toEqual(expect.arrayContaining(['open_question', 'closed_question', 'simple_reflection', 'complex_reflection', 'affirming', 'seeking_collaboration', 'emphasizing_autonomy', 'persuading', 'persuading_with_permission', 'giving_information', 'confronting']));
-    expect(r.summaryIndicators.map((i) => i.id)).toEqual(['reflection_to_question', 'percent_complex_reflections']);
+    expect(rubricCodes(r).map((c) => c.id)).toEqual(['open_question', 'closed_question', 'simple_reflection', 'complex_reflection', 'affirm', 'seeking_collaboration', 'emphasizing_autonomy', 'giving_information', 'persuade', 'persuade_with_permission', 'confront', 'other']);
+    expect(r.coding!.indicators.map((i) => i.id)).toEqual(['reflection_to_question', 'percent_complex_reflections', 'percent_open_questions', 'mi_adherent', 'mi_non_adherent', 'percent_mi_adherent']);
+  });
+
+  it('gives the general rubric a code book with questions, summaries, empathy, signposting, understanding checks and jargon', async () => {
+    const r = await getRubric('communication-general');
+    expect(rubricCodes(r).map((c) => c.id)).toEqual(expect.arrayContaining(['open_question', 'closed_question', 'summary', 'empathic_statement', 'signposting', 'checking_understanding', 'jargon', 'other']));
+    for (const c of rubricCodes(r)) expect(c.definition.length).toBeGreaterThan(20);
   });
 
   it('keeps every section small enough for one call to a small local model', async () => {
-    for (const r of await listRubrics()) for (const s of r.sections) expect(s.items.length + s.behaviours.length).toBeLessThanOrEqual(4);
+    for (const r of await listRubrics()) for (const s of r.sections) expect(s.items.length).toBeLessThanOrEqual(4);
   });
 });
 

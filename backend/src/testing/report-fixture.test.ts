@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ReportModel } from '../../../app/report/report-model';
-import { buildReportFixture, FIXTURE_REJECTED_QUOTE } from './report-fixture';
+import { scoredItems } from '../../../app/rubric/analysis';
+import { citedUnits } from '../report/rubric-section';
+import { buildReportFixture, FIXTURE_FAILED_SECTION, FIXTURE_UNKNOWN_UNIT } from './report-fixture';
 
 describe('report fixture', () => {
   it('is a valid ReportModel for a 3-minute and a 30-minute session', () => {
@@ -12,14 +14,15 @@ describe('report fixture', () => {
     }
   });
 
-  it('takes every verified quote from a transcript segment of the same speaker and time', () => {
+  it('cites only units of its own transcript, each within a segment of the same speaker', () => {
     const m = buildReportFixture();
-    const quotes = [...m.analysis.items.flatMap((i) => i.evidence), ...m.analysis.behaviours.flatMap((b) => b.instances)];
-    expect(quotes.length).toBeGreaterThan(10);
-    for (const q of quotes) {
-      expect(m.transcript.segments.some((s) => s.channel === q.channel && s.start === q.start && s.end === q.end && s.text === q.matchedText)).toBe(true);
+    const cited = citedUnits(m.analysis);
+    expect(cited.length).toBeGreaterThan(10);
+    for (const u of cited) {
+      expect(m.analysis.units).toContainEqual(u);
+      expect(m.transcript.segments.some((s) => s.channel === u.channel && s.start <= u.start && u.end <= s.end + 0.01 && s.text.includes(u.text))).toBe(true);
     }
-    expect(m.transcript.segments.some((s) => s.text.includes(FIXTURE_REJECTED_QUOTE))).toBe(false);
+    expect(m.analysis.units.some((u) => u.id === FIXTURE_UNKNOWN_UNIT)).toBe(false);
   });
 
   it('keeps metrics consistent with the transcript', () => {
@@ -28,6 +31,7 @@ describe('report fixture', () => {
     expect(a.talkRatio + b.talkRatio).toBeCloseTo(1, 6);
     expect(a.words + b.words).toBe(m.transcript.segments.reduce((n, s) => n + s.words.length, 0));
     expect(m.metrics.timeline).toHaveLength(m.transcript.segments.length);
-    expect(m.analysis.items.filter((i) => !i.verified).map((i) => i.title)).toEqual(['Closing the session']);
+    expect(scoredItems(m.analysis).filter((i) => i.citations.length === 0).map((i) => i.title)).toEqual(['Closing the session']);
+    expect(m.analysis.sections.filter((s) => s.status === 'failed').map((s) => s.sectionId)).toEqual([FIXTURE_FAILED_SECTION]);
   });
 });

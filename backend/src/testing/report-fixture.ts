@@ -3,7 +3,14 @@
 // timeline and the evidence quotes are derived from that same transcript, so they agree.
 import type { ConversationMetrics, SpeakerMetrics } from '../../../app/metrics/metrics-model';
 import type { ReportModel } from '../../../app/report/report-model';
-import type { RejectedQuote, VerifiedAnalysis, VerifiedItem, VerifiedQuote } from '../../../app/rubric/analysis';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { VerifiedAnalysis } from '../../../app/rubric/analysis';
+import { assembleAnalysis } from '../../../app/rubric/assemble-analysis';
+import type { CodingAnswer, NarrativeAnswer, SectionAnswer } from '../../../app/rubric/model-output';
+import { parseRubric } from '../../../app/rubric/parse-rubric';
+import { splitIntoUnits, type TranscriptUnit } from '../../../app/transcript/units';
+import { resourcesDir } from '../paths';
 import type { Segment } from '../../../app/transcript/transcript';
 
 type Ch = 0 | 1;
@@ -40,10 +47,11 @@ export const FIXTURE_SCRIPT: readonly (readonly [Ch, string])[] = [
   [1, 'Thank you — this was more helpful than I expected.'],
 ];
 
-/** Cited by the model for "Explanation and planning" but never said: must not appear as evidence. */
-export const FIXTURE_REJECTED_QUOTE = 'I will prescribe you a strong sleeping pill tonight';
-/** Both cited for the unverified item "Closing the session" and both rejected. */
-export const FIXTURE_UNVERIFIED_QUOTES = ['Do you have any other questions before we finish today', 'Let me summarise everything we agreed on'] as const;
+/** A unit id the "model" cited for "Explaining clearly" that names no unit: rejected, never shown. */
+export const FIXTURE_UNKNOWN_UNIT = 'u999';
+/** The section whose "model" output was degenerate twice: shown as failed with this reason. */
+export const FIXTURE_FAILED_SECTION = 'relationship';
+export const FIXTURE_FAILED_REASON = 'the model repeated one phrase instead of rating the items, twice';
 
 export interface ReportFixtureOptions {
   /** Length of the recording; the script repeats until the transcript fills it. Default 180 s. */
@@ -74,13 +82,13 @@ export function buildReportFixture(opts: ReportFixtureOptions = {}): ReportModel
       { channel: 0, displayName: names[0], roleLabel: 'Clinician' },
       { channel: 1, displayName: names[1], roleLabel: 'Patient' },
     ],
-    rubric: { id: 'general-communication', version: '1.0.0', title: 'General communication skills', attribution: 'Items written for this product in the spirit of the Calgary–Cambridge guide.' },
+    rubric: { id: FIXTURE_RUBRIC.id, version: FIXTURE_RUBRIC.version, title: FIXTURE_RUBRIC.title, attribution: FIXTURE_RUBRIC.attribution },
     metrics,
     analysis: analysisFor(segments),
     transcript: { segments, language: 'en', durationSec, engine: { name: 'whisper.cpp', model: 'base.en' } },
     notices: [...(opts.notices ?? [])],
     generatedAt: '2026-11-24T09:41:12Z',
-    engine: { stt: 'whisper.cpp base.en (local)', llm: 'gemma-3-270m-it Q4_K_M (local, node-llama-cpp)' },
+    engine: { stt: 'whisper.cpp base.en (local)', llm: `${FIXTURE_MODEL} (local, node-llama-cpp)` },
   };
 }
 
@@ -157,51 +165,82 @@ function measure(segments: Segment[], durationSec: number): ConversationMetrics 
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** A verified quote for the first segment of the script line at `line`. */
-function quoteOf(segments: Segment[], line: number, quote?: string): VerifiedQuote {
-  const [channel, text] = FIXTURE_SCRIPT[line]!;
-  const seg = segments.find((s) => s.channel === channel && s.text === text);
-  if (!seg) throw new Error(`fixture: script line ${line} is beyond the fixture duration`);
-  return { quote: quote ?? text, matchedText: seg.text, channel, start: seg.start, end: seg.end, similarity: quote ? 0.96 : 1 };
-}
+const FIXTURE_RUBRIC = parseRubric(JSON.parse(readFileSync(path.join(resourcesDir, 'rubrics', 'communication-general.json'), 'utf8')));
+const FIXTURE_MODEL = 'qwen2.5-coder-1.5b-instruct-q4_k_m';
 
-function item(itemId: string, title: string, score: number | null, rationale: string, evidence: VerifiedQuote[], rejected: RejectedQuote[] = []): VerifiedItem {
-  return { itemId, title, score, scaleMin: 1, scaleMax: 5, rationale, evidence, rejected, verified: evidence.length > 0 };
-}
+/** Hand-written codes of the script's clinician sentences; anything else (greetings, "Mm-hm.") is other. */
+const FIXTURE_CODES: Readonly<Record<string, string>> = {
+  'What would you like us to focus on?': 'open_question',
+  'That sounds exhausting.': 'empathic_statement',
+  'How long has this been going on?': 'closed_question',
+  'Tell me more about the new job and how it has been affecting you.': 'open_question',
+  'So the deadlines follow you home at night.': 'empathic_statement',
+  'What have you tried so far to help you sleep?': 'open_question',
+  'Do you drink coffee in the afternoon?': 'closed_question',
+  'It sounds like you are caught in a cycle: tired during the day, coffee to cope, then restless at night.': 'summary',
+  'On a scale from zero to ten, how important is it for you to change this right now?': 'closed_question',
+  'What makes it an eight and not a five?': 'open_question',
+  'You care a lot about being present for her.': 'empathic_statement',
+  'Would it be okay if I shared a few ideas that have helped other people?': 'signposting',
+  'Some people find that stopping caffeine after noon and keeping a fixed wake-up time makes a real difference.': 'giving_information',
+  'What do you think of that?': 'checking_understanding',
+  'What would be a first step this week?': 'open_question',
+  'Let’s check in on how it went in two weeks.': 'giving_information',
+};
 
 function analysisFor(segments: Segment[]): VerifiedAnalysis {
-  const q = (line: number, quote?: string) => quoteOf(segments, line, quote);
-  const items: VerifiedItem[] = [
-    item('initiating', 'Initiating the session', 4, 'The clinician greeted the patient warmly and opened with an open question about the agenda, although the reason for the visit was not summarised back.', [q(0)]),
-    item('gathering', 'Gathering information', 4, 'Mostly open questions explored onset, context and what had been tried; the closed question about afternoon coffee was well placed.', [q(2), q(4, 'tell me more about the new job and how it has been affecting you')]),
-    item('empathy', 'Empathy and rapport', 5, 'Reflections named the patient’s feelings and values (“You care a lot about being present for her”), which visibly deepened the conversation.', [q(18), q(12)]),
-    item('explanation', 'Explanation and planning', 3, 'Information was offered with permission and the patient chose the first step; the second suggestion (fixed wake-up time) was not explored further.', [q(22), q(25)], [{ quote: FIXTURE_REJECTED_QUOTE, reason: 'not_found' }]),
-    item('shared-decision', 'Shared decision-making', null, 'The model returned a score outside the 1–5 scale for this item, so no score is shown.', [q(24)]),
-    item('closing', 'Closing the session', 3, 'The plan and follow-up were stated, but the model’s claimed summary and check for further questions were not found in the transcript.', [], FIXTURE_UNVERIFIED_QUOTES.map((quote) => ({ quote, reason: 'not_found' as const }))),
-  ];
-  const behaviours = [
-    { behaviourId: 'open-question', title: 'Open questions', instances: [q(0), q(2), q(8), q(16)], rejected: [] },
-    { behaviourId: 'reflection', title: 'Reflections', instances: [q(6), q(12), q(18)], rejected: [{ quote: 'You feel like nobody understands you', reason: 'not_found' as const }] },
-    { behaviourId: 'affirmation', title: 'Affirmations', instances: [q(26)], rejected: [] },
-    { behaviourId: 'seeking-permission', title: 'Asking permission before advising', instances: [q(20)], rejected: [] },
-    { behaviourId: 'confrontation', title: 'Confrontations', instances: [], rejected: [] },
-  ].map((b) => ({ ...b, count: b.instances.length }));
-  const cited = items.reduce((n, i) => n + i.evidence.length + i.rejected.length, 0) + behaviours.reduce((n, b) => n + b.instances.length + b.rejected.length, 0);
-  const rejected = items.reduce((n, i) => n + i.rejected.length, 0) + behaviours.reduce((n, b) => n + b.rejected.length, 0);
-  return {
-    rubricId: 'general-communication',
-    rubricVersion: '1.0.0',
-    model: 'gemma-3-270m-it',
-    items,
-    behaviours,
-    indicators: [
-      { id: 'reflection-question-ratio', title: 'Reflections per question', value: 0.75, target: '≥ 1.0' },
-      { id: 'open-question-share', title: 'Share of questions that are open', value: 0.6667, target: '≥ 0.5' },
-      { id: 'complex-reflection-share', title: 'Share of reflections that are complex', value: null, target: '≥ 0.4' },
-    ],
-    summary: 'A warm, well-structured consultation. The clinician explored the sleep problem with open questions, used reflections that connected the patient’s stress, caffeine and sleep, and reached a concrete first step chosen by the patient. The close was brief: there was no summary and no check for remaining concerns.',
-    strengths: ['Open questions early on let the patient set the agenda.', 'Reflections linked the patient’s daily pattern into one picture (“tired during the day, coffee to cope”).', 'Advice was offered only after asking permission.'],
-    suggestions: ['Summarise the agreed plan in the patient’s words before closing.', 'Ask whether there is anything else before ending the session.', 'Explore the harder suggestion (fixed wake-up time) instead of leaving it aside.'],
-    stats: { quotesCited: cited, quotesVerified: cited - rejected, quotesRejected: rejected },
+  const units = splitIntoUnits({ segments });
+  const id = (text: string): string => {
+    const u = units.find((x: TranscriptUnit) => x.text === text);
+    if (!u) throw new Error(`fixture: no unit reads "${text}" (beyond the fixture duration?)`);
+    return u.id;
   };
+  const coding: CodingAnswer = Object.fromEntries(units.filter((u) => u.channel === 0).map((u) => [u.id, FIXTURE_CODES[u.text] ?? 'other']));
+  const item = (evidence: string[], rationale: string, score: number) => ({ evidence, rationale, score });
+  const answers: Record<string, SectionAnswer> = {
+    opening: {
+      opening_purpose: item([id('Good morning, thanks for coming in today.'), id('What would you like us to focus on?')], 'Greeted the patient and asked what to focus on, but did not introduce their role.', 4),
+      patient_story: item([id('Tell me more about the new job and how it has been affecting you.')], 'Open prompts let the patient describe the sleep problem in her own words.', 4),
+    },
+    information: {
+      exploring_problem: item([id('How long has this been going on?'), id('What have you tried so far to help you sleep?'), id('Do you drink coffee in the afternoon?')], 'Onset, what was tried and the afternoon coffee were explored; severity was not asked about.', 4),
+      patient_perspective: item([id('What makes it an eight and not a five?'), id('You care a lot about being present for her.')], 'Asked what made the change important and responded to her wish to be present for her daughter.', 5),
+    },
+    relationship: {
+      structure: item([id('It sounds like you are caught in a cycle: tired during the day, coffee to cope, then restless at night.')], 'x', 3),
+      relationship: item([id('That sounds exhausting.')], 'x', 3),
+    },
+    explanation: {
+      explanation: item([id('Some people find that stopping caffeine after noon and keeping a fixed wake-up time makes a real difference.'), FIXTURE_UNKNOWN_UNIT], 'Ideas were offered with permission in plain words; understanding was asked about only in passing.', 3),
+      // The patient's own words cited for a clinician item: rejected as the wrong speaker.
+      shared_planning: item([id('What would be a first step this week?'), id('I could switch to decaf after lunch, starting Monday.')], 'The patient chose the first step herself.', 4),
+      // Only a patient unit and an id that does not exist: both rejected, so the item has no evidence.
+      closing: item([id('Thank you — this was more helpful than I expected.'), 'u0'], 'The plan was stated but there was no summary and no check for other questions.', 2),
+    },
+  };
+  const narrative: NarrativeAnswer = {
+    summary: {
+      text: 'A warm consultation that explored the sleep problem with open questions, linked stress, caffeine and sleep in one summary, and ended with a first step chosen by the patient; the close had no summary or check for other concerns.',
+      evidence: [id('It sounds like you are caught in a cycle: tired during the day, coffee to cope, then restless at night.'), id('What would be a first step this week?')],
+    },
+    strengths: [
+      { text: 'Open questions early on let the patient set the agenda.', evidence: [id('What would you like us to focus on?'), id('Tell me more about the new job and how it has been affecting you.')] },
+      { text: 'Asked permission before giving advice.', evidence: [id('Would it be okay if I shared a few ideas that have helped other people?')] },
+    ],
+    suggestions: [
+      { text: 'When the patient said the fixed wake-up time sounded harder, asking what would make it possible would have kept that option open.', evidence: [id('The fixed wake-up time on weekends sounds harder.'), id('So starting with the coffee feels doable.')] },
+      { text: 'Before saying goodbye, summarise the plan in the patient’s words and ask whether anything else is on her mind.', evidence: [id('Let’s check in on how it went in two weeks.')] },
+    ],
+  };
+  return assembleAnalysis({
+    rubric: FIXTURE_RUBRIC,
+    units,
+    model: FIXTURE_MODEL,
+    coding: { coder: { kind: 'llm', name: FIXTURE_MODEL }, outcome: { ok: true, answer: coding } },
+    sections: FIXTURE_RUBRIC.sections.map((s) =>
+      s.id === FIXTURE_FAILED_SECTION ? { sectionId: s.id, attempts: 2, outcome: { ok: false as const, reason: FIXTURE_FAILED_REASON } } : { sectionId: s.id, attempts: 1, outcome: { ok: true as const, answer: answers[s.id]! } },
+    ),
+    narrative: { attempts: 1, outcome: { ok: true, answer: narrative } },
+    usage: { calls: 9, retries: 1, promptTokens: 3120, completionTokens: 840 },
+  });
 }

@@ -29,7 +29,6 @@ export function scriptedAnalysis(rubric: Rubric, sectionId: string, userPrompt: 
         },
       ]),
     ),
-    behaviours: Object.fromEntries(section.behaviours.map((b, i) => [b.id, [{ quote: quoteOf(b.focus === 'patient' ? 'patient' : 'clinician', i + 1), speaker: b.focus === 'patient' ? ('patient' as const) : ('clinician' as const) }]])),
     summary: `Scripted summary for ${section.title}.`,
     strengths: ['Scripted strength.'],
     suggestions: ['Scripted suggestion.'],
@@ -43,14 +42,13 @@ export function scriptedAnalysis(rubric: Rubric, sectionId: string, userPrompt: 
  */
 export function sectionOfRequest(rubrics: readonly Rubric[], body: unknown): { rubric: Rubric; sectionId: string } {
   type Props = { properties?: Record<string, unknown> };
-  const schema = (body as { response_format?: { json_schema?: { schema?: { properties?: { items?: Props; behaviours?: Props } } } } }).response_format?.json_schema?.schema;
-  const keys = (p: Props | undefined) => Object.keys(p?.properties ?? {}).sort().join(',');
-  const want = `${keys(schema?.properties?.items)}|${keys(schema?.properties?.behaviours)}`;
+  const schema = (body as { response_format?: { json_schema?: { schema?: { properties?: { items?: Props } } } } }).response_format?.json_schema?.schema;
+  const want = Object.keys(schema?.properties?.items?.properties ?? {}).sort().join(',');
   for (const rubric of rubrics) {
-    const section = splitRubricForCalls(rubric).find((s) => `${s.items.map((i) => i.id).sort().join(',')}|${s.behaviours.map((b) => b.id).sort().join(',')}` === want);
+    const section = splitRubricForCalls(rubric).find((s) => s.items.map((i) => i.id).sort().join(',') === want);
     if (section) return { rubric, sectionId: section.id };
   }
-  throw new Error(`no rubric section has the items|behaviours ${want} (a request without a json_schema?)`);
+  throw new Error(`no rubric section has the items ${want} (a request without a json_schema?)`);
 }
 
 /** The text of the request's user messages (the transcript prompt, as the provider received it). */

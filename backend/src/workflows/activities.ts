@@ -5,8 +5,11 @@ import { AppError, isAppError } from '../../../app/contracts/errors';
 import { sectionOutputSchema, sectionOutputToAnalysis } from '../../../app/rubric/section-schema';
 import { computeConversationMetrics } from '../../../app/metrics/conversation-metrics';
 import { verifyAnalysis } from '../../../app/evidence/verify-analysis';
+import { legacyToVerified } from '../../../app/evidence/legacy-to-units';
+import { ModelAnalysis } from '../../../app/evidence/legacy-analysis';
+import { splitIntoUnits } from '../../../app/transcript/units';
 import { buildAnalysisPrompt, splitRubricForCalls } from '../../../app/rubric/prompt';
-import { ModelAnalysis, VerifiedAnalysis } from '../../../app/rubric/analysis';
+import { VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { ConversationMetrics } from '../../../app/metrics/metrics-model';
 import { Segment, Transcript, mergeChannelSegments, type Channel, type SpeechRegion } from '../../../app/transcript/transcript';
 import type { ReportModel } from '../../../app/report/report-model';
@@ -197,15 +200,19 @@ export function createActivities(deps: EvaluationDeps) {
         await progress(input, 'verifying', 0.9);
         const rubric = await deps.rubric(input.rubricId);
         const transcript = await readJson(deps, input.transcript, (v) => Transcript.parse(v));
-        const outputs = await Promise.all(input.outputs.map((o) => readJson(deps, o, (v) => v as { output: unknown; model: string })));
+        const outputs = await Promise.all(input.outputs.map((o) => readJson(deps, o, (v) => v as { output: unknown; model: string; usage?: { inputTokens: number; outputTokens: number } })));
         const merged = ModelAnalysis.parse({
           items: outputs.flatMap((o) => ModelAnalysis.parse(o.output).items),
-          behaviours: outputs.flatMap((o) => ModelAnalysis.parse(o.output).behaviours),
           summary: outputs.map((o) => ModelAnalysis.parse(o.output).summary).filter(Boolean).join(' '),
           strengths: outputs.flatMap((o) => ModelAnalysis.parse(o.output).strengths),
           suggestions: outputs.flatMap((o) => ModelAnalysis.parse(o.output).suggestions),
         });
-        const analysis = verifyAnalysis(merged, rubric, transcript, { model: outputs[0]?.model ?? deps.gateway.chatModel });
+        const legacy = verifyAnalysis(merged, rubric, transcript, { model: outputs[0]?.model ?? deps.gateway.chatModel });
+        const analysis = legacyToVerified(legacy, rubric, splitIntoUnits(transcript), {
+          calls: outputs.length,
+          promptTokens: outputs.reduce((n, o) => n + (o.usage?.inputTokens ?? 0), 0),
+          completionTokens: outputs.reduce((n, o) => n + (o.usage?.outputTokens ?? 0), 0),
+        });
         await deps.store.saveAnalysis(input.orgId, input.sessionId, input.evaluationId, analysis);
         return putJson(deps, input.orgId, artefactKey(input.evaluationId, 'analysis.json'), analysis);
       });

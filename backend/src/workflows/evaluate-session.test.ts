@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { computeWer } from '../../../app/transcript/wer';
 import type { Transcript } from '../../../app/transcript/transcript';
-import type { VerifiedAnalysis } from '../../../app/rubric/analysis';
+import { scoredItems, type VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { resourcesDir } from '../paths';
 import { listRubrics } from '../rubrics/rubric-catalog';
 import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
@@ -100,13 +100,14 @@ describe('evaluateSession on the real Temporal dev server', () => {
       expect(wer).toBeLessThan(0.35);
     }
 
-    // Every quote the "model" invented was rejected; the real ones were located with speaker and time.
+    // The quote the "model" invented is nowhere in the analysis; the real ones became clinician units with their time.
     const analysis = await api<VerifiedAnalysis>('GET', `/v1/sessions/${session.id}/analysis`);
-    expect(analysis.stats.quotesRejected).toBeGreaterThan(0);
-    expect(analysis.stats.quotesVerified).toBeGreaterThan(0);
-    const quotes = analysis.items.flatMap((i) => i.evidence);
-    expect(quotes.every((q) => q.channel === 0 && q.end > q.start)).toBe(true);
-    expect(analysis.items.flatMap((i) => i.rejected).map((r) => r.quote)).toContain(INVENTED_QUOTE);
+    expect(analysis.schemaVersion).toBe(2);
+    const cited = scoredItems(analysis).flatMap((i) => i.citations);
+    expect(cited.length).toBeGreaterThan(0);
+    for (const u of cited) expect(analysis.units).toContainEqual(u);
+    expect(cited.every((u) => u.channel === 0 && u.end > u.start)).toBe(true);
+    expect(JSON.stringify(analysis)).not.toContain(INVENTED_QUOTE);
 
     const pdf = await api<Buffer>('GET', `/v1/sessions/${session.id}/report.pdf`);
     const file = path.join(tmp, 'report.pdf');

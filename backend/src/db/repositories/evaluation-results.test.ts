@@ -41,16 +41,15 @@ const transcript = (text: string): Transcript => ({
 });
 
 const analysis = (summary: string): VerifiedAnalysis => ({
+  schemaVersion: 2,
   rubricId: 'mi',
-  rubricVersion: '1',
-  model: 'gemma3-270m',
-  items: [],
-  behaviours: [],
-  indicators: [],
-  summary,
-  strengths: ['listened'],
-  suggestions: [],
-  stats: { quotesCited: 0, quotesVerified: 0, quotesRejected: 0 },
+  rubricVersion: '2.0.0',
+  model: 'qwen2.5-coder-1.5b',
+  units: [],
+  coding: null,
+  sections: [],
+  narrative: { status: 'written', summary: { text: summary, citations: [], rejected: [] }, strengths: [{ text: 'listened', citations: [], rejected: [] }], suggestions: [], attempts: 1 },
+  stats: { citations: { cited: 0, accepted: 0, unknownUnit: 0, wrongSpeaker: 0 }, codingRejected: 0, calls: 0, retries: 0, promptTokens: 0, completionTokens: 0 },
 });
 
 describe('recordings repository', () => {
@@ -118,7 +117,7 @@ describe('transcripts, analyses and reports', () => {
     );
     expect(counts).toEqual([1, 1, 1]);
     expect((await t.db.withOrg(org.orgId, (tx) => getTranscriptByEvaluation(tx, ev.id)))?.body).toEqual(transcript('hello again'));
-    expect((await t.db.withOrg(org.orgId, (tx) => getAnalysisByEvaluation(tx, ev.id)))?.body.summary).toBe('second');
+    expect((await t.db.withOrg(org.orgId, (tx) => getAnalysisByEvaluation(tx, ev.id)))?.body).toMatchObject({ narrative: { summary: { text: 'second' } } });
     expect(await t.db.withOrg(org.orgId, (tx) => getReportByEvaluation(tx, ev.id))).toMatchObject({ blobUri: 'file:///r2.pdf', bytes: 2000, pages: 5 });
   });
 

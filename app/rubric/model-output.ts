@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/**
+ * What the model answers, as parsed: lenient on purpose. The request carries a strict JSON schema
+ * (answer-schemas.ts: unit ids and codes as enums, scores as the scale's values) that a local model
+ * under a grammar cannot break; a remote model may, so ids, codes and scores are checked after the
+ * answer (assemble-analysis.ts) and what is wrong is rejected and counted, not guessed.
+ */
+
+/** Coding: unit id → code id, for the units the batch asked for. */
+export const CodingAnswer = z.record(z.string(), z.string());
+export type CodingAnswer = z.infer<typeof CodingAnswer>;
+
+export const ItemAnswer = z.object({
+  evidence: z.array(z.string()),
+  rationale: z.string(),
+  score: z.number(),
+});
+export type ItemAnswer = z.infer<typeof ItemAnswer>;
+
+/** One rubric section: item id → its score, rationale and cited unit ids. */
+export const SectionAnswer = z.record(z.string(), ItemAnswer);
+export type SectionAnswer = z.infer<typeof SectionAnswer>;
+
+export const StatementAnswer = z.object({ text: z.string(), evidence: z.array(z.string()) });
+export type StatementAnswer = z.infer<typeof StatementAnswer>;
+
+export const NarrativeAnswer = z.object({
+  summary: StatementAnswer,
+  strengths: z.array(StatementAnswer),
+  suggestions: z.array(StatementAnswer),
+});
+export type NarrativeAnswer = z.infer<typeof NarrativeAnswer>;
+
+/** A model call's outcome as an activity stores it: the answer, or why it was refused (degenerate twice). */
+export type CallOutcome<T> = { ok: true; answer: T } | { ok: false; reason: string };
