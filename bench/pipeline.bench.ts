@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../backend/src/config';
+import { embeddedLlmModel } from '../backend/src/llm/llm-manifest';
 import { defaultDataDir, repoRoot, resourcesDir } from '../backend/src/paths';
 import { startRuntime, type Runtime } from '../backend/src/runtime/runtime';
 import { ensureDevIdentity } from '../backend/src/db/repositories/identity';
@@ -70,7 +71,7 @@ async function run(rt: Runtime, name: string, audio: string) {
   return { name, audioSec: rec.durationSec, bytes: rec.bytes, uploadCompleteToPdfSec: totalSec, realTimeFactor: Math.round((totalSec / (rec.durationSec ?? 1)) * 1000) / 1000, stepsSec: steps, peakRssMb: Math.round(peakRss / 2 ** 20), pages, words: transcript.segments.reduce((n, x) => n + x.words.length, 0) };
 }
 
-const config = loadConfig({ ...process.env, FE_DATA_DIR: path.join(benchDir, 'runtime'), FE_STT_MODEL_PATH: path.join(defaultDataDir, 'models', 'ggml-tiny.en.bin'), FE_LLM_MODEL_PATH: path.join(defaultDataDir, 'models', 'gemma-3-270m-q4_k_m.gguf'), FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'), FE_API_PORT: '0', LOG_LEVEL: 'warn' });
+const config = loadConfig({ ...process.env, FE_DATA_DIR: path.join(benchDir, 'runtime'), FE_STT_MODEL_PATH: path.join(defaultDataDir, 'models', 'ggml-tiny.en.bin'), FE_LLM_MODEL_PATH: path.join(defaultDataDir, 'models', embeddedLlmModel(loadConfig().llmModel).file), FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'), FE_API_PORT: '0', LOG_LEVEL: 'warn' });
 const rt = await startRuntime(config, { api: false, worker: true, log: () => () => undefined });
 const results: Record<string, unknown>[] = [];
 /** Written after every run, so a long run that is stopped keeps the figures of the ones before. */

@@ -67,6 +67,8 @@ export const ErrorCode = z.enum([
   'embedding.model_invalid',
   'coder.weights_invalid',
   'coder.input_invalid',
+  'llm.model_checksum_mismatch',
+  'llm.model_setup_failed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

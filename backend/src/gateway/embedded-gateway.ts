@@ -11,7 +11,7 @@ import { createIdempotencyStore } from './idempotency-store';
 import { loadPolicyEngine } from './policy/opa-policy';
 import { ensurePolicyBundle } from './policy/policy-build';
 import { createPriceTable, loadPriceTable } from './price-table';
-import { parseProvidersConfig, type ProvidersConfig } from './providers/provider-config';
+import { localChatModel, parseProvidersConfig, type ProvidersConfig } from './providers/provider-config';
 import { createProvider } from './providers/provider-factory';
 import { createProviderRouter } from './providers/provider-router';
 import { createGatewayServer } from './service/gateway-server';
@@ -43,7 +43,7 @@ export function providersFromConfig(config: Config): ProvidersConfig {
       prices: [{ provider: 'llm', model: config.llmModel, kind: 'chat', inputMicrosPerMTok: 0, outputMicrosPerMTok: 0 }],
     });
   }
-  return parseProvidersConfig({ providers: [local], models: [{ model: config.llmModel, kind: 'chat', targets: [{ provider: 'local', upstreamModel: 'gemma-3-270m' }] }, sttRoute] });
+  return parseProvidersConfig({ providers: [local], models: [{ model: config.llmModel, kind: 'chat', targets: [{ provider: 'local', upstreamModel: config.llmModel }] }, sttRoute] });
 }
 
 /**
@@ -62,15 +62,17 @@ export async function startGateway(config: Config, db: Database, log: (component
     const policy = await loadPolicyEngine({ bundleDir: bundle.bundleDir, ...(config.policyDataFile ? { dataPath: config.policyDataFile } : {}) });
     const providers = providersFromConfig(config);
 
-    const localChat = providers.models.some((m) => m.kind === 'chat' && m.targets.some((t) => providers.providers.find((p) => p.id === t.provider)?.kind === 'local'));
+    const localModel = localChatModel(providers);
     let chatBaseUrl = '';
     const localKey = randomBytes(24).toString('base64url');
-    if (localChat) {
-      say('starting the embedded local LLM server…');
+    if (localModel) {
+      say(`starting the embedded local LLM server (${localModel})…`);
       const llmLog = log('llm');
       const server = await startLocalLlmServer({
-        modelPath: defaultLlmModelPath(config),
+        modelPath: defaultLlmModelPath(config, localModel),
+        modelId: localModel,
         contextSize: config.llmContextTokens,
+        threads: config.llmThreads,
         apiKey: localKey,
         log: { info: (o: object, m?: string) => llmLog(m ?? 'llm', o as Record<string, unknown>), warn: (o: object, m?: string) => llmLog(m ?? 'llm warning', o as Record<string, unknown>) },
       });

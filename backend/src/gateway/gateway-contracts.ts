@@ -23,7 +23,7 @@ export interface PolicyInput {
   role: 'clinician' | 'supervisor' | 'org_admin' | 'auditor' | 'service';
   purpose: string;
   kind: CallKind;
-  /** The model name the caller asked for (the gateway's public name, e.g. "gemma-3-270m"). */
+  /** The model name the caller asked for (the gateway's public name, e.g. "qwen2.5-coder-1.5b-instruct"). */
   model: string;
   provider: { id: string; kind: ProviderKind; region: string };
   /** max_tokens (chat) as asked, or null when the caller left it to the default. */

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { getLlama, LlamaChat, LlamaLogLevel, type ChatHistoryItem, type GbnfJsonSchema, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
+import { getLlama, LlamaChat, LlamaLogLevel, resolveChatWrapper, type ChatHistoryItem, type ChatWrapper, type GbnfJsonSchema, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
 import { AppError } from '../../../app/contracts/errors';
 import { toGrammarSchema } from './grammar-schema';
 
@@ -47,6 +47,7 @@ export class LlamaEngine {
     private readonly context: LlamaContext,
     private readonly chat: LlamaChat,
     readonly contextSize: number,
+    readonly threads: number,
     private readonly log?: LlmLog,
   ) {}
 
@@ -66,19 +67,30 @@ export class LlamaEngine {
     let model: LlamaModel | undefined;
     try {
       model = await llama.loadModel({ modelPath: opts.modelPath });
-      // node-llama-cpp's default thread count exceeded the cores here (4 on 2) and generation fell
-      // to 0.3 tokens/s from spinning threads; never run more threads than cores.
-      const threads = opts.threads ?? availableParallelism();
+      const threads = engineThreads(opts.threads);
       const context = await model.createContext({ contextSize: opts.contextSize, threads });
-      const chat = new LlamaChat({ contextSequence: context.getSequence() });
+      const chat = new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: ggufChatWrapper(model) });
       const loadMs = performance.now() - started;
-      log?.info({ modelPath: opts.modelPath, contextSize: context.contextSize, threads, chatWrapper: chat.chatWrapper.wrapperName, loadMs: Math.round(loadMs) }, 'local LLM loaded');
-      return { engine: new LlamaEngine(llama, model, context, chat, context.contextSize, log), loadMs };
+      log?.info(
+        { modelPath: opts.modelPath, contextSize: context.contextSize, threads, ...(opts.threads !== undefined && opts.threads !== threads ? { threadsRequested: opts.threads } : {}), chatWrapper: chat.chatWrapper.wrapperName, loadMs: Math.round(loadMs) },
+        'local LLM loaded',
+      );
+      return { engine: new LlamaEngine(llama, model, context, chat, context.contextSize, threads, log), loadMs };
     } catch (cause) {
       await model?.dispose();
       await llama.dispose();
       throw new AppError('llm.unavailable', `could not load the local LLM from ${opts.modelPath}`, { cause });
     }
+  }
+
+  /** The chat template in use (`JinjaTemplate`: the GGUF's own) and the threads it runs on. */
+  get chatWrapperName(): string {
+    return this.chat.chatWrapper.wrapperName;
+  }
+
+  /** The exact text the model reads for a history, before the answer it is to write. */
+  formatPrompt(history: readonly ChatHistoryItem[]): string {
+    return this.chat.chatWrapper.generateContextState({ chatHistory: withOpenAnswer(history) }).contextText.toString();
   }
 
   complete(input: CompletionInput): Promise<CompletionResult> {
@@ -100,8 +112,7 @@ export class LlamaEngine {
   private async completeNow(input: CompletionInput): Promise<CompletionResult> {
     if (input.signal?.aborted) throw new AppError('request.invalid', 'request was aborted by the client', { status: 499 });
     const grammar = input.jsonSchema ? await this.grammarFor(input.jsonSchema) : undefined;
-    const history = [...input.history];
-    if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
+    const history = withOpenAnswer(input.history);
     const promptTokens = this.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer).length;
     const room = this.contextSize - promptTokens;
     if (room < 1 || (input.maxTokens !== undefined && input.maxTokens > room)) {
@@ -154,4 +165,27 @@ export class LlamaEngine {
     }
     return grammar;
   }
+}
+
+/** The history with an empty model turn at the end, the one generation fills. */
+function withOpenAnswer(history: readonly ChatHistoryItem[]): ChatHistoryItem[] {
+  return history.at(-1)?.type === 'model' ? [...history] : [...history, { type: 'model', response: [] }];
+}
+
+/**
+ * node-llama-cpp's default thread count exceeded the cores here (4 on 2) and generation fell to
+ * 0.3 tokens/s from spinning threads: never more threads than cores (docs/decisions/009).
+ */
+export function engineThreads(requested: number | undefined, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(requested ?? cores, cores));
+}
+
+/**
+ * The GGUF's own chat template (for Qwen2.5: ChatML with its default system line) rendered by
+ * node-llama-cpp's Jinja wrapper, rather than the library's look-alike that drops that line; a
+ * GGUF without a template (a base model) gets the library's best guess.
+ */
+function ggufChatWrapper(model: LlamaModel): ChatWrapper {
+  if (!model.fileInfo.metadata.tokenizer?.chat_template) return resolveChatWrapper(model);
+  return resolveChatWrapper(model, { type: 'jinjaTemplate', fallbackToOtherWrappersOnJinjaError: false });
 }

@@ -64,7 +64,7 @@ async function call(method: string, p: string, token: string | null, body?: unkn
 const record = (over: Partial<NewGatewayAuditRecord> = {}): NewGatewayAuditRecord => ({
   purpose: 'rubric_analysis',
   provider: 'local',
-  model: 'gemma-3-270m',
+  model: 'qwen2.5-coder-1.5b-instruct',
   tokensIn: 1200,
   tokensOut: 300,
   costMicros: 0,

@@ -8,6 +8,7 @@ import type { PolicyEngine, PolicyInput } from '../gateway-contracts';
 import { loadPolicyEngine, toPolicyDecision } from './opa-policy';
 import { ensurePolicyBundle, runRegoTests } from './policy-build';
 import { defaultPolicySourcesDir, readPolicySources } from './policy-sources';
+import { readLlmManifest } from '../../llm/llm-manifest';
 
 // The real Rego, compiled by OPA's Go packages into the real wasm the gateway loads.
 const build = { dataDir: defaultDataDir, pathEnv: process.env.PATH ?? '' };
@@ -27,7 +28,7 @@ const rubricCall: PolicyInput = {
   role: 'service',
   purpose: 'rubric_analysis',
   kind: 'chat',
-  model: 'gemma-3-270m',
+  model: 'qwen2.5-coder-1.5b-instruct',
   provider: { id: 'embedded', kind: 'local', region: 'local' },
   maxTokens: null,
   redactionAvailable: true,
@@ -97,8 +98,13 @@ describe('gateway policy (OPA wasm)', () => {
     expect(engine.decide(remote, { purposes: { transcription: { allow_unredacted: true } } })).toMatchObject({ allow: true, redact: true });
   });
 
+  it('allows every embedded model of the LLM manifest for rubric analysis, so FE_LLM_MODEL can pick any of them', () => {
+    for (const m of readLlmManifest().models) expect(engine.decide({ ...rubricCall, model: m.id })).toMatchObject({ allow: true, reasons: [] });
+    expect(engine.decide({ ...rubricCall, model: 'llama3.1-8b' }).allow).toBe(false);
+  });
+
   it('lets an org add a model to a purpose (its list replaces the default)', () => {
-    const settings = { purposes: { rubric_analysis: { models: ['gemma-3-270m', 'gpt-4o-mini'] } } };
+    const settings = { purposes: { rubric_analysis: { models: ['qwen2.5-coder-1.5b-instruct', 'gpt-4o-mini'] } } };
     expect(engine.decide({ ...rubricCall, model: 'gpt-4o-mini', provider: openaiEu }, settings)).toMatchObject({ allow: true, redact: true, maxTokens: 4096 });
     expect(engine.decide({ ...rubricCall, model: 'gpt-4o-mini', provider: openaiEu }).allow).toBe(false);
   });
@@ -112,7 +118,7 @@ describe('gateway policy (OPA wasm)', () => {
   });
 
   it('lets an org enable a purpose for clinicians and switch one off with null', () => {
-    const settings = { purposes: { draft_assist: { kind: 'chat', models: ['gemma-3-270m'], roles: ['clinician'], max_tokens: 512 }, transcription: null } };
+    const settings = { purposes: { draft_assist: { kind: 'chat', models: ['qwen2.5-coder-1.5b-instruct'], roles: ['clinician'], max_tokens: 512 }, transcription: null } };
     expect(engine.decide({ ...rubricCall, role: 'clinician', purpose: 'draft_assist' }, settings)).toMatchObject({ allow: true, maxTokens: 512, restoreKinds: [] });
     expect(engine.decide({ ...rubricCall, role: 'clinician', purpose: 'draft_assist' }).allow).toBe(false);
     expect(engine.decide(transcriptionCall, settings).reasons).toEqual([`purpose transcription is not enabled for org ${rubricCall.orgId}`]);

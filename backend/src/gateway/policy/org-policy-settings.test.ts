@@ -4,7 +4,7 @@ import { OrgPolicySettingsSchema } from './org-policy-settings';
 describe('org policy settings schema', () => {
   it('accepts added models, narrowed regions, a new purpose and a purpose switched off', () => {
     const settings = {
-      purposes: { rubric_analysis: { models: ['gemma-3-270m', 'gpt-4o-mini'] }, draft_assist: { kind: 'chat', models: ['gemma-3-270m'], roles: ['clinician'], max_tokens: 512 }, transcription: null },
+      purposes: { rubric_analysis: { models: ['qwen2.5-coder-1.5b-instruct', 'gpt-4o-mini'] }, draft_assist: { kind: 'chat', models: ['qwen2.5-coder-1.5b-instruct'], roles: ['clinician'], max_tokens: 512 }, transcription: null },
       allowed_regions: ['local', 'eu'],
       redaction: { always: true },
     };

@@ -12,14 +12,14 @@ import { createProvider } from './provider-factory';
 import { LOCAL_CHAT_MODEL, LOCAL_STT_MODEL, defaultProvidersConfig } from './provider-config';
 import { createProviderRouter, type GatewayProviderRouter } from './provider-router';
 
-// The real Gemma 3 270M and Whisper tiny.en on 2 shared cores: few calls, tiny outputs.
+// The real default chat model (Qwen2.5-Coder 1.5B) and Whisper tiny.en on 2 shared cores: few calls, tiny outputs.
 const KEY = 'only-the-gateway-knows';
 let llm: LocalLlmServer;
 let router: GatewayProviderRouter;
 
 beforeAll(async () => {
   const [{ modelPath }, whisper] = await Promise.all([setupLlmModel({ dataDir: defaultDataDir }), setupWhisperModel({ dataDir: defaultDataDir })]);
-  llm = await startLocalLlmServer({ modelPath, contextSize: 512, apiKey: KEY });
+  llm = await startLocalLlmServer({ modelPath, modelId: LOCAL_CHAT_MODEL, contextSize: 512, threads: 1, apiKey: KEY });
   router = createProviderRouter({
     config: defaultProvidersConfig(),
     providers: (cfg) => createProvider(cfg, { local: { chatBaseUrl: llm.baseURL, apiKey: KEY, sttEngine: () => createWhisperEngine({ modelPath: whisper.modelPath, threads: 2 }) } }),
@@ -31,12 +31,12 @@ afterAll(async () => {
   await llm?.close();
 });
 
-describe('local provider (embedded Gemma and Whisper)', () => {
+describe('local provider (embedded chat model and Whisper)', () => {
   it('answers a chat through the default route with the gateway’s key', async () => {
     const route = router.route(LOCAL_CHAT_MODEL)!;
     const r = await router.run(route.targets, (p, model, signal) => p.chat({ model, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 3, temperature: 0 }, signal));
     expect(r.providerId).toBe('local');
-    expect(r.value.body).toMatchObject({ object: 'chat.completion', model: 'gemma-3-270m-q4_k_m' });
+    expect(r.value.body).toMatchObject({ object: 'chat.completion', model: LOCAL_CHAT_MODEL });
     expect(r.value.usage.promptTokens).toBeGreaterThan(2);
     expect(r.value.usage.completionTokens).toBeGreaterThan(0);
     expect(r.value.usage.completionTokens).toBeLessThanOrEqual(3);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../../app/contracts/errors';
 import { resourcesDir } from '../../paths';
-import { defaultProvidersConfig, modelRoutes, parseProvidersConfig } from './provider-config';
+import { defaultProvidersConfig, localChatModel, modelRoutes, parseProvidersConfig } from './provider-config';
 
 const example = () => JSON.parse(readFileSync(path.join(resourcesDir, 'gateway', 'providers.example.json'), 'utf8')) as { providers: Array<Record<string, unknown>>; models: Array<Record<string, unknown>> };
 
@@ -26,13 +26,23 @@ describe('providers config', () => {
     ]);
   });
 
-  it('defaults to the embedded provider serving gemma-3-270m and whisper-tiny.en in region local', () => {
+  it('defaults to the embedded provider serving the manifest’s default chat model and whisper-tiny.en in region local', () => {
     const config = defaultProvidersConfig();
     expect(config.providers).toEqual([expect.objectContaining({ id: 'local', kind: 'local', region: 'local' })]);
     expect(modelRoutes(config).map((r) => [r.model, r.kind])).toEqual([
-      ['gemma-3-270m', 'chat'],
+      ['qwen2.5-coder-1.5b-instruct', 'chat'],
       ['whisper-tiny.en', 'stt'],
     ]);
+  });
+
+  it('names the one embedded chat model the routes need, and refuses two', () => {
+    expect(localChatModel(defaultProvidersConfig())).toBe('qwen2.5-coder-1.5b-instruct');
+    expect(localChatModel(parseProvidersConfig(example()))).toBe('qwen2.5-coder-1.5b-instruct');
+    const openaiOnly = parseProvidersConfig({ providers: [{ id: 'openai', kind: 'openai', region: 'us' }], models: [{ model: 'gpt-4o-mini', kind: 'chat', targets: [{ provider: 'openai', upstreamModel: 'gpt-4o-mini' }] }] });
+    expect(localChatModel(openaiOnly)).toBeNull();
+    const two = example();
+    two.models.push({ model: 'small', kind: 'chat', targets: [{ provider: 'local', upstreamModel: 'qwen2.5-coder-0.5b-instruct' }] });
+    expect(() => localChatModel(parseProvidersConfig(two))).toThrow(/loads one model/);
   });
 
   it('names the key of a target that points at an unknown provider', () => {

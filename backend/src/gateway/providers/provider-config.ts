@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../../../app/contracts/errors';
+import { defaultLlmModelId } from '../../llm/llm-manifest';
 import type { ModelRoute } from '../gateway-contracts';
 import { ModelPrice } from '../price-table';
 
@@ -98,18 +99,30 @@ export function parseProvidersConfig(raw: unknown, source = 'providers config'):
   return parsed.data;
 }
 
-export const LOCAL_CHAT_MODEL = 'gemma-3-270m';
+/** The embedded chat model's public name: the LLM manifest's default (resources/models/llm-manifest.json). */
+export const LOCAL_CHAT_MODEL = defaultLlmModelId;
 export const LOCAL_STT_MODEL = 'whisper-tiny.en';
 
-/** The offline default: the embedded provider serves the local Gemma and Whisper models. */
-export function defaultProvidersConfig(): ProvidersConfig {
+/** The offline default: the embedded provider serves the local chat model (under its manifest id) and Whisper. */
+export function defaultProvidersConfig(chatModel: string = LOCAL_CHAT_MODEL): ProvidersConfig {
   return parseProvidersConfig({
     providers: [{ id: 'local', kind: 'local', region: 'local', timeoutMs: 600_000, maxRetries: 1 }],
     models: [
-      { model: LOCAL_CHAT_MODEL, kind: 'chat', targets: [{ provider: 'local', upstreamModel: 'gemma-3-270m' }] },
+      { model: chatModel, kind: 'chat', targets: [{ provider: 'local', upstreamModel: chatModel }] },
       { model: LOCAL_STT_MODEL, kind: 'stt', targets: [{ provider: 'local', upstreamModel: 'whisper.cpp' }] },
     ],
   });
+}
+
+/**
+ * The embedded chat model the routes need, by its upstream name (a manifest id), or null when no
+ * chat route reaches the local provider. One process loads one local model.
+ */
+export function localChatModel(config: ProvidersConfig): string | null {
+  const local = new Set(config.providers.filter((p) => p.kind === 'local').map((p) => p.id));
+  const names = [...new Set(config.models.filter((m) => m.kind === 'chat').flatMap((m) => m.targets.filter((t) => local.has(t.provider)).map((t) => t.upstreamModel)))];
+  if (names.length > 1) throw new AppError('config.invalid', `the embedded LLM server loads one model, but local chat targets name ${names.join(', ')}`);
+  return names[0] ?? null;
 }
 
 export function modelRoutes(config: ProvidersConfig): ModelRoute[] {
