@@ -32,7 +32,7 @@ export const CredentialInput = z
   .strictObject({
     name: lineText().trim().min(1).max(200),
     purposes: z.array(PurposeName).min(1).max(50).nullable().optional().describe('Purposes it may call for; absent or null = any purpose'),
-    ttlSec: z.number().int().positive().max(CREDENTIAL_TTL_MAX_SEC).optional().describe('Lifetime in seconds; absent = until revoked'),
+    ttlSec: z.number().int().positive().max(CREDENTIAL_TTL_MAX_SEC).optional().describe('Lifetime in seconds; absent = 90 days (7776000). Every credential expires; mint a new one before it does.'),
   })
   .meta({ id: 'AiCredentialInput' });
 export type CredentialInput = z.infer<typeof CredentialInput>;
@@ -43,7 +43,7 @@ export const Credential = z
     name: z.string(),
     purposes: z.array(z.string()).nullable(),
     createdAt: z.string(),
-    expiresAt: z.string().nullable(),
+    expiresAt: z.string(),
     revokedAt: z.string().nullable(),
     state: z.enum(['active', 'revoked', 'expired']).describe('At the time of the answer'),
   })

@@ -47,7 +47,7 @@ export const configKeys = {
   maxUploadBytes: { env: 'FE_MAX_UPLOAD_BYTES', schema: z.coerce.number().int().positive(), default: 512 * 1024 * 1024, doc: 'Largest accepted recording, in bytes.' },
   maxDurationSec: { env: 'FE_MAX_DURATION_SEC', schema: z.coerce.number().positive(), default: 3 * 3600, doc: 'Longest accepted recording, in seconds.' },
   blobMasterKey: { env: 'FE_BLOB_MASTER_KEY', schema: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, '32 bytes, base64').optional(), default: undefined, doc: 'Base64 AES-256 key that wraps per-blob data keys. Unset: a key file is created under the data folder (mode 600).' },
-  devToken: { env: 'FE_DEV_TOKEN', schema: z.string().min(8), default: 'dev-clinician-token', doc: 'Bearer token of the embedded dev identity (embedded mode only).' },
+  devToken: { env: 'FE_DEV_TOKEN', schema: z.string().min(8), default: 'dev-clinician-token', doc: 'Bearer token of the embedded dev identity (embedded mode only; the CLI refuses an external DATABASE_URL). Changing it revokes the previous one. With a non-loopback FE_API_HOST it must be your own, at least 24 characters.' },
   devOrg: { env: 'FE_DEV_ORG', schema: z.string().min(1), default: 'Demo Clinic', doc: 'Org name of the dev identity.' },
   devUserEmail: { env: 'FE_DEV_USER_EMAIL', schema: z.string().email(), default: 'clinician@demo.local', doc: 'Email of the dev identity.' },
   devRole: { env: 'FE_DEV_ROLE', schema: z.enum(['clinician', 'supervisor', 'org_admin', 'auditor']), default: 'clinician', doc: 'Role of the dev identity.' },

@@ -2,11 +2,19 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../app/contracts/errors';
 import type { Identity } from '../api/auth';
-import { ensureDevIdentity } from '../db/repositories/identity';
 import { listenEvaluationEvents } from '../evaluations/evaluation-events';
 import type { Runtime } from '../runtime/runtime';
 import { workflowIdFor } from '../workflows/evaluation-client';
 import { createProgressLine } from './progress-line';
+
+/**
+ * `feedback evaluate` and `demo` sign in as the embedded dev identity. Against an external
+ * DATABASE_URL (production) they refuse rather than create that identity there with a token from
+ * the README.
+ */
+export function externalDatabaseRefusal(): AppError {
+  return new AppError('config.invalid', 'feedback evaluate and demo run only on the embedded database: DATABASE_URL is set, and the CLI will not create its dev identity (with a well-known token) in an external database. Unset DATABASE_URL, or upload the recording through the API with a real account.');
+}
 
 export interface EvaluateOptions {
   audio: string;
@@ -33,8 +41,9 @@ export interface EvaluateOutcome {
  */
 export async function evaluateRecording(rt: Runtime, opts: EvaluateOptions): Promise<EvaluateOutcome> {
   const started = Date.now();
-  const who: Identity =
-    rt.devIdentity ?? (await ensureDevIdentity(rt.db, { orgName: rt.config.devOrg, userEmail: rt.config.devUserEmail, displayName: 'Dev Clinician', role: rt.config.devRole, token: rt.config.devToken }));
+  // The CLI acts as the embedded dev identity, which exists only on the embedded database.
+  if (!rt.devIdentity) throw externalDatabaseRefusal();
+  const who: Identity = rt.devIdentity;
   const consent = { given: true as const, method: 'written' as const, textVersion: 'cli-operator-attested' };
   const session = await rt.sessions.createSession(who, {
     title: opts.title,

@@ -1,4 +1,4 @@
-// `feedback evaluate <audio> [--rubric <id>] [--out <pdf>] [--json <file>]`, `feedback demo`, `feedback audit verify`.
+// `feedback evaluate <audio> [--rubric <id>] [--out <pdf>] [--json <file>]`, `feedback demo`, `feedback audit verify`, `feedback tokens …`.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { resourcesDir } from '../paths';
 import { createLogger } from '../runtime/log';
 import type { EvaluateOptions } from './evaluate-recording';
 import { auditUsage, runAuditCommand } from './audit-verify';
+import { runTokensCommand, tokensUsage } from './tokens-command';
 
 const usage = `Usage:
   feedback demo [--out <pdf>] [--json <file>]
@@ -15,10 +16,12 @@ const usage = `Usage:
                     [--title <text>] [--names "<channel 0 name>,<channel 1 name>"] [--roles "Clinician,Patient"]
       Channel 0 is the session owner (clinician), channel 1 the other person.
       The operator attests that both people consented to the recording and its analysis.
-${auditUsage.replace(/^Usage:\n/, '')}`;
+${auditUsage.replace(/^Usage:\n/, '')}
+${tokensUsage.replace(/^Usage:\n/, '')}`;
 
 // `audit` has its own options: dispatch before the evaluate/demo parser sees them.
 if (process.argv[2] === 'audit') process.exit(await runAuditCommand(process.argv.slice(3), process.env));
+if (process.argv[2] === 'tokens') process.exit(await runTokensCommand(process.argv.slice(3), process.env));
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -48,6 +51,12 @@ if (command === 'demo') {
     outPdf: values.out ?? `${path.basename(audioArg!).replace(/\.[^.]+$/, '')}-report.pdf`,
     outJson: values.json,
   };
+}
+
+if (config.databaseUrl) {
+  const { externalDatabaseRefusal } = await import('./evaluate-recording');
+  console.error(`Refused [config.invalid]: ${externalDatabaseRefusal().message}`);
+  process.exit(2);
 }
 
 const t0 = Date.now();

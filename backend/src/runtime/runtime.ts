@@ -22,6 +22,7 @@ import { databaseTokenResolver } from '../api/token-resolver';
 import { signalingOptionsFrom } from '../signaling/signaling';
 import type { Identity } from '../api/auth';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { refuseExposedDevToken } from './exposure-check';
 import { findTemporalCli, startTemporalDevServer } from './temporal-dev-server';
 import type { Log } from './log';
 
@@ -60,6 +61,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     }
     stops.length = 0;
   };
+  // Before anything starts: a refused configuration leaves nothing to stop.
+  if (opts.api) refuseExposedDevToken(config);
   try {
     await mkdir(config.dataDir, { recursive: true });
 
@@ -139,7 +142,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     if (opts.api) {
       const api = createApiServer({
         sessions,
-        resolver: databaseTokenResolver(db),
+        resolver: databaseTokenResolver(db, { devToken: devIdentity ? config.devToken : undefined }),
         rubrics: () => listRubrics(),
         uploadsDir: config.derived.uploadsDir,
         maxUploadBytes: config.maxUploadBytes,

@@ -338,10 +338,11 @@ describe('AI gateway settings API: service credentials', () => {
     expect(trailText).not.toContain(secretSha256(secret));
   });
 
-  it('mints a credential for any purpose that lives until revoked when purposes and ttlSec are absent', async () => {
+  it('mints a credential for any purpose that expires after the default 90 days when purposes and ttlSec are absent', async () => {
     const admin = await user('org_admin');
     const { credential, secret } = (await call('POST', '/credentials', admin.token, { name: 'any' })).json;
-    expect(credential).toMatchObject({ purposes: null, expiresAt: null, state: 'active' });
+    expect(credential).toMatchObject({ purposes: null, state: 'active' });
+    expect(Date.parse(credential.expiresAt) - Date.parse(credential.createdAt)).toBe(90 * 86_400_000);
     expect((await models(secret)).status).toBe(200);
   });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database, Tx } from '../database';
-import { orgOf } from '../database';
-import { iso } from '../row-values';
+import { isUuid, orgOf } from '../database';
+import { iso, isoOrNull } from '../row-values';
 
 export const ROLES = ['clinician', 'supervisor', 'org_admin', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -84,29 +84,83 @@ export async function listRoles(tx: Tx, userId: string): Promise<Role[]> {
   return rows.map((r) => r.role);
 }
 
-/** Stores only the token's sha256. Re-adding the same token points it at this user. */
-export async function addApiToken(tx: Tx, input: { userId: string; token: string; label?: string }): Promise<void> {
-  await tx.query(
-    `INSERT INTO api_tokens (org_id, user_id, token_sha256, label) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (token_sha256) DO UPDATE SET user_id = EXCLUDED.user_id, label = EXCLUDED.label`,
-    [orgOf(tx), input.userId, tokenSha256(input.token), input.label ?? ''],
-  );
+/** How long an API token lives unless its creator says otherwise. */
+export const DEFAULT_API_TOKEN_TTL_SEC = 30 * 24 * 3600;
+
+export type ApiTokenKind = 'api' | 'dev';
+
+/** A stored API token (never the token itself). */
+export interface ApiToken {
+  id: string;
+  orgId: string;
+  userId: string;
+  kind: ApiTokenKind;
+  label: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
 }
 
 /**
- * Sign-in: which org and user a bearer token belongs to. This is the one lookup that spans orgs;
- * it goes through the SECURITY DEFINER function resolve_api_token (see migration 0001), never
- * through a broader role.
+ * Stores only the token's sha256, expiring (default DEFAULT_API_TOKEN_TTL_SEC from now). Re-adding
+ * the same token points it at this user and gives it the new lifetime, un-revoked.
  */
-export async function resolveApiToken(db: Database, token: string): Promise<Identity | null> {
+export async function addApiToken(tx: Tx, input: { userId: string; token: string; label?: string; kind?: ApiTokenKind; expiresAt?: Date }): Promise<ApiToken> {
+  const expiresAt = input.expiresAt ?? new Date(Date.now() + DEFAULT_API_TOKEN_TTL_SEC * 1000);
+  const { rows } = await tx.query<ApiTokenRow>(
+    `INSERT INTO api_tokens (org_id, user_id, token_sha256, label, kind, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (token_sha256) DO UPDATE SET user_id = EXCLUDED.user_id, label = EXCLUDED.label, kind = EXCLUDED.kind, expires_at = EXCLUDED.expires_at, revoked_at = NULL
+     RETURNING *`,
+    [orgOf(tx), input.userId, tokenSha256(input.token), input.label ?? '', input.kind ?? 'api', expiresAt],
+  );
+  return toApiToken(rows[0]!);
+}
+
+export async function listApiTokens(tx: Tx, userId: string): Promise<ApiToken[]> {
+  const { rows } = await tx.query<ApiTokenRow>('SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id', [userId]);
+  return rows.map(toApiToken);
+}
+
+/** Revokes one token of the transaction's org; false when there is no such live token. */
+export async function revokeApiToken(tx: Tx, tokenId: string): Promise<boolean> {
+  if (!isUuid(tokenId)) return false;
+  const { rowCount } = await tx.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [tokenId]);
+  return rowCount > 0;
+}
+
+/** Revokes every live token of a user (signed out everywhere); returns how many. */
+export async function revokeUserApiTokens(tx: Tx, userId: string): Promise<number> {
+  const { rowCount } = await tx.query('UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()', [userId]);
+  return rowCount;
+}
+
+/** What sign-in learns from a live token: the identity, and which token (kind, expiry) it was. */
+export interface ApiTokenGrant {
+  identity: Identity;
+  tokenId: string;
+  kind: ApiTokenKind;
+  expiresAt: string;
+}
+
+/**
+ * Sign-in: which org and user a live (unexpired, unrevoked) bearer token belongs to. This is the
+ * one lookup that spans orgs; it goes through the SECURITY DEFINER function resolve_api_token (see
+ * migrations 0001 and 0010), never through a broader role.
+ */
+export async function resolveApiTokenGrant(db: Database, token: string): Promise<ApiTokenGrant | null> {
   return db.withoutOrg(async (tx) => {
-    const { rows } = await tx.query<{ org_id: string; org_name: string; user_id: string; email: string; display_name: string; roles: Role[] }>(
+    const { rows } = await tx.query<{ org_id: string; org_name: string; user_id: string; email: string; display_name: string; roles: Role[]; token_id: string; token_kind: ApiTokenKind; expires_at: Date }>(
       'SELECT * FROM resolve_api_token($1)',
       [tokenSha256(token)],
     );
     const r = rows[0];
-    return r ? { orgId: r.org_id, orgName: r.org_name, userId: r.user_id, email: r.email, displayName: r.display_name, roles: r.roles } : null;
+    return r ? { identity: { orgId: r.org_id, orgName: r.org_name, userId: r.user_id, email: r.email, displayName: r.display_name, roles: r.roles }, tokenId: r.token_id, kind: r.token_kind, expiresAt: iso(r.expires_at) } : null;
   });
+}
+
+/** The identity of a live token, whatever its kind (the API's resolver adds the dev-token rule: api/token-resolver.ts). */
+export async function resolveApiToken(db: Database, token: string): Promise<Identity | null> {
+  return (await resolveApiTokenGrant(db, token))?.identity ?? null;
 }
 
 /** The dev org's id is derived from its name, so every start of the embedded runtime finds the same org without a cross-org lookup. */
@@ -116,10 +170,15 @@ export function devOrgId(orgName: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Creates or updates the embedded mode's dev identity (org, user, role, token); safe to call at every start. */
+/**
+ * Creates or updates the embedded mode's dev identity (org, user, role, token); safe to call at
+ * every start. Its state is replaced, not added to: the user keeps exactly `role`, `token` is the
+ * org's one live dev token (any other, e.g. from an earlier FE_DEV_TOKEN or FE_DEV_USER_EMAIL, is
+ * revoked), and its lifetime starts again.
+ */
 export async function ensureDevIdentity(
   db: Database,
-  input: { orgName: string; userEmail: string; displayName: string; role: Role; token: string },
+  input: { orgName: string; userEmail: string; displayName: string; role: Role; token: string; ttlSec?: number },
 ): Promise<Identity> {
   const orgId = devOrgId(input.orgName);
   return db.withOrg(orgId, async (tx) => {
@@ -131,8 +190,10 @@ export async function ensureDevIdentity(
       [orgId, input.userEmail, input.displayName],
     );
     const user = toUser(rows[0]!);
+    await tx.query('DELETE FROM memberships WHERE user_id = $1 AND role <> $2', [user.id, input.role]);
     await addMembership(tx, { userId: user.id, role: input.role });
-    await addApiToken(tx, { userId: user.id, token: input.token, label: 'dev identity' });
+    await tx.query("UPDATE api_tokens SET revoked_at = now() WHERE kind = 'dev' AND token_sha256 <> $1 AND revoked_at IS NULL", [tokenSha256(input.token)]);
+    await addApiToken(tx, { userId: user.id, token: input.token, label: 'dev identity', kind: 'dev', expiresAt: new Date(Date.now() + (input.ttlSec ?? DEFAULT_API_TOKEN_TTL_SEC) * 1000) });
     return { orgId, orgName: input.orgName, userId: user.id, email: user.email, displayName: user.displayName, roles: await listRoles(tx, user.id) };
   });
 }
@@ -155,6 +216,21 @@ interface MembershipRow {
   user_id: string;
   role: Role;
   created_at: Date;
+}
+
+interface ApiTokenRow {
+  id: string;
+  org_id: string;
+  user_id: string;
+  kind: ApiTokenKind;
+  label: string;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+function toApiToken(r: ApiTokenRow): ApiToken {
+  return { id: r.id, orgId: r.org_id, userId: r.user_id, kind: r.kind, label: r.label, createdAt: iso(r.created_at), expiresAt: iso(r.expires_at), revokedAt: isoOrNull(r.revoked_at) };
 }
 
 function toOrg(r: OrgRow): Org {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 import { seedOrg } from '../../testing/test-orgs';
 import { getOrgPolicySettings, setOrgPolicySettings } from './org-policy-settings';
-import { listServiceCredentials, mintServiceCredential, resolveServiceCredential, revokeServiceCredential, secretSha256 } from './service-credentials';
+import { DEFAULT_SERVICE_CREDENTIAL_TTL_SEC, listServiceCredentials, mintServiceCredential, resolveServiceCredential, revokeServiceCredential, secretSha256 } from './service-credentials';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -29,7 +29,18 @@ describe('service credentials', () => {
     expect(secret).toContain(id.replace(/-/g, ''));
     const rows = await superQuery<{ secret_sha256: string }>('SELECT secret_sha256 FROM ai_service_credentials WHERE id = $1', [id]);
     expect(rows).toEqual([{ secret_sha256: secretSha256(secret) }]);
-    expect(await resolveServiceCredential(t.db, secret)).toEqual({ credentialId: id, orgId: a.orgId, name: 'worker', purposes: ['rubric_analysis'], expiresAt: null });
+    expect(await resolveServiceCredential(t.db, secret)).toMatchObject({ credentialId: id, orgId: a.orgId, name: 'worker', purposes: ['rubric_analysis'] });
+  });
+
+  it('gives a credential minted without a lifetime the default of 90 days: none lives until revoked', async () => {
+    const a = await seedOrg(t.db);
+    const { secret, credential } = await mintServiceCredential(t.db, a.orgId, { name: 'integration' });
+    const days = (Date.parse(credential.expiresAt) - Date.parse(credential.createdAt)) / 86_400_000;
+    expect(days).toBeCloseTo(DEFAULT_SERVICE_CREDENTIAL_TTL_SEC / 86_400, 5);
+    expect(days).toBe(90);
+    expect((await resolveServiceCredential(t.db, secret))?.expiresAt).toBe(credential.expiresAt);
+    // The column itself refuses "forever".
+    await expect(superQuery('UPDATE ai_service_credentials SET expires_at = NULL WHERE id = $1', [credential.id])).rejects.toThrow(/null value/);
   });
 
   it('resolves an unknown or malformed secret to null', async () => {
@@ -49,8 +60,7 @@ describe('service credentials', () => {
 
   it('stops resolving a credential after its expiry', async () => {
     const a = await seedOrg(t.db);
-    const { id, secret, credential } = await mintServiceCredential(t.db, a.orgId, { name: 'short', ttlSec: 3600 });
-    expect(credential.expiresAt).not.toBeNull();
+    const { id, secret } = await mintServiceCredential(t.db, a.orgId, { name: 'short', ttlSec: 3600 });
     expect((await resolveServiceCredential(t.db, secret))?.credentialId).toBe(id);
     await superQuery("UPDATE ai_service_credentials SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour' WHERE id = $1", [id]);
     expect(await resolveServiceCredential(t.db, secret)).toBeNull();

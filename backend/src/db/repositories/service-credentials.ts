@@ -11,7 +11,7 @@ export interface ServiceCredential {
   /** Purposes it may call for; null = any. */
   purposes: string[] | null;
   createdAt: string;
-  expiresAt: string | null;
+  expiresAt: string;
   revokedAt: string | null;
 }
 
@@ -21,13 +21,16 @@ export interface ResolvedServiceCredential {
   orgId: string;
   name: string;
   purposes: string[] | null;
-  expiresAt: string | null;
+  expiresAt: string;
 }
+
+/** Lifetime of a credential minted without one: a forgotten integration stops working rather than holding a key forever. */
+export const DEFAULT_SERVICE_CREDENTIAL_TTL_SEC = 90 * 24 * 3600;
 
 export interface MintInput {
   name: string;
   purposes?: string[] | null;
-  /** Lifetime in seconds; omitted = until revoked. */
+  /** Lifetime in seconds; omitted = DEFAULT_SERVICE_CREDENTIAL_TTL_SEC. Every credential expires. */
   ttlSec?: number;
 }
 
@@ -52,9 +55,9 @@ export async function mintServiceCredential(db: Database, orgId: string, input: 
   const credential = await db.withOrg(orgId, async (tx) => {
     const { rows } = await tx.query<CredentialRow>(
       `INSERT INTO ai_service_credentials (id, org_id, name, secret_sha256, purposes, expires_at)
-       VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::int IS NULL THEN NULL ELSE now() + make_interval(secs => $6::int) END)
+       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int))
        RETURNING *`,
-      [id, orgId, input.name.trim(), secretSha256(secret), input.purposes ?? null, input.ttlSec ?? null],
+      [id, orgId, input.name.trim(), secretSha256(secret), input.purposes ?? null, input.ttlSec ?? DEFAULT_SERVICE_CREDENTIAL_TTL_SEC],
     );
     return toCredential(rows[0]!);
   });
@@ -69,12 +72,12 @@ export async function resolveServiceCredential(db: Database, secret: string): Pr
   // A malformed secret cannot match: skip the round trip.
   if (!SECRET.test(secret)) return null;
   return db.withoutOrg(async (tx) => {
-    const { rows } = await tx.query<{ credential_id: string; org_id: string; name: string; purposes: string[] | null; expires_at: Date | null }>(
+    const { rows } = await tx.query<{ credential_id: string; org_id: string; name: string; purposes: string[] | null; expires_at: Date }>(
       'SELECT * FROM resolve_ai_service_credential($1)',
       [secretSha256(secret)],
     );
     const r = rows[0];
-    return r ? { credentialId: r.credential_id, orgId: r.org_id, name: r.name, purposes: r.purposes, expiresAt: isoOrNull(r.expires_at) } : null;
+    return r ? { credentialId: r.credential_id, orgId: r.org_id, name: r.name, purposes: r.purposes, expiresAt: iso(r.expires_at) } : null;
   });
 }
 
@@ -99,10 +102,10 @@ interface CredentialRow {
   name: string;
   purposes: string[] | null;
   created_at: Date;
-  expires_at: Date | null;
+  expires_at: Date;
   revoked_at: Date | null;
 }
 
 function toCredential(r: CredentialRow): ServiceCredential {
-  return { id: r.id, orgId: r.org_id, name: r.name, purposes: r.purposes, createdAt: iso(r.created_at), expiresAt: isoOrNull(r.expires_at), revokedAt: isoOrNull(r.revoked_at) };
+  return { id: r.id, orgId: r.org_id, name: r.name, purposes: r.purposes, createdAt: iso(r.created_at), expiresAt: iso(r.expires_at), revokedAt: isoOrNull(r.revoked_at) };
 }

@@ -57,7 +57,7 @@ export function createAiGatewaySettingsService(db: Database, opts: AiGatewaySett
   const now = opts.now ?? (() => new Date());
 
   function view(c: ServiceCredential): Credential {
-    const state = c.revokedAt !== null ? 'revoked' : c.expiresAt !== null && Date.parse(c.expiresAt) <= now().getTime() ? 'expired' : 'active';
+    const state = c.revokedAt !== null ? 'revoked' : Date.parse(c.expiresAt) <= now().getTime() ? 'expired' : 'active';
     return { id: c.id, name: c.name, purposes: c.purposes, createdAt: c.createdAt, expiresAt: c.expiresAt, revokedAt: c.revokedAt, state };
   }
 

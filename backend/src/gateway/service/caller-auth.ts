@@ -32,8 +32,7 @@ export function createCallerAuthenticator(db: Database, opts: { cacheMs: number;
       if (!caller) throw new AppError('auth.invalid', 'The service credential is unknown, revoked or expired', { status: 401 });
       if (opts.cacheMs > 0) {
         if (cache.size >= maxEntries) cache.clear();
-        const expires = caller.expiresAt ? Date.parse(caller.expiresAt) : Infinity;
-        cache.set(secret, { caller, until: Math.min(now + opts.cacheMs, expires) });
+        cache.set(secret, { caller, until: Math.min(now + opts.cacheMs, Date.parse(caller.expiresAt)) });
       }
       return caller;
     },
