@@ -4,10 +4,11 @@ import { parseDesktopConfig } from './desktop-config';
 const where = { userDataDir: '/home/u/.config/Feedback', appDir: '/opt/feedback/resources/app' };
 
 describe('desktop config', () => {
-  it('loads the packaged renderer from the app folder by default', () => {
+  it('loads the packaged renderer from the app folder, served at app://renderer/, by default', () => {
     expect(parseDesktopConfig({}, where)).toEqual({
       dataDir: '/home/u/.config/Feedback',
-      appUrl: 'file:///opt/feedback/resources/app/dist/renderer/index.html',
+      appUrl: 'app://renderer/index.html',
+      rendererDir: '/opt/feedback/resources/app/dist/renderer',
       devServerUrl: undefined,
       preloadPath: '/opt/feedback/resources/app/dist/main/preload.cjs',
       externalHosts: [],
@@ -17,7 +18,7 @@ describe('desktop config', () => {
 
   it('takes a local dev server, a data folder and external hosts', () => {
     const c = parseDesktopConfig({ FE_RENDERER_DEV_URL: 'http://localhost:5173', FE_DESKTOP_DATA_DIR: '/tmp/d', FE_EXTERNAL_HOSTS: 'help.example.org, *.docs.example.org' }, where);
-    expect(c).toMatchObject({ appUrl: 'http://localhost:5173/', dataDir: '/tmp/d', externalHosts: ['help.example.org', '*.docs.example.org'] });
+    expect(c).toMatchObject({ appUrl: 'app://renderer/index.html', devServerUrl: 'http://localhost:5173', dataDir: '/tmp/d', externalHosts: ['help.example.org', '*.docs.example.org'] });
   });
 
   it('takes the draft transcript model from FE_STT_MODEL_PATH, else from the data folder', () => {

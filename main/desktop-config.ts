@@ -1,10 +1,14 @@
 import path from 'node:path';
 import { AppError } from '../app/contracts/errors';
+import { RENDERER_INDEX_URL } from './navigation-policy';
 
 export interface DesktopConfig {
   dataDir: string;
-  /** Where the renderer is loaded from. */
+  /** What the window loads: always the renderer on app:// (main/renderer-protocol.ts). */
   appUrl: string;
+  /** The packaged renderer's files, served at app://renderer/. */
+  rendererDir: string;
+  /** In development, where app://renderer/ fetches the renderer from instead of rendererDir. */
   devServerUrl: string | undefined;
   preloadPath: string;
   externalHosts: string[];
@@ -18,7 +22,7 @@ export const draftModelPath = (dataDir: string) => path.join(dataDir, 'models', 
 /**
  * The desktop app's start-up configuration, parsed once by main/index.ts.
  * FE_DESKTOP_DATA_DIR: data folder (default: Electron's userData).
- * FE_RENDERER_DEV_URL: load the renderer from a dev server instead of the packaged files.
+ * FE_RENDERER_DEV_URL: serve the renderer (still at app://renderer/) from a local dev server instead of the packaged files.
  * FE_EXTERNAL_HOSTS: comma-separated hosts links may open in the system browser.
  * FE_STT_MODEL_PATH: whisper.cpp model for the draft transcript (default: <data>/models/ggml-tiny.en.bin,
  *   as in the backend; `npm run setup` makes it under the repository's .data for development runs).
@@ -28,12 +32,12 @@ export function parseDesktopConfig(env: Record<string, string | undefined>, wher
   if (dev && !/^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?\/?$/.test(dev)) {
     throw new AppError('config.invalid', `FE_RENDERER_DEV_URL must be a local http origin like http://localhost:5173, got ${dev}`);
   }
-  const appUrl = dev ? `${dev.replace(/\/$/, '')}/` : new URL(`file://${path.join(where.appDir, 'dist', 'renderer', 'index.html')}`).href;
   const dataDir = env.FE_DESKTOP_DATA_DIR?.trim() || where.userDataDir;
   return {
     dataDir,
-    appUrl,
-    devServerUrl: dev,
+    appUrl: RENDERER_INDEX_URL,
+    rendererDir: path.join(where.appDir, 'dist', 'renderer'),
+    devServerUrl: dev ? dev.replace(/\/$/, '') : undefined,
     preloadPath: path.join(where.appDir, 'dist', 'main', 'preload.cjs'),
     externalHosts: (env.FE_EXTERNAL_HOSTS ?? '')
       .split(',')

@@ -35,6 +35,7 @@ declare module 'electron' {
   interface WebContents {
     send(channel: string, ...args: unknown[]): void;
     isDestroyed(): boolean;
+    reload(): void;
     setWindowOpenHandler(handler: (details: HandlerDetails) => { action: 'deny' } | { action: 'allow' }): void;
     on(event: 'will-navigate' | 'will-redirect' | 'will-frame-navigate', listener: (event: Event & { url: string }, url: string) => void): this;
     on(event: 'will-attach-webview', listener: (event: Event) => void): this;
@@ -101,6 +102,19 @@ declare module 'electron' {
     quit(): void;
     on(event: 'window-all-closed' | 'before-quit' | 'second-instance', listener: (...args: unknown[]) => void): this;
   }
+  interface CustomScheme {
+    scheme: string;
+    privileges?: { standard?: boolean; secure?: boolean; supportFetchAPI?: boolean; stream?: boolean; corsEnabled?: boolean; bypassCSP?: boolean };
+  }
+  interface Protocol {
+    registerSchemesAsPrivileged(customSchemes: CustomScheme[]): void;
+    handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
+  }
+  interface Net {
+    fetch(input: string | Request, init?: RequestInit & { bypassCustomProtocolHandlers?: boolean }): Promise<Response>;
+  }
+  export const protocol: Protocol;
+  export const net: Net;
   export const app: App;
   export const ipcMain: IpcMain;
   export const ipcRenderer: IpcRenderer;

@@ -1,10 +1,12 @@
 import { app, BrowserWindow, ipcMain, safeStorage } from 'electron';
 import { DesktopContract } from '../app/contracts/ipc/desktop';
+import type { Settings } from '../app/contracts/ipc/settings';
 import { forwardEvents, registerIpcHandlers } from './adapters/ipc-adapter';
 import { parseDesktopConfig } from './desktop-config';
 import { createDesktopFeatures } from './features/desktop-features';
-import { isAppUrl } from './navigation-policy';
+import { contentSecurityPolicy, isAppUrl } from './navigation-policy';
 import { safeStorageCipher } from './platform/safe-storage-cipher';
+import { registerRendererScheme, serveRenderer } from './renderer-protocol';
 import { createMainWindow } from './window';
 
 /** Electron entry: only wires config, features, IPC and the window. Not exercised without Electron. */
@@ -14,6 +16,7 @@ export async function initialize(): Promise<void> {
   if (initialized) throw new Error('main/index.ts: initialize() was already called');
   initialized = true;
   if (!app.requestSingleInstanceLock()) return app.quit();
+  registerRendererScheme();
   await app.whenReady();
 
   const config = parseDesktopConfig(process.env, { userDataDir: app.getPath('userData'), appDir: app.getAppPath() });
@@ -21,9 +24,18 @@ export async function initialize(): Promise<void> {
   const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: safeStorageCipher(safeStorage, process.platform), onListenerError: (e) => log('event', e), draftTranscriber: { modelPath: config.sttModelPath } });
   const settings = await features.handlers['settings:get']({});
 
+  // The page's CSP names the backend: a new backend URL takes effect with a reload.
+  let backendUrl = settings.backendUrl;
+  const csp = () => contentSecurityPolicy({ backendUrl, devServerUrl: config.devServerUrl });
+  serveRenderer({ rendererDir: config.rendererDir, devServerUrl: config.devServerUrl, csp });
   registerIpcHandlers({ ipcMain, contract: DesktopContract, handlers: features.handlers, isTrustedSender: (url) => isAppUrl(url, config.appUrl), onInternalError: log });
   forwardEvents({ events: features.events, targets: () => BrowserWindow.getAllWindows().map((w) => w.webContents) });
-  const win = createMainWindow({ appUrl: config.appUrl, preloadPath: config.preloadPath, backendUrl: settings.backendUrl, devServerUrl: config.devServerUrl, externalHosts: config.externalHosts });
+  const win = createMainWindow({ appUrl: config.appUrl, preloadPath: config.preloadPath, csp, externalHosts: config.externalHosts });
+  features.events.subscribe((event, payload) => {
+    if (event !== 'settings:changed' || (payload as Settings).backendUrl === backendUrl) return;
+    backendUrl = (payload as Settings).backendUrl;
+    win.webContents.reload();
+  });
   features.start();
 
   app.on('second-instance', () => {

@@ -1,3 +1,5 @@
+import { backendUrlProblem } from '../app/contracts/backend-url';
+
 /**
  * The pure URL decisions behind the locked-down window (CONVENTIONS §7), kept apart from Electron
  * so they can be tested. `appBase` is where the renderer is loaded from: a dev server origin
@@ -47,10 +49,11 @@ export function isAllowedExternalUrl(url: string, allowedHosts: readonly string[
  * calls), the PDF report from blob:, nothing embedded from elsewhere.
  */
 export function contentSecurityPolicy(opts: { backendUrl: string; devServerUrl?: string }): string {
+  const problem = backendUrlProblem(opts.backendUrl);
   const backend = parse(opts.backendUrl);
-  if (!backend || !['http:', 'https:'].includes(backend.protocol)) throw new Error(`backendUrl must be an http(s) URL: ${opts.backendUrl}`);
+  if (problem || !backend) throw new Error(`backendUrl ${problem ?? 'is invalid'}: ${opts.backendUrl}`);
   const wsOf = (u: URL) => `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}`;
-  const connect = ["'self'", backend.origin, wsOf(backend)];
+  const connect = ["'self'", 'blob:', backend.origin, wsOf(backend)];
   const dev = opts.devServerUrl ? parse(opts.devServerUrl) : undefined;
   if (dev) connect.push(dev.origin, wsOf(dev));
   return [
@@ -69,3 +72,42 @@ export function contentSecurityPolicy(opts: { backendUrl: string; devServerUrl?:
     "frame-ancestors 'none'",
   ].join('; ');
 }
+
+const CSP_META = /<meta\s+http-equiv="Content-Security-Policy"\s+content="[^"]*"\s*\/?>/i;
+
+/**
+ * The renderer's index.html with its CSP meta tag carrying `csp` (the policy above, with the
+ * configured backend) instead of the strict default it ships with (connect-src 'self' and loopback
+ * WebSockets only, for the browser client served by the API). A page whose meta tag is missing is
+ * refused rather than served without a policy. `frame-ancestors` is ignored in a meta tag and left
+ * to the response header.
+ */
+export function rendererHtmlWithPolicy(html: string, csp: string): string {
+  if (!CSP_META.test(html)) throw new Error('The renderer page has no Content-Security-Policy meta tag');
+  const content = csp
+    .split('; ')
+    .filter((d) => !d.startsWith('frame-ancestors'))
+    .join('; ');
+  if (content.includes('"')) throw new Error('A CSP cannot contain a double quote');
+  return html.replace(CSP_META, `<meta http-equiv="Content-Security-Policy" content="${content}" />`);
+}
+
+/** The scheme and host the packaged renderer is served from (main/renderer-protocol.ts). */
+export const RENDERER_ORIGIN = 'app://renderer';
+
+/**
+ * Which file of the renderer an app://renderer/… request names, as a path relative to the
+ * renderer folder (`/` is index.html), or null: another host, an encoded separator or dot
+ * segment, a backslash, or a dot segment left in the path.
+ */
+export function rendererPathFor(url: string): string | null {
+  const u = parse(url);
+  if (!u || `${u.protocol}//${u.host}` !== RENDERER_ORIGIN) return null;
+  if (/%2e|%2f|%5c|\\/i.test(u.pathname)) return null;
+  const parts = u.pathname.split('/').filter(Boolean);
+  if (parts.some((p) => p === '.' || p === '..')) return null;
+  return parts.length ? parts.join('/') : 'index.html';
+}
+
+/** The URL the desktop window loads: the renderer's page on the app:// scheme. */
+export const RENDERER_INDEX_URL = `${RENDERER_ORIGIN}/index.html`;

@@ -1,12 +1,12 @@
 import { BrowserWindow, shell } from 'electron';
-import { contentSecurityPolicy, isAllowedExternalUrl, isAppUrl } from './navigation-policy';
+import { isAllowedExternalUrl, isAppUrl } from './navigation-policy';
 
 export interface MainWindowOptions {
-  /** Where the renderer is loaded from (packaged file:// page or the dev server). */
+  /** Where the renderer is loaded from (app://renderer/index.html). */
   appUrl: string;
   preloadPath: string;
-  backendUrl: string;
-  devServerUrl?: string;
+  /** The current Content-Security-Policy of the app's pages (it names the configured backend). */
+  csp: () => string;
   /** Hosts the app may open in the system browser (help pages, the org's portal). */
   externalHosts: readonly string[];
 }
@@ -32,12 +32,10 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
     },
   });
   const wc = win.webContents;
-  const csp = contentSecurityPolicy({ backendUrl: opts.backendUrl, devServerUrl: opts.devServerUrl });
-
-  // file:// pages get no response headers: the renderer's index.html must carry the same policy in a meta tag.
+  // app:// responses carry the policy already (renderer-protocol.ts); this covers any other app page.
   wc.session.webRequest.onHeadersReceived((details, callback) => {
     if (!isAppUrl(details.url, opts.appUrl)) return callback({ responseHeaders: details.responseHeaders });
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [opts.csp()] } });
   });
   // The microphone for the call and the recorder, for the app only; nothing else (no geolocation, no notifications).
   wc.session.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permission === 'media' && isAppUrl(details.requestingUrl ?? '', opts.appUrl)));

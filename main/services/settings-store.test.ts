@@ -22,7 +22,12 @@ describe('settings store', () => {
 
   it('refuses a bad value and keeps the old one', async () => {
     const store = createSettingsStore({ file: path.join(dir, 's2.json') });
-    await expect(store.update({ backendUrl: 'ftp://x.example' })).rejects.toThrow(/http/);
+    await expect(store.update({ backendUrl: 'ftp://x.example' })).rejects.toThrow(/https/);
+    // A backend on another machine only over https (and so wss); plain http only on this one.
+    await expect(store.update({ backendUrl: 'http://feedback.example.org' })).rejects.toThrow(/must use https/);
+    await expect(store.update({ backendUrl: 'http://10.0.0.7:8787' })).rejects.toThrow(/must use https/);
+    expect((await store.update({ backendUrl: 'http://localhost:8787' })).backendUrl).toBe('http://localhost:8787');
+    await store.update({ backendUrl: 'http://127.0.0.1:8787' });
     expect((await store.get()).backendUrl).toBe('http://127.0.0.1:8787');
   });
 

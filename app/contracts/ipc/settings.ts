@@ -1,14 +1,21 @@
 import { z } from 'zod';
 import type { ContractMap, EventContract } from '../ipc-contract';
+import { backendUrlProblem } from '../backend-url';
 import { NoInput } from './common';
 
 /** Desktop settings (JSON file in the user data folder). Every key has a default. */
 export const Settings = z.object({
-  /** The org's backend, as IT configured it; the embedded API listens on 8787 by default. */
+  /**
+   * The org's backend, as IT configured it; the embedded API listens on 8787 by default. https
+   * (and so wss for its WebSockets) unless it is on this machine: recordings, tokens and
+   * transcripts never cross a network in clear.
+   */
   backendUrl: z
     .string()
-    .url()
-    .refine((u) => /^https?:\/\//.test(u), 'backendUrl must be an http(s) URL')
+    .superRefine((u, ctx) => {
+      const problem = backendUrlProblem(u);
+      if (problem) ctx.addIssue({ code: 'custom', message: `backendUrl ${problem}` });
+    })
     .default('http://127.0.0.1:8787'),
   /** Queue the recording for upload as soon as it is finished. */
   autoUpload: z.boolean().default(true),
