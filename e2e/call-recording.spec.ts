@@ -108,7 +108,7 @@ test('two browsers hold a call; the owner records, stops and uploads: the owner 
   expect(m.ch1Guest - m.ch1Owner).toBeGreaterThan(0.3);
 });
 
-test('a third participant is refused (room full) and a guest who does not consent cannot join', async () => {
+test('a guest who does not consent cannot join, a used invite link admits nobody else, and a third participant with a new code is refused (room full)', async () => {
   const { joinLink, owner } = await setUpCall({ url: h.url, token, ownerBrowser: await launch(ownerWav), guestBrowser: await launch(guestWav), title: 'Three is a crowd' });
   const other = await launch();
   const noConsent = await other.newPage();
@@ -117,9 +117,21 @@ test('a third participant is refused (room full) and a guest who does not consen
   await expect(noConsent.getByRole('alert')).toContainText('consent.missing');
   await expect(noConsent.getByTestId('call-state')).toHaveCount(0);
 
+  // Invite codes are single-use: the link the guest already used admits nobody else.
+  const reuse = await (await other.newContext()).newPage();
+  echoConsole(reuse, 'reuse');
+  await joinAsGuest(reuse, joinLink, { name: 'Link Reuser', consent: true });
+  await expect(reuse.getByRole('alert')).toContainText('invite.invalid');
+  await expect(reuse.getByTestId('call-state')).toHaveCount(0);
+
+  // With a fresh code of their own, a third person still finds the call full.
+  await owner.getByRole('button', { name: 'Create a new invite code' }).click();
+  const inviteLink = owner.getByRole('link', { name: /\?join=/ });
+  await expect(inviteLink).not.toHaveAttribute('href', joinLink);
+  const secondLink = (await inviteLink.getAttribute('href'))!;
   const third = await (await other.newContext()).newPage();
   echoConsole(third, 'third');
-  await joinAsGuest(third, joinLink, { name: 'Third Person', consent: true });
+  await joinAsGuest(third, secondLink, { name: 'Third Person', consent: true });
   await expect(third.getByTestId('call-state')).toHaveAttribute('data-state', 'refused');
   await expect(third.getByRole('alert')).toContainText('signal.room_full');
   // The call in progress is untouched.

@@ -35,7 +35,7 @@ export const SignalCloseCode = {
 export const CreateInviteResponse = z.object({
   inviteId: Id,
   sessionId: Id,
-  /** 8 characters of Crockford base32; redeeming ignores case, spaces and hyphens. */
+  /** 12 characters of Crockford base32 (60 random bits), redeemable once; redeeming ignores case, spaces and hyphens. */
   code: z.string(),
   /** Path of the web client's join page, relative to the server's public URL. */
   path: z.string(),

@@ -106,9 +106,14 @@ export function CallRoom({ sessionId, navigate }: { sessionId: string; navigate:
       <section aria-labelledby="invite-h">
         <h2 id="invite-h">Invite the other participant</h2>
         {invite ? (
-          <p>
-            Code: <strong data-testid="invite-code">{invite.code}</strong> — link: <a href={link!}>{link}</a> (valid until {new Date(invite.expiresAt).toLocaleString()})
-          </p>
+          <>
+            <p>
+              Code: <strong data-testid="invite-code">{invite.code}</strong> — link: <a href={link!}>{link}</a> (valid once, until {new Date(invite.expiresAt).toLocaleString()})
+            </p>
+            <button type="button" onClick={makeInvite}>
+              Create a new invite code
+            </button>
+          </>
         ) : (
           <button type="button" onClick={makeInvite}>
             Create an invite code

@@ -41,6 +41,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0008_ai_service_credentials': { tables: ['ai_service_credentials', 'ai_org_policies'], functions: ['resolve_ai_service_credential'] },
   '0009_ai_gateway_hot_path': { tables: [], functions: ['ai_idempotency_begin', 'ai_reserve', 'ai_finish_reservation', 'ai_gateway_begin_call', 'ai_gateway_finish_call'] },
   '0010_token_expiry': { tables: [], functions: ['resolve_api_token'] },
+  '0011_single_use_invites_rate_limits': { tables: [], functions: ['resolve_session_invite'] },
 };
 
 describe('migrations, one by one on the previous state', () => {

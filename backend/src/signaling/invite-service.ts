@@ -17,14 +17,20 @@ export interface InviteServiceDeps {
 
 // Crockford base32: no I, L, O, U, so a code read aloud or typed is not misread.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const CODE_LENGTH = 8;
+/**
+ * 12 characters, 60 random bits. A code is single-use and expires (FE_INVITE_TTL_SEC), and wrong
+ * codes are rate-limited per client address; 60 bits keep guessing hopeless even for an attacker
+ * with many addresses: 10^6 live codes, 10^4 guesses a second for a day hit one with a
+ * probability of 10^6 · 8.6·10^8 / 2^60 ≈ 7·10^-4 (40 bits, the old length, made it a certainty).
+ */
+export const CODE_LENGTH = 12;
 
-/** 8 characters, 40 random bits. */
 export function newInviteCode(): string {
-  const bytes = randomBytes(5);
+  const bytes = randomBytes(8);
   let bits = 0n;
   for (const b of bytes) bits = (bits << 8n) | BigInt(b);
   let out = '';
+  // 64 bits drawn, the low 60 used.
   for (let i = CODE_LENGTH - 1; i >= 0; i--) out += ALPHABET[Number((bits >> BigInt(i * 5)) & 31n)];
   return out;
 }
@@ -35,7 +41,7 @@ export function normalizeInviteCode(input: string): string | null {
   return s.length === CODE_LENGTH && [...s].every((c) => ALPHABET.includes(c)) ? s : null;
 }
 
-const invalidInvite = () => new AppError('invite.invalid', 'This invite code is unknown or has expired. Ask the person who invited you for a new one.');
+const invalidInvite = () => new AppError('invite.invalid', 'This invite code is unknown, already used or expired. Ask the person who invited you for a new one.');
 
 /** Invites to a session's channel 1, and their redemption by a guest who consents. */
 export function createInviteService(deps: InviteServiceDeps) {
@@ -46,7 +52,7 @@ export function createInviteService(deps: InviteServiceDeps) {
         const s = await sessions.getSession(tx, sessionId);
         if (!s) throw new AppError('session.not_found', `Session ${sessionId} not found`);
         const expiresAt = new Date(Date.now() + deps.inviteTtlSec * 1000);
-        // A collision with any stored code (40 bits) is rare but possible over years: draw again.
+        // A collision with any stored code is all but impossible (60 bits), but cheap to handle: draw again.
         for (let attempt = 0; attempt < 5; attempt++) {
           const code = newInviteCode();
           const invite = await invites.createInvite(tx, { sessionId, createdBy: who.userId, code, expiresAt });
@@ -58,7 +64,12 @@ export function createInviteService(deps: InviteServiceDeps) {
       });
     },
 
-    /** The guest's own consent is recorded on channel 1 before any token is issued. */
+    /**
+     * The guest's own consent is recorded on channel 1 before any token is issued. A code is
+     * redeemed once: the claim is one conditional UPDATE, so of two concurrent joins with the same
+     * code exactly one gets a token (the other invite.invalid, and nothing of it is stored). The
+     * guest reconnects with the guest token, not the code.
+     */
     async redeem(req: JoinRequest): Promise<JoinResponse> {
       if (req.consent?.given !== true) throw new AppError('consent.missing', 'You must consent to the recording before joining the session.');
       const code = normalizeInviteCode(req.code);
@@ -70,9 +81,9 @@ export function createInviteService(deps: InviteServiceDeps) {
         const s = await sessions.getSession(tx, live.sessionId);
         const participant = s?.participants.find((p) => p.channel === live.channel);
         if (!s || !participant) throw invalidInvite();
+        if (!(await invites.claimInvite(tx, live.inviteId))) throw invalidInvite();
         const consent = await sessions.recordConsent(tx, { participantId: participant.id, givenAt: new Date(), method: req.consent!.method, textVersion: req.consent!.textVersion });
         const guest = await invites.createGuestToken(tx, { sessionId: s.id, inviteId: live.inviteId, displayName: req.displayName, consentId: consent.id, token, expiresAt });
-        await invites.recordInviteRedemption(tx, live.inviteId);
         await appendAuditEvent(tx, {
           actorUserId: null,
           action: 'consent.recorded',

@@ -15,12 +15,12 @@ const call = (method: string, path: string, token: string | null, body?: unknown
 const consentRows = (orgId: string) => h.tdb.db.withOrg(orgId, async (tx) => (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM consents')).rows[0]!.n);
 
 describe('session invites and guest join', () => {
-  it('lets the session owner create an invite: an 8-character code for channel 1 that expires, stored only hashed', async () => {
+  it('lets the session owner create an invite: a 12-character (60-bit) code for channel 1 that expires, stored only hashed', async () => {
     const owner = await h.user('clinician');
     const sessionId = await createConsentedSession(h.url, owner.token);
     const r = await call('POST', `/v1/sessions/${sessionId}/invites`, owner.token);
     expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ sessionId, code: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{8}$/), path: `/?join=${r.json.code}` });
+    expect(r.json).toMatchObject({ sessionId, code: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{12}$/), path: `/?join=${r.json.code}` });
     expect(new Date(r.json.expiresAt).getTime()).toBeGreaterThan(Date.now());
     const [stored] = await h.tdb.db.withOrg(owner.orgId, (tx) => listInvites(tx, sessionId));
     expect(stored).toMatchObject({ id: r.json.inviteId, channel: 1, createdBy: owner.userId, expiresAt: r.json.expiresAt });
@@ -47,6 +47,32 @@ describe('session invites and guest join', () => {
     expect(stored!.redemptions).toBe(1);
   });
 
+  it('redeems a code once: a second join with it is refused with invite.invalid and stores nothing more', async () => {
+    const owner = await h.user('clinician');
+    const sessionId = await createConsentedSession(h.url, owner.token);
+    const invite = await createInvite(h.url, owner.token, sessionId);
+    expect((await call('POST', '/v1/join', null, { code: invite.code, displayName: 'Daniel', consent: guestConsent })).status).toBe(201);
+    const consents = await consentRows(owner.orgId);
+    const again = await call('POST', '/v1/join', null, { code: invite.code, displayName: 'Someone else', consent: guestConsent });
+    expect(again.json).toMatchObject({ code: 'invite.invalid', status: 422 });
+    expect(await consentRows(owner.orgId)).toBe(consents);
+    const guests = await h.tdb.db.withOrg(owner.orgId, (tx) => tx.query<{ n: number }>('SELECT count(*)::int AS n FROM guest_tokens WHERE session_id = $1', [sessionId]));
+    expect(guests.rows[0]!.n).toBe(1);
+    const [stored] = await h.tdb.db.withOrg(owner.orgId, (tx) => listInvites(tx, sessionId));
+    expect(stored!.redemptions).toBe(1);
+  });
+
+  it('gives exactly one of several concurrent joins with the same code a guest token', async () => {
+    const owner = await h.user('clinician');
+    const sessionId = await createConsentedSession(h.url, owner.token);
+    const invite = await createInvite(h.url, owner.token, sessionId);
+    const before = await consentRows(owner.orgId);
+    const answers = await Promise.all(Array.from({ length: 4 }, (_, i) => call('POST', '/v1/join', null, { code: invite.code, displayName: `Guest ${i}`, consent: guestConsent })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 422, 422, 422]);
+    expect(answers.filter((a) => a.status === 422).every((a) => a.json.code === 'invite.invalid')).toBe(true);
+    expect(await consentRows(owner.orgId)).toBe(before + 1);
+  });
+
   it('refuses a guest without consent with consent.missing (422), recording nothing', async () => {
     const owner = await h.user('clinician');
     const sessionId = await createConsentedSession(h.url, owner.token);
@@ -66,8 +92,8 @@ describe('session invites and guest join', () => {
   it('refuses an unknown or expired code with invite.invalid', async () => {
     const owner = await h.user('clinician');
     const sessionId = await createConsentedSession(h.url, owner.token);
-    await h.tdb.db.withOrg(owner.orgId, (tx) => insertInvite(tx, { sessionId, createdBy: owner.userId, code: 'EXP1RED0', expiresAt: new Date(Date.now() - 60_000) }));
-    for (const code of ['EXP1RED0', 'ZZZZZZZZ', 'not a code at all']) {
+    await h.tdb.db.withOrg(owner.orgId, (tx) => insertInvite(tx, { sessionId, createdBy: owner.userId, code: 'EXP1RED0EXP1', expiresAt: new Date(Date.now() - 60_000) }));
+    for (const code of ['EXP1RED0EXP1', 'ZZZZZZZZZZZZ', 'not a code at all']) {
       const r = await call('POST', '/v1/join', null, { code, displayName: 'Daniel', consent: guestConsent });
       expect(r.json).toMatchObject({ code: 'invite.invalid', status: 422 });
     }

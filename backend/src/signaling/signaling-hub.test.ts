@@ -90,7 +90,9 @@ describe('signaling hub', () => {
     expect(c.error).toMatchObject({ code: 'signal.room_full' });
     expect(c.closed).toEqual({ code: SignalCloseCode.roomFull, reason: 'signal.room_full' });
 
-    const secondGuest = await joinAsGuest(h.url, invite.code, 'Someone Else');
+    // Codes are single-use: a second guest needs a code of their own.
+    expect(invite.code).toBeDefined();
+    const secondGuest = await joinAsGuest(h.url, (await createInvite(h.url, owner.token, sessionId)).code, 'Someone Else');
     const d = await refusal(await connectSignal(h.url, sessionId, secondGuest.guestToken));
     expect(d.error).toMatchObject({ code: 'signal.room_full' });
     expect(d.closed.code).toBe(SignalCloseCode.roomFull);

@@ -4,7 +4,7 @@ import type { Tx } from '../database';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 import { seedOrg } from '../../testing/test-orgs';
 import { resolveApiToken, tokenSha256 } from './identity';
-import { createGuestToken, createInvite, findLiveInvite, listInvites, recordInviteRedemption, resolveGuestToken } from './invites';
+import { createGuestToken, createInvite, findLiveInvite, listInvites, claimInvite, resolveGuestToken } from './invites';
 import { createSessionWithParticipants, recordConsent } from './sessions';
 
 let t: TestDatabase;
@@ -91,13 +91,22 @@ describe('invites repository', () => {
     await expect(t.db.withOrg(b.orgId, (tx) => createInvite(tx, { sessionId: session.id, createdBy: b.userId, code: 'RLSCROSS', expiresAt: inOneHour() }))).rejects.toMatchObject({ code: '23503' });
   });
 
-  it('counts redemptions', async () => {
+  it('lets an invite be claimed once: a used code no longer resolves and cannot be claimed again', async () => {
     const { session } = await sessionIn(a);
     const invite = await t.db.withOrg(a.orgId, (tx) => createInvite(tx, { sessionId: session.id, createdBy: a.userId, code: 'COUNTME1', expiresAt: inOneHour() }));
-    await t.db.withOrg(a.orgId, (tx) => recordInviteRedemption(tx, invite!.id));
+    expect(await findLiveInvite(t.db, 'COUNTME1')).not.toBeNull();
+    expect(await t.db.withOrg(a.orgId, (tx) => claimInvite(tx, invite!.id))).toBe(true);
+    expect(await t.db.withOrg(a.orgId, (tx) => claimInvite(tx, invite!.id))).toBe(false);
+    expect(await findLiveInvite(t.db, 'COUNTME1')).toBeNull();
     const [after] = await t.db.withOrg(a.orgId, (tx) => listInvites(tx, session.id));
     expect(after!.redemptions).toBe(1);
     expect(after!.lastRedeemedAt).not.toBeNull();
+  });
+
+  it('refuses to claim an expired invite', async () => {
+    const { session } = await sessionIn(a);
+    const invite = await t.db.withOrg(a.orgId, (tx) => createInvite(tx, { sessionId: session.id, createdBy: a.userId, code: 'LATECLAIM1', expiresAt: anHourAgo() }));
+    expect(await t.db.withOrg(a.orgId, (tx) => claimInvite(tx, invite!.id))).toBe(false);
   });
 
   it('resolves a guest token to its one session, never as an API token, and not after it expires', async () => {

@@ -16,7 +16,7 @@ export interface SessionInvite {
   createdAt: string;
 }
 
-/** What an unexpired code names, found across orgs. */
+/** What an unexpired, unused code names, found across orgs. */
 export interface LiveInvite {
   orgId: string;
   inviteId: string;
@@ -75,8 +75,13 @@ export async function findLiveInvite(db: Database, code: string): Promise<LiveIn
   });
 }
 
-export async function recordInviteRedemption(tx: Tx, inviteId: string): Promise<void> {
-  await tx.query('UPDATE session_invites SET redemptions = redemptions + 1, last_redeemed_at = now() WHERE id = $1', [inviteId]);
+/**
+ * Marks a live, unused invite as redeemed; false when it was used (or expired) meanwhile. The row
+ * lock makes a concurrent claim wait and then find redemptions = 1.
+ */
+export async function claimInvite(tx: Tx, inviteId: string): Promise<boolean> {
+  const { rowCount } = await tx.query('UPDATE session_invites SET redemptions = redemptions + 1, last_redeemed_at = now() WHERE id = $1 AND redemptions = 0 AND expires_at > now()', [inviteId]);
+  return rowCount === 1;
 }
 
 /** Stores only the token's sha256. */
