@@ -170,7 +170,7 @@ async function callThroughCuts(opts: { title: string; guestFirst: boolean; cutsS
   const rec = await h.tdb.db.withOrg(orgId, (tx) => getLatestRecording(tx, sessionId, { status: 'accepted' }));
   if (!rec) throw new Error('no accepted recording on the server');
   const file = path.join(tmp, `${sessionId}.webm`);
-  await h.blobs.getToFile({ uri: rec.blobUri, sha256: rec.sha256, bytes: rec.bytes }, file);
+  await h.blobs.getToFile(rec.orgId, { uri: rec.blobUri, sha256: rec.sha256, bytes: rec.bytes }, file);
   const rate = 16000;
   const [ch0, ch1] = await decodeAll(file, 2, rate);
   const [ownerSrc] = (await decodeAll(ownerWav, 1)).map((c) => envelope(c));

@@ -70,7 +70,7 @@ async function uploadedRecording(sessionId: string) {
   const rec = await h.tdb.db.withOrg(orgId, (tx) => getLatestRecording(tx, sessionId, { status: 'accepted' }));
   if (!rec) throw new Error('no accepted recording on the server');
   const file = path.join(tmp, `${sessionId}.webm`);
-  await h.blobs.getToFile({ uri: rec.blobUri, sha256: rec.sha256, bytes: rec.bytes }, file);
+  await h.blobs.getToFile(rec.orgId, { uri: rec.blobUri, sha256: rec.sha256, bytes: rec.bytes }, file);
   return { rec, file };
 }
 

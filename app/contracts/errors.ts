@@ -69,6 +69,11 @@ export const ErrorCode = z.enum([
   'coder.input_invalid',
   'llm.model_checksum_mismatch',
   'llm.model_setup_failed',
+  'blob.foreign_org',
+  'blob.corrupt',
+  'crypto.integrity',
+  'crypto.key_unavailable',
+  'crypto.key_destroyed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -103,7 +108,10 @@ export function isAppError(e: unknown): e is AppError {
 }
 
 function defaultStatus(code: ErrorCode): number {
-  if (code === 'internal' || code === 'evaluation.failed') return 500;
+  if (code === 'internal' || code === 'evaluation.failed' || code === 'blob.corrupt' || code === 'crypto.integrity') return 500;
+  if (code === 'blob.foreign_org') return 403;
+  if (code === 'crypto.key_unavailable') return 503;
+  if (code === 'crypto.key_destroyed') return 410;
   if (code.startsWith('auth.')) return code === 'auth.forbidden' ? 403 : 401;
   if (code.endsWith('not_found')) return 404;
   if (code === 'recording.too_large') return 413;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../app/contracts/errors';
@@ -46,7 +47,15 @@ export const configKeys = {
   sttThreads: { env: 'FE_STT_THREADS', schema: z.coerce.number().int().min(1).max(64), default: 2, doc: 'CPU threads for whisper.cpp.' },
   maxUploadBytes: { env: 'FE_MAX_UPLOAD_BYTES', schema: z.coerce.number().int().positive(), default: 512 * 1024 * 1024, doc: 'Largest accepted recording, in bytes.' },
   maxDurationSec: { env: 'FE_MAX_DURATION_SEC', schema: z.coerce.number().positive(), default: 3 * 3600, doc: 'Longest accepted recording, in seconds.' },
-  blobMasterKey: { env: 'FE_BLOB_MASTER_KEY', schema: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, '32 bytes, base64').optional(), default: undefined, doc: 'Base64 AES-256 key that wraps per-blob data keys. Unset: a key file is created under the data folder (mode 600).' },
+  keyProvider: { env: 'FE_KEY_PROVIDER', schema: z.enum(['local-file', 'azure-key-vault']), default: 'local-file', doc: 'Where the key-encryption key that wraps the per-org data keys lives: `local-file` (FE_KEK_FILE) or `azure-key-vault` (FE_AZURE_KEY_VAULT_KEY_URL). See docs/decisions/015.' },
+  kekFile: { env: 'FE_KEK_FILE', schema: z.string().min(1).optional(), default: undefined, doc: 'Key file of the local key-encryption key (mode 600, refused when group/world-readable or inside FE_DATA_DIR). Default: $XDG_CONFIG_HOME/feedback-evaluation/kek.json (~/.config/…); created on the first embedded start, else by `feedback keys init`.' },
+  azureKeyVaultKeyUrl: { env: 'FE_AZURE_KEY_VAULT_KEY_URL', schema: z.string().url().optional(), default: undefined, doc: 'Azure Key Vault key (https://<vault>.vault.azure.net/keys/<name>, an RSA key) that wraps the data keys with RSA-OAEP-256; its current version is used for new wraps.' },
+  azureTenantId: { env: 'FE_AZURE_TENANT_ID', schema: z.string().min(1).optional(), default: undefined, doc: 'Entra ID tenant of the service principal that may wrap/unwrap with the Key Vault key.' },
+  azureClientId: { env: 'FE_AZURE_CLIENT_ID', schema: z.string().min(1).optional(), default: undefined, doc: 'Client id of that service principal.' },
+  azureClientSecret: { env: 'FE_AZURE_CLIENT_SECRET', schema: z.string().min(1).optional(), default: undefined, doc: 'Client secret of that service principal (client-credentials grant).' },
+  azureAuthorityHost: { env: 'FE_AZURE_AUTHORITY_HOST', schema: z.string().url(), default: 'https://login.microsoftonline.com', doc: 'Entra ID authority that issues the Key Vault token.' },
+  blobMasterKey: { env: 'FE_BLOB_MASTER_KEY', schema: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, '32 bytes, base64').optional(), default: undefined, doc: 'Legacy: the single master key of deployments before per-org data keys (else <data>/keys/blob-master.key if present). Only read, to open blobs written before; `feedback keys seal-legacy` re-encrypts them so it can be removed.' },
+  uploadExpirySec: { env: 'FE_UPLOAD_EXPIRY_SEC', schema: z.coerce.number().int().positive(), default: 24 * 3600, doc: 'An unfinished resumable upload (tus) is deleted this many seconds after it was created (tus expiration extension; the client sees Upload-Expires). Files of unfinished uploads are mode 600 in a 700 folder.' },
   devToken: { env: 'FE_DEV_TOKEN', schema: z.string().min(8), default: 'dev-clinician-token', doc: 'Bearer token of the embedded dev identity (embedded mode only; the CLI refuses an external DATABASE_URL). Changing it revokes the previous one. With a non-loopback FE_API_HOST it must be your own, at least 24 characters.' },
   devOrg: { env: 'FE_DEV_ORG', schema: z.string().min(1), default: 'Demo Clinic', doc: 'Org name of the dev identity.' },
   devUserEmail: { env: 'FE_DEV_USER_EMAIL', schema: z.string().email(), default: 'clinician@demo.local', doc: 'Email of the dev identity.' },
@@ -68,7 +77,7 @@ const PROVIDER_KEY = /^FE_[A-Z0-9_]+_API_KEY$/;
 
 type Keys = typeof configKeys;
 export type Config = { readonly [K in keyof Keys]: Keys[K]['default'] extends undefined ? z.infer<Keys[K]['schema']> | undefined : Exclude<z.infer<Keys[K]['schema']>, undefined> } & {
-  readonly derived: { readonly policyBundleDir: string; readonly providerKeys: Readonly<Record<string, string>>; readonly pathEnv: string; readonly modelsDir: string; readonly blobsDir: string; readonly uploadsDir: string; readonly temporalDbFile: string; readonly embedded: { readonly postgres: boolean; readonly temporal: boolean; readonly llm: boolean } };
+  readonly derived: { readonly policyBundleDir: string; readonly providerKeys: Readonly<Record<string, string>>; readonly pathEnv: string; readonly modelsDir: string; readonly blobsDir: string; readonly uploadsDir: string; readonly kekFile: string; readonly legacyMasterKeyFile: string; readonly temporalDbFile: string; readonly embedded: { readonly postgres: boolean; readonly temporal: boolean; readonly llm: boolean } };
 };
 
 /** Parse the environment once. Unknown FE_* keys and invalid values fail with the key's name. */
@@ -93,6 +102,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     modelsDir: path.join(dataDir, 'models'),
     blobsDir: path.join(dataDir, 'blobs'),
     uploadsDir: path.join(dataDir, 'uploads'),
+    // Outside the data folder by default: a copy of the data folder must not carry its key.
+    kekFile: path.resolve((out.kekFile as string | undefined) ?? path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'feedback-evaluation', 'kek.json')),
+    legacyMasterKeyFile: path.join(dataDir, 'keys', 'blob-master.key'),
     temporalDbFile: path.join(dataDir, 'temporal.db'),
     embedded: Object.freeze({ postgres: !out.databaseUrl, temporal: !out.temporalAddress, llm: !out.llmBaseUrl }),
     policyBundleDir: path.resolve((out.policyBundleDir as string | undefined) ?? path.join(dataDir, 'policy')),
@@ -100,6 +112,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providerKeys: Object.freeze(Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => PROVIDER_KEY.test(e[0]) && !!e[1]))),
     pathEnv: env.PATH ?? '',
   });
+  const kekFile = (out.derived as { kekFile: string }).kekFile;
+  if (out.keyProvider === 'local-file' && (kekFile === dataDir || kekFile.startsWith(dataDir + path.sep))) {
+    throw new AppError('config.invalid', `FE_KEK_FILE=${kekFile} is inside FE_DATA_DIR=${dataDir}: keep the key-encryption key out of the data folder (and its backups)`);
+  }
+  if (out.keyProvider === 'azure-key-vault') {
+    const missing = (['azureKeyVaultKeyUrl', 'azureTenantId', 'azureClientId', 'azureClientSecret'] as const).filter((k) => !out[k]).map((k) => configKeys[k].env);
+    if (missing.length) throw new AppError('config.invalid', `FE_KEY_PROVIDER=azure-key-vault needs ${missing.join(', ')}`);
+  }
   return Object.freeze(out) as Config;
 }
 

@@ -1,5 +1,7 @@
 // The AI governance gateway on its own (scaling out, or a separate trust zone): no API, no worker.
 // `npm start` runs its own gateway inside the runtime; this entry is for FE_GATEWAY_URL deployments.
+import { createDataKeys } from './crypto/data-keys';
+import { openKeyProvider } from './crypto/key-setup';
 import { createDatabase } from './db/database';
 import { migrate } from './db/migrate';
 import { startGateway } from './gateway/embedded-gateway';
@@ -15,7 +17,9 @@ if (!config.databaseUrl) {
   process.exit(1);
 }
 await migrate(config.databaseUrl);
-const db = createDatabase(config.databaseUrl, { max: 20, applicationName: 'feedback-evaluation-gateway', onError: (e) => log('database connection error', { err: e.message }) });
+// Redaction reads the session's participant names, which are sealed with the org's data key.
+const keys = createDataKeys({ provider: await openKeyProvider(config, (m) => log(m)) });
+const db = createDatabase(config.databaseUrl, { max: 20, applicationName: 'feedback-evaluation-gateway', keys, onError: (e) => log('database connection error', { err: e.message }) });
 const gateway = await startGateway(config, db, (c) => logger.child(c)).catch((e: Error) => {
   logger.error('gateway')(`could not start: ${e.message}`);
   process.exit(1);

@@ -4,14 +4,18 @@ import { z } from 'zod';
 export const BlobRef = z.object({ uri: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() });
 export type BlobRef = z.infer<typeof BlobRef>;
 
+/**
+ * Encrypted blobs, each under its org (docs/decisions/015). Every read names the org the caller
+ * works for: a reference into another org is refused with `blob.foreign_org` before a byte is read.
+ */
 export interface BlobStore {
-  /** Store a file's content (encrypted at rest). The sha256 is of the plaintext. */
+  /** Store a file's content (encrypted at rest with the org's data key). The sha256 is of the plaintext. */
   putFile(orgId: string, key: string, srcPath: string): Promise<BlobRef>;
   putBytes(orgId: string, key: string, data: Uint8Array): Promise<BlobRef>;
   /** Read back and check the sha256; a mismatch or a failed auth tag throws `blob.corrupt`. */
-  getBytes(ref: BlobRef): Promise<Uint8Array>;
-  getToFile(ref: BlobRef, destPath: string): Promise<void>;
-  exists(uri: string): Promise<boolean>;
+  getBytes(orgId: string, ref: BlobRef): Promise<Uint8Array>;
+  getToFile(orgId: string, ref: BlobRef, destPath: string): Promise<void>;
+  exists(orgId: string, uri: string): Promise<boolean>;
   /** The reference of a stored blob (from its header), or null when absent: lets a retried step reuse its output. */
   head(orgId: string, key: string): Promise<BlobRef | null>;
 }

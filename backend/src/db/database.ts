@@ -1,10 +1,13 @@
 import pg from 'pg';
 import { AppError } from '../../../app/contracts/errors';
+import type { DataKeys } from '../crypto/data-keys';
 
 /** One transaction, running as the role fe_app with app.org_id set (or unset for withoutOrg). */
 export interface Tx {
   /** The org every row read or written in this transaction belongs to; null in withoutOrg. */
   readonly orgId: string | null;
+  /** The per-org data keys that seal and open encrypted columns (docs/decisions/015); null when this handle was made without. */
+  readonly keys: DataKeys | null;
   query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number }>;
 }
 
@@ -74,6 +77,8 @@ export interface DatabaseOptions {
    * supports it (default true). false always uses a plain synchronous COMMIT.
    */
   flushMessageCommit?: boolean;
+  /** Per-org data keys for the encrypted columns; a handle without them cannot read or write those columns. */
+  keys?: DataKeys;
 }
 
 /** PostgreSQL 17 added the `flush` argument of pg_logical_emit_message. */
@@ -107,6 +112,7 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
       let queue: Promise<unknown> = Promise.resolve();
       const tx: Tx = {
         orgId,
+        keys: opts.keys ?? null,
         query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
           const run = queue.then(async () => {
             const res = await client.query<R>(text, values);

@@ -42,6 +42,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0009_ai_gateway_hot_path': { tables: [], functions: ['ai_idempotency_begin', 'ai_reserve', 'ai_finish_reservation', 'ai_gateway_begin_call', 'ai_gateway_finish_call'] },
   '0010_token_expiry': { tables: [], functions: ['resolve_api_token'] },
   '0011_single_use_invites_rate_limits': { tables: [], functions: ['resolve_session_invite'] },
+  '0012_encryption_at_rest': { tables: ['data_keys'], functions: ['seal_legacy_consent'] },
 };
 
 describe('migrations, one by one on the previous state', () => {

@@ -4,7 +4,9 @@ import type { Config } from '../config';
 import { createDatabase, type Database } from '../db/database';
 import { migrate } from '../db/migrate';
 import { ensureDevIdentity } from '../db/repositories/identity';
-import { createLocalBlobStore, loadOrCreateMasterKey } from '../blobs/local-blob-store';
+import { blobKeysOf, createLocalBlobStore, loadLegacyMasterKey } from '../blobs/local-blob-store';
+import { createDataKeys } from '../crypto/data-keys';
+import { openKeyProvider } from '../crypto/key-setup';
 import type { BlobStore } from '../blobs/blob-store';
 import { getRubric, listRubrics } from '../rubrics/rubric-catalog';
 import { createEvaluationStore } from '../evaluations/evaluation-store';
@@ -76,7 +78,9 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     }
     const { applied } = await migrate(databaseUrl, opts.log('migrate'));
     log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
-    const db = createDatabase(databaseUrl);
+    // Per-org data keys wrapped by the key-encryption key (docs/decisions/015): columns and blobs.
+    const dataKeys = createDataKeys({ provider: await openKeyProvider(config, opts.log('keys')) });
+    const db = createDatabase(databaseUrl, { keys: dataKeys });
     stops.push({ name: 'database pool', fn: () => db.close() });
 
     let temporalAddress = config.temporalAddress;
@@ -88,8 +92,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
       temporalAddress = t.address;
     }
 
-    const masterKey = await loadOrCreateMasterKey({ configured: config.blobMasterKey, keyFile: path.join(config.dataDir, 'keys', 'blob-master.key') });
-    const blobs = createLocalBlobStore({ rootDir: config.derived.blobsDir, masterKey });
+    const legacyMasterKey = await loadLegacyMasterKey({ configured: config.blobMasterKey, keyFile: config.derived.legacyMasterKeyFile });
+    const blobs = createLocalBlobStore({ rootDir: config.derived.blobsDir, keys: blobKeysOf(db, dataKeys), legacyMasterKey });
 
     // Every STT and LLM call goes through the governance gateway: started here unless FE_GATEWAY_URL names one.
     let gatewayUrl: string | null = config.gatewayUrl ?? null;
@@ -146,6 +150,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         rubrics: () => listRubrics(),
         uploadsDir: config.derived.uploadsDir,
         maxUploadBytes: config.maxUploadBytes,
+        uploadExpirySec: config.uploadExpirySec,
         publicUrl: config.publicUrl,
         webRoot: opts.webRoot,
         signaling: signalingOptionsFrom(config, db),

@@ -153,7 +153,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const ev = await db.withOrg(who.orgId, (tx) => evaluations.getLatestEvaluation(tx, sessionId));
       const ref = ev ? await deps.blobs.head(who.orgId, `evaluations/${ev.id}/metrics.json`) : null;
       if (!ref) throw new AppError('report.not_ready', 'No metrics yet: the evaluation has not reached that step.');
-      return ConversationMetrics.parse(JSON.parse(Buffer.from(await deps.blobs.getBytes(ref)).toString('utf8')));
+      return ConversationMetrics.parse(JSON.parse(Buffer.from(await deps.blobs.getBytes(who.orgId, ref)).toString('utf8')));
     },
 
     async getAnalysis(who: Identity, sessionId: string) {
@@ -165,7 +165,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     async getReportPdf(who: Identity, sessionId: string): Promise<{ pdf: Uint8Array; sha256: string; pages: number }> {
       const r = await db.withOrg(who.orgId, (tx) => getLatestReport(tx, sessionId));
       if (!r) throw new AppError('report.not_ready', 'The report is not ready yet.');
-      return { pdf: await deps.blobs.getBytes({ uri: r.blobUri, sha256: r.sha256, bytes: r.bytes }), sha256: r.sha256, pages: r.pages };
+      return { pdf: await deps.blobs.getBytes(who.orgId, { uri: r.blobUri, sha256: r.sha256, bytes: r.bytes }), sha256: r.sha256, pages: r.pages };
     },
   };
 }

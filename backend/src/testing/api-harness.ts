@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { addApiToken, addMembership, createOrg, createUser, type Role } from '../db/repositories/identity';
-import { createLocalBlobStore } from '../blobs/local-blob-store';
+import type { LocalBlobStore } from '../blobs/local-blob-store';
 import { createSessionService } from '../sessions/session-service';
 import { createApiServer } from '../api/http-server';
 import { databaseTokenResolver } from '../api/token-resolver';
@@ -18,7 +18,7 @@ export interface ApiHarness {
   url: string;
   tdb: TestDatabase;
   dir: string;
-  blobs: ReturnType<typeof createLocalBlobStore>;
+  blobs: LocalBlobStore;
   api: ApiServer;
   /** A new org (or a new user in `orgId`) with one role and a bearer token. */
   user(role?: Role, orgId?: string): Promise<{ orgId: string; userId: string; token: string }>;
@@ -29,17 +29,17 @@ export interface ApiHarness {
  * The real API (express, tus, WebSocket) on port 0 over a fresh real PostgreSQL database and a
  * temp encrypted blob store. `evaluations` is the Temporal client (a real one in workflow tests).
  */
-export async function startApiHarness(opts: { maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'>; ice?: IceConfig; webRoot?: string; sockets?: ApiServerDeps['sockets'] } = {}): Promise<ApiHarness> {
+export async function startApiHarness(opts: { uploadExpirySec?: number; maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'>; ice?: IceConfig; webRoot?: string; sockets?: ApiServerDeps['sockets'] } = {}): Promise<ApiHarness> {
   const tdb = await createTestDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-api-'));
-  const blobs = createLocalBlobStore({ rootDir: path.join(dir, 'blobs'), masterKey: randomBytes(32) });
+  const blobs = tdb.blobStore(path.join(dir, 'blobs'));
   const evaluations = opts.evaluations ?? {
     start: async () => {
       throw new Error('no Temporal in this test');
     },
   };
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations, rubric: (id) => getRubric(id), limits: { maxBytes: opts.maxBytes ?? 50_000_000, maxDurationSec: opts.maxDurationSec ?? 3600 } });
-  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, webRoot: opts.webRoot, sockets: opts.sockets, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
+  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, uploadExpirySec: opts.uploadExpirySec, webRoot: opts.webRoot, sockets: opts.sockets, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
   const events = await listenEvaluationEvents(tdb.url, (orgId, e) => api.hub.publish(orgId, e));
   const url = await api.listen(0, '127.0.0.1');
   return {

@@ -46,7 +46,9 @@ export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcess
     FE_LLM_BASE_URL: opts.llmBaseUrl,
     FE_LLM_API_KEY: 'test-key',
     FE_LLM_MODEL: 'test-model',
-    FE_BLOB_MASTER_KEY: randomBytes(32).toString('base64'),
+    // The key-encryption key outside the data folder, as in a deployment (docs/decisions/015); the
+    // test database's own handle (tdb.db) wraps and unwraps the org data keys with the same file.
+    FE_KEK_FILE: tdb.kekFile,
     FE_STT_MODEL_PATH: path.join(defaultDataDir, 'models', 'ggml-tiny.en.bin'),
     FE_STT_THREADS: '2',
     // The bundle `npm run setup` built from resources/policies (a fresh data folder has none).

@@ -39,7 +39,7 @@ async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (isAppError(e)) {
-      const nonRetryable = !['llm.unavailable', 'stt.unavailable', 'upstream.unavailable', 'upstream.timeout', 'rate.limited', 'idempotency.in_flight', 'internal'].includes(e.code);
+      const nonRetryable = !['llm.unavailable', 'stt.unavailable', 'upstream.unavailable', 'upstream.timeout', 'rate.limited', 'idempotency.in_flight', 'internal', 'crypto.key_unavailable'].includes(e.code);
       throw ApplicationFailure.create({ message: e.message, type: e.code, nonRetryable, details: e.details ? [e.details] : [] });
     }
     throw e;
@@ -66,8 +66,9 @@ function safeContext(): Context | undefined {
   }
 }
 
-async function readJson<T>(deps: EvaluationDeps, ref: BlobRef, parse: (v: unknown) => T): Promise<T> {
-  return parse(JSON.parse(Buffer.from(await deps.blobs.getBytes(ref)).toString('utf8')));
+/** Every reference is read as the input's org: one of another org is refused (`blob.foreign_org`) before a byte is read. */
+async function readJson<T>(deps: EvaluationDeps, orgId: string, ref: BlobRef, parse: (v: unknown) => T): Promise<T> {
+  return parse(JSON.parse(Buffer.from(await deps.blobs.getBytes(orgId, ref)).toString('utf8')));
 }
 
 const putJson = (deps: EvaluationDeps, orgId: string, key: string, value: unknown) => deps.blobs.putBytes(orgId, key, new TextEncoder().encode(JSON.stringify(value)));
@@ -83,7 +84,7 @@ export function createActivities(deps: EvaluationDeps) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const file = path.join(dir, 'recording');
     try {
-      await deps.blobs.getToFile(recording, file);
+      await deps.blobs.getToFile(ids.orgId, recording, file);
       return await fn(file);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -144,7 +145,7 @@ export function createActivities(deps: EvaluationDeps) {
     async assembleTranscript(input: Ids & { parts: BlobRef[]; prepared: PreparedRecording }): Promise<AssembledTranscript> {
       return asActivity(async () => {
         await progress(input, 'metrics', 0.6);
-        const parts = await Promise.all(input.parts.map((p) => readJson(deps, p, (v) => v as { segments: unknown[]; engine: { name: string; model: string } })));
+        const parts = await Promise.all(input.parts.map((p) => readJson(deps, input.orgId, p, (v) => v as { segments: unknown[]; engine: { name: string; model: string } })));
         const [a, b] = parts.map((p) => Segment.array().parse(p.segments));
         const transcript = Transcript.parse({ segments: mergeChannelSegments(a ?? [], b ?? []), language: 'en', durationSec: input.prepared.durationSec, engine: parts[0]!.engine });
         const metrics = computeConversationMetrics({ segments: transcript.segments, durationSec: transcript.durationSec, speechRegions: [...input.prepared.regions[0], ...input.prepared.regions[1]] });
@@ -173,7 +174,7 @@ export function createActivities(deps: EvaluationDeps) {
         if (existing) return existing;
         await progress(input, 'analyzing', 0.62 + (0.28 * input.index) / input.of);
         const rubric = await deps.rubric(input.rubricId);
-        const transcript = await readJson(deps, input.transcript, (v) => Transcript.parse(v));
+        const transcript = await readJson(deps, input.orgId, input.transcript, (v) => Transcript.parse(v));
         const ctx = await deps.store.getReportContext(input.orgId, input.sessionId);
         const prompt = buildAnalysisPrompt(rubric, transcript, { section: input.sectionId, participants: { clinician: ctx.participants[0].displayName, patient: ctx.participants[1].displayName } });
         const section = splitRubricForCalls(rubric).find((x) => x.id === input.sectionId);
@@ -199,8 +200,8 @@ export function createActivities(deps: EvaluationDeps) {
       return asActivity(async () => {
         await progress(input, 'verifying', 0.9);
         const rubric = await deps.rubric(input.rubricId);
-        const transcript = await readJson(deps, input.transcript, (v) => Transcript.parse(v));
-        const outputs = await Promise.all(input.outputs.map((o) => readJson(deps, o, (v) => v as { output: unknown; model: string; usage?: { inputTokens: number; outputTokens: number } })));
+        const transcript = await readJson(deps, input.orgId, input.transcript, (v) => Transcript.parse(v));
+        const outputs = await Promise.all(input.outputs.map((o) => readJson(deps, input.orgId, o, (v) => v as { output: unknown; model: string; usage?: { inputTokens: number; outputTokens: number } })));
         const merged = ModelAnalysis.parse({
           items: outputs.flatMap((o) => ModelAnalysis.parse(o.output).items),
           summary: outputs.map((o) => ModelAnalysis.parse(o.output).summary).filter(Boolean).join(' '),
@@ -223,9 +224,9 @@ export function createActivities(deps: EvaluationDeps) {
         await progress(input, 'rendering', 0.94);
         const [rubric, transcript, metrics, analysis, ctx] = await Promise.all([
           deps.rubric(input.rubricId),
-          readJson(deps, input.transcript, (v) => Transcript.parse(v)),
-          readJson(deps, input.metrics, (v) => ConversationMetrics.parse(v)),
-          readJson(deps, input.analysis, (v) => VerifiedAnalysis.parse(v)),
+          readJson(deps, input.orgId, input.transcript, (v) => Transcript.parse(v)),
+          readJson(deps, input.orgId, input.metrics, (v) => ConversationMetrics.parse(v)),
+          readJson(deps, input.orgId, input.analysis, (v) => VerifiedAnalysis.parse(v)),
           deps.store.getReportContext(input.orgId, input.sessionId),
         ]);
         const model: ReportModel = {

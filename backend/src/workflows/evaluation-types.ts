@@ -53,4 +53,8 @@ export const NON_RETRYABLE_CODES = [
   'policy.denied',
   'budget.exceeded',
   'model.not_found',
+  'blob.foreign_org',
+  'blob.corrupt',
+  'crypto.integrity',
+  'crypto.key_destroyed',
 ];

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_CSV_COLUMNS, type AuditRecord } from '../../../../app/contracts/ai-admin-api';
 import { createApiServer, type ApiServer } from '../http-server';
 import { databaseTokenResolver } from '../token-resolver';
-import { createLocalBlobStore } from '../../blobs/local-blob-store';
 import { createSessionService } from '../../sessions/session-service';
 import { addApiToken, addMembership, createOrg, createUser, type Role } from '../../db/repositories/identity';
 import { listAuditEvents } from '../../db/repositories/audit';
@@ -26,7 +25,7 @@ let dir: string;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   dir = mkdtempSync(path.join(os.tmpdir(), 'fe-ai-admin-'));
-  const blobs = createLocalBlobStore({ rootDir: path.join(dir, 'blobs'), masterKey: randomBytes(32) });
+  const blobs = tdb.blobStore(path.join(dir, 'blobs'));
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations: { start: async () => Promise.reject(new Error('no Temporal here')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
   api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: 1e6, aiAdmin: createAiAdminService(tdb.db) });
   url = await api.listen(0, '127.0.0.1');

@@ -6,7 +6,6 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer, type ApiServer } from '../http-server';
 import { databaseTokenResolver } from '../token-resolver';
-import { createLocalBlobStore } from '../../blobs/local-blob-store';
 import { createSessionService } from '../../sessions/session-service';
 import { createDatabase, type Database } from '../../db/database';
 import { addApiToken, addMembership, createOrg, createUser, type Role } from '../../db/repositories/identity';
@@ -58,7 +57,7 @@ beforeAll(async () => {
   const bundle = await ensurePolicyBundle({ dataDir: defaultDataDir, pathEnv: process.env.PATH ?? '' });
   policy = await loadPolicyEngine({ bundleDir: bundle.bundleDir });
   tdb = await createTestDatabase();
-  db = createDatabase(tdb.url, { max: 8 });
+  db = createDatabase(tdb.url, { max: 8, keys: tdb.keys });
   upstream = await startOpenAiTestServer({ respond: () => chatCompletion('Fine.', { promptTokens: 20, completionTokens: 10 }) });
   router = createProviderRouter({
     config: parseProvidersConfig({
@@ -83,7 +82,7 @@ beforeAll(async () => {
   gatewayURL = await gateway.listen(0);
 
   dir = mkdtempSync(path.join(os.tmpdir(), 'fe-ai-settings-'));
-  const blobs = createLocalBlobStore({ rootDir: path.join(dir, 'blobs'), masterKey: randomBytes(32) });
+  const blobs = tdb.blobStore(path.join(dir, 'blobs'));
   const sessions = createSessionService({ db, blobs, evaluations: { start: async () => Promise.reject(new Error('no Temporal here')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
   api = createApiServer({
     sessions,

@@ -1,8 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../../../../app/contracts/errors';
 import type { Channel } from '../../../../app/transcript/transcript';
 import type { Tx } from '../database';
 import { isUuid, orgOf } from '../database';
 import { iso, isoOrNull } from '../row-values';
+import { openTextOrLegacy, sealText } from '../../crypto/sealed-fields';
+
+// Sealed at rest (docs/decisions/015): session titles (they often name the patient), participant
+// names and consent method/text version. Each is bound to its org, table, column and row id.
+const titlePlace = (id: string) => ({ table: 'sessions', column: 'title', rowKey: id });
+const namePlace = (id: string) => ({ table: 'participants', column: 'display_name', rowKey: id });
+const consentPlace = (id: string, column: 'method' | 'text_version') => ({ table: 'consents', column, rowKey: id });
 
 export const SESSION_STATUSES = ['created', 'recording_uploaded', 'evaluating', 'completed', 'failed'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -70,17 +78,26 @@ export async function createSessionWithParticipants(tx: Tx, input: NewSession): 
     throw new AppError('request.invalid', 'A session needs exactly two participants, one on channel 0 and one on channel 1');
   }
   const orgId = orgOf(tx);
-  const { rows } = await tx.query<{ id: string }>(
-    'INSERT INTO sessions (org_id, title, rubric_id, created_by, recorded_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-    [orgId, input.title, input.rubricId, input.createdBy, input.recordedAt ?? null],
-  );
-  const sessionId = rows[0]!.id;
+  const sessionId = randomUUID();
+  await tx.query('INSERT INTO sessions (id, org_id, title_sealed, rubric_id, created_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+    sessionId,
+    orgId,
+    await sealText(tx, titlePlace(sessionId), input.title),
+    input.rubricId,
+    input.createdBy,
+    input.recordedAt ?? null,
+  ]);
   for (const p of input.participants) {
-    const inserted = await tx.query<{ id: string }>(
-      'INSERT INTO participants (org_id, session_id, channel, display_name, role_label) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-      [orgId, sessionId, p.channel, p.displayName, p.roleLabel],
-    );
-    if (p.consent) await recordConsent(tx, { participantId: inserted.rows[0]!.id, ...p.consent });
+    const participantId = randomUUID();
+    await tx.query('INSERT INTO participants (id, org_id, session_id, channel, display_name_sealed, role_label) VALUES ($1, $2, $3, $4, $5, $6)', [
+      participantId,
+      orgId,
+      sessionId,
+      p.channel,
+      await sealText(tx, namePlace(participantId), p.displayName),
+      p.roleLabel,
+    ]);
+    if (p.consent) await recordConsent(tx, { participantId, ...p.consent });
   }
   return (await getSession(tx, sessionId))!;
 }
@@ -90,7 +107,7 @@ export async function getSession(tx: Tx, sessionId: string): Promise<SessionWith
   const { rows } = await tx.query<SessionRow>('SELECT * FROM sessions WHERE id = $1', [sessionId]);
   if (!rows[0]) return null;
   const parts = await tx.query<ParticipantRow>(
-    `SELECT p.*, c.id AS consent_id, c.given_at, c.method, c.text_version
+    `SELECT p.*, c.id AS consent_id, c.given_at, c.method, c.text_version, c.method_sealed, c.text_version_sealed
      FROM participants p
      LEFT JOIN LATERAL (
        SELECT * FROM consents c WHERE c.participant_id = p.id ORDER BY c.given_at DESC, c.created_at DESC LIMIT 1
@@ -99,7 +116,7 @@ export async function getSession(tx: Tx, sessionId: string): Promise<SessionWith
      ORDER BY p.channel`,
     [sessionId],
   );
-  return { ...toSession(rows[0]), participants: parts.rows.map(toParticipant) };
+  return { ...(await toSession(tx, rows[0])), participants: await Promise.all(parts.rows.map((r) => toParticipant(tx, r))) };
 }
 
 export async function listSessions(tx: Tx, opts: { createdBy?: string; status?: SessionStatus; limit?: number } = {}): Promise<Session[]> {
@@ -110,16 +127,16 @@ export async function listSessions(tx: Tx, opts: { createdBy?: string; status?: 
      LIMIT $3`,
     [opts.createdBy ?? null, opts.status ?? null, opts.limit ?? 100],
   );
-  return rows.map(toSession);
+  return Promise.all(rows.map((r) => toSession(tx, r)));
 }
 
 export async function recordConsent(tx: Tx, input: { participantId: string } & ConsentInput): Promise<Consent> {
-  const { rows } = await tx.query<ConsentRow>(
-    'INSERT INTO consents (org_id, participant_id, given_at, method, text_version) VALUES ($1, $2, $3, $4, $5) RETURNING *',
-    [orgOf(tx), input.participantId, input.givenAt, input.method, input.textVersion],
+  const id = randomUUID();
+  const { rows } = await tx.query<{ given_at: Date }>(
+    'INSERT INTO consents (id, org_id, participant_id, given_at, method_sealed, text_version_sealed) VALUES ($1, $2, $3, $4, $5, $6) RETURNING given_at',
+    [id, orgOf(tx), input.participantId, input.givenAt, await sealText(tx, consentPlace(id, 'method'), input.method), await sealText(tx, consentPlace(id, 'text_version'), input.textVersion)],
   );
-  const r = rows[0]!;
-  return { id: r.id, participantId: r.participant_id, givenAt: iso(r.given_at), method: r.method, textVersion: r.text_version };
+  return { id, participantId: input.participantId, givenAt: iso(rows[0]!.given_at), method: input.method, textVersion: input.textVersion };
 }
 
 /** True when the participants on both channels have consented: the gate before any audio is accepted. */
@@ -147,13 +164,14 @@ export async function setSessionStatus(tx: Tx, sessionId: string, status: Sessio
      RETURNING *`,
     [sessionId, status, opts.from ?? null],
   );
-  return rows[0] ? toSession(rows[0]) : null;
+  return rows[0] ? toSession(tx, rows[0]) : null;
 }
 
 interface SessionRow {
   id: string;
   org_id: string;
-  title: string;
+  title: string | null;
+  title_sealed: Buffer | null;
   rubric_id: string;
   status: SessionStatus;
   created_by: string;
@@ -165,26 +183,22 @@ interface ParticipantRow {
   id: string;
   session_id: string;
   channel: number;
-  display_name: string;
+  display_name: string | null;
+  display_name_sealed: Buffer | null;
   role_label: string;
   consent_id: string | null;
   given_at: Date | null;
   method: string | null;
   text_version: string | null;
-}
-interface ConsentRow {
-  id: string;
-  participant_id: string;
-  given_at: Date;
-  method: string;
-  text_version: string;
+  method_sealed: Buffer | null;
+  text_version_sealed: Buffer | null;
 }
 
-function toSession(r: SessionRow): Session {
+async function toSession(tx: Tx, r: SessionRow): Promise<Session> {
   return {
     id: r.id,
     orgId: r.org_id,
-    title: r.title,
+    title: await openTextOrLegacy(tx, titlePlace(r.id), r.title_sealed, r.title),
     rubricId: r.rubric_id,
     status: r.status,
     createdBy: r.created_by,
@@ -194,16 +208,36 @@ function toSession(r: SessionRow): Session {
   };
 }
 
-function toParticipant(r: ParticipantRow): Participant {
+async function toParticipant(tx: Tx, r: ParticipantRow): Promise<Participant> {
+  const c = r.consent_id;
   return {
     id: r.id,
     sessionId: r.session_id,
     channel: r.channel === 1 ? 1 : 0,
-    displayName: r.display_name,
+    displayName: await openTextOrLegacy(tx, namePlace(r.id), r.display_name_sealed, r.display_name),
     roleLabel: r.role_label,
     consent:
-      r.consent_id === null || r.given_at === null
+      c === null || r.given_at === null
         ? null
-        : { id: r.consent_id, participantId: r.id, givenAt: iso(r.given_at), method: r.method ?? '', textVersion: r.text_version ?? '' },
+        : {
+            id: c,
+            participantId: r.id,
+            givenAt: iso(r.given_at),
+            method: await openTextOrLegacy(tx, consentPlace(c, 'method'), r.method_sealed, r.method),
+            textVersion: await openTextOrLegacy(tx, consentPlace(c, 'text_version'), r.text_version_sealed, r.text_version),
+          },
   };
+}
+
+/** Participant names of a session by channel, opened (the gateway's redaction needs them); null when the session is absent. */
+export async function getParticipantNames(tx: Tx, sessionId: string): Promise<{ name: string; channel: 0 | 1 }[] | null> {
+  if (!isUuid(sessionId)) return null;
+  const { rows } = await tx.query<{ id: string | null; display_name: string | null; display_name_sealed: Buffer | null; channel: 0 | 1 | null }>(
+    'SELECT p.id, p.display_name, p.display_name_sealed, p.channel FROM sessions s LEFT JOIN participants p ON p.session_id = s.id WHERE s.id = $1 ORDER BY p.channel',
+    [sessionId],
+  );
+  if (rows.length === 0) return null;
+  const out: { name: string; channel: 0 | 1 }[] = [];
+  for (const r of rows) if (r.id !== null && r.channel !== null) out.push({ name: await openTextOrLegacy(tx, namePlace(r.id), r.display_name_sealed, r.display_name), channel: r.channel });
+  return out;
 }

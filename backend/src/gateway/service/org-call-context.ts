@@ -1,6 +1,7 @@
 import { AppError } from '../../../../app/contracts/errors';
 import type { Database } from '../../db/database';
 import type { OrgPolicySettings } from '../gateway-contracts';
+import { getParticipantNames } from '../../db/repositories/sessions';
 import { createSingleFlight } from './single-flight';
 
 export interface OrgCallContext {
@@ -43,12 +44,9 @@ export function createOrgCallContextLoader(db: Database, opts: { cacheMs: number
         const settings =
           cached ?? (await tx.query<{ settings: OrgPolicySettings }>('SELECT settings FROM ai_org_policies WHERE org_id = $1', [orgId])).rows[0]?.settings ?? {};
         if (cachedPeople) return { settings, participants: cachedPeople };
-        const { rows } = await tx.query<{ display_name: string; channel: 0 | 1; found: boolean }>(
-          `SELECT p.display_name, p.channel, true AS found FROM sessions s LEFT JOIN participants p ON p.session_id = s.id WHERE s.id = $1 ORDER BY p.channel`,
-          [sessionId],
-        );
-        if (rows.length === 0) throw new AppError('session.not_found', `No session ${sessionId} in this org`, { status: 404 });
-        return { settings, participants: rows.filter((r) => r.display_name !== null).map((r) => ({ name: r.display_name, channel: r.channel })) };
+        const participants = await getParticipantNames(tx, sessionId!);
+        if (participants === null) throw new AppError('session.not_found', `No session ${sessionId} in this org`, { status: 404 });
+        return { settings, participants };
       }));
       if (!cached) remember(settingsCache, orgId, { settings: ctx.settings, until: now + opts.cacheMs });
       if (sessionKey !== null && !cachedPeople) remember(participantsCache, sessionKey, { participants: ctx.participants, until: now + opts.cacheMs });
