@@ -8,6 +8,7 @@ import { createLogger } from '../runtime/log';
 import type { EvaluateOptions } from './evaluate-recording';
 import { auditUsage, runAuditCommand } from './audit-verify';
 import { runTokensCommand, tokensUsage } from './tokens-command';
+import { keysUsage, runKeysCommand } from './keys-command';
 
 const usage = `Usage:
   feedback demo [--out <pdf>] [--json <file>]
@@ -17,11 +18,13 @@ const usage = `Usage:
       Channel 0 is the session owner (clinician), channel 1 the other person.
       The operator attests that both people consented to the recording and its analysis.
 ${auditUsage.replace(/^Usage:\n/, '')}
-${tokensUsage.replace(/^Usage:\n/, '')}`;
+${tokensUsage.replace(/^Usage:\n/, '')}
+${keysUsage.replace(/^Usage:\n/, '')}`;
 
 // `audit` has its own options: dispatch before the evaluate/demo parser sees them.
 if (process.argv[2] === 'audit') process.exit(await runAuditCommand(process.argv.slice(3), process.env));
 if (process.argv[2] === 'tokens') process.exit(await runTokensCommand(process.argv.slice(3), process.env));
+if (process.argv[2] === 'keys') process.exit(await runKeysCommand(process.argv.slice(3), process.env));
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
