@@ -30,6 +30,8 @@ export interface ApiServerDeps {
   log?: (m: string, d?: Record<string, unknown>) => void;
   /** Call signaling (guest invites, WebSocket /v1/signal); off when not given. */
   signaling?: SignalingOptions;
+  /** Unfinished uploads are deleted this long after creation (FE_UPLOAD_EXPIRY_SEC). Default 24 h. */
+  uploadExpirySec?: number;
   /** Admin API of the AI gateway (/v1/admin/ai); off when not given. */
   aiAdmin?: AiAdminService;
   /** Policy overrides and service credentials of the AI gateway (/v1/admin/ai/policy, /credentials); off when not given. */
@@ -50,7 +52,7 @@ export function createApiServer(deps: ApiServerDeps) {
   const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, { maxConnectionsPerParticipant: deps.sockets?.maxConnectionsPerUser, log: deps.log }) : undefined;
   const signalHub = signaling?.hub;
   if (signalHub) upgrades.route(SIGNAL_PATH, signalHub.handleUpgrade);
-  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, resolver: deps.resolver, sessions: deps.sessions, publicBase: deps.publicUrl, log: deps.log });
+  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, expirySec: deps.uploadExpirySec, resolver: deps.resolver, sessions: deps.sessions, publicBase: deps.publicUrl, log: deps.log });
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -95,8 +97,10 @@ export function createApiServer(deps: ApiServerDeps) {
       const a = server.address() as AddressInfo;
       return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
     },
+    upload,
     /** Stops accepting, then ends every connection (WebSockets, requests in flight, half-open upgrades): it never waits on a client. */
     async close() {
+      upload.close();
       const closed = new Promise<void>((r) => server.close(() => r()));
       await hub.close();
       await signalHub?.close();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as TusServer, type Upload } from '@tus/server';
-import { FileStore } from '@tus/file-store';
+import { PrivateFileStore, tightenUploadsFolder } from './private-file-store';
 import { UploadMetadata } from '../../../app/contracts/api';
 import { AppError } from '../../../app/contracts/errors';
 import { isInvalidTextIssue } from '../../../app/contracts/text';
@@ -24,8 +24,23 @@ function tusError(e: unknown): { status_code: number; body: string } {
  * every later request must come from the same org; the finished file is checked (sha256, content)
  * and moved into the encrypted blob store by the session service.
  */
-export function createRecordingUpload(opts: { uploadsDir: string; maxBytes: number; resolver: IdentityResolver; sessions: SessionService; publicBase?: string; log?: (m: string, d?: Record<string, unknown>) => void }) {
-  const store = new FileStore({ directory: opts.uploadsDir });
+export interface RecordingUploadOptions {
+  uploadsDir: string;
+  maxBytes: number;
+  resolver: IdentityResolver;
+  sessions: SessionService;
+  publicBase?: string;
+  /** An unfinished upload is deleted this long after it was created (tus expiration extension). Default 24 h. */
+  expirySec?: number;
+  /** How often expired uploads are swept. Default: a quarter of the expiry, at most hourly. */
+  sweepEveryMs?: number;
+  log?: (m: string, d?: Record<string, unknown>) => void;
+}
+
+export function createRecordingUpload(opts: RecordingUploadOptions) {
+  const expiryMs = (opts.expirySec ?? 24 * 3600) * 1000;
+  // Files 600 in a 700 folder; unfinished ones expire (docs/decisions/015).
+  const store = new PrivateFileStore({ directory: opts.uploadsDir, expirationPeriodInMilliseconds: expiryMs });
 
   async function who(req: Request) {
     return authenticateToken(opts.resolver, bearerToken(req.headers.get('authorization')));
@@ -83,8 +98,21 @@ export function createRecordingUpload(opts: { uploadsDir: string; maxBytes: numb
     },
   });
 
+  async function sweepExpired(): Promise<number> {
+    const n = await server.cleanUpExpiredUploads();
+    if (n > 0) opts.log?.('expired unfinished uploads deleted', { count: n });
+    return n;
+  }
+  const sweepFailed = (e: unknown) => opts.log?.('sweeping expired uploads failed', { error: (e as Error).message });
+  void tightenUploadsFolder(opts.uploadsDir).then(sweepExpired).catch(sweepFailed);
+  const sweeper = setInterval(() => void sweepExpired().catch(sweepFailed), opts.sweepEveryMs ?? Math.min(Math.max(expiryMs / 4, 1000), 3600_000));
+  sweeper.unref();
+
   return {
     handle: (req: IncomingMessage, res: ServerResponse) => server.handle(req, res),
     server,
+    /** Deletes unfinished uploads older than the expiry; returns how many. Also runs on a timer. */
+    sweepExpired,
+    close: () => clearInterval(sweeper),
   };
 }
