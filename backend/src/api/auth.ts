@@ -1,6 +1,11 @@
 import type { Request, RequestHandler } from 'express';
-import { AppError } from '../../../app/contracts/errors';
+import { AppError, isAppError } from '../../../app/contracts/errors';
 import type { Role } from '../../../app/contracts/api';
+import { noFailureLimit, type FailureLimiter } from './abuse-limits';
+
+/** Limits on failed sign-ins per client address (abuse-limits.ts). */
+export type SignInThrottle = FailureLimiter;
+export const noSignInThrottle: SignInThrottle = noFailureLimit;
 
 /** Who a bearer token stands for: the repository's shape, one definition. */
 export type { Identity } from '../db/repositories/identity';
@@ -26,9 +31,27 @@ export async function authenticateToken(resolver: IdentityResolver, token: strin
   return id;
 }
 
-export function authenticate(resolver: IdentityResolver): RequestHandler {
+/**
+ * Bearer sign-in for express routes, with failed sign-ins limited per client address (`req.ip`,
+ * which believes forwarding headers only from trusted proxies: http-server.ts).
+ */
+/**
+ * Bearer sign-in with the throttle around it: the one path for HTTP, tus and both WebSockets. A
+ * request without any token is not a guess and is not counted.
+ */
+export async function throttledSignIn(throttle: SignInThrottle, resolver: IdentityResolver, token: string | null, client: string): Promise<Identity> {
+  if (token) await throttle.check(client);
+  try {
+    return await authenticateToken(resolver, token);
+  } catch (e) {
+    if (token && isAppError(e) && e.code === 'auth.invalid') await throttle.failed(client);
+    throw e;
+  }
+}
+
+export function authenticate(resolver: IdentityResolver, throttle: SignInThrottle = noSignInThrottle): RequestHandler {
   return (req, res, next) => {
-    authenticateToken(resolver, bearerToken(req.headers.authorization))
+    throttledSignIn(throttle, resolver, bearerToken(req.headers.authorization), req.ip ?? req.socket.remoteAddress ?? 'unknown')
       .then((id) => {
         res.locals.identity = id;
         next();

@@ -5,7 +5,7 @@ import type { EvaluationEvent } from '../../../app/contracts/api';
 import { AppError } from '../../../app/contracts/errors';
 import { bearerToken, type Identity, type IdentityResolver } from './auth';
 import { toAppError } from './problem';
-import { noSignInThrottle, throttledSignIn, type SignInThrottle } from './sign-in-throttle';
+import { noSignInThrottle, throttledSignIn, type SignInThrottle } from './auth';
 import { createConnectionCounter, refuseUpgrade } from './websocket-upgrades';
 
 export const EVENTS_PATH = '/v1/events';

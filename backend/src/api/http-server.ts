@@ -7,6 +7,8 @@ import { errorMiddleware, notFound } from './problem';
 import { refuseInvalidText } from './text-guard';
 import { createEventsHub, EVENTS_PATH } from './events-hub';
 import { createUpgradeRouter, trackConnections } from './websocket-upgrades';
+import type { AbuseLimits } from './abuse-limits';
+import { createClientAddressing } from './client-address';
 import { buildOpenApiDocument } from './openapi';
 import { sessionRoutes } from './routes/session-routes';
 import { AI_ADMIN_PATH, aiAdminRoutes } from './routes/ai-admin-routes';
@@ -38,22 +40,39 @@ export interface ApiServerDeps {
   aiGatewaySettings?: AiGatewaySettingsService;
   /** WebSocket caps (config: FE_WS_*); defaults suit tests. */
   sockets?: { maxConnections?: number; maxConnectionsPerUser?: number };
+  /** Failed sign-ins and wrong invite codes per client address, shared through PostgreSQL (abuse-limits.ts). */
+  limits: AbuseLimits;
+  /** Reverse proxies whose forwarding headers are believed (FE_TRUSTED_PROXIES); none by default. */
+  trustedProxies?: readonly string[];
 }
 
 export function createApiServer(deps: ApiServerDeps) {
   const app = express();
   app.disable('x-powered-by');
+  const addressing = createClientAddressing(deps.trustedProxies ?? []);
+  // req.ip, req.protocol and req.host believe X-Forwarded-* only from a trusted proxy.
+  app.set('trust proxy', addressing.trust);
   const server = http.createServer(app);
   const connections = trackConnections(server);
-  const upgrades = createUpgradeRouter({ clientOf: (req) => req.socket.remoteAddress ?? 'unknown', maxConnections: deps.sockets?.maxConnections ?? 1000, log: deps.log });
+  const clientOf = (req: http.IncomingMessage) => {
+    addressing.stripUntrustedForwarding(req);
+    return addressing.addressOf(req);
+  };
+  const { limits } = deps;
+  const upgrades = createUpgradeRouter({ clientOf, maxConnections: deps.sockets?.maxConnections ?? 1000, log: deps.log });
   server.on('upgrade', upgrades.listener);
-  const hub = createEventsHub(deps.resolver, { maxConnectionsPerUser: deps.sockets?.maxConnectionsPerUser, log: deps.log });
+  const hub = createEventsHub(deps.resolver, { maxConnectionsPerUser: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, log: deps.log });
   upgrades.route(EVENTS_PATH, hub.handleUpgrade);
-  const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, { maxConnectionsPerParticipant: deps.sockets?.maxConnectionsPerUser, log: deps.log }) : undefined;
+  const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, { maxConnectionsPerParticipant: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, joinLimit: limits.join, log: deps.log }) : undefined;
   const signalHub = signaling?.hub;
   if (signalHub) upgrades.route(SIGNAL_PATH, signalHub.handleUpgrade);
-  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, expirySec: deps.uploadExpirySec, resolver: deps.resolver, sessions: deps.sessions, publicBase: deps.publicUrl, log: deps.log });
+  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, expirySec: deps.uploadExpirySec, resolver: deps.resolver, throttle: limits.signIn, clientOf, sessions: deps.sessions, publicBase: deps.publicUrl, log: deps.log });
 
+  // Before anything reads a header: forwarding headers from anyone but a trusted proxy are dropped.
+  app.use((req, _res, next) => {
+    addressing.stripUntrustedForwarding(req);
+    next();
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -68,7 +87,7 @@ export function createApiServer(deps: ApiServerDeps) {
   app.use(refuseInvalidText);
   if (signaling) app.use(signaling.routes);
   const v1 = express.Router();
-  v1.use(authenticate(deps.resolver));
+  v1.use(authenticate(deps.resolver, limits.signIn));
   v1.get('/me', (_req, res) => {
     const id = identityOf(res);
     res.json({ orgId: id.orgId, orgName: id.orgName, userId: id.userId, email: id.email, displayName: id.displayName, roles: id.roles });

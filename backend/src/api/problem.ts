@@ -38,8 +38,17 @@ export function errorMiddleware(log?: (msg: string, data: Record<string, unknown
   return (e, req, res, _next) => {
     const app = toAppError(e);
     if (app.code === 'internal') log?.('unhandled error', { err: String((e as Error)?.stack ?? e), path: req.path });
+    const retryAfter = retryAfterOf(app);
+    if (retryAfter) res.setHeader('Retry-After', retryAfter);
     res.status(app.status).type('application/problem+json').send(JSON.stringify(problemOf(app, req.originalUrl)));
   };
+}
+
+/** Seconds a 429 asks the client to wait (details.retryAfterSec), as a Retry-After value. */
+export function retryAfterOf(e: AppError): string | undefined {
+  if (e.status !== 429) return undefined;
+  const sec = Number(e.details?.retryAfterSec);
+  return String(Number.isFinite(sec) && sec > 0 ? Math.ceil(sec) : 60);
 }
 
 export const notFound: RequestHandler = (req, _res, next) => next(new AppError('request.not_found', `No route ${req.method} ${req.path}`));

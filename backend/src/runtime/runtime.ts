@@ -21,6 +21,7 @@ import { createAiAdminService } from '../gateway/admin/ai-admin-service';
 import { createAiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
 import { readPolicySources } from '../gateway/policy/policy-sources';
 import { databaseTokenResolver } from '../api/token-resolver';
+import { createAbuseLimits } from '../api/abuse-limits';
 import { signalingOptionsFrom } from '../signaling/signaling';
 import type { Identity } from '../api/auth';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -155,6 +156,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         webRoot: opts.webRoot,
         signaling: signalingOptionsFrom(config, db),
         sockets: { maxConnections: config.wsMaxConnections, maxConnectionsPerUser: config.wsConnectionsPerUser },
+        limits: createAbuseLimits(db, { signIn: { failures: config.authFailureLimit, windowSec: config.authFailureWindowSec }, join: { failures: config.joinFailureLimit, windowSec: config.joinFailureWindowSec } }),
+        trustedProxies: config.trustedProxies,
         aiAdmin: createAiAdminService(db),
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         log: opts.log('api'),

@@ -5,7 +5,7 @@ import { AppError, type ErrorCode } from '../../../app/contracts/errors';
 import { MAX_SIGNAL_BYTES, SIGNAL_PATH, SignalClientMessage, SignalCloseCode, type PeerInfo, type SignalServerMessage } from '../../../app/contracts/signaling';
 import { bearerToken } from '../api/auth';
 import { toAppError } from '../api/problem';
-import { noSignInThrottle, type SignInThrottle } from '../api/sign-in-throttle';
+import { noSignInThrottle, type SignInThrottle } from '../api/auth';
 import { createConnectionCounter, createUpgradeRouter } from '../api/websocket-upgrades';
 import { iceServersFor, type IceConfig } from './ice-servers';
 import { admitToSignaling, type SignalAdmissionDeps, type SignalParticipant } from './signal-admission';
@@ -57,7 +57,7 @@ export function createSignalingHub(deps: SignalingHubDeps) {
       try {
         return await admitToSignaling(deps, { sessionId: url.searchParams.get('session'), token });
       } catch (e) {
-        if (token && toAppError(e).code === 'auth.invalid') await throttle.failed(ctx.client, token);
+        if (token && toAppError(e).code === 'auth.invalid') await throttle.failed(ctx.client);
         throw e;
       }
     })();

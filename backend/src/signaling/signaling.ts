@@ -3,7 +3,8 @@ import type { IdentityResolver } from '../api/auth';
 import { checkIceConfig, type IceConfig } from './ice-servers';
 import { createInviteService } from './invite-service';
 import { createSignalingHub } from './signaling-hub';
-import type { SignInThrottle } from '../api/sign-in-throttle';
+import type { SignInThrottle } from '../api/auth';
+import type { FailureLimiter } from '../api/abuse-limits';
 import { signalingRoutes } from './signaling-routes';
 
 export interface SignalingOptions {
@@ -29,12 +30,12 @@ export function signalingOptionsFrom(config: SignalingConfig, db: Database): Sig
 }
 
 /** Invites, guest join and the signaling WebSocket (its upgrade handler), wired for one API server. */
-export function createSignaling(opts: SignalingOptions, resolver: IdentityResolver, extra: { throttle?: SignInThrottle; maxConnectionsPerParticipant?: number; log?: (m: string, d?: Record<string, unknown>) => void } = {}) {
+export function createSignaling(opts: SignalingOptions, resolver: IdentityResolver, extra: { throttle?: SignInThrottle; joinLimit?: FailureLimiter; maxConnectionsPerParticipant?: number; log?: (m: string, d?: Record<string, unknown>) => void } = {}) {
   checkIceConfig(opts.ice);
   const invites = createInviteService(opts);
   return {
     invites,
-    routes: signalingRoutes(invites, resolver),
+    routes: signalingRoutes(invites, resolver, { throttle: extra.throttle, joinLimit: extra.joinLimit }),
     hub: createSignalingHub({ db: opts.db, resolver, resolveGuest: invites.resolveGuest, ice: opts.ice, heartbeatMs: opts.heartbeatMs, throttle: extra.throttle, maxConnectionsPerParticipant: extra.maxConnectionsPerParticipant, log: extra.log }),
   };
 }

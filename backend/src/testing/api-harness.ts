@@ -13,6 +13,7 @@ import type { EvaluationClient } from '../workflows/evaluation-client';
 import type { IceConfig } from '../signaling/ice-servers';
 import type { ApiServer, ApiServerDeps } from '../api/http-server';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import { testAbuseLimits } from './test-abuse-limits';
 
 export interface ApiHarness {
   url: string;
@@ -29,7 +30,9 @@ export interface ApiHarness {
  * The real API (express, tus, WebSocket) on port 0 over a fresh real PostgreSQL database and a
  * temp encrypted blob store. `evaluations` is the Temporal client (a real one in workflow tests).
  */
-export async function startApiHarness(opts: { uploadExpirySec?: number; maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'>; ice?: IceConfig; webRoot?: string; sockets?: ApiServerDeps['sockets'] } = {}): Promise<ApiHarness> {
+export async function startApiHarness(
+  opts: { uploadExpirySec?: number; maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'>; ice?: IceConfig; webRoot?: string; sockets?: ApiServerDeps['sockets']; limits?: Parameters<typeof testAbuseLimits>[1]; trustedProxies?: string[]; publicUrl?: string } = {},
+): Promise<ApiHarness> {
   const tdb = await createTestDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-api-'));
   const blobs = tdb.blobStore(path.join(dir, 'blobs'));
@@ -39,7 +42,7 @@ export async function startApiHarness(opts: { uploadExpirySec?: number; maxBytes
     },
   };
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations, rubric: (id) => getRubric(id), limits: { maxBytes: opts.maxBytes ?? 50_000_000, maxDurationSec: opts.maxDurationSec ?? 3600 } });
-  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, uploadExpirySec: opts.uploadExpirySec, webRoot: opts.webRoot, sockets: opts.sockets, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
+  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, uploadExpirySec: opts.uploadExpirySec, webRoot: opts.webRoot, sockets: opts.sockets, limits: testAbuseLimits(tdb.db, opts.limits), trustedProxies: opts.trustedProxies, publicUrl: opts.publicUrl, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
   const events = await listenEvaluationEvents(tdb.url, (orgId, e) => api.hub.publish(orgId, e));
   const url = await api.listen(0, '127.0.0.1');
   return {

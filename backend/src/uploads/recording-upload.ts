@@ -6,7 +6,7 @@ import { PrivateFileStore, tightenUploadsFolder } from './private-file-store';
 import { UploadMetadata } from '../../../app/contracts/api';
 import { AppError } from '../../../app/contracts/errors';
 import { isInvalidTextIssue } from '../../../app/contracts/text';
-import { authenticateToken, bearerToken, type IdentityResolver } from '../api/auth';
+import { bearerToken, noSignInThrottle, throttledSignIn, type IdentityResolver, type SignInThrottle } from '../api/auth';
 import { problemOf, toAppError } from '../api/problem';
 import type { SessionService } from '../sessions/session-service';
 
@@ -28,6 +28,9 @@ export interface RecordingUploadOptions {
   uploadsDir: string;
   maxBytes: number;
   resolver: IdentityResolver;
+  /** Failed sign-ins per client address, and how to tell the client's address (trusted proxies). */
+  throttle?: SignInThrottle;
+  clientOf?: (req: IncomingMessage) => string;
   sessions: SessionService;
   publicBase?: string;
   /** An unfinished upload is deleted this long after it was created (tus expiration extension). Default 24 h. */
@@ -43,7 +46,10 @@ export function createRecordingUpload(opts: RecordingUploadOptions) {
   const store = new PrivateFileStore({ directory: opts.uploadsDir, expirationPeriodInMilliseconds: expiryMs });
 
   async function who(req: Request) {
-    return authenticateToken(opts.resolver, bearerToken(req.headers.get('authorization')));
+    // tus hands hooks a web Request; the Node request it was made from carries the socket.
+    const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+    const client = node ? (opts.clientOf?.(node) ?? node.socket.remoteAddress ?? 'unknown') : 'unknown';
+    return throttledSignIn(opts.throttle ?? noSignInThrottle, opts.resolver, bearerToken(req.headers.get('authorization')), client);
   }
 
   const server = new TusServer({

@@ -15,6 +15,7 @@ import { createAiAdminService } from '../../gateway/admin/ai-admin-service';
 import { createBudgetLedger } from '../../gateway/budget-ledger';
 import { appendGatewayAudit, sha256Hex, type NewGatewayAuditRecord } from '../../gateway/gateway-audit';
 import { getRubric, listRubrics } from '../../rubrics/rubric-catalog';
+import { testAbuseLimits } from '../../testing/test-abuse-limits';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 
 // The shared api-harness does not pass `aiAdmin` (yet): this file builds the same real server with it.
@@ -27,7 +28,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'fe-ai-admin-'));
   const blobs = tdb.blobStore(path.join(dir, 'blobs'));
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations: { start: async () => Promise.reject(new Error('no Temporal here')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
-  api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: 1e6, aiAdmin: createAiAdminService(tdb.db) });
+  api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: 1e6, limits: testAbuseLimits(tdb.db), aiAdmin: createAiAdminService(tdb.db) });
   url = await api.listen(0, '127.0.0.1');
 });
 afterAll(async () => {

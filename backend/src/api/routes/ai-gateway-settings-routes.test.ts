@@ -27,6 +27,7 @@ import { createGatewayServer, type GatewayServer } from '../../gateway/service/g
 import { defaultDataDir } from '../../paths';
 import { getRubric, listRubrics } from '../../rubrics/rubric-catalog';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../../testing/openai-test-server';
+import { testAbuseLimits } from '../../testing/test-abuse-limits';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 
 /**
@@ -90,6 +91,7 @@ beforeAll(async () => {
     rubrics: () => listRubrics(),
     uploadsDir: path.join(dir, 'uploads'),
     maxUploadBytes: 1e6,
+    limits: testAbuseLimits(db),
     aiAdmin: createAiAdminService(db),
     aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: policy.version }),
   });
