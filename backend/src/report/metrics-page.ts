@@ -14,15 +14,17 @@ const SPEAKER_ROWS: [string, (s: SpeakerMetrics) => string][] = [
   ['Words', (s) => String(s.words)],
   ['Speech rate', (s) => `${Math.round(s.speechRateWpm)} words/min`],
   ['Longest monologue', (s) => formatSeconds(s.longestMonologueSec)],
-  ['Open questions', (s) => String(s.questions.open)],
-  ['Closed questions', (s) => String(s.questions.closed)],
+  ['Open questions (by wording)', (s) => String(s.questions.open)],
+  ['Closed questions (by wording)', (s) => String(s.questions.closed)],
   ['Interruptions made', (s) => String(s.interruptionsMade)],
 ];
+
+export const METRICS_TITLE = 'Conversation metrics';
 
 export function drawMetricsPage(cursor: PdfCursor, model: ReportModel): void {
   const { doc } = cursor;
   const { metrics } = model;
-  cursor.heading('Conversation metrics', { keepWith: 60 });
+  cursor.heading(METRICS_TITLE, { keepWith: 60 });
   cursor.paragraph('Measured from the timing of the two audio channels (one per participant); no AI model is involved.', { size: 9, color: COLOR.muted }, { after: 4 });
 
   cursor.subheading('Who spoke when', 40);
@@ -39,7 +41,7 @@ export function drawMetricsPage(cursor: PdfCursor, model: ReportModel): void {
     ...tableStyle(cursor.y),
     head: [['', ...([0, 1] as const).map((c) => `${participantOn(model, c).displayName}\n${participantOn(model, c).roleLabel}`)]],
     body: SPEAKER_ROWS.map(([label, value]) => [label, ...bySpeaker.map(value)]),
-    columnStyles: { 0: { cellWidth: 44, textColor: [...COLOR.muted] }, 1: { halign: 'right' }, 2: { halign: 'right' } },
+    columnStyles: { 0: { cellWidth: 56, textColor: [...COLOR.muted] }, 1: { halign: 'right' }, 2: { halign: 'right' } },
     didParseCell: (data) => {
       if (data.section !== 'head') return;
       if (data.column.index > 0) {
@@ -48,7 +50,14 @@ export function drawMetricsPage(cursor: PdfCursor, model: ReportModel): void {
       }
     },
   });
-  cursor.y = lastTableEnd(doc) + 8;
+  cursor.y = lastTableEnd(doc) + 1.5;
+  if (model.analysis.coding?.status === 'coded') {
+    cursor.paragraph(
+      'Questions here are counted from punctuation and first words of every sentence, without AI; the behaviour coding codes each clinician unit in context, so its question counts can differ.',
+      { size: 8, color: COLOR.muted },
+    );
+  }
+  cursor.gap(6.5);
 
   cursor.subheading('Conversation', 30);
   const { overlap, pauses } = metrics;

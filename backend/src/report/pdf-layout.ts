@@ -15,11 +15,12 @@ export const COLOR = {
   rule: [218, 222, 226],
   accent: [31, 78, 121],
   panel: [244, 246, 248],
-  verified: [21, 128, 61],
-  unverified: [180, 83, 9],
+  /** Failed analyses, missing evidence, notices: amber, never the colour of a score. */
+  warning: [180, 83, 9],
   noticeFill: [255, 247, 230],
   noticeBorder: [217, 119, 6],
   scoreEmpty: [226, 230, 234],
+  tagFill: [236, 240, 244],
 } as const satisfies Record<string, Rgb>;
 
 /** Channel colours: 0 = session owner (blue), 1 = other party (orange); used everywhere a speaker appears. */
@@ -33,6 +34,15 @@ const LINE_FACTOR = 1.32;
 
 export function lineHeight(fontSizePt: number): number {
   return fontSizePt * PT_TO_MM * LINE_FACTOR;
+}
+
+/**
+ * From a line's top to its baseline as jsPDF places text drawn with baseline "top" (0.85 em at its
+ * default line height factor), so text of different sizes drawn with baseline "alphabetic" at
+ * top + ascent(size) lines up with it.
+ */
+export function ascent(fontSizePt: number): number {
+  return fontSizePt * PT_TO_MM * 0.85;
 }
 
 export interface TextStyle {
@@ -55,6 +65,11 @@ export class PdfCursor {
   y: number = PAGE.top;
 
   constructor(readonly doc: jsPDF) {}
+
+  /** 1-based number of the page being drawn. */
+  get page(): number {
+    return this.doc.getCurrentPageInfo().pageNumber;
+  }
 
   get limit(): number {
     return PAGE.height - PAGE.bottom;
@@ -114,6 +129,20 @@ export class PdfCursor {
     applyStyle(this.doc, { size: 11.5, bold: true });
     this.doc.text(text, PAGE.marginX, this.y, { baseline: 'top' });
     this.y += lineHeight(11.5) + 1.5;
+  }
+
+  /** A rubric section's title on a pale band (sections group items; items have plain bold titles). */
+  band(text: string, keepWith = 15, size = 9.5): void {
+    const lines = this.lines(text, CONTENT_WIDTH - 4, { size, bold: true });
+    const h = lines.length * lineHeight(size) + 2.2;
+    this.ensure(h + keepWith);
+    this.doc.setFillColor(...COLOR.panel);
+    this.doc.rect(PAGE.marginX, this.y, CONTENT_WIDTH, h, 'F');
+    this.doc.setFillColor(...COLOR.accent);
+    this.doc.rect(PAGE.marginX, this.y, 0.8, h, 'F');
+    applyStyle(this.doc, { size, bold: true, color: COLOR.accent });
+    lines.forEach((l, i) => this.doc.text(l, PAGE.marginX + 2.5, this.y + 1.1 + i * lineHeight(size), { baseline: 'top' }));
+    this.y += h;
   }
 
   rule(color: Rgb = COLOR.rule, width = 0.25): void {

@@ -1,89 +1,123 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../app/contracts/errors';
 import type { ReportModel } from '../../../app/report/report-model';
 import { scoredItems } from '../../../app/rubric/analysis';
-import { buildReportFixture } from '../testing/report-fixture';
+import { buildReportFixture, buildSampleReport, buildStressReport } from '../testing/report-fixture';
+import { collisions, inspectPdf, MM, type InspectedPdf, type WordBox } from '../testing/pdf-inspection';
 import { renderReportPdf } from './render-pdf';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'report-layout-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const MM = 72 / 25.4;
 /** Text may not come closer to the paper edge than this (the layout margin is 18 mm). */
 const MIN_EDGE_MM = 15;
+/** The running footer sits below this line; body text must end above it. */
+const FOOTER_TOP_MM = 297 - 17;
 
-async function writePdf(name: string, model: ReportModel): Promise<{ file: string; pages: number }> {
-  const { pdf, pages } = await renderReportPdf(model);
-  const file = path.join(dir, `${name}.pdf`);
-  writeFileSync(file, pdf);
-  return { file, pages };
+async function render(name: string, model: ReportModel): Promise<InspectedPdf> {
+  const { pdf } = await renderReportPdf(model);
+  return inspectPdf(path.join(dir, `${name}.pdf`), pdf);
 }
 
-/** Every word box pdftotext finds, with its page size, in PDF points. */
-function wordBoxes(file: string) {
-  const html = execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const boxes: { page: number; w: number; h: number; xMin: number; yMin: number; xMax: number; yMax: number; word: string }[] = [];
-  let page = 0;
-  let w = 0;
-  let h = 0;
-  for (const line of html.split('\n')) {
-    const p = /<page width="([\d.]+)" height="([\d.]+)">/.exec(line);
-    if (p) {
-      page++;
-      w = Number(p[1]);
-      h = Number(p[2]);
-      continue;
-    }
-    const m = /<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*)<\/word>/.exec(line);
-    if (m) boxes.push({ page, w, h, xMin: Number(m[1]), yMin: Number(m[2]), xMax: Number(m[3]), yMax: Number(m[4]), word: m[5]! });
+/** Lines of text per page: words with (nearly) the same top, left to right. */
+function lines(words: readonly WordBox[]): { page: number; yMin: number; yMax: number; text: string }[] {
+  const out: { page: number; yMin: number; yMax: number; words: WordBox[] }[] = [];
+  for (const w of [...words].sort((a, b) => a.page - b.page || a.yMin - b.yMin || a.xMin - b.xMin)) {
+    const last = out[out.length - 1];
+    if (last && last.page === w.page && Math.abs(last.yMin - w.yMin) < 1.5) {
+      last.words.push(w);
+      last.yMax = Math.max(last.yMax, w.yMax);
+    } else out.push({ page: w.page, yMin: w.yMin, yMax: w.yMax, words: [w] });
   }
-  return boxes;
+  return out.map((l) => ({ page: l.page, yMin: l.yMin, yMax: l.yMax, text: l.words.sort((a, b) => a.xMin - b.xMin).map((w) => w.word).join(' ') }));
 }
 
-function stressModel(): ReportModel {
-  const unbroken = 'Pneumonoultramicroscopicsilicovolcanoconiosis'.repeat(4);
-  const m = buildReportFixture({
-    durationSec: 62 * 60,
-    title: `Annual review with a very long title that keeps going — über-detailed “quoted” naïve café notes ${unbroken}`,
-    names: ['Prof. Dr. Maximiliane Schäfer-Löwenstein-Oberhausen', 'Jean-Baptiste Émile Ødegaard-Fitzgerald-Montgomery'],
-    notices: Array.from({ length: 4 }, (_, i) => `Notice ${i + 1}: echo detected on channel 0 ${unbroken}; use a headset.`),
-  });
-  m.rubric.title = `Motivational Interviewing Treatment Integrity, adapted ${unbroken}`;
-  const items = scoredItems(m.analysis);
-  const first = items[0]!;
-  first.title = `An extremely long rubric item title that must wrap beside its badge ${unbroken}`;
-  first.rationale = Array.from({ length: 60 }, () => 'The rationale goes on at length so that it has to continue on the next page.').join(' ');
-  first.scaleMin = 0;
-  first.scaleMax = 100;
-  first.score = 73;
-  items[1]!.scaleMin = 0;
-  items[1]!.scaleMax = 10;
-  items[1]!.score = 7;
-  // The hour-long axis is what matters here, not 60 pages of transcript.
-  m.transcript.segments = m.transcript.segments.slice(0, 40);
-  const seg = m.transcript.segments[3]!;
-  seg.text = `${seg.text} ${unbroken} ${'and then it went on and on '.repeat(40)}`;
-  first.citations[0] = { ...first.citations[0]!, text: `${'a very long cited unit '.repeat(30)}${unbroken}` };
-  if (m.analysis.narrative.status === 'written') m.analysis.narrative.strengths.push({ text: unbroken, citations: [], rejected: [] });
-  return m;
+/** Headings (section titles, group titles, item titles, table titles) that end a page's body: orphans. */
+function orphanHeadings(r: InspectedPdf, headings: readonly string[]): string[] {
+  const all = lines(r.words());
+  const body = all.filter((l) => l.yMin > 18 * MM && l.yMax < FOOTER_TOP_MM * MM);
+  const orphans: string[] = [];
+  for (const h of headings) {
+    for (const l of body.filter((x) => x.text === h)) {
+      const below = body.filter((x) => x.page === l.page && x.yMin > l.yMax);
+      if (below.length === 0) orphans.push(`p${l.page} "${h}"`);
+    }
+  }
+  return orphans;
+}
+
+function headingsOf(m: ReportModel): string[] {
+  const a = m.analysis;
+  return [
+    'Scores at a glance',
+    'Feedback',
+    'Summary',
+    'Strengths',
+    'Suggestions',
+    'Rubric items',
+    'CITED UNITS',
+    'Behaviour coding',
+    'Indicators computed from the counts',
+    'Conversation metrics',
+    'Per speaker',
+    'Conversation',
+    'Transcript',
+    'How this report was produced',
+    ...a.sections.map((s) => s.title),
+    ...scoredItems(a).map((i) => i.title),
+  ];
+}
+
+function outside(r: InspectedPdf): string[] {
+  return r
+    .words()
+    .filter((b) => b.xMin < MIN_EDGE_MM * MM || b.xMax > b.pageWidth - MIN_EDGE_MM * MM || b.yMax > b.pageHeight - 8 * MM || b.yMin < 8 * MM)
+    .map((b) => `p${b.page} ${b.word}`);
 }
 
 describe('report layout', () => {
-  it('keeps every word inside the page margins with long names, titles, unbroken words and a one-hour session', async () => {
-    const { file, pages } = await writePdf('stress', stressModel());
-    const check = spawnSync('qpdf', ['--check', file], { encoding: 'utf8' });
-    expect(check.status, check.stdout).toBe(0);
-    const boxes = wordBoxes(file);
-    expect(new Set(boxes.map((b) => b.page)).size).toBe(pages);
-    const outside = boxes.filter((b) => b.xMin < MIN_EDGE_MM * MM || b.xMax > b.w - MIN_EDGE_MM * MM || b.yMax > b.h - 8 * MM);
-    expect(outside.map((b) => `p${b.page} ${b.word}`)).toEqual([]);
-    const text = execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
-    expect(text).toContain('1:00:00'); // hour-long axes and times switch to h:mm:ss
-    expect(text).toContain('73 / 100');
+  const cases: [string, () => ReportModel][] = [
+    ['sample', () => buildSampleReport({ notices: ['Echo detected: use a headset.'] })],
+    ['sample-failed', () => buildSampleReport({ failSection: 'global_change', failNarrative: true })],
+    ['general', () => buildReportFixture()],
+    ['thirty-minutes', () => buildReportFixture({ durationSec: 30 * 60 })],
+    ['stress', () => buildStressReport()],
+  ];
+  const rendered = new Map<string, { model: ReportModel; r: InspectedPdf }>();
+  beforeAll(async () => {
+    for (const [name, build] of cases) {
+      const model = build();
+      rendered.set(name, { model, r: await render(name, model) });
+    }
+  });
+
+  it.each(cases.map(([n]) => n))('%s: passes qpdf --check and keeps every word inside the page margins', (name) => {
+    const { r } = rendered.get(name)!;
+    expect(r.qpdfCheck.status, r.qpdfCheck.output).toBe(0);
+    expect(new Set(r.words().map((b) => b.page)).size).toBe(r.pages);
+    expect(outside(r)).toEqual([]);
+  });
+
+  it.each(cases.map(([n]) => n))('%s: draws no text over other text', (name) => {
+    const { r } = rendered.get(name)!;
+    expect(collisions(r.words()).map(([a, b]) => `p${a.page} "${a.word}" × "${b.word}"`)).toEqual([]);
+  });
+
+  it.each(cases.map(([n]) => n))('%s: never leaves a heading alone at the foot of a page', (name) => {
+    const { model, r } = rendered.get(name)!;
+    expect(orphanHeadings(r, headingsOf(model))).toEqual([]);
+  });
+
+  it('wraps long titles, names, labels, quotes and unbroken words instead of clipping them, and shows long scales', () => {
+    const { r } = rendered.get('stress')!;
+    expect(r.text).toContain('73 / 100');
+    expect(r.text).toContain('7 / 10');
+    expect(r.text).toContain('1:00:00'); // hour-long axes and times switch to h:mm:ss
+    expect(r.text.replace(/\s/g, '')).toContain('Pneumonoultramicroscopicsilicovolcanoconiosis'.repeat(4));
+    expect(r.text).toContain('No cited moment of the transcript supports this point.');
   });
 
   it('renders a report with no rubric items, codes, notices or speech', async () => {
@@ -91,12 +125,14 @@ describe('report layout', () => {
     m.transcript.segments = [];
     m.metrics.timeline = [];
     m.analysis = { ...m.analysis, units: [], sections: [], coding: null, narrative: { status: 'written', summary: { text: '', citations: [], rejected: [] }, strengths: [], suggestions: [], attempts: 1 } };
-    const { file, pages } = await writePdf('empty', m);
-    expect(spawnSync('qpdf', ['--check', file]).status).toBe(0);
-    expect(pages).toBe(4);
-    const text = execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
-    expect(text).toContain('0 segments');
-    expect(text).toContain('Page 4 of 4');
+    const r = await render('empty', m);
+    expect(r.qpdfCheck.status, r.qpdfCheck.output).toBe(0);
+    expect(r.text).toContain('No summary was written.');
+    expect(r.text).toContain('This rubric has no scored items.');
+    expect(r.text).toContain('No speech was transcribed.');
+    expect(r.text).not.toContain('Behaviour coding');
+    expect(r.pageTexts.at(-1)).toContain(`Page ${r.pages} of ${r.pages}`);
+    expect(outside(r)).toEqual([]);
   });
 
   it('fails with an error naming the font file when the fonts folder lacks DejaVu Sans', async () => {

@@ -124,7 +124,8 @@ function drawLegend(doc: jsPDF, at: { x: number; right: number; y: number }, mod
     }
     doc.setFillColor(...e.color);
     doc.rect(cx, y + 0.4, 3.2, 3.2, 'F');
-    doc.text(e.label, cx + 4.5, y, { baseline: 'top' });
+    // A label longer than the whole row is shortened: the full names are on the overview.
+    doc.text(fitText(doc, e.label, at.right - cx - 4.5), cx + 4.5, y, { baseline: 'top' });
     cx += w;
   }
   return y + lineHeight(8);

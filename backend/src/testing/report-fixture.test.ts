@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReportModel } from '../../../app/report/report-model';
 import { scoredItems } from '../../../app/rubric/analysis';
-import { citedUnits } from '../report/rubric-section';
+import { citedUnits } from '../report/cited-unit';
 import { buildReportFixture, FIXTURE_FAILED_SECTION, FIXTURE_UNKNOWN_UNIT } from './report-fixture';
 
 describe('report fixture', () => {

@@ -5,13 +5,15 @@ import type { ConversationMetrics, SpeakerMetrics } from '../../../app/metrics/m
 import type { ReportModel } from '../../../app/report/report-model';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { VerifiedAnalysis } from '../../../app/rubric/analysis';
+import { scoredItems, type VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { assembleAnalysis } from '../../../app/rubric/assemble-analysis';
 import type { CodingAnswer, NarrativeAnswer, SectionAnswer } from '../../../app/rubric/model-output';
 import { parseRubric } from '../../../app/rubric/parse-rubric';
 import { splitIntoUnits, type TranscriptUnit } from '../../../app/transcript/units';
 import { resourcesDir } from '../paths';
 import type { Segment } from '../../../app/transcript/transcript';
+import { computeConversationMetrics } from '../../../app/metrics/conversation-metrics';
+import { buildSampleAnalysis, sampleRubric, sampleTranscript, type SampleAnalysisOptions } from './sample-analysis-fixture';
 
 type Ch = 0 | 1;
 
@@ -243,4 +245,71 @@ function analysisFor(segments: Segment[]): VerifiedAnalysis {
     narrative: { attempts: 1, outcome: { ok: true, answer: narrative } },
     usage: { calls: 9, retries: 1, promptTokens: 3120, completionTokens: 840 },
   });
+}
+
+export interface SampleReportOptions extends SampleAnalysisOptions {
+  notices?: readonly string[];
+}
+
+/**
+ * The bundled sample session (MI rubric) as the report shows it: the ground-truth transcript, its
+ * measured metrics and the hand-written sample analysis, with the session's own participants.
+ */
+export function buildSampleReport(opts: SampleReportOptions = {}): ReportModel {
+  const transcript = sampleTranscript();
+  const rubric = sampleRubric();
+  const analysis = buildSampleAnalysis(opts);
+  const session = JSON.parse(readFileSync(path.join(resourcesDir, 'sample-session', 'session.json'), 'utf8')) as { title: string; participants: ReportModel['participants'] };
+  return {
+    session: { id: 'sess_01JSAMPLE00000000000000000', title: session.title, recordedAt: '2026-11-24T09:30:00Z', durationSec: transcript.durationSec, orgName: 'Riverside Family Practice' },
+    participants: session.participants,
+    rubric: { id: rubric.id, version: rubric.version, title: rubric.title, attribution: rubric.attribution },
+    metrics: computeConversationMetrics({ segments: transcript.segments, durationSec: transcript.durationSec }),
+    analysis,
+    transcript: { ...transcript, engine: { name: 'whisper.cpp', model: 'base' } },
+    notices: [...(opts.notices ?? [])],
+    generatedAt: '2026-11-24T09:41:12Z',
+    engine: { stt: 'whisper.cpp (base)', llm: analysis.model },
+  };
+}
+
+/**
+ * Everything at its worst for the layout: an hour-long session, very long names, titles, labels,
+ * quotes and unbroken words, scales of 0–100 and 0–10, four notices, a point without citations.
+ */
+export function buildStressReport(): ReportModel {
+  const unbroken = 'Pneumonoultramicroscopicsilicovolcanoconiosis'.repeat(4);
+  const m = buildReportFixture({
+    durationSec: 62 * 60,
+    title: `Annual review with a very long title that keeps going — über-detailed “quoted” naïve café notes ${unbroken}`,
+    names: ['Prof. Dr. Maximiliane Schäfer-Löwenstein-Oberhausen', 'Jean-Baptiste Émile Ødegaard-Fitzgerald-Montgomery'],
+    notices: Array.from({ length: 4 }, (_, i) => `Notice ${i + 1}: echo detected on channel 0 ${unbroken}; use a headset.`),
+  });
+  m.participants[1].roleLabel = 'Standardized patient (simulated, trained actor)';
+  m.rubric.title = `Motivational Interviewing Treatment Integrity, adapted ${unbroken}`;
+  const items = scoredItems(m.analysis);
+  const first = items[0]!;
+  first.title = `An extremely long rubric item title that must wrap beside its scale ${unbroken}`;
+  first.rationale = Array.from({ length: 60 }, () => 'The rationale goes on at length so that it has to continue on the next page.').join(' ');
+  first.scaleMin = 0;
+  first.scaleMax = 100;
+  first.score = 73;
+  first.scoreLabel = `A label that is far longer than any rubric would write ${unbroken}`;
+  items[1]!.scaleMin = 0;
+  items[1]!.scaleMax = 10;
+  items[1]!.score = 7;
+  // The hour-long axis matters here, not 60 pages of transcript.
+  m.analysis.units = m.analysis.units.slice(0, 60);
+  const u = m.analysis.units[3]!;
+  u.text = `${u.text} ${unbroken} ${'and then it went on and on '.repeat(12)}`;
+  first.citations[0] = { ...first.citations[0]!, text: `${'a very long cited unit '.repeat(30)}${unbroken}` };
+  if (m.analysis.narrative.status === 'written') {
+    m.analysis.narrative.strengths.push({ text: unbroken, citations: [first.citations[0]!], rejected: [] });
+    m.analysis.narrative.suggestions.push({ text: 'A suggestion whose model gave no cited unit at all.', citations: [], rejected: [] });
+  }
+  if (m.analysis.coding?.status === 'coded') {
+    m.analysis.coding.counts[0]!.title = `A code title that is much too long ${unbroken}`;
+    m.analysis.coding.indicators[0]!.definition = `${unbroken} ÷ ${unbroken}`;
+  }
+  return m;
 }
