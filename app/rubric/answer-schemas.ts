@@ -1,0 +1,80 @@
+import type { TranscriptUnit } from '../transcript/units';
+import { unitsForFocus } from './citations';
+import type { RubricCoding, RubricItem, RubricSection } from './rubric';
+
+/**
+ * The JSON schemas sent to the model with each call (response_format json_schema). They constrain
+ * by construction what a local model under a grammar can write: a coding batch has exactly the
+ * batch's clinician unit ids as keys and the code book's ids as values; an item's evidence is an
+ * enum of the unit ids its focus allows (clinician items: clinician units only); a score is one of
+ * the scale's integers. Properties are listed in the order the model should think: evidence, then
+ * rationale, then score (the local grammar generates them in schema order).
+ *
+ * A remote model may ignore the schema, so the answer is parsed leniently (model-output.ts) and
+ * checked again by assembleAnalysis; what breaks the schema is rejected and counted there.
+ */
+export type JsonSchema = { [key: string]: unknown };
+
+/** The most units one citation list may name (items and narrative statements). */
+export const MAX_EVIDENCE = 3;
+/** Longest rationale or narrative sentence, in characters; stops a runaway repetition early. */
+export const MAX_RATIONALE_CHARS = 360;
+export const MAX_STATEMENT_CHARS = 320;
+export const MAX_NARRATIVE_POINTS = 3;
+
+/** Name of the schema in response_format.json_schema.name: tells a reader (and the test provider) what a call is. */
+export const SCHEMA_NAME = {
+  coding: 'unit_codes',
+  section: (sectionId: string) => `section_${sectionId.replace(/[^a-zA-Z0-9_-]/g, '_')}`,
+  narrative: 'narrative',
+} as const;
+
+function strictObject(properties: Record<string, JsonSchema>): JsonSchema {
+  return { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
+}
+
+function evidence(ids: readonly string[]): JsonSchema {
+  return { type: 'array', items: { type: 'string', enum: [...ids] }, minItems: 1, maxItems: MAX_EVIDENCE };
+}
+
+/** One batch of utterance coding: `{ "u3": "<code id>", "u5": "<code id>", … }` for exactly these clinician units. */
+export function codingBatchSchema(book: RubricCoding, batch: readonly TranscriptUnit[]): JsonSchema {
+  const clinician = batch.filter((u) => u.channel === 0);
+  if (clinician.length === 0) throw new Error('a coding batch needs at least one clinician unit');
+  const codes = book.codes.map((c) => c.id);
+  return strictObject(Object.fromEntries(clinician.map((u) => [u.id, { type: 'string', enum: codes }])));
+}
+
+/** The unit ids a citation for this item may name. */
+export function allowedUnitIds(item: Pick<RubricItem, 'focus'>, units: readonly TranscriptUnit[]): string[] {
+  return unitsForFocus(units, item.focus).map((u) => u.id);
+}
+
+function itemSchema(item: RubricItem, units: readonly TranscriptUnit[]): JsonSchema {
+  const ids = allowedUnitIds(item, units);
+  // A transcript with no unit of the item's speaker cannot back any score of it; the caller fails the section instead.
+  if (ids.length === 0) throw new Error(`no transcript unit of the ${item.focus} for item ${item.id}`);
+  const scores = Array.from({ length: item.scale.max - item.scale.min + 1 }, (_, k) => item.scale.min + k);
+  return strictObject({
+    evidence: evidence(ids),
+    rationale: { type: 'string', minLength: 1, maxLength: MAX_RATIONALE_CHARS },
+    score: { type: 'integer', enum: scores },
+  });
+}
+
+/** One rubric section: `{ "<item id>": { evidence: [unit ids], rationale, score }, … }` in rubric order. */
+export function sectionSchema(section: RubricSection, units: readonly TranscriptUnit[]): JsonSchema {
+  return strictObject(Object.fromEntries(section.items.map((item) => [item.id, itemSchema(item, units)])));
+}
+
+function statement(ids: readonly string[]): JsonSchema {
+  return strictObject({ text: { type: 'string', minLength: 1, maxLength: MAX_STATEMENT_CHARS }, evidence: evidence(ids) });
+}
+
+/** Summary, strengths and suggestions, each a sentence with the units (either speaker) it rests on. */
+export function narrativeSchema(units: readonly TranscriptUnit[]): JsonSchema {
+  if (units.length === 0) throw new Error('a narrative needs a transcript with at least one unit');
+  const ids = units.map((u) => u.id);
+  const points: JsonSchema = { type: 'array', items: statement(ids), minItems: 1, maxItems: MAX_NARRATIVE_POINTS };
+  return strictObject({ summary: statement(ids), strengths: points, suggestions: { ...points } });
+}
