@@ -17,7 +17,8 @@ const bool = z
 
 export const configKeys = {
   dataDir: { env: 'FE_DATA_DIR', schema: z.string().min(1), default: defaultDataDir, doc: 'Folder for the embedded runtime: database cluster, Temporal state, blobs, models, uploads.' },
-  databaseUrl: { env: 'DATABASE_URL', schema: z.string().url().optional(), default: undefined, doc: 'PostgreSQL URL. Unset: start embedded PostgreSQL under the data folder.' },
+  databaseUrl: { env: 'DATABASE_URL', schema: z.string().url().optional(), default: undefined, doc: 'PostgreSQL URL the API, worker and gateway connect with: a login that is no superuser, has no BYPASSRLS and is only a member of fe_app (backend/src/db/README.md, docs/decisions/016). Unset: start embedded PostgreSQL under the data folder, with the logins fe_owner (migrations) and fe_web (the app) created at each start.' },
+  databaseMigrateUrl: { env: 'FE_DATABASE_URL_MIGRATE', schema: z.string().url().optional(), default: undefined, doc: 'PostgreSQL URL of the owner login that runs the migrations and owns the schema (e.g. fe_owner). Default: DATABASE_URL (then the app login must own the schema: a start with a superuser or BYPASSRLS app login logs a warning).' },
   embeddedPgPort: { env: 'FE_PG_PORT', schema: port, default: 0, doc: 'Port of the embedded PostgreSQL (0 = pick a free one).' },
   temporalAddress: { env: 'TEMPORAL_ADDRESS', schema: z.string().optional(), default: undefined, doc: 'host:port of a Temporal frontend. Unset: start the Temporal CLI dev server.' },
   temporalCli: { env: 'TEMPORAL_CLI', schema: z.string().optional(), default: undefined, doc: 'Path of the `temporal` CLI for the dev server (else PATH, else the one `npm run setup` installs).' },

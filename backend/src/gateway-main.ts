@@ -8,6 +8,7 @@ import { startGateway } from './gateway/embedded-gateway';
 import { loadConfigOrExit } from './runtime/config-or-exit';
 import { createLogger } from './runtime/log';
 import { onShutdownSignal } from './runtime/shutdown';
+import { warnIfPrivilegedLogin } from './runtime/database-logins';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
@@ -16,7 +17,8 @@ if (!config.databaseUrl) {
   logger.error('gateway')('gateway-main needs DATABASE_URL (the embedded runtime starts its own gateway: npm start)');
   process.exit(1);
 }
-await migrate(config.databaseUrl);
+await migrate(config.databaseMigrateUrl ?? config.databaseUrl);
+await warnIfPrivilegedLogin(config.databaseUrl, log);
 // Redaction reads the session's participant names, which are sealed with the org's data key.
 const keys = createDataKeys({ provider: await openKeyProvider(config, (m) => log(m)) });
 const db = createDatabase(config.databaseUrl, { max: 20, applicationName: 'feedback-evaluation-gateway', keys, onError: (e) => log('database connection error', { err: e.message }) });

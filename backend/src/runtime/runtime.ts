@@ -25,6 +25,7 @@ import { createAbuseLimits } from '../api/abuse-limits';
 import { signalingOptionsFrom } from '../signaling/signaling';
 import type { Identity } from '../api/auth';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { provisionEmbeddedLogins, warnIfPrivilegedLogin } from './database-logins';
 import { refuseExposedDevToken } from './exposure-check';
 import { findTemporalCli, startTemporalDevServer } from './temporal-dev-server';
 import type { Log } from './log';
@@ -70,14 +71,19 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     await mkdir(config.dataDir, { recursive: true });
 
     let databaseUrl = config.databaseUrl;
+    let migrateUrl = config.databaseMigrateUrl ?? config.databaseUrl;
     if (!databaseUrl) {
       log('starting embedded PostgreSQL…');
       const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: config.embeddedPgPort, log: opts.log('postgres') });
       stops.push({ name: 'PostgreSQL', fn: () => pg.stop() });
-      databaseUrl = pg.url;
-      log(`PostgreSQL ready on port ${pg.port}`);
+      const logins = await provisionEmbeddedLogins(pg.adminUrl, pg.url);
+      databaseUrl = logins.appUrl;
+      migrateUrl = logins.ownerUrl;
+      log(`PostgreSQL ready on port ${pg.port} (migrations as fe_owner, the app as fe_web)`);
+    } else {
+      await warnIfPrivilegedLogin(databaseUrl, log);
     }
-    const { applied } = await migrate(databaseUrl, opts.log('migrate'));
+    const { applied } = await migrate(migrateUrl!, opts.log('migrate'));
     log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
     // Per-org data keys wrapped by the key-encryption key (docs/decisions/015): columns and blobs.
     const dataKeys = createDataKeys({ provider: await openKeyProvider(config, opts.log('keys')) });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { migrate } from '../db/migrate';
 import { createDataKeys, type DataKeys } from '../crypto/data-keys';
 import { createLocalKeyFileProvider, ensureKeyFile } from '../crypto/local-key-file';
 import { blobKeysOf, createLocalBlobStore, type LocalBlobStore } from '../blobs/local-blob-store';
+import { ensureClusterRoles, OWNER_ROLE, roleUrls } from '../db/database-roles';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,8 +19,12 @@ declare module 'vitest' {
 }
 
 export interface TestDatabase {
-  /** Superuser URL of the new database (the app still runs every query as fe_app). */
+  /** Superuser URL of the new database: for tests that tamper or inspect as an attacker with full rights. */
   url: string;
+  /** The owner login (fe_owner), which ran the migrations. */
+  ownerUrl: string;
+  /** The app login (fe_web, no superuser, no BYPASSRLS) that `db` connects as, like the API, worker and gateway. */
+  appUrl: string;
   db: Database;
   /** The per-org data keys of `db` (a fresh local key file per test database); pass them to another handle on `url`. */
   keys: DataKeys;
@@ -46,24 +51,43 @@ export function testPgAdminUrl(): string {
 }
 
 /**
- * A fresh, uniquely named database on the run's PostgreSQL, migrated (fully, up to `upTo`, or not at
- * all with `migrate: false`). Call drop() in afterAll.
+ * The test cluster's role passwords, derived from its superuser password so every test file (and
+ * process) computes the same ones and provisioning them again changes nothing.
+ */
+function testRolePasswords(adminUrl: string): { owner: string; app: string } {
+  const secret = decodeURIComponent(new URL(adminUrl).password);
+  const derive = (role: string) => createHash('sha256').update(`${secret}:${role}`).digest('base64url');
+  return { owner: derive('fe_owner'), app: derive('fe_web') };
+}
+
+let rolesReady: Promise<void> | undefined;
+
+/**
+ * A fresh, uniquely named database on the run's PostgreSQL, owned by fe_owner, migrated as fe_owner
+ * (fully, up to `upTo`, or not at all with `migrate: false`); `db` connects as the app login fe_web.
+ * Call drop() in afterAll.
  */
 export async function createTestDatabase(opts: { migrate?: boolean; upTo?: string } = {}): Promise<TestDatabase> {
   const adminUrl = testPgAdminUrl();
+  const passwords = testRolePasswords(adminUrl);
+  rolesReady ??= ensureClusterRoles(adminUrl, passwords);
+  await rolesReady;
   const name = `fe_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  await adminQuery(adminUrl, `CREATE DATABASE ${name} OWNER ${OWNER_ROLE}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  if (opts.migrate !== false) await migrate(url.toString(), undefined, { upTo: opts.upTo });
+  const { ownerUrl, appUrl } = roleUrls(url.toString(), passwords);
+  if (opts.migrate !== false) await migrate(ownerUrl, undefined, { upTo: opts.upTo });
   const keyDir = mkdtempSync(path.join(os.tmpdir(), 'fe-kek-'));
   const kekFile = path.join(keyDir, 'kek.json');
   await ensureKeyFile(kekFile);
   const keys = createDataKeys({ provider: createLocalKeyFileProvider({ file: kekFile }) });
-  const db = createDatabase(url.toString(), { max: 4, keys });
+  const db = createDatabase(appUrl, { max: 4, keys });
   let dropped: Promise<void> | undefined;
   return {
     url: url.toString(),
+    ownerUrl,
+    appUrl,
     db,
     keys,
     kekFile,
