@@ -1,9 +1,12 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import { APICallError, generateText, NoObjectGeneratedError, Output, RetryError } from 'ai';
+import { APICallError, generateText, jsonSchema, NoObjectGeneratedError, Output, RetryError, type FlexibleSchema } from 'ai';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../../../app/contracts/errors';
 
 export type AnalysisUsage = { inputTokens: number; outputTokens: number };
+
+/** Prompt and generation time as the local model server reports them (llama.cpp's `timings`); absent for other providers. */
+export type ModelTimings = { promptN: number; promptMs: number; predictedN: number; predictedMs: number };
 
 /** Fixed so that the same transcript, rubric and model give the same answer where the provider honours it. */
 export const DEFAULT_ANALYSIS_SEED = 20_240_601;
@@ -20,6 +23,14 @@ export async function analyzeWithModel<S extends z.ZodType>(opts: {
   system: string;
   user: string;
   schema: S;
+  /**
+   * The JSON schema sent to the model, when it is stricter than `schema` (unit ids and codes as
+   * enums for the local grammar): the answer is still validated by the lenient `schema`, so a
+   * remote model that breaks the strict one is checked afterwards instead of refused outright.
+   */
+  sentSchema?: Record<string, unknown>;
+  /** response_format.json_schema.name. */
+  schemaName?: string;
   /** Sent as `Idempotency-Key`: the gateway answers a retried activity from its record instead of charging again. */
   idempotencyKey: string;
   headers?: Record<string, string>;
@@ -34,7 +45,7 @@ export async function analyzeWithModel<S extends z.ZodType>(opts: {
    */
   strictJsonSchema?: boolean;
   abortSignal?: AbortSignal;
-}): Promise<{ object: z.output<S>; usage: AnalysisUsage; model: string }> {
+}): Promise<{ object: z.output<S>; usage: AnalysisUsage; model: string; timings: ModelTimings | null }> {
   const provider = createOpenAI({ baseURL: opts.baseURL, apiKey: opts.apiKey, name: 'analysis' });
   let result;
   try {
@@ -42,7 +53,7 @@ export async function analyzeWithModel<S extends z.ZodType>(opts: {
       model: provider.chat(opts.model),
       system: opts.system,
       prompt: opts.user,
-      output: Output.object({ schema: opts.schema }),
+      output: Output.object({ schema: outputSchema(opts.schema, opts.sentSchema), ...(opts.schemaName ? { name: opts.schemaName } : {}) }),
       temperature: opts.temperature ?? 0,
       seed: opts.seed ?? DEFAULT_ANALYSIS_SEED,
       maxRetries: opts.maxRetries ?? 1,
@@ -55,7 +66,7 @@ export async function analyzeWithModel<S extends z.ZodType>(opts: {
     if (NoObjectGeneratedError.isInstance(e)) {
       const repaired = await repair(e.text, opts.schema);
       if (repaired.ok) {
-        return { object: repaired.value, usage: toUsage(e.usage), model: e.response?.modelId ?? opts.model };
+        return { object: repaired.value, usage: toUsage(e.usage), model: e.response?.modelId ?? opts.model, timings: null };
       }
       throw new AppError('analysis.invalid_output', 'the model did not return an analysis matching the schema', {
         cause: e,
@@ -64,7 +75,24 @@ export async function analyzeWithModel<S extends z.ZodType>(opts: {
     }
     throw toAppError(e, opts.baseURL);
   }
-  return { object: result.output as z.output<S>, usage: toUsage(result.usage), model: result.response.modelId };
+  return { object: result.output as z.output<S>, usage: toUsage(result.usage), model: result.response.modelId, timings: timingsOf(result.response.body) };
+}
+
+function outputSchema<S extends z.ZodType>(schema: S, sent: Record<string, unknown> | undefined): FlexibleSchema<z.output<S>> {
+  if (!sent) return schema as unknown as FlexibleSchema<z.output<S>>;
+  return jsonSchema<z.output<S>>(sent, {
+    validate: async (value) => {
+      const parsed = await schema.safeParseAsync(value);
+      return parsed.success ? { success: true, value: parsed.data } : { success: false, error: parsed.error };
+    },
+  });
+}
+
+function timingsOf(body: unknown): ModelTimings | null {
+  const t = (body as { timings?: { prompt_n?: unknown; prompt_ms?: unknown; predicted_n?: unknown; predicted_ms?: unknown } } | undefined)?.timings;
+  if (!t || typeof t.prompt_ms !== 'number') return null;
+  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+  return { promptN: n(t.prompt_n), promptMs: t.prompt_ms, predictedN: n(t.predicted_n), predictedMs: n(t.predicted_ms) };
 }
 
 type Repaired<T> = { ok: true; value: T } | { ok: false; problems: string[] };

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { codingBatchSchema, narrativeSchema, sectionSchema, allowedUnitIds, SCHEMA_NAME } from '../../../app/rubric/answer-schemas';
+import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
+import { CodingAnswer, NarrativeAnswer, SectionAnswer } from '../../../app/rubric/model-output';
+import type { CodeCount } from '../../../app/rubric/analysis';
+import type { Rubric, RubricCoding, RubricSection } from '../../../app/rubric/rubric';
+import { codingPrompt, narrativePrompt, sectionPrompt, type NarrativeContext } from '../../../app/rubric/unit-prompt';
+import type { TranscriptUnit } from '../../../app/transcript/units';
+import { checkedCall } from './checked-call';
+import { addUsage, NO_USAGE, type CallRecord, type LlmEndpoint, type StepResult } from './llm-endpoint';
+
+/** Clinician units per coding call: enough to keep calls few, few enough that a small model stays on task. */
+export const DEFAULT_CODING_BATCH = 12;
+
+interface StepCommon {
+  llm: LlmEndpoint;
+  units: readonly TranscriptUnit[];
+  /** The rubric's code book: part of every prompt's shared prefix when the rubric has one. */
+  book?: RubricCoding | undefined;
+  /** Prefix of the Idempotency-Keys of this step's calls (one evaluation, one step). */
+  idempotencyKey?: string | undefined;
+  onCall?: ((c: CallRecord) => void) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** The clinician units in batches of `size`, in transcript order. */
+export function codingBatches(units: readonly TranscriptUnit[], size = DEFAULT_CODING_BATCH): TranscriptUnit[][] {
+  const clinician = units.filter((u) => u.channel === 0);
+  const n = Math.max(1, Math.ceil(clinician.length / Math.max(1, size)));
+  // Even batches (13+13 rather than 24+2), so no call is left with a stray unit or two.
+  const per = Math.ceil(clinician.length / n);
+  return Array.from({ length: n }, (_, k) => clinician.slice(k * per, (k + 1) * per)).filter((b) => b.length > 0);
+}
+
+/** Every clinician unit coded by the LLM, batch by batch; one batch failing twice fails the coding (partial counts would mislead). */
+export async function codeUnitsWithLlm(opts: StepCommon & { book: RubricCoding; batchSize?: number | undefined; onProgress?: ((fraction: number) => void) | undefined }): Promise<StepResult<CodingAnswer>> {
+  const batches = codingBatches(opts.units, opts.batchSize);
+  const key = opts.idempotencyKey ?? randomUUID();
+  const answer: CodingAnswer = {};
+  let usage = NO_USAGE;
+  let attempts = 0;
+  let model = opts.llm.model;
+  for (const [k, batch] of batches.entries()) {
+    const prompt = codingPrompt({ units: opts.units, book: opts.book }, batch);
+    const r = await checkedCall({
+      llm: opts.llm,
+      prompt,
+      sentSchema: codingBatchSchema(opts.book, batch),
+      schemaName: SCHEMA_NAME.coding,
+      parse: CodingAnswer,
+      check: () => null,
+      idempotencyKey: `${key}:coding:${k + 1}`,
+      maxOutputTokens: 32 + 16 * batch.length,
+      step: `coding ${k + 1}/${batches.length}`,
+      onCall: opts.onCall,
+      signal: opts.signal,
+    });
+    usage = addUsage(usage, r.usage);
+    attempts += r.attempts;
+    model = r.model;
+    if (!r.outcome.ok) return { outcome: { ok: false, reason: `coding of units ${batch[0]!.id}–${batch[batch.length - 1]!.id} failed: ${r.outcome.reason}` }, attempts, usage, model };
+    Object.assign(answer, r.outcome.answer);
+    opts.onProgress?.((k + 1) / batches.length);
+  }
+  return { outcome: { ok: true, answer }, attempts, usage, model };
+}
+
+/** One rubric section scored with cited units. */
+export async function scoreSection(opts: StepCommon & { rubric: Rubric; section: RubricSection; counts?: readonly CodeCount[] | undefined }): Promise<StepResult<SectionAnswer>> {
+  const lacking = opts.section.items.filter((i) => allowedUnitIds(i, opts.units).length === 0);
+  if (lacking.length > 0) {
+    const who = [...new Set(lacking.map((i) => i.focus))].join(' or ');
+    return { outcome: { ok: false, reason: `the transcript has nothing said by the ${who} to cite for ${lacking.map((i) => `"${i.title}"`).join(', ')}` }, attempts: 1, usage: NO_USAGE, model: opts.llm.model };
+  }
+  const prompt = sectionPrompt({ units: opts.units, book: opts.book }, opts.rubric.title, opts.section, { counts: opts.counts });
+  return checkedCall({
+    llm: opts.llm,
+    prompt,
+    sentSchema: sectionSchema(opts.section, opts.units),
+    schemaName: SCHEMA_NAME.section(opts.section.id),
+    parse: SectionAnswer,
+    check: (answer, ctx) => checkSectionAnswer(answer, opts.section, ctx),
+    idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:section:${opts.section.id}`,
+    maxOutputTokens: 200 * opts.section.items.length,
+    step: `section ${opts.section.id}`,
+    onCall: opts.onCall,
+    signal: opts.signal,
+  });
+}
+
+/** Summary, strengths and suggestions, each citing units; may be given the codes and item scores. */
+export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & NarrativeContext): Promise<StepResult<NarrativeAnswer>> {
+  if (opts.units.length === 0) return { outcome: { ok: false, reason: 'the transcript is empty' }, attempts: 1, usage: NO_USAGE, model: opts.llm.model };
+  const prompt = narrativePrompt({ units: opts.units, book: opts.book }, opts.rubric.title, { counts: opts.counts, scores: opts.scores, participants: opts.participants });
+  return checkedCall({
+    llm: opts.llm,
+    prompt,
+    sentSchema: narrativeSchema(opts.units),
+    schemaName: SCHEMA_NAME.narrative,
+    parse: NarrativeAnswer,
+    check: (answer, ctx) => checkNarrativeAnswer(answer, ctx),
+    idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:narrative`,
+    maxOutputTokens: 1100,
+    step: 'narrative',
+    onCall: opts.onCall,
+    signal: opts.signal,
+  });
+}

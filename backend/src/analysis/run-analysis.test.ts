@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { scoredItems } from '../../../app/rubric/analysis';
+import { splitIntoUnits } from '../../../app/transcript/units';
+import { createLlmCoder } from '../coding/llm-coder';
+import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer, type RecordedRequest } from '../testing/openai-test-server';
+import { sampleRubric, sampleTranscript } from '../testing/sample-analysis-fixture';
+import { kindOf, schemaOf, scriptedUnitAnswer, UNKNOWN_UNIT_ID } from '../testing/scripted-unit-answers';
+import { SAMPLING } from './checked-call';
+import type { CallRecord } from './llm-endpoint';
+import { runAnalysis } from './run-analysis';
+
+const rubric = sampleRubric();
+const units = splitIntoUnits(sampleTranscript());
+const clinicianIds = units.filter((u) => u.channel === 0).map((u) => u.id);
+const patientIds = units.filter((u) => u.channel === 1).map((u) => u.id);
+
+let server: OpenAiTestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function run(respond: (req: RecordedRequest) => unknown) {
+  server = await startOpenAiTestServer({ respond: (req) => chatCompletion(respond(req), { promptTokens: 1000, completionTokens: 50 }) });
+  const llm = { baseURL: server.baseURL, apiKey: 'k', model: 'remote-test' };
+  const calls: CallRecord[] = [];
+  const progress: number[] = [];
+  const analysis = await runAnalysis({ rubric, units, llm, coder: createLlmCoder(llm, { batchSize: 12 }), onCall: (c) => calls.push(c), onProgress: (f) => progress.push(f), idempotencyKey: 'eval-1' });
+  return { analysis, calls, progress, requests: server.requests };
+}
+
+describe('runAnalysis with unit ids', () => {
+  it('constrains ids by schema, rejects and counts a remote model\'s wrong-speaker and unknown ids, and shares one prompt prefix', async () => {
+    const { analysis, requests, progress } = await run((req) => scriptedUnitAnswer(req.body));
+    const kinds = requests.map((r) => kindOf(r.body));
+    // 29 clinician units in batches of at most 12: 3 coding calls, then 2 sections and the narrative.
+    expect(kinds).toEqual(['coding', 'coding', 'coding', 'section', 'section', 'narrative']);
+
+    // The coding schemas' keys are exactly the clinician units, each asked once.
+    const coded = requests.filter((r) => kindOf(r.body) === 'coding').flatMap((r) => Object.keys(schemaOf(r.body).schema.properties ?? {}));
+    expect(coded).toEqual(clinicianIds);
+    // A clinician item's evidence enum lists exactly the clinician units.
+    for (const r of requests.filter((x) => kindOf(x.body) === 'section')) {
+      for (const item of Object.values(schemaOf(r.body).schema.properties ?? {})) expect(item.properties?.evidence?.items?.enum).toEqual(clinicianIds);
+    }
+
+    // Same system message and the same user-message prefix up to the task, for every call.
+    const users = requests.map((r) => (r.body.messages as { role: string; content: string }[]).find((m) => m.role === 'user')!.content);
+    const prefix = users[0]!.slice(0, users[0]!.indexOf('### Task'));
+    expect(prefix.length).toBeGreaterThan(1000);
+    for (const u of users) expect(u.startsWith(prefix)).toBe(true);
+    expect(new Set(requests.map((r) => JSON.stringify(r.body.messages[0]))).size).toBe(1);
+
+    expect(analysis.coding).toMatchObject({ status: 'coded', coder: { kind: 'llm', name: 'remote-test' }, uncoded: [] });
+    const items = scoredItems(analysis);
+    expect(items).toHaveLength(4);
+    // The first item of each section cited a patient unit and an unknown id: both rejected, the clinician unit kept.
+    const first = items.filter((i) => i.rejected.length > 0);
+    expect(first).toHaveLength(2);
+    for (const i of first) {
+      expect(i.rejected).toEqual([{ unitId: patientIds[0], reason: 'wrong_speaker' }, { unitId: UNKNOWN_UNIT_ID, reason: 'unknown_unit' }]);
+      expect(i.citations.every((c) => c.channel === 0)).toBe(true);
+    }
+    expect(analysis.stats.citations).toMatchObject({ wrongSpeaker: 2, unknownUnit: 2 });
+    expect(analysis.stats).toMatchObject({ calls: 6, retries: 0, promptTokens: 6000, completionTokens: 300 });
+    expect(analysis.narrative.status).toBe('written');
+    expect(progress.at(-1)).toBe(1);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+  });
+
+  it('retries a degenerate narrative once with other sampling, and keeps the good second answer', async () => {
+    let narratives = 0;
+    const { analysis, requests, calls } = await run((req) => {
+      if (kindOf(req.body) !== 'narrative') return scriptedUnitAnswer(req.body);
+      narratives += 1;
+      if (narratives === 1) return { summary: { text: 'two sentences two sentences open_question two sentences', evidence: ['u1'] }, strengths: Array.from({ length: 6 }, () => ({ text: 'one strength', evidence: ['u3'] })), suggestions: [{ text: 'one suggestion', evidence: ['u5'] }] };
+      return scriptedUnitAnswer(req.body);
+    });
+    const tries = requests.filter((r) => kindOf(r.body) === 'narrative');
+    expect(tries.map((r) => [r.body.temperature, r.body.seed])).toEqual(SAMPLING.map((s) => [s.temperature, s.seed]));
+    expect(tries.map((r) => r.headers['idempotency-key'])).toEqual(['eval-1:narrative:try1', 'eval-1:narrative:try2']);
+    expect(analysis.narrative).toMatchObject({ status: 'written', attempts: 2 });
+    expect(analysis.stats).toMatchObject({ calls: 7, retries: 1 });
+    expect(calls.find((c) => c.step === 'narrative' && c.attempt === 1)?.refused).toMatch(/two sentences/);
+  });
+
+  it('fails a section whose answers stay degenerate, with the reason and without its text', async () => {
+    const loop = "I'm a partner in a partnership I'm a partner in a partnership I'm a partner in a partnership";
+    const { analysis } = await run((req) => {
+      const a = scriptedUnitAnswer(req.body) as Record<string, { rationale: string }>;
+      if (schemaOf(req.body).name !== 'section_global_relational') return a;
+      return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, { ...v, rationale: loop }]));
+    });
+    const failed = analysis.sections.find((s) => s.sectionId === 'global_relational');
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2, reason: expect.stringMatching(/repeats itself.*again after a retry/) });
+    expect(analysis.sections.find((s) => s.sectionId === 'global_change')?.status).toBe('scored');
+    expect(JSON.stringify(analysis.sections)).not.toContain('a partnership I');
+  });
+
+  it('fails the coding when a batch answer is not JSON twice', async () => {
+    const { analysis } = await run((req) => (kindOf(req.body) === 'coding' ? 'sorry, I cannot do that' : scriptedUnitAnswer(req.body)));
+    expect(analysis.coding).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^coding of units u1–u\d+ failed: the answer did not follow the required format/) });
+    expect(analysis.sections.every((s) => s.status === 'scored')).toBe(true);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * What a well-behaved remote model would answer to the unit-id analysis calls, built from the
+ * request the pipeline really sent (response_format's schema and the numbered transcript): codes
+ * for exactly the units asked, mid-scale scores citing allowed units, and a narrative citing units.
+ * Like a remote model that ignores the schema now and then, the first item of every section also
+ * cites a patient unit (wrong speaker) and an id that does not exist: both must be rejected.
+ */
+export const UNKNOWN_UNIT_ID = 'u9999';
+
+type Schema = { properties?: Record<string, Schema>; items?: Schema; enum?: unknown[] };
+type Body = { messages?: { role: string; content: unknown }[]; response_format?: { json_schema?: { name?: string; schema?: Schema } } };
+
+export interface TranscriptLine {
+  id: string;
+  speaker: 'CLINICIAN' | 'PATIENT';
+  text: string;
+}
+
+/** The numbered transcript lines of the request (`u12 [01:23] CLINICIAN: text`). */
+export function transcriptLinesOf(body: unknown): TranscriptLine[] {
+  const user = ((body as Body).messages ?? []).filter((m) => m.role === 'user').map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n');
+  const seen = new Set<string>();
+  return [...user.matchAll(/^(u\d+) \[\d+:\d\d\] (CLINICIAN|PATIENT): (.+)$/gm)].flatMap((m) => {
+    if (seen.has(m[1]!)) return [];
+    seen.add(m[1]!);
+    return [{ id: m[1]!, speaker: m[2] as TranscriptLine['speaker'], text: m[3]! }];
+  });
+}
+
+export function schemaOf(body: unknown): { name: string; schema: Schema } {
+  const f = (body as Body).response_format?.json_schema;
+  if (!f?.schema) throw new Error('a request without a json_schema response_format');
+  return { name: f.name ?? '', schema: f.schema };
+}
+
+export type CallKind = 'coding' | 'section' | 'narrative';
+
+export function kindOf(body: unknown): CallKind {
+  const { name } = schemaOf(body);
+  if (name === 'unit_codes') return 'coding';
+  if (name === 'narrative') return 'narrative';
+  if (name.startsWith('section_')) return 'section';
+  throw new Error(`unknown schema name ${name}`);
+}
+
+function pickCode(text: string, codes: string[]): string {
+  const prefer = text.trim().endsWith('?') ? ['open_question', 'closed_question'] : ['giving_information', 'simple_reflection', 'reflection', 'other'];
+  return prefer.find((c) => codes.includes(c)) ?? codes[0]!;
+}
+
+export function scriptedUnitAnswer(body: unknown): unknown {
+  const { name, schema } = schemaOf(body);
+  const lines = transcriptLinesOf(body);
+  const text = new Map(lines.map((l) => [l.id, l.text]));
+  const props = schema.properties ?? {};
+  const kind = kindOf(body);
+  if (kind === 'coding') {
+    return Object.fromEntries(Object.entries(props).map(([id, v]) => [id, pickCode(text.get(id) ?? '', (v.enum ?? []) as string[])]));
+  }
+  if (kind === 'section') {
+    const patient = lines.find((l) => l.speaker === 'PATIENT')?.id;
+    return Object.fromEntries(
+      Object.entries(props).map(([itemId, item], i) => {
+        const allowed = (item.properties?.evidence?.items?.enum ?? []) as string[];
+        const score = (item.properties?.score?.enum ?? [3]) as number[];
+        const evidence = [allowed[i % allowed.length]!, ...(i === 0 ? [...(patient && !allowed.includes(patient) ? [patient] : []), UNKNOWN_UNIT_ID] : [])];
+        return [itemId, { evidence, rationale: `In ${evidence[0]} the clinician said "${text.get(evidence[0]!) ?? ''}", which is what ${itemId} (${name}) rests on.`, score: score[Math.floor(score.length / 2)] }];
+      }),
+    );
+  }
+  const ids = lines.map((l) => l.id);
+  return {
+    summary: { text: `A scripted summary of a conversation of ${lines.length} units that opens with "${lines[0]?.text ?? ''}".`, evidence: ids.slice(0, 2) },
+    strengths: [{ text: `The clinician's words in ${ids[2] ?? ids[0]} invited the patient to talk.`, evidence: [ids[2] ?? ids[0]!] }],
+    suggestions: [{ text: `After ${ids[3] ?? ids[0]}, a reflection of the patient's concern would have helped more than moving on.`, evidence: [ids[3] ?? ids[0]!] }],
+  };
+}
