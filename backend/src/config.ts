@@ -24,9 +24,18 @@ export const configKeys = {
   temporalCli: { env: 'TEMPORAL_CLI', schema: z.string().optional(), default: undefined, doc: 'Path of the `temporal` CLI for the dev server (else PATH, else the one `npm run setup` installs).' },
   temporalNamespace: { env: 'TEMPORAL_NAMESPACE', schema: z.string().min(1), default: 'default', doc: 'Temporal namespace for evaluation workflows.' },
   temporalTaskQueue: { env: 'TEMPORAL_TASK_QUEUE', schema: z.string().min(1), default: 'feedback-evaluation', doc: 'Task queue the worker polls.' },
+  temporalTlsEnabled: { env: 'FE_TEMPORAL_TLS', schema: bool, default: false, doc: 'Connect to Temporal (API client and worker) over TLS with the system CAs. Implied by any other FE_TEMPORAL_TLS_* key or FE_TEMPORAL_API_KEY.' },
+  temporalTlsCaFile: { env: 'FE_TEMPORAL_TLS_CA_FILE', schema: z.string().min(1).optional(), default: undefined, doc: "PEM file of the CA(s) that signed the Temporal frontend's certificate (else the system CAs)." },
+  temporalTlsCertFile: { env: 'FE_TEMPORAL_TLS_CERT_FILE', schema: z.string().min(1).optional(), default: undefined, doc: 'PEM client certificate for mTLS to Temporal (with FE_TEMPORAL_TLS_KEY_FILE).' },
+  temporalTlsKeyFile: { env: 'FE_TEMPORAL_TLS_KEY_FILE', schema: z.string().min(1).optional(), default: undefined, doc: 'PEM private key of FE_TEMPORAL_TLS_CERT_FILE.' },
+  temporalTlsServerName: { env: 'FE_TEMPORAL_TLS_SERVER_NAME', schema: z.string().min(1).optional(), default: undefined, doc: "Name to check the Temporal frontend's certificate against (and send as SNI) when it differs from TEMPORAL_ADDRESS's host." },
+  temporalApiKey: { env: 'FE_TEMPORAL_API_KEY', schema: z.string().min(1).optional(), default: undefined, doc: 'API key sent to Temporal (e.g. Temporal Cloud) as a bearer token; implies TLS.' },
   apiHost: { env: 'FE_API_HOST', schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface the API binds to.' },
   apiPort: { env: 'FE_API_PORT', schema: port, default: 8787, doc: 'Port of the API (0 = pick a free one).' },
   publicUrl: { env: 'FE_PUBLIC_URL', schema: z.string().url().optional(), default: undefined, doc: 'External URL of the API (for upload locations behind a proxy). Default: http://<host>:<port>.' },
+  tlsCertFile: { env: 'FE_TLS_CERT_FILE', schema: z.string().min(1).optional(), default: undefined, doc: "PEM certificate chain of the API (with FE_TLS_KEY_FILE): the API, the web client and its WebSockets are then served over TLS 1.3 only (https://, wss://) and send HSTS. Unset: plain HTTP (loopback, or behind a TLS-terminating proxy)." },
+  tlsKeyFile: { env: 'FE_TLS_KEY_FILE', schema: z.string().min(1).optional(), default: undefined, doc: 'PEM private key of FE_TLS_CERT_FILE.' },
+  corsOrigins: { env: 'FE_CORS_ORIGINS', schema: z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/, 'an origin such as https://app.example.org or app://renderer (scheme://host[:port], no path)'))), default: [] as string[], doc: 'Comma-separated origins whose pages may call the API cross-origin (REST and tus uploads), e.g. app://renderer for the desktop app. Empty: none; the web client the API serves itself is same-origin.' },
   llmBaseUrl: { env: 'FE_LLM_BASE_URL', schema: z.string().url().optional(), default: undefined, doc: 'OpenAI-compatible provider the gateway forwards rubric analysis to (…/v1), when no providers file is given. Unset: the embedded local GGUF model.' },
   llmApiKey: { env: 'FE_LLM_API_KEY', schema: z.string(), default: 'local', doc: 'Provider key for FE_LLM_BASE_URL; only the gateway holds it (workers never see provider keys).' },
   llmModel: { env: 'FE_LLM_MODEL', schema: z.string().min(1), default: defaultLlmModelId, doc: 'Chat model the worker asks the gateway for. Embedded: an id of resources/models/llm-manifest.json (qwen2.5-coder-1.5b-instruct, qwen2.5-coder-0.5b-instruct, gemma-3-270m), which `npm run setup` assembles (docs/decisions/009); with FE_LLM_BASE_URL, the upstream model id.' },
@@ -36,6 +45,8 @@ export const configKeys = {
   gatewayUrl: { env: 'FE_GATEWAY_URL', schema: z.string().url().optional(), default: undefined, doc: 'Base URL (…/v1) of a separately run AI governance gateway. Unset: the runtime starts its own gateway.' },
   gatewayHost: { env: 'FE_GATEWAY_HOST', schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface the embedded gateway binds to.' },
   gatewayPort: { env: 'FE_GATEWAY_PORT', schema: port, default: 0, doc: 'Port of the embedded gateway (0 = pick a free one).' },
+  gatewayTlsCertFile: { env: 'FE_GATEWAY_TLS_CERT_FILE', schema: z.string().min(1).optional(), default: undefined, doc: "PEM certificate chain of the AI gateway (with FE_GATEWAY_TLS_KEY_FILE): it then serves TLS 1.3 only. Workers trust it through the system CAs or NODE_EXTRA_CA_CERTS; the embedded gateway's certificate must name FE_GATEWAY_HOST." },
+  gatewayTlsKeyFile: { env: 'FE_GATEWAY_TLS_KEY_FILE', schema: z.string().min(1).optional(), default: undefined, doc: 'PEM private key of FE_GATEWAY_TLS_CERT_FILE.' },
   gatewayProvidersFile: { env: 'FE_GATEWAY_PROVIDERS_FILE', schema: z.string().optional(), default: undefined, doc: 'JSON file of gateway providers and model routes (see resources/gateway/providers.example.json). Unset: one provider for the chat model (FE_LLM_BASE_URL, or the embedded model) and the embedded whisper.cpp for speech.' },
   gatewayRatePerMinute: { env: 'FE_GATEWAY_RATE_PER_MIN', schema: z.coerce.number().int().positive(), default: 600, doc: 'Requests per minute the gateway accepts from one org.' },
   policyDataFile: { env: 'FE_POLICY_DATA_FILE', schema: z.string().optional(), default: undefined, doc: 'Policy data (allowed models per purpose, regions, token limits) for the OPA policies. Default: resources/policies/data.json.' },
@@ -121,6 +132,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const kekFile = (out.derived as { kekFile: string }).kekFile;
   if (out.keyProvider === 'local-file' && (kekFile === dataDir || kekFile.startsWith(dataDir + path.sep))) {
     throw new AppError('config.invalid', `FE_KEK_FILE=${kekFile} is inside FE_DATA_DIR=${dataDir}: keep the key-encryption key out of the data folder (and its backups)`);
+  }
+  for (const [cert, key] of [['tlsCertFile', 'tlsKeyFile'], ['gatewayTlsCertFile', 'gatewayTlsKeyFile'], ['temporalTlsCertFile', 'temporalTlsKeyFile']] as const) {
+    if (!out[cert] !== !out[key]) throw new AppError('config.invalid', `${configKeys[cert].env} and ${configKeys[key].env} go together: set both or neither`);
   }
   if (out.keyProvider === 'azure-key-vault') {
     const missing = (['azureKeyVaultKeyUrl', 'azureTenantId', 'azureClientId', 'azureClientSecret'] as const).filter((k) => !out[k]).map((k) => configKeys[k].env);

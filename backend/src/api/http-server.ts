@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Rubric } from '../../../app/rubric/rubric';
@@ -19,6 +19,7 @@ import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload
 import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
 import { SIGNAL_PATH } from '../../../app/contracts/signaling';
+import { createHttpServer, serverUrl, type ServerTls } from '../transport/tls-server';
 
 export interface ApiServerDeps {
   sessions: SessionService;
@@ -44,6 +45,8 @@ export interface ApiServerDeps {
   limits: AbuseLimits;
   /** Reverse proxies whose forwarding headers are believed (FE_TRUSTED_PROXIES); none by default. */
   trustedProxies?: readonly string[];
+  /** Certificate and key (FE_TLS_CERT_FILE/FE_TLS_KEY_FILE): HTTPS and WSS, TLS 1.3 only. Plain HTTP when not given. */
+  tls?: ServerTls;
 }
 
 export function createApiServer(deps: ApiServerDeps) {
@@ -52,7 +55,7 @@ export function createApiServer(deps: ApiServerDeps) {
   const addressing = createClientAddressing(deps.trustedProxies ?? []);
   // req.ip, req.protocol and req.host believe X-Forwarded-* only from a trusted proxy.
   app.set('trust proxy', addressing.trust);
-  const server = http.createServer(app);
+  const server = createHttpServer(app, { tls: deps.tls });
   const connections = trackConnections(server);
   const clientOf = (req: http.IncomingMessage) => {
     addressing.stripUntrustedForwarding(req);
@@ -114,7 +117,7 @@ export function createApiServer(deps: ApiServerDeps) {
         server.listen(port, host, () => resolve());
       });
       const a = server.address() as AddressInfo;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+      return serverUrl(host, a.port, !!deps.tls);
     },
     upload,
     /** Stops accepting, then ends every connection (WebSockets, requests in flight, half-open upgrades): it never waits on a client. */

@@ -16,6 +16,7 @@ import { createProvider } from './providers/provider-factory';
 import { createProviderRouter } from './providers/provider-router';
 import { createGatewayServer } from './service/gateway-server';
 import { defaultLlmModelPath, defaultSttModelPath } from '../runtime/model-paths';
+import { readServerTls } from '../transport/tls-server';
 
 export interface RunningGateway {
   /** OpenAI-compatible base URL, e.g. http://127.0.0.1:41234/v1. */
@@ -106,6 +107,7 @@ export async function startGateway(config: Config, db: Database, log: (component
       idempotency: createIdempotencyStore(db),
       limits: { requestsPerMinutePerOrg: config.gatewayRatePerMinute, maxBodyBytes: config.gatewayMaxBodyBytes, maxAudioBytes: config.gatewayMaxAudioBytes },
       log: say,
+      tls: readServerTls(config.gatewayTlsCertFile && config.gatewayTlsKeyFile ? { certFile: config.gatewayTlsCertFile, keyFile: config.gatewayTlsKeyFile } : undefined, { cert: 'FE_GATEWAY_TLS_CERT_FILE', key: 'FE_GATEWAY_TLS_KEY_FILE' }),
     });
     const baseURL = await server.listen(config.gatewayPort, config.gatewayHost);
     stops.push(() => server.close());

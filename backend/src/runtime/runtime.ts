@@ -29,6 +29,7 @@ import { provisionEmbeddedLogins, warnIfPrivilegedLogin } from './database-login
 import { refuseExposedDevToken } from './exposure-check';
 import { findTemporalCli, startTemporalDevServer } from './temporal-dev-server';
 import type { Log } from './log';
+import { readServerTls } from '../transport/tls-server';
 
 export interface Runtime {
   config: Config;
@@ -164,6 +165,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         sockets: { maxConnections: config.wsMaxConnections, maxConnectionsPerUser: config.wsConnectionsPerUser },
         limits: createAbuseLimits(db, { signIn: { failures: config.authFailureLimit, windowSec: config.authFailureWindowSec }, join: { failures: config.joinFailureLimit, windowSec: config.joinFailureWindowSec } }),
         trustedProxies: config.trustedProxies,
+        tls: readServerTls(config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined, { cert: 'FE_TLS_CERT_FILE', key: 'FE_TLS_KEY_FILE' }),
         aiAdmin: createAiAdminService(db),
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         log: opts.log('api'),

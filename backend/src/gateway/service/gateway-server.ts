@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '../../../../app/contracts/errors';
 import { audioTranscriptions } from './audio-transcriptions';
@@ -10,11 +10,12 @@ import { listModels } from './list-models';
 import { createOrgCallContextLoader } from './org-call-context';
 import { createOrgRateLimiter } from './org-rate-limiter';
 import { createCallLedger } from './call-ledger';
+import { createHttpServer, serverUrl } from '../../transport/tls-server';
 
 export type { GatewayDeps, GatewayLimits } from './governed-call';
 
 export interface GatewayServer {
-  /** Starts listening; resolves to the OpenAI base URL, e.g. http://127.0.0.1:8790/v1. */
+  /** Starts listening; resolves to the OpenAI base URL, e.g. http://127.0.0.1:8790/v1 (https with TLS). */
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
   /** The request listener, to mount in another server or call from a test. */
@@ -60,7 +61,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     });
   };
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, app);
+  const server = createHttpServer(app, { tls: deps.tls, keepAliveTimeout: 65_000 });
   return {
     app,
     listen: (port, host = '127.0.0.1') =>
@@ -69,7 +70,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
         server.listen(port, host, () => {
           server.off('error', reject);
           const { port: bound } = server.address() as AddressInfo;
-          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${bound}/v1`);
+          resolve(`${serverUrl(host, bound, !!deps.tls)}/v1`);
         });
       }),
     close: () =>

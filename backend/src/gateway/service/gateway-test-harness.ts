@@ -134,7 +134,7 @@ export interface GatewayHarness {
 }
 
 export async function startGatewayHarness(
-  opts: { requestsPerMinutePerOrg?: number; maxBodyBytes?: number; maxAudioBytes?: number; onCallStages?: GatewayDeps['onCallStages'] } = {},
+  opts: { requestsPerMinutePerOrg?: number; maxBodyBytes?: number; maxAudioBytes?: number; onCallStages?: GatewayDeps['onCallStages']; tls?: GatewayDeps['tls'] } = {},
 ): Promise<GatewayHarness> {
   const policy = await loadTestPolicyEngine();
   const t = await createTestDatabase();
@@ -166,6 +166,7 @@ export async function startGatewayHarness(
     limits: { requestsPerMinutePerOrg: opts.requestsPerMinutePerOrg ?? 1_000_000, maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, maxAudioBytes: opts.maxAudioBytes ?? 8 * 1024 * 1024 },
     log: (msg, data) => logs.push({ msg, data }),
     onCallStages: opts.onCallStages,
+    tls: opts.tls,
   });
   const baseURL = await gateway.listen(0);
   return {

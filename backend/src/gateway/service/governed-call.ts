@@ -13,6 +13,7 @@ import type { OrgRateLimiter } from './org-rate-limiter';
 import { decideTargets, type Target } from './policy-gate';
 import type { CallStages, CallStageTimes } from './call-stages';
 import type { CallLedger } from './call-ledger';
+import type { ServerTls } from '../../transport/tls-server';
 
 export interface GatewayLimits {
   requestsPerMinutePerOrg: number;
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   cacheMs?: { credentials?: number; orgSettings?: number };
   /** Profiling: receives the time each stage of a call took (nothing is measured without it). */
   onCallStages?: (path: string, stages: CallStageTimes) => void;
+  /** Certificate and key (FE_GATEWAY_TLS_*): HTTPS, TLS 1.3 only. Plain HTTP when not given. */
+  tls?: ServerTls;
 }
 
 /** The deps plus the parts the server builds once. */
