@@ -65,6 +65,7 @@ export const ErrorCode = z.enum([
   'embedding.model_missing',
   'embedding.model_checksum_mismatch',
   'embedding.model_invalid',
+  'coder.weights_missing',
   'coder.weights_invalid',
   'coder.input_invalid',
   'llm.model_checksum_mismatch',
@@ -117,7 +118,7 @@ function defaultStatus(code: ErrorCode): number {
   if (code === 'recording.too_large') return 413;
   if (code === 'recording.unsupported_format') return 415;
   if (code === 'session.state_invalid' || code === 'report.not_ready') return 409;
-  if (code === 'llm.unavailable' || code === 'stt.unavailable' || code === 'stt.model_missing' || code === 'upstream.unavailable') return 503;
+  if (code === 'llm.unavailable' || code === 'stt.unavailable' || code === 'stt.model_missing' || code === 'coder.weights_missing' || code === 'upstream.unavailable') return 503;
   if (code === 'upstream.timeout') return 504;
   if (code === 'rate.limited' || code === 'connection.too_many') return 429;
   if (code === 'request.invalid_text') return 400;
