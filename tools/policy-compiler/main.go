@@ -23,6 +23,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,6 +40,19 @@ import (
 type manifest struct {
 	Version    string `json:"version"`
 	Entrypoint string `json:"entrypoint"`
+	// Further rules compiled into the same wasm module (the access policy beside the gateway's).
+	Entrypoints []string `json:"entrypoints"`
+}
+
+// entrypoints is the main entrypoint first, then the others, each once.
+func (m manifest) entrypoints() []string {
+	out := []string{m.Entrypoint}
+	for _, e := range m.Entrypoints {
+		if e != "" && !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // sources are the files that make up the policy; tests are kept apart because they do not change
@@ -127,16 +141,17 @@ func parseModules(s *sources, files []string) ([]bundle.ModuleFile, error) {
 }
 
 type buildInfo struct {
-	Version     string `json:"version"`
-	HumanVer    string `json:"humanVersion"`
-	SourceHash  string `json:"sourceHash"`
-	Entrypoint  string `json:"entrypoint"`
-	OpaVersion  string `json:"opaVersion"`
-	Policy      string `json:"policy"`
-	Data        string `json:"data"`
-	Bundle      string `json:"bundle"`
-	WasmSha256  string `json:"wasmSha256"`
-	CompileMsec int64  `json:"compileMs"`
+	Version     string   `json:"version"`
+	HumanVer    string   `json:"humanVersion"`
+	SourceHash  string   `json:"sourceHash"`
+	Entrypoint  string   `json:"entrypoint"`
+	Entrypoints []string `json:"entrypoints"`
+	OpaVersion  string   `json:"opaVersion"`
+	Policy      string   `json:"policy"`
+	Data        string   `json:"data"`
+	Bundle      string   `json:"bundle"`
+	WasmSha256  string   `json:"wasmSha256"`
+	CompileMsec int64    `json:"compileMs"`
 }
 
 func build(ctx context.Context, s *sources, outDir string) (*buildInfo, error) {
@@ -151,7 +166,7 @@ func build(ctx context.Context, s *sources, outDir string) (*buildInfo, error) {
 	var tarball bytes.Buffer
 	c := compile.New().
 		WithTarget(compile.TargetWasm).
-		WithEntrypoints(s.manifest.Entrypoint).
+		WithEntrypoints(s.manifest.entrypoints()...).
 		WithRegoVersion(ast.RegoV1).
 		WithRevision(s.version()).
 		WithBundle(b).
@@ -171,7 +186,7 @@ func build(ctx context.Context, s *sources, outDir string) (*buildInfo, error) {
 	sum := sha256.Sum256(wasm)
 	info := &buildInfo{
 		Version: s.version(), HumanVer: s.manifest.Version, SourceHash: s.hash,
-		Entrypoint: s.manifest.Entrypoint, OpaVersion: opaversion.Version,
+		Entrypoint: s.manifest.Entrypoint, Entrypoints: s.manifest.entrypoints(), OpaVersion: opaversion.Version,
 		Policy: "policy.wasm", Data: "data.json", Bundle: "bundle.tar.gz",
 		WasmSha256: hex.EncodeToString(sum[:]), CompileMsec: time.Since(started).Milliseconds(),
 	}

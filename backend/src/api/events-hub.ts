@@ -7,6 +7,10 @@ import { bearerToken, type Identity, type IdentityResolver } from './auth';
 import { toAppError } from './problem';
 import { noSignInThrottle, throttledSignIn, type SignInThrottle } from './auth';
 import { createConnectionCounter, refuseUpgrade } from './websocket-upgrades';
+import type { Authorizer } from '../access/authorizer';
+import { loadSessionResource } from '../access/authorizer';
+import type { SessionResource, UserSubject } from '../access/access-policy';
+import type { Database } from '../db/database';
 
 export const EVENTS_PATH = '/v1/events';
 
@@ -21,17 +25,27 @@ export interface EventsHubOptions {
   log?: (m: string, d?: Record<string, unknown>) => void;
 }
 
+export interface EventsHubAccess {
+  db: Database;
+  /** events.subscribe at the upgrade; each event goes only to subscribers who may session.read its session. */
+  authorizer: Authorizer;
+}
+
 /**
  * WebSocket `/v1/events`: authenticated (bearer header, or `access_token` query for browsers, which
- * cannot set headers), scoped to the caller's org. Events come from whichever process produced them
+ * cannot set headers), allowed by the access policy (events.subscribe), and each event delivered
+ * only to subscribers who may read its session (session.read). Events come from whichever process produced them
  * (the worker) through PostgreSQL NOTIFY, and are fanned out here. Refusals are plain HTTP answers
  * to the upgrade (problem+json).
  */
-export function createEventsHub(resolver: IdentityResolver, opts: EventsHubOptions = {}) {
+export function createEventsHub(resolver: IdentityResolver, access: EventsHubAccess, opts: EventsHubOptions = {}) {
   const log = opts.log;
   const throttle = opts.throttle ?? noSignInThrottle;
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 4096 });
-  const clients = new Map<WebSocket, Identity>();
+  const clients = new Map<WebSocket, { id: Identity; subject: UserSubject }>();
+  // A session's creator never changes: remembered so an event costs no query per subscriber.
+  // One promise per session, so events of one session still go out in the order they came.
+  const sessionsSeen = new Map<string, Promise<SessionResource | null>>();
   const alive = new Set<WebSocket>();
   const perUser = createConnectionCounter(opts.maxConnectionsPerUser ?? 8);
 
@@ -39,10 +53,12 @@ export function createEventsHub(resolver: IdentityResolver, opts: EventsHubOptio
     const url = new URL(req.url ?? '/', 'http://x');
     const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('access_token');
     throttledSignIn(throttle, resolver, token, ctx.client)
-      .then((id) => {
+      .then(async (id) => {
+        const subject = await access.authorizer.subjectOf(id);
+        await access.authorizer.require(subject, 'events.subscribe', { type: 'org', orgId: id.orgId });
         if (socket.destroyed) return;
         if (!perUser.reserve(id.userId, socket)) throw new AppError('connection.too_many', `You already hold ${opts.maxConnectionsPerUser ?? 8} event connections; close a window or tab first.`);
-        wss.handleUpgrade(req, socket, head, (ws) => open(ws, id));
+        wss.handleUpgrade(req, socket, head, (ws) => open(ws, id, subject));
       })
       .catch((e: unknown) => {
         const app = toAppError(e);
@@ -51,8 +67,8 @@ export function createEventsHub(resolver: IdentityResolver, opts: EventsHubOptio
       });
   }
 
-  function open(ws: WebSocket, id: Identity) {
-    clients.set(ws, id);
+  function open(ws: WebSocket, id: Identity, subject: UserSubject) {
+    clients.set(ws, { id, subject });
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
     // ws reports protocol violations (an oversized frame, bad UTF-8) as 'error' and then closes the
@@ -79,9 +95,27 @@ export function createEventsHub(resolver: IdentityResolver, opts: EventsHubOptio
 
   return {
     handleUpgrade,
-    publish(orgId: string, event: EvaluationEvent) {
+    /** Sends the event to the org's subscribers who may read its session; resolves once sent. */
+    async publish(orgId: string, event: EvaluationEvent): Promise<void> {
+      const listeners = [...clients].filter(([ws, c]) => c.id.orgId === orgId && ws.readyState === ws.OPEN);
+      if (listeners.length === 0) return;
+      const key = `${orgId}/${event.sessionId}`;
+      let lookup = sessionsSeen.get(key);
+      if (!lookup) {
+        if (sessionsSeen.size >= 10_000) sessionsSeen.clear();
+        lookup = access.db.withOrg(orgId, (tx) => loadSessionResource(tx, event.sessionId)).catch((e: unknown) => {
+          log?.('events: session lookup failed', { err: (e as Error).message });
+          return null;
+        });
+        sessionsSeen.set(key, lookup);
+      }
+      const session = await lookup;
+      if (!session) {
+        sessionsSeen.delete(key);
+        return;
+      }
       const msg = JSON.stringify(event);
-      for (const [ws, id] of clients) if (id.orgId === orgId && ws.readyState === ws.OPEN) ws.send(msg);
+      for (const [ws, c] of listeners) if (ws.readyState === ws.OPEN && access.authorizer.permits(c.subject, 'session.read', session)) ws.send(msg);
     },
     clientCount: () => clients.size,
     async close() {

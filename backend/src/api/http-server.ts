@@ -2,16 +2,19 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Rubric } from '../../../app/rubric/rubric';
-import { authenticate, identityOf, type IdentityResolver } from './auth';
+import type { IdentityResolver } from './auth';
 import { errorMiddleware, notFound } from './problem';
-import { refuseInvalidText } from './text-guard';
+import { mountRoutes, type ApiRoute } from './route-table';
+import type { AccessEngine } from '../access/access-policy';
+import type { Database } from '../db/database';
+import { createAuthorizer, type Authorizer } from '../access/authorizer';
 import { createEventsHub, EVENTS_PATH } from './events-hub';
 import { createUpgradeRouter, trackConnections } from './websocket-upgrades';
 import type { AbuseLimits } from './abuse-limits';
 import { createClientAddressing } from './client-address';
 import { buildOpenApiDocument } from './openapi';
 import { sessionRoutes } from './routes/session-routes';
-import { AI_ADMIN_PATH, aiAdminRoutes } from './routes/ai-admin-routes';
+import { aiAdminRoutes } from './routes/ai-admin-routes';
 import type { AiAdminService } from '../gateway/admin/ai-admin-service';
 import { aiGatewaySettingsRoutes } from './routes/ai-gateway-settings-routes';
 import type { AiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
@@ -24,6 +27,9 @@ import { createHttpServer, serverUrl, type ServerTls } from '../transport/tls-se
 export interface ApiServerDeps {
   sessions: SessionService;
   resolver: IdentityResolver;
+  db: Database;
+  /** The access policy (resources/policies/access.rego) from the compiled policy bundle. */
+  access: AccessEngine;
   rubrics: () => Promise<Rubric[]>;
   uploadsDir: string;
   maxUploadBytes: number;
@@ -49,6 +55,32 @@ export interface ApiServerDeps {
   tls?: ServerTls;
 }
 
+/**
+ * The API's route table (paths under /v1): each row names its access action and resource. The
+ * access-matrix test is generated from it, so a route added here without a rule in the policy fails.
+ */
+export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
+  return [
+    {
+      method: 'get', path: '/me', resource: 'org', action: 'me.read',
+      handler: async (_req, res, ctx) => {
+        const id = ctx!.identity;
+        res.json({ orgId: id.orgId, orgName: id.orgName, userId: id.userId, email: id.email, displayName: id.displayName, roles: id.roles });
+      },
+    },
+    {
+      method: 'get', path: '/rubrics', resource: 'org', action: 'rubrics.read',
+      handler: async (_req, res) => {
+        res.json({ rubrics: await deps.rubrics() });
+      },
+    },
+    ...sessionRoutes(deps.sessions, authorizer),
+    ...signalingRoutes,
+    ...(deps.aiAdmin ? aiAdminRoutes(deps.aiAdmin) : []),
+    ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),
+  ];
+}
+
 export function createApiServer(deps: ApiServerDeps) {
   const app = express();
   app.disable('x-powered-by');
@@ -62,14 +94,15 @@ export function createApiServer(deps: ApiServerDeps) {
     return addressing.addressOf(req);
   };
   const { limits } = deps;
+  const authorizer = createAuthorizer({ db: deps.db, engine: deps.access, log: deps.log });
   const upgrades = createUpgradeRouter({ clientOf, maxConnections: deps.sockets?.maxConnections ?? 1000, log: deps.log });
   server.on('upgrade', upgrades.listener);
-  const hub = createEventsHub(deps.resolver, { maxConnectionsPerUser: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, log: deps.log });
+  const hub = createEventsHub(deps.resolver, { db: deps.db, authorizer }, { maxConnectionsPerUser: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, log: deps.log });
   upgrades.route(EVENTS_PATH, hub.handleUpgrade);
-  const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, { maxConnectionsPerParticipant: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, joinLimit: limits.join, log: deps.log }) : undefined;
+  const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, authorizer, { maxConnectionsPerParticipant: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, joinLimit: limits.join, log: deps.log }) : undefined;
   const signalHub = signaling?.hub;
   if (signalHub) upgrades.route(SIGNAL_PATH, signalHub.handleUpgrade);
-  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, expirySec: deps.uploadExpirySec, resolver: deps.resolver, throttle: limits.signIn, clientOf, sessions: deps.sessions, publicBase: deps.publicUrl, log: deps.log });
+  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, expirySec: deps.uploadExpirySec, resolver: deps.resolver, throttle: limits.signIn, clientOf, sessions: deps.sessions, authorizer, publicBase: deps.publicUrl, log: deps.log });
 
   // Before anything reads a header: forwarding headers from anyone but a trusted proxy are dropped.
   app.use((req, _res, next) => {
@@ -86,21 +119,10 @@ export function createApiServer(deps: ApiServerDeps) {
   app.use(UPLOADS_PATH, (req, res) => {
     void upload.handle(req, res);
   });
-  app.use(express.json({ limit: '1mb' }));
-  app.use(refuseInvalidText);
-  if (signaling) app.use(signaling.routes);
+  // Sign-in and the access decision come before any body is parsed (route-table.ts).
+  const routes = apiRoutes(deps, authorizer, signaling?.routes ?? []);
   const v1 = express.Router();
-  v1.use(authenticate(deps.resolver, limits.signIn));
-  v1.get('/me', (_req, res) => {
-    const id = identityOf(res);
-    res.json({ orgId: id.orgId, orgName: id.orgName, userId: id.userId, email: id.email, displayName: id.displayName, roles: id.roles });
-  });
-  v1.get('/rubrics', async (_req, res) => {
-    res.json({ rubrics: await deps.rubrics() });
-  });
-  v1.use(sessionRoutes(deps.sessions));
-  if (deps.aiAdmin) v1.use(AI_ADMIN_PATH, aiAdminRoutes(deps.aiAdmin));
-  if (deps.aiGatewaySettings) v1.use(AI_ADMIN_PATH, aiGatewaySettingsRoutes(deps.aiGatewaySettings));
+  mountRoutes(v1, routes, { authorizer, resolver: deps.resolver, throttle: limits.signIn });
   app.use('/v1', v1);
   if (deps.webRoot) app.use(express.static(deps.webRoot));
   app.use(notFound);
@@ -109,6 +131,8 @@ export function createApiServer(deps: ApiServerDeps) {
   return {
     app,
     server,
+    routes,
+    authorizer,
     hub,
     signalHub,
     async listen(port: number, host: string): Promise<string> {

@@ -78,7 +78,10 @@ describe('sessions API', () => {
     const s = (await call('POST', '/v1/sessions', a.token, sessionBody())).json;
     expect((await call('GET', `/v1/sessions/${s.id}`, b.token)).json).toMatchObject({ code: 'session.not_found', status: 404 });
     expect((await call('GET', '/v1/sessions', b.token)).json.sessions).toHaveLength(0);
+    // Within the org, a supervisor sees the sessions of the clinicians assigned to them only.
     const sup = await h.user('supervisor', a.orgId);
+    expect((await call('GET', `/v1/sessions/${s.id}`, sup.token)).json).toMatchObject({ code: 'session.not_found', status: 404 });
+    await h.assign(a.orgId, sup.userId, a.userId);
     expect((await call('GET', `/v1/sessions/${s.id}`, sup.token)).json.id).toBe(s.id);
   });
 

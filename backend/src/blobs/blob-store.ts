@@ -16,6 +16,8 @@ export interface BlobStore {
   getBytes(orgId: string, ref: BlobRef): Promise<Uint8Array>;
   getToFile(orgId: string, ref: BlobRef, destPath: string): Promise<void>;
   exists(orgId: string, uri: string): Promise<boolean>;
+  /** Remove a blob of the org (absent is fine). */
+  remove(orgId: string, uri: string): Promise<void>;
   /** The reference of a stored blob (from its header), or null when absent: lets a retried step reuse its output. */
   head(orgId: string, key: string): Promise<BlobRef | null>;
 }

@@ -234,6 +234,9 @@ export function createLocalBlobStore(opts: { rootDir: string; keys: BlobKeys; le
       const key = keyInOrg(orgId, uri);
       return stat(fileOf(orgId, key)).then(() => true, () => false);
     },
+    async remove(orgId, uri) {
+      await rm(fileOf(orgId, keyInOrg(orgId, uri)), { force: true });
+    },
     async sealLegacy(log) {
       let upgraded = 0;
       let current = 0;

@@ -30,6 +30,10 @@ import { refuseExposedDevToken } from './exposure-check';
 import { findTemporalCli, startTemporalDevServer } from './temporal-dev-server';
 import type { Log } from './log';
 import { readServerTls } from '../transport/tls-server';
+import { loadAccessEngine } from '../access/access-policy';
+import { createAuthorizer } from '../access/authorizer';
+import { evaluationAccess } from '../access/evaluation-access';
+import { ensurePolicyBundle } from '../gateway/policy/policy-build';
 
 export interface Runtime {
   config: Config;
@@ -90,6 +94,9 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     const dataKeys = createDataKeys({ provider: await openKeyProvider(config, opts.log('keys')) });
     const db = createDatabase(databaseUrl, { keys: dataKeys });
     stops.push({ name: 'database pool', fn: () => db.close() });
+    // One authorization model for the API, the worker and the gateway (docs/decisions/013).
+    const bundle = await ensurePolicyBundle({ dataDir: config.dataDir, outDir: config.derived.policyBundleDir, pathEnv: config.derived.pathEnv, onProgress: (m) => log(m) });
+    const access = await loadAccessEngine({ bundleDir: bundle.bundleDir });
 
     let temporalAddress = config.temporalAddress;
     if (!temporalAddress) {
@@ -123,6 +130,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         taskQueue: config.temporalTaskQueue,
         deps: {
           blobs,
+          access: evaluationAccess(createAuthorizer({ db, engine: access, log: opts.log('worker') })),
           store: createEvaluationStore(db),
           gateway: { baseURL: gatewayUrl!, credential: (orgId) => credentials.forOrg(orgId), chatModel: config.llmModel, sttModel: config.sttModel },
           rubric: (id) => getRubric(id),
@@ -154,6 +162,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     if (opts.api) {
       const api = createApiServer({
         sessions,
+        db,
+        access,
         resolver: databaseTokenResolver(db, { devToken: devIdentity ? config.devToken : undefined }),
         rubrics: () => listRubrics(),
         uploadsDir: config.derived.uploadsDir,
@@ -170,7 +180,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         log: opts.log('api'),
       });
-      const events = await listenEvaluationEvents(databaseUrl, (orgId, e) => api.hub.publish(orgId, e), opts.log('events'));
+      const events = await listenEvaluationEvents(databaseUrl, (orgId, e) => void api.hub.publish(orgId, e), opts.log('events'));
       stops.push({ name: 'event listener', fn: () => events.close() });
       apiUrl = await api.listen(config.apiPort, config.apiHost);
       stops.push({ name: 'API', fn: () => api.close() });

@@ -41,6 +41,14 @@ export function createSessionService(deps: SessionServiceDeps) {
     return sessionView(s, rec, ev);
   }
 
+  /** A read of one of the session's results: a missing (or another org's) session is session.not_found, never report.not_ready. */
+  async function inSession<T>(who: Identity, sessionId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return db.withOrg(who.orgId, async (tx) => {
+      if (!(await sessions.getSession(tx, sessionId))) throw new AppError('session.not_found', `Session ${sessionId} not found`);
+      return fn(tx);
+    });
+  }
+
   return {
     async createSession(who: Identity, req: CreateSessionRequest): Promise<SessionView> {
       await deps.rubric(req.rubricId);
@@ -74,8 +82,9 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     getSession: (who: Identity, sessionId: string) => db.withOrg(who.orgId, (tx) => loadView(tx, sessionId)),
 
-    async listSessions(who: Identity): Promise<SessionView[]> {
-      return db.withOrg(who.orgId, async (tx) => Promise.all((await sessions.listSessions(tx, { limit: 200 })).map((s) => loadView(tx, s.id))));
+    /** The org's sessions the caller may see (`visible`: the access policy's session.read). */
+    async listSessions(who: Identity, visible: (s: { id: string; createdBy: string }) => boolean = () => true): Promise<SessionView[]> {
+      return db.withOrg(who.orgId, async (tx) => Promise.all((await sessions.listSessions(tx, { limit: 200 })).filter(visible).map((s) => loadView(tx, s.id))));
     },
 
     /** The gate of an upload, before any byte is accepted. */
@@ -102,13 +111,22 @@ export function createSessionService(deps: SessionServiceDeps) {
         if (actual !== file.declaredSha256) throw new AppError('recording.checksum_mismatch', `The uploaded file's sha256 is ${actual}, but ${file.declaredSha256} was declared: the upload was damaged. Upload it again.`, { details: { declared: file.declaredSha256, actual } });
         const probe = await validateRecording(file.path, deps.limits);
         const { audio } = await findChannelSpeech(file.path, probe);
-        const ref = await deps.blobs.putFile(who.orgId, `sessions/${sessionId}/recording-${actual}`, file.path);
-        return await db.withOrg(who.orgId, async (tx) => {
-          const rec = await recordings.insertRecording(tx, { sessionId, blobUri: ref.uri, sha256: ref.sha256, bytes: ref.bytes, durationSec: audio.durationSec, container: probe.container, codec: probe.codec, channels: probe.channels, sampleRate: probe.sampleRate, status: 'accepted' });
-          await sessions.setSessionStatus(tx, sessionId, 'recording_uploaded', { from: ['created', 'recording_uploaded', 'completed', 'failed'] });
-          await appendAuditEvent(tx, { actorUserId: who.userId, action: 'recording.accepted', targetType: 'session', targetId: sessionId, data: { recordingId: rec.id, sha256: rec.sha256, bytes: rec.bytes, durationSec: probe.durationSec, filename: file.filename ?? null } });
-          return rec;
-        });
+        const key = `sessions/${sessionId}/recording-${actual}`;
+        // The same content accepted before has the same blob: only a blob written here is ours to remove.
+        const existed = (await deps.blobs.head(who.orgId, key)) !== null;
+        const ref = await deps.blobs.putFile(who.orgId, key, file.path);
+        try {
+          return await db.withOrg(who.orgId, async (tx) => {
+            const rec = await recordings.insertRecording(tx, { sessionId, blobUri: ref.uri, sha256: ref.sha256, bytes: ref.bytes, durationSec: audio.durationSec, container: probe.container, codec: probe.codec, channels: probe.channels, sampleRate: probe.sampleRate, status: 'accepted' });
+            await sessions.setSessionStatus(tx, sessionId, 'recording_uploaded', { from: ['created', 'recording_uploaded', 'completed', 'failed'] });
+            await appendAuditEvent(tx, { actorUserId: who.userId, action: 'recording.accepted', targetType: 'session', targetId: sessionId, data: { recordingId: rec.id, sha256: rec.sha256, bytes: rec.bytes, durationSec: probe.durationSec, filename: file.filename ?? null } });
+            return rec;
+          });
+        } catch (e) {
+          // Nothing refers to the blob when its rows were not stored: no orphan left behind.
+          if (!existed) await deps.blobs.remove(who.orgId, ref.uri).catch(() => undefined);
+          throw e;
+        }
       } finally {
         await rm(file.path, { force: true });
       }
@@ -131,7 +149,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         return { ev, rec, rubric };
       });
       try {
-        await deps.evaluations.start({ orgId: who.orgId, sessionId, evaluationId: started.ev.id, rubricId: started.rubric, recording: { uri: started.rec.blobUri, sha256: started.rec.sha256, bytes: started.rec.bytes } });
+        await deps.evaluations.start({ orgId: who.orgId, sessionId, evaluationId: started.ev.id, rubricId: started.rubric, recording: { uri: started.rec.blobUri, sha256: started.rec.sha256, bytes: started.rec.bytes }, requestedBy: who.userId });
       } catch (e) {
         await db.withOrg(who.orgId, async (tx) => {
           const ev = await evaluations.finishEvaluation(tx, started.ev.id, { status: 'failed', errorCode: 'evaluation.failed', errorMessage: `Could not start the workflow: ${(e as Error).message}` });
@@ -144,26 +162,26 @@ export function createSessionService(deps: SessionServiceDeps) {
     },
 
     async getTranscript(who: Identity, sessionId: string): Promise<Transcript> {
-      const t = await db.withOrg(who.orgId, (tx) => getLatestTranscript(tx, sessionId));
+      const t = await inSession(who, sessionId, (tx) => getLatestTranscript(tx, sessionId));
       if (!t) throw new AppError('report.not_ready', 'No transcript yet: the evaluation has not reached that step.');
       return Transcript.parse(t.body);
     },
 
     async getMetrics(who: Identity, sessionId: string): Promise<ConversationMetrics> {
-      const ev = await db.withOrg(who.orgId, (tx) => evaluations.getLatestEvaluation(tx, sessionId));
+      const ev = await inSession(who, sessionId, (tx) => evaluations.getLatestEvaluation(tx, sessionId));
       const ref = ev ? await deps.blobs.head(who.orgId, `evaluations/${ev.id}/metrics.json`) : null;
       if (!ref) throw new AppError('report.not_ready', 'No metrics yet: the evaluation has not reached that step.');
       return ConversationMetrics.parse(JSON.parse(Buffer.from(await deps.blobs.getBytes(who.orgId, ref)).toString('utf8')));
     },
 
     async getAnalysis(who: Identity, sessionId: string) {
-      const a = await db.withOrg(who.orgId, (tx) => getLatestAnalysis(tx, sessionId));
+      const a = await inSession(who, sessionId, (tx) => getLatestAnalysis(tx, sessionId));
       if (!a) throw new AppError('report.not_ready', 'No analysis yet.');
       return a.body;
     },
 
     async getReportPdf(who: Identity, sessionId: string): Promise<{ pdf: Uint8Array; sha256: string; pages: number }> {
-      const r = await db.withOrg(who.orgId, (tx) => getLatestReport(tx, sessionId));
+      const r = await inSession(who, sessionId, (tx) => getLatestReport(tx, sessionId));
       if (!r) throw new AppError('report.not_ready', 'The report is not ready yet.');
       return { pdf: await deps.blobs.getBytes(who.orgId, { uri: r.blobUri, sha256: r.sha256, bytes: r.bytes }), sha256: r.sha256, pages: r.pages };
     },

@@ -109,11 +109,14 @@ describe('session invites and guest join', () => {
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, guest.guestToken)).json).toMatchObject({ code: 'auth.invalid', status: 401 });
   });
 
-  it('lets only a clinician or org admin of the session\'s org create invites', async () => {
+  it('lets only the session\'s owner or an org admin of its org create invites', async () => {
     const owner = await h.user('clinician');
     const sessionId = await createConsentedSession(h.url, owner.token);
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, null)).json).toMatchObject({ code: 'auth.missing', status: 401 });
-    expect((await call('POST', `/v1/sessions/${sessionId}/invites`, (await h.user('supervisor', owner.orgId)).token)).json).toMatchObject({ code: 'auth.forbidden', status: 403 });
+    const sup = await h.user('supervisor', owner.orgId);
+    await h.assign(owner.orgId, sup.userId, owner.userId);
+    expect((await call('POST', `/v1/sessions/${sessionId}/invites`, sup.token)).json).toMatchObject({ code: 'auth.forbidden', status: 403 });
+    expect((await call('POST', `/v1/sessions/${sessionId}/invites`, (await h.user('clinician', owner.orgId)).token)).json).toMatchObject({ code: 'session.not_found', status: 404 });
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, (await h.user('clinician')).token)).json).toMatchObject({ code: 'session.not_found', status: 404 });
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, (await h.user('org_admin', owner.orgId)).token)).status).toBe(201);
   });

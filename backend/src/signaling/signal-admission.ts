@@ -5,6 +5,8 @@ import { isUuid } from '../db/database';
 import * as sessions from '../db/repositories/sessions';
 import type { GuestIdentity } from '../db/repositories/invites';
 import { authenticateToken, type IdentityResolver } from '../api/auth';
+import type { Authorizer } from '../access/authorizer';
+import type { AccessSubject } from '../access/access-policy';
 
 /** One side of a call, as admitted to a session's signaling room. */
 export interface SignalParticipant {
@@ -23,29 +25,32 @@ export interface SignalAdmissionDeps {
   resolver: IdentityResolver;
   /** Guest tokens only: the guest's narrow resolver, used by signaling and nothing else. */
   resolveGuest(token: string): Promise<GuestIdentity | null>;
+  /** The access policy: call.join_owner (the session's creator only) and call.join_guest (that session's pass only). */
+  authorizer: Authorizer;
 }
 
-const OWNER_ROLES = ['clinician', 'org_admin'] as const;
-
 /**
- * Who may open the session's signaling: a clinician or org admin of the session's org (channel 0),
- * or the holder of a guest token issued for this session (channel 1); either only once the
- * participant of their channel has consented.
+ * Who may open the session's signaling, as the access policy decides: the user who created the
+ * session (channel 0, call.join_owner), or the holder of a guest token issued for this session
+ * (channel 1, call.join_guest); either only once the participant of their channel has consented.
+ * A session the caller may not know of is session.not_found, whoever holds its seat.
  */
 export async function admitToSignaling(deps: SignalAdmissionDeps, input: { sessionId: string | null; token: string | null }): Promise<SignalParticipant> {
   const { sessionId, token } = input;
   if (!sessionId || !isUuid(sessionId)) throw new AppError('request.invalid', 'Name the session: /v1/signal?session=<session id>', { status: 400 });
   let who: Omit<SignalParticipant, 'sessionId'>;
+  let subject: AccessSubject;
   if (token?.startsWith(GUEST_TOKEN_PREFIX)) {
     const guest = await deps.resolveGuest(token);
     if (!guest) throw new AppError('auth.invalid', 'This guest pass is not valid (expired or unknown). Join again with an invite code.');
-    if (guest.sessionId !== sessionId) throw new AppError('auth.forbidden', 'This guest pass is for another session.');
     who = { key: `guest:${guest.guestId}`, role: 'guest', channel: 1, displayName: guest.displayName, orgId: guest.orgId };
+    subject = { kind: 'guest', orgId: guest.orgId, guestId: guest.guestId, sessionId: guest.sessionId };
   } else {
     const id = await authenticateToken(deps.resolver, token);
-    if (!id.roles.some((r) => (OWNER_ROLES as readonly string[]).includes(r))) throw new AppError('auth.forbidden', `Your role (${id.roles.join(', ') || 'none'}) may not hold a session's call: it needs clinician or org_admin.`);
     who = { key: `user:${id.userId}`, role: 'owner', channel: 0, displayName: id.displayName, orgId: id.orgId };
+    subject = await deps.authorizer.subjectOf(id);
   }
+  await deps.authorizer.requireSession(subject, who.role === 'owner' ? 'call.join_owner' : 'call.join_guest', sessionId);
   const consented = await deps.db.withOrg(who.orgId, async (tx) => {
     const s = await sessions.getSession(tx, sessionId);
     if (!s) throw new AppError('session.not_found', `Session ${sessionId} not found`);

@@ -85,10 +85,11 @@ describe('signaling hub', () => {
     await joined(b);
     await a.next('peer-joined');
 
-    const colleague = await h.user('clinician', owner.orgId);
-    const c = await refusal(await connectSignal(h.url, sessionId, colleague.token));
-    expect(c.error).toMatchObject({ code: 'signal.room_full' });
-    expect(c.closed).toEqual({ code: SignalCloseCode.roomFull, reason: 'signal.room_full' });
+    // An org admin may see the session but the owner seat is its creator's alone.
+    const admin = await h.user('org_admin', owner.orgId);
+    const c = await refusal(await connectSignal(h.url, sessionId, admin.token));
+    expect(c.error).toMatchObject({ code: 'auth.forbidden' });
+    expect(c.closed).toEqual({ code: SignalCloseCode.forbidden, reason: 'auth.forbidden' });
 
     // Codes are single-use: a second guest needs a code of their own.
     expect(invite.code).toBeDefined();
@@ -176,13 +177,17 @@ describe('signaling hub', () => {
     a.close();
   });
 
-  it('refuses a clinician of another org, a supervisor, a guest of another session and a missing or wrong token', async () => {
+  it('refuses a clinician of another org or the same, a supervisor, a guest of another session and a missing or wrong token', async () => {
     const { owner, sessionId } = await callSetup();
     const other = await callSetup();
+    const supervisor = await h.user('supervisor', owner.orgId);
+    await h.assign(owner.orgId, supervisor.userId, owner.userId);
     const cases: Array<[string | null, string, number]> = [
       [(await h.user('clinician')).token, 'session.not_found', SignalCloseCode.notFound],
-      [(await h.user('supervisor', owner.orgId)).token, 'auth.forbidden', SignalCloseCode.forbidden],
-      [other.guest.guestToken, 'auth.forbidden', SignalCloseCode.forbidden],
+      [(await h.user('clinician', owner.orgId)).token, 'session.not_found', SignalCloseCode.notFound],
+      [(await h.user('supervisor', owner.orgId)).token, 'session.not_found', SignalCloseCode.notFound],
+      [supervisor.token, 'auth.forbidden', SignalCloseCode.forbidden],
+      [other.guest.guestToken, 'session.not_found', SignalCloseCode.notFound],
       [null, 'auth.missing', SignalCloseCode.unauthorized],
       ['wrong-token', 'auth.invalid', SignalCloseCode.unauthorized],
       ['feg_wrong-guest-token', 'auth.invalid', SignalCloseCode.unauthorized],
@@ -217,7 +222,7 @@ describe('signaling hub', () => {
     const { owner, sessionId, guest } = await callSetup();
     // A hub of its own with a short heartbeat, on the same database.
     const server = http.createServer();
-    const hub = attachSignalingHub(server, { db: h.tdb.db, resolver: databaseTokenResolver(h.tdb.db), resolveGuest: (t) => resolveGuestToken(h.tdb.db, t), ice: { stunUrls: [], turnUrls: [], turnTtlSec: 60 }, heartbeatMs: 200 });
+    const hub = attachSignalingHub(server, { db: h.tdb.db, authorizer: h.api.authorizer, resolver: databaseTokenResolver(h.tdb.db), resolveGuest: (t) => resolveGuestToken(h.tdb.db, t), ice: { stunUrls: [], turnUrls: [], turnTtlSec: 60 }, heartbeatMs: 200 });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database';
 import type { IdentityResolver } from '../api/auth';
+import type { Authorizer } from '../access/authorizer';
 import { checkIceConfig, type IceConfig } from './ice-servers';
 import { createInviteService } from './invite-service';
 import { createSignalingHub } from './signaling-hub';
@@ -30,12 +31,12 @@ export function signalingOptionsFrom(config: SignalingConfig, db: Database): Sig
 }
 
 /** Invites, guest join and the signaling WebSocket (its upgrade handler), wired for one API server. */
-export function createSignaling(opts: SignalingOptions, resolver: IdentityResolver, extra: { throttle?: SignInThrottle; joinLimit?: FailureLimiter; maxConnectionsPerParticipant?: number; log?: (m: string, d?: Record<string, unknown>) => void } = {}) {
+export function createSignaling(opts: SignalingOptions, resolver: IdentityResolver, authorizer: Authorizer, extra: { throttle?: SignInThrottle; joinLimit?: FailureLimiter; maxConnectionsPerParticipant?: number; log?: (m: string, d?: Record<string, unknown>) => void } = {}) {
   checkIceConfig(opts.ice);
   const invites = createInviteService(opts);
   return {
     invites,
-    routes: signalingRoutes(invites, resolver, { throttle: extra.throttle, joinLimit: extra.joinLimit }),
-    hub: createSignalingHub({ db: opts.db, resolver, resolveGuest: invites.resolveGuest, ice: opts.ice, heartbeatMs: opts.heartbeatMs, throttle: extra.throttle, maxConnectionsPerParticipant: extra.maxConnectionsPerParticipant, log: extra.log }),
+    routes: signalingRoutes(invites, { joinLimit: extra.joinLimit }),
+    hub: createSignalingHub({ db: opts.db, resolver, authorizer, resolveGuest: invites.resolveGuest, ice: opts.ice, heartbeatMs: opts.heartbeatMs, throttle: extra.throttle, maxConnectionsPerParticipant: extra.maxConnectionsPerParticipant, log: extra.log }),
   };
 }

@@ -14,6 +14,8 @@ import type { IceConfig } from '../signaling/ice-servers';
 import type { ApiServer, ApiServerDeps } from '../api/http-server';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testAbuseLimits } from './test-abuse-limits';
+import { loadTestAccessEngine } from './test-access';
+import { assignSupervisee } from '../db/repositories/supervision';
 
 export interface ApiHarness {
   url: string;
@@ -23,6 +25,8 @@ export interface ApiHarness {
   api: ApiServer;
   /** A new org (or a new user in `orgId`) with one role and a bearer token. */
   user(role?: Role, orgId?: string): Promise<{ orgId: string; userId: string; token: string }>;
+  /** Assigns a clinician to a supervisor (supervision_assignments) in their org. */
+  assign(orgId: string, supervisorUserId: string, clinicianUserId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,8 +46,9 @@ export async function startApiHarness(
     },
   };
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations, rubric: (id) => getRubric(id), limits: { maxBytes: opts.maxBytes ?? 50_000_000, maxDurationSec: opts.maxDurationSec ?? 3600 } });
-  const api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, uploadExpirySec: opts.uploadExpirySec, webRoot: opts.webRoot, sockets: opts.sockets, limits: testAbuseLimits(tdb.db, opts.limits), trustedProxies: opts.trustedProxies, publicUrl: opts.publicUrl, tls: opts.tls, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
-  const events = await listenEvaluationEvents(tdb.url, (orgId, e) => api.hub.publish(orgId, e));
+  const access = await loadTestAccessEngine();
+  const api = createApiServer({ sessions, db: tdb.db, access, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, uploadExpirySec: opts.uploadExpirySec, webRoot: opts.webRoot, sockets: opts.sockets, limits: testAbuseLimits(tdb.db, opts.limits), trustedProxies: opts.trustedProxies, publicUrl: opts.publicUrl, tls: opts.tls, signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
+  const events = await listenEvaluationEvents(tdb.url, (orgId, e) => void api.hub.publish(orgId, e));
   const url = await api.listen(0, '127.0.0.1');
   return {
     url,
@@ -63,6 +68,7 @@ export async function startApiHarness(
       });
       return { orgId: org, userId, token };
     },
+    assign: (orgId, supervisorUserId, clinicianUserId) => tdb.db.withOrg(orgId, (tx) => assignSupervisee(tx, { supervisorUserId, clinicianUserId })),
     async close() {
       await events.close();
       await api.close();

@@ -9,8 +9,13 @@ import { isInvalidTextIssue } from '../../../app/contracts/text';
 import { bearerToken, noSignInThrottle, throttledSignIn, type IdentityResolver, type SignInThrottle } from '../api/auth';
 import { problemOf, toAppError } from '../api/problem';
 import type { SessionService } from '../sessions/session-service';
+import type { Authorizer } from '../access/authorizer';
+import type { AccessAction } from '../access/access-policy';
 
 export const UPLOADS_PATH = '/v1/uploads';
+
+/** The access action of each tus request after creation (GET is not tus, but is treated as a look). */
+export const UPLOAD_ACTIONS: Readonly<Record<string, AccessAction>> = { PATCH: 'upload.patch', HEAD: 'upload.head', GET: 'upload.head', DELETE: 'upload.delete' };
 
 /** tus hooks report errors by throwing {status_code, body}; our body is RFC 9457 problem JSON. */
 function tusError(e: unknown): { status_code: number; body: string } {
@@ -20,9 +25,11 @@ function tusError(e: unknown): { status_code: number; body: string } {
 
 /**
  * Resumable recording upload (tus 1.0 via @tus/server): the client declares the session and the
- * sha256 in Upload-Metadata. Creation checks the caller, the session, both consents and the size;
- * every later request must come from the same org; the finished file is checked (sha256, content)
- * and moved into the encrypted blob store by the session service.
+ * sha256 in Upload-Metadata. Creation needs upload.create on the session (its owner or an org
+ * admin) and checks both consents and the size; every later request is upload.patch/head/delete
+ * on the upload (its uploader, while they may still upload to the session; an org admin may look
+ * and cancel); the finished file is checked (sha256, content) and moved into the encrypted blob
+ * store by the session service.
  */
 export interface RecordingUploadOptions {
   uploadsDir: string;
@@ -32,6 +39,8 @@ export interface RecordingUploadOptions {
   throttle?: SignInThrottle;
   clientOf?: (req: IncomingMessage) => string;
   sessions: SessionService;
+  /** The access policy: upload.create on the session, then upload.patch/head/delete on the upload. */
+  authorizer: Authorizer;
   publicBase?: string;
   /** An unfinished upload is deleted this long after it was created (tus expiration extension). Default 24 h. */
   expirySec?: number;
@@ -63,6 +72,7 @@ export function createRecordingUpload(opts: RecordingUploadOptions) {
         const identity = await who(req);
         const meta = UploadMetadata.safeParse(upload.metadata ?? {});
         if (!meta.success) throw new AppError(meta.error.issues.some(isInvalidTextIssue) ? 'request.invalid_text' : 'request.invalid', `Upload-Metadata: ${meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { status: 400 });
+        await opts.authorizer.requireSession(await opts.authorizer.subjectOf(identity), 'upload.create', meta.data.sessionId);
         await opts.sessions.checkUploadAllowed(identity, meta.data.sessionId, upload.size);
         // Bind the upload to the org and user that created it; later requests are checked against it.
         return { metadata: { ...upload.metadata, orgId: identity.orgId, userId: identity.userId } };
@@ -75,7 +85,13 @@ export function createRecordingUpload(opts: RecordingUploadOptions) {
       try {
         const identity = await who(req);
         const upload = await store.getUpload(uploadId).catch(() => null);
-        if (upload && upload.metadata?.orgId !== identity.orgId) throw new AppError('auth.forbidden', 'This upload belongs to another organisation.');
+        // An unknown upload is tus' own 404.
+        if (!upload) return;
+        const orgId = upload.metadata?.orgId ?? '';
+        const sessionId = upload.metadata?.sessionId ?? '';
+        const uploadedBy = upload.metadata?.userId ?? '';
+        const session = (orgId && sessionId ? await opts.authorizer.loadSession(orgId, sessionId) : null) ?? { type: 'session' as const, orgId, id: sessionId, createdBy: '' };
+        await opts.authorizer.require(await opts.authorizer.subjectOf(identity), UPLOAD_ACTIONS[req.method] ?? 'upload.patch', { type: 'upload', orgId, uploadedBy, session });
       } catch (e) {
         throw tusError(e);
       }

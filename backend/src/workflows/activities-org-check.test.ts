@@ -43,6 +43,8 @@ function activities() {
     rubric: (id) => getRubric(id),
     limits: { maxBytes: 1e6, maxDurationSec: 60 },
     workDir: path.join(dir, 'work'),
+    // These tests are about blob references; who may evaluate is evaluation-access.test.ts's.
+    access: { requireEvaluate: async () => undefined },
   });
 }
 

@@ -92,8 +92,9 @@ export function createActivities(deps: EvaluationDeps) {
   }
 
   return {
-    async prepareRecording(input: Ids & { recording: BlobRef }): Promise<PreparedRecording> {
+    async prepareRecording(input: Ids & { recording: BlobRef; requestedBy?: string }): Promise<PreparedRecording> {
       return asActivity(async () => {
+        await deps.access.requireEvaluate(input.orgId, input.sessionId, input.requestedBy);
         await progress(input, 'decoding', 0.02);
         return withRecordingFile(input, input.recording, async (file) => {
           const probe = await validateRecording(file, deps.limits);

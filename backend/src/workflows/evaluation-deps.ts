@@ -32,8 +32,15 @@ export interface GatewayAccess {
   sttModel: string;
 }
 
+/** The access policy as the worker sees it (backend/src/access/evaluation-access.ts). */
+export interface EvaluationAccess {
+  /** Throws (session.not_found, auth.forbidden) unless `userId` may session.evaluate the session. */
+  requireEvaluate(orgId: string, sessionId: string, userId: string | undefined): Promise<void>;
+}
+
 export interface EvaluationDeps {
   blobs: BlobStore;
+  access: EvaluationAccess;
   store: EvaluationStore;
   gateway: GatewayAccess;
   rubric(id: string): Promise<Rubric>;

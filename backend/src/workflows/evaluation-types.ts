@@ -10,6 +10,8 @@ export interface EvaluateSessionInput {
   evaluationId: string;
   rubricId: string;
   recording: BlobRef;
+  /** The user who started the evaluation; the worker refuses to run unless they may session.evaluate it. */
+  requestedBy?: string;
 }
 
 export interface PreparedRecording {

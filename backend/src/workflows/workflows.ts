@@ -21,7 +21,7 @@ export async function evaluateSession(input: EvaluateSessionInput): Promise<Eval
   setHandler(stepQuery, () => ({ step }));
   const ids = { orgId: input.orgId, sessionId: input.sessionId, evaluationId: input.evaluationId };
   try {
-    const prepared = await heavy.prepareRecording({ ...ids, recording: input.recording });
+    const prepared = await heavy.prepareRecording({ ...ids, recording: input.recording, requestedBy: input.requestedBy });
 
     step = 'transcribing';
     const parts = [];

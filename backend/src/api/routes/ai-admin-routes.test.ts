@@ -17,6 +17,7 @@ import { appendGatewayAudit, sha256Hex, type NewGatewayAuditRecord } from '../..
 import { getRubric, listRubrics } from '../../rubrics/rubric-catalog';
 import { testAbuseLimits } from '../../testing/test-abuse-limits';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
+import { loadTestAccessEngine } from '../../testing/test-access';
 
 // The shared api-harness does not pass `aiAdmin` (yet): this file builds the same real server with it.
 let tdb: TestDatabase;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'fe-ai-admin-'));
   const blobs = tdb.blobStore(path.join(dir, 'blobs'));
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations: { start: async () => Promise.reject(new Error('no Temporal here')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
-  api = createApiServer({ sessions, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: 1e6, limits: testAbuseLimits(tdb.db), aiAdmin: createAiAdminService(tdb.db) });
+  api = createApiServer({ sessions, db: tdb.db, access: await loadTestAccessEngine(), resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: 1e6, limits: testAbuseLimits(tdb.db), aiAdmin: createAiAdminService(tdb.db) });
   url = await api.listen(0, '127.0.0.1');
 });
 afterAll(async () => {

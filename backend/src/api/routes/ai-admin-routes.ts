@@ -2,69 +2,71 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { stringify } from 'csv-stringify';
-import { Router, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
   AUDIT_CSV_COLUMNS, AuditExportQuery, AuditRecord, AuditPage, AuditQuery, Budget, BudgetInput, BudgetList, ChainCheck, UsageQuery, UsageReport,
 } from '../../../../app/contracts/ai-admin-api';
-import { identityOf, requireRole } from '../auth';
+import { identityOf } from '../auth';
+import type { ApiRoute } from '../route-table';
 import type { AiAdminService } from '../../gateway/admin/ai-admin-service';
 import type { GatewayAuditRecord } from '../../gateway/gateway-audit';
 
 export const AI_ADMIN_PATH = '/admin/ai';
 
-const readers = requireRole('org_admin', 'auditor');
-const writers = requireRole('org_admin');
-
 /**
  * `/v1/admin/ai`: budgets, usage, the gateway audit trail (query, export, chain check). Thin: parse
- * with the shared zod schema, call the use-case, send. Every query runs under the caller's org.
+ * with the shared zod schema, call the use-case, send. Every query runs under the caller's org;
+ * reading needs ai_admin.read (org_admin, auditor), changing ai_admin.write (org_admin).
  */
-export function aiAdminRoutes(admin: AiAdminService): Router {
-  const r = Router();
-  r.use(readers);
-  r.get('/budgets', async (_req, res) => {
-    res.json({ budgets: await admin.listBudgets(identityOf(res)) } satisfies BudgetList);
-  });
-  r.put('/budgets', writers, async (req, res) => {
-    res.json(await admin.putBudget(identityOf(res), BudgetInput.parse(req.body)));
-  });
-  r.delete('/budgets/:id', writers, async (req, res) => {
-    await admin.deleteBudget(identityOf(res), String(req.params.id));
-    res.status(204).end();
-  });
-  r.get('/usage', async (req, res) => {
-    res.json(await admin.usage(identityOf(res), UsageQuery.parse(req.query)));
-  });
-  r.get('/audit', async (req, res) => {
-    res.json(await admin.queryAudit(identityOf(res), AuditQuery.parse(req.query)));
-  });
-  r.get('/audit/verify', async (_req, res) => {
-    res.json(await admin.verifyAudit(identityOf(res)));
-  });
-  r.get('/audit/export', async (req, res) => {
-    const { format, ...q } = AuditExportQuery.parse(req.query);
-    const who = identityOf(res);
-    const batches = admin.exportAudit(who, q);
-    // The first batch is read before any byte is sent, so a refusal or a database error still
-    // becomes a problem+json answer instead of a truncated file.
-    const first = await batches.next();
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    res.status(200).set('Content-Disposition', `attachment; filename="ai-audit-${who.orgId}-${stamp}.${format}"`);
-    async function* records(): AsyncGenerator<GatewayAuditRecord> {
-      if (first.done) return;
-      yield* first.value;
-      for await (const batch of batches) yield* batch;
-    }
-    if (format === 'csv') {
-      res.type('text/csv; charset=utf-8');
-      await send(() => pipeline(Readable.from(records()), stringify({ header: true, columns: [...AUDIT_CSV_COLUMNS] }), res), res);
-    } else {
-      res.type('application/json; charset=utf-8');
-      await send(() => pipeline(Readable.from(jsonArray(records())), res), res);
-    }
-  });
-  return r;
+export function aiAdminRoutes(admin: AiAdminService): ApiRoute[] {
+  const base = AI_ADMIN_PATH;
+  const who = (res: Response) => identityOf(res);
+  return [
+    { method: 'get', path: `${base}/budgets`, resource: 'org', action: 'ai_admin.read', handler: async (_req, res) => {
+      res.json({ budgets: await admin.listBudgets(who(res)) } satisfies BudgetList);
+    } },
+    { method: 'put', path: `${base}/budgets`, resource: 'org', action: 'ai_admin.write', handler: async (req, res) => {
+      res.json(await admin.putBudget(who(res), BudgetInput.parse(req.body)));
+    } },
+    { method: 'delete', path: `${base}/budgets/:id`, resource: 'org', action: 'ai_admin.write', handler: async (req, res) => {
+      await admin.deleteBudget(who(res), String(req.params.id));
+      res.status(204).end();
+    } },
+    { method: 'get', path: `${base}/usage`, resource: 'org', action: 'ai_admin.read', handler: async (req, res) => {
+      res.json(await admin.usage(who(res), UsageQuery.parse(req.query)));
+    } },
+    { method: 'get', path: `${base}/audit`, resource: 'org', action: 'ai_admin.read', handler: async (req, res) => {
+      res.json(await admin.queryAudit(who(res), AuditQuery.parse(req.query)));
+    } },
+    { method: 'get', path: `${base}/audit/verify`, resource: 'org', action: 'ai_admin.read', handler: async (_req, res) => {
+      res.json(await admin.verifyAudit(who(res)));
+    } },
+    { method: 'get', path: `${base}/audit/export`, resource: 'org', action: 'ai_admin.read', handler: async (req, res) => exportAudit(admin, req, res) },
+  ];
+}
+
+async function exportAudit(admin: AiAdminService, req: Request, res: Response) {
+  const { format, ...q } = AuditExportQuery.parse(req.query);
+  const who = identityOf(res);
+  const batches = admin.exportAudit(who, q);
+  // The first batch is read before any byte is sent, so a refusal or a database error still
+  // becomes a problem+json answer instead of a truncated file.
+  const first = await batches.next();
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  res.status(200).set('Content-Disposition', `attachment; filename="ai-audit-${who.orgId}-${stamp}.${format}"`);
+  async function* records(): AsyncGenerator<GatewayAuditRecord> {
+    if (first.done) return;
+    yield* first.value;
+    for await (const batch of batches) yield* batch;
+  }
+  if (format === 'csv') {
+    res.type('text/csv; charset=utf-8');
+    await send(() => pipeline(Readable.from(records()), stringify({ header: true, columns: [...AUDIT_CSV_COLUMNS] }), res), res);
+  } else {
+    res.type('application/json; charset=utf-8');
+    await send(() => pipeline(Readable.from(jsonArray(records())), res), res);
+  }
 }
 
 /**

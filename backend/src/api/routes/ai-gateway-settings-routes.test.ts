@@ -29,6 +29,7 @@ import { getRubric, listRubrics } from '../../rubrics/rubric-catalog';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../../testing/openai-test-server';
 import { testAbuseLimits } from '../../testing/test-abuse-limits';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
+import { loadTestAccessEngine } from '../../testing/test-access';
 
 /**
  * Overrides that make the test routes usable, merged by the real Rego over
@@ -87,6 +88,8 @@ beforeAll(async () => {
   const sessions = createSessionService({ db, blobs, evaluations: { start: async () => Promise.reject(new Error('no Temporal here')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
   api = createApiServer({
     sessions,
+    db,
+    access: await loadTestAccessEngine(),
     resolver: databaseTokenResolver(db),
     rubrics: () => listRubrics(),
     uploadsDir: path.join(dir, 'uploads'),
@@ -192,7 +195,10 @@ describe('AI gateway settings API: access', () => {
         expect(r.type).toContain('application/problem+json');
         expect(r.json.code).toBe('auth.forbidden');
       }
-      expect(await events(u.orgId)).toEqual([]);
+      // Nothing changed: the trail holds only the access policy's record of each denial.
+      const trail = await events(u.orgId);
+      expect(trail.filter((e) => e.action !== 'access.denied')).toEqual([]);
+      expect(trail.map((e) => e.data.action)).toEqual(['ai_admin.read', 'ai_admin.write', 'ai_admin.read', 'ai_admin.write', 'ai_admin.write']);
     }
     expect((await call('GET', '/policy', null)).json).toMatchObject({ status: 401, code: 'auth.missing' });
     expect((await call('POST', '/credentials', null, { name: 'x' })).json).toMatchObject({ status: 401, code: 'auth.missing' });

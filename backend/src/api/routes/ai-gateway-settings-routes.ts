@@ -1,8 +1,8 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router } from 'express';
 import { z } from 'zod';
 import { CredentialInput, CredentialList, MintedCredential, PolicySettingsView } from '../../../../app/contracts/ai-gateway-settings-api';
-import { identityOf, requireRole } from '../auth';
+import { identityOf } from '../auth';
+import type { ApiRoute } from '../route-table';
 import type { AiGatewaySettingsService } from '../../gateway/admin/ai-gateway-settings-service';
 import { OrgPolicySettingsSchema } from '../../gateway/policy/org-policy-settings';
 import { AI_ADMIN_PATH, type AdminOpenApiCommon } from './ai-admin-routes';
@@ -12,35 +12,32 @@ const policySettings = OrgPolicySettingsSchema.meta({
   description: 'Overrides merged by the Rego policy over resources/policies/data.json with object.union: objects key by key, lists and values replace, a purpose set to null is off.',
 });
 
-const readers = requireRole('org_admin', 'auditor');
-const writers = requireRole('org_admin');
-
 /**
- * `/v1/admin/ai/policy` and `/v1/admin/ai/credentials`, mounted at the same path as aiAdminRoutes.
- * Thin: parse, call the use-case, send.
+ * `/v1/admin/ai/policy` and `/v1/admin/ai/credentials`. Thin: parse, call the use-case, send.
+ * Reading needs ai_admin.read (org_admin, auditor), changing ai_admin.write (org_admin).
  */
-export function aiGatewaySettingsRoutes(settings: AiGatewaySettingsService): Router {
-  const r = Router();
-  // Guards per route, not r.use: this router shares its mount path with aiAdminRoutes.
-  r.get('/policy', readers, async (_req, res) => {
-    res.json(await settings.getPolicy(identityOf(res)));
-  });
-  r.put('/policy', writers, async (req, res) => {
-    res.json(await settings.putPolicy(identityOf(res), req.body));
-  });
-  r.get('/credentials', readers, async (_req, res) => {
-    res.json({ credentials: await settings.listCredentials(identityOf(res)) } satisfies CredentialList);
-  });
-  r.post('/credentials', writers, async (req, res) => {
-    const minted = await settings.mintCredential(identityOf(res), CredentialInput.parse(req.body));
-    // The secret must not sit in any cache on the way back.
-    res.status(201).set('Cache-Control', 'no-store').json(minted);
-  });
-  r.delete('/credentials/:id', writers, async (req, res) => {
-    await settings.revokeCredential(identityOf(res), String(req.params.id));
-    res.status(204).end();
-  });
-  return r;
+export function aiGatewaySettingsRoutes(settings: AiGatewaySettingsService): ApiRoute[] {
+  const base = AI_ADMIN_PATH;
+  return [
+    { method: 'get', path: `${base}/policy`, resource: 'org', action: 'ai_admin.read', handler: async (_req, res) => {
+      res.json(await settings.getPolicy(identityOf(res)));
+    } },
+    { method: 'put', path: `${base}/policy`, resource: 'org', action: 'ai_admin.write', handler: async (req, res) => {
+      res.json(await settings.putPolicy(identityOf(res), req.body));
+    } },
+    { method: 'get', path: `${base}/credentials`, resource: 'org', action: 'ai_admin.read', handler: async (_req, res) => {
+      res.json({ credentials: await settings.listCredentials(identityOf(res)) } satisfies CredentialList);
+    } },
+    { method: 'post', path: `${base}/credentials`, resource: 'org', action: 'ai_admin.write', handler: async (req, res) => {
+      const minted = await settings.mintCredential(identityOf(res), CredentialInput.parse(req.body));
+      // The secret must not sit in any cache on the way back.
+      res.status(201).set('Cache-Control', 'no-store').json(minted);
+    } },
+    { method: 'delete', path: `${base}/credentials/:id`, resource: 'org', action: 'ai_admin.write', handler: async (req, res) => {
+      await settings.revokeCredential(identityOf(res), String(req.params.id));
+      res.status(204).end();
+    } },
+  ];
 }
 
 /** The policy and credential paths in the OpenAPI document (called by buildOpenApiDocument). */

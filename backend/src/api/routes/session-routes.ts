@@ -1,47 +1,79 @@
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import { CreateSessionRequest, RecordConsentRequest, StartEvaluationRequest } from '../../../../app/contracts/api';
-import { identityOf, requireRole } from '../auth';
+import type { Authorizer } from '../../access/authorizer';
 import type { SessionService } from '../../sessions/session-service';
+import type { ApiRoute, RouteContext } from '../route-table';
 
-const readers = requireRole('clinician', 'supervisor', 'org_admin');
-const writers = requireRole('clinician', 'org_admin');
 const sid = (req: Request) => String(req.params.id);
+const ctxOf = (ctx: RouteContext | null): RouteContext => ctx!;
 
-/** Thin: parse with the shared zod schema, call the use-case, send. */
-export function sessionRoutes(sessions: SessionService): Router {
-  const r = Router();
-  r.post('/sessions', writers, async (req, res) => {
-    res.status(201).json(await sessions.createSession(identityOf(res), CreateSessionRequest.parse(req.body)));
-  });
-  r.get('/sessions', readers, async (_req, res) => {
-    res.json({ sessions: await sessions.listSessions(identityOf(res)) });
-  });
-  r.get('/sessions/:id', readers, async (req, res) => {
-    res.json(await sessions.getSession(identityOf(res), sid(req)));
-  });
-  r.post('/sessions/:id/evaluations', writers, async (req, res) => {
-    const body = StartEvaluationRequest.parse(req.body ?? {});
-    res.status(202).json(await sessions.startEvaluation(identityOf(res), sid(req), body.rubricId));
-  });
-  r.get('/sessions/:id/evaluation', readers, async (req, res) => {
-    res.json((await sessions.getSession(identityOf(res), sid(req))).evaluation);
-  });
-  r.get('/sessions/:id/transcript', readers, async (req, res) => {
-    res.json(await sessions.getTranscript(identityOf(res), sid(req)));
-  });
-  r.get('/sessions/:id/metrics', readers, async (req, res) => {
-    res.json(await sessions.getMetrics(identityOf(res), sid(req)));
-  });
-  r.get('/sessions/:id/analysis', readers, async (req, res) => {
-    res.json(await sessions.getAnalysis(identityOf(res), sid(req)));
-  });
-  r.get('/sessions/:id/report.pdf', readers, async (req, res) => {
-    const { pdf, sha256 } = await sessions.getReportPdf(identityOf(res), sid(req));
-    res.type('application/pdf').set('ETag', `"${sha256}"`).set('Content-Disposition', `inline; filename="feedback-report-${req.params.id}.pdf"`).send(Buffer.from(pdf));
-  });
-  r.post('/sessions/:id/consents', writers, async (req, res) => {
-    const body = RecordConsentRequest.parse(req.body);
-    res.status(201).json(await sessions.recordConsent(identityOf(res), sid(req), body.channel, body.consent));
-  });
-  return r;
+/** Thin: the route table's guard has authorized the action; parse with the shared zod schema, call the use-case, send. */
+export function sessionRoutes(sessions: SessionService, authorizer: Authorizer): ApiRoute[] {
+  return [
+    {
+      method: 'post', path: '/sessions', resource: 'org', action: 'session.create',
+      handler: async (req, res, ctx) => {
+        res.status(201).json(await sessions.createSession(ctxOf(ctx).identity, CreateSessionRequest.parse(req.body)));
+      },
+    },
+    {
+      method: 'get', path: '/sessions', resource: 'org', action: 'session.list',
+      handler: async (_req, res, ctx) => {
+        const { identity, subject } = ctxOf(ctx);
+        const visible = (s: { id: string; createdBy: string }) => authorizer.permits(subject, 'session.read', { type: 'session', orgId: identity.orgId, id: s.id, createdBy: s.createdBy });
+        res.json({ sessions: await sessions.listSessions(identity, visible) });
+      },
+    },
+    {
+      method: 'get', path: '/sessions/:id', resource: 'session', action: 'session.read',
+      handler: async (req, res, ctx) => {
+        res.json(await sessions.getSession(ctxOf(ctx).identity, sid(req)));
+      },
+    },
+    {
+      method: 'post', path: '/sessions/:id/evaluations', resource: 'session', action: 'session.evaluate',
+      handler: async (req, res, ctx) => {
+        const body = StartEvaluationRequest.parse(req.body ?? {});
+        res.status(202).json(await sessions.startEvaluation(ctxOf(ctx).identity, sid(req), body.rubricId));
+      },
+    },
+    {
+      method: 'get', path: '/sessions/:id/evaluation', resource: 'session', action: 'session.read',
+      handler: async (req, res, ctx) => {
+        res.json((await sessions.getSession(ctxOf(ctx).identity, sid(req))).evaluation);
+      },
+    },
+    {
+      method: 'get', path: '/sessions/:id/transcript', resource: 'session', action: 'session.read_transcript',
+      handler: async (req, res, ctx) => {
+        res.json(await sessions.getTranscript(ctxOf(ctx).identity, sid(req)));
+      },
+    },
+    {
+      method: 'get', path: '/sessions/:id/metrics', resource: 'session', action: 'session.read_analysis',
+      handler: async (req, res, ctx) => {
+        res.json(await sessions.getMetrics(ctxOf(ctx).identity, sid(req)));
+      },
+    },
+    {
+      method: 'get', path: '/sessions/:id/analysis', resource: 'session', action: 'session.read_analysis',
+      handler: async (req, res, ctx) => {
+        res.json(await sessions.getAnalysis(ctxOf(ctx).identity, sid(req)));
+      },
+    },
+    {
+      method: 'get', path: '/sessions/:id/report.pdf', resource: 'session', action: 'session.read_report',
+      handler: async (req, res, ctx) => {
+        const { pdf, sha256 } = await sessions.getReportPdf(ctxOf(ctx).identity, sid(req));
+        res.type('application/pdf').set('ETag', `"${sha256}"`).set('Content-Disposition', `inline; filename="feedback-report-${sid(req)}.pdf"`).send(Buffer.from(pdf));
+      },
+    },
+    {
+      method: 'post', path: '/sessions/:id/consents', resource: 'session', action: 'session.consent',
+      handler: async (req, res, ctx) => {
+        const body = RecordConsentRequest.parse(req.body);
+        res.status(201).json(await sessions.recordConsent(ctxOf(ctx).identity, sid(req), body.channel, body.consent));
+      },
+    },
+  ];
 }

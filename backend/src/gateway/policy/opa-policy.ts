@@ -77,17 +77,26 @@ export function toPolicyDecision(result: unknown, version: string): PolicyDecisi
   };
 }
 
+/** A checked, loaded wasm bundle: every entrypoint it was compiled with is evaluable. */
+export interface LoadedPolicyBundle {
+  version: string;
+  /** The main entrypoint (the gateway's) and the others compiled with it (the access policy's). */
+  entrypoint: string;
+  entrypoints: readonly string[];
+  evaluate(input: unknown, entrypoint: string): unknown;
+}
+
 /**
- * Loads the wasm build of the gateway policy for in-process evaluation (docs/decisions/007).
- * decide() is synchronous: one evaluation is a copy of the input into wasm memory and back.
+ * Loads the wasm bundle written by the policy compiler, refusing one built from other sources
+ * (docs/decisions/007). evaluate() is synchronous: a copy of the input into wasm memory and back.
  */
-export async function loadPolicyEngine(opts: LoadPolicyOptions): Promise<PolicyEngine> {
+export async function loadPolicyBundle(opts: LoadPolicyOptions): Promise<LoadedPolicyBundle> {
   const buildJsonPath = path.join(opts.bundleDir, 'build.json');
   const wasmPath = path.join(opts.bundleDir, 'policy.wasm');
   if (!existsSync(buildJsonPath) || !existsSync(wasmPath)) {
     throw new AppError('runtime.binary_missing', `The policy bundle is missing (${wasmPath}). Build it with \`${policyBuildCommand}\` (needs Go; compiles resources/policies with OPA).`);
   }
-  const build = JSON.parse(await readFile(buildJsonPath, 'utf8')) as { version: string; sourceHash: string; entrypoint: string };
+  const build = JSON.parse(await readFile(buildJsonPath, 'utf8')) as { version: string; sourceHash: string; entrypoint: string; entrypoints?: string[] };
   const sourcesDir = opts.sourcesDir === undefined ? defaultPolicySourcesDir : opts.sourcesDir;
   if (sourcesDir !== null) {
     const sources = readPolicySources(sourcesDir);
@@ -104,12 +113,25 @@ export async function loadPolicyEngine(opts: LoadPolicyOptions): Promise<PolicyE
   }
   const policy = await loadPolicy(await readFile(wasmPath));
   policy.setData(data as object);
-  const version = build.version;
+  return {
+    version: build.version,
+    entrypoint: build.entrypoint,
+    entrypoints: build.entrypoints ?? [build.entrypoint],
+    evaluate(input, entrypoint) {
+      const results = policy.evaluate(input, entrypoint) as Array<{ result?: unknown }> | undefined;
+      return results?.[0]?.result;
+    },
+  };
+}
+
+/** The gateway policy (entrypoint feedback/gateway/decision) of a loaded bundle. */
+export async function loadPolicyEngine(opts: LoadPolicyOptions): Promise<PolicyEngine> {
+  const bundle = await loadPolicyBundle(opts);
+  const { version } = bundle;
   return {
     version,
     decide(input: PolicyInput, orgSettings?: OrgPolicySettings): PolicyDecision {
-      const results = policy.evaluate(toRegoInput(input, orgSettings), build.entrypoint) as Array<{ result?: unknown }> | undefined;
-      return toPolicyDecision(results?.[0]?.result, version);
+      return toPolicyDecision(bundle.evaluate(toRegoInput(input, orgSettings), bundle.entrypoint), version);
     },
   };
 }
