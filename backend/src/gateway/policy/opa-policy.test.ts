@@ -161,7 +161,7 @@ describe('policy bundle version', () => {
     const b = await ensurePolicyBundle({ ...build, sourcesDir: src, outDir: path.join(scratch, 'same-b') });
     expect(a.version).toBe(b.version);
     expect(a.version).toBe(readPolicySources(defaultPolicySourcesDir).version);
-    expect(a.version).toMatch(/^1\.0\.0\+[0-9a-f]{12}$/);
+    expect(a.version).toMatch(/^1\.1\.0\+[0-9a-f]{12}$/);
     expect(engine.version).toBe(a.version);
     expect(engine.decide(rubricCall).version).toBe(a.version);
   });
