@@ -75,6 +75,7 @@ export const ErrorCode = z.enum([
   'crypto.integrity',
   'crypto.key_unavailable',
   'crypto.key_destroyed',
+  'audit.chain_broken',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

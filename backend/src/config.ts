@@ -67,6 +67,7 @@ export const configKeys = {
   azureClientSecret: { env: 'FE_AZURE_CLIENT_SECRET', schema: z.string().min(1).optional(), default: undefined, doc: 'Client secret of that service principal (client-credentials grant).' },
   azureAuthorityHost: { env: 'FE_AZURE_AUTHORITY_HOST', schema: z.string().url(), default: 'https://login.microsoftonline.com', doc: 'Entra ID authority that issues the Key Vault token.' },
   blobMasterKey: { env: 'FE_BLOB_MASTER_KEY', schema: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, '32 bytes, base64').optional(), default: undefined, doc: 'Legacy: the single master key of deployments before per-org data keys (else <data>/keys/blob-master.key if present). Only read, to open blobs written before; `feedback keys seal-legacy` re-encrypts them so it can be removed.' },
+  auditHeadDir: { env: 'FE_AUDIT_HEAD_DIR', schema: z.string().min(1).optional(), default: undefined, doc: 'Folder of the signed audit chain heads, one file per org, checkpointed after every audit entry so deleting the newest entries is detected (docs/decisions/016). Keep it off the database server. Default: <data>/audit-heads.' },
   uploadExpirySec: { env: 'FE_UPLOAD_EXPIRY_SEC', schema: z.coerce.number().int().positive(), default: 24 * 3600, doc: 'An unfinished resumable upload (tus) is deleted this many seconds after it was created (tus expiration extension; the client sees Upload-Expires). Files of unfinished uploads are mode 600 in a 700 folder.' },
   devToken: { env: 'FE_DEV_TOKEN', schema: z.string().min(8), default: 'dev-clinician-token', doc: 'Bearer token of the embedded dev identity (embedded mode only; the CLI refuses an external DATABASE_URL). Changing it revokes the previous one. With a non-loopback FE_API_HOST it must be your own, at least 24 characters.' },
   devOrg: { env: 'FE_DEV_ORG', schema: z.string().min(1), default: 'Demo Clinic', doc: 'Org name of the dev identity.' },
@@ -94,7 +95,7 @@ const PROVIDER_KEY = /^FE_[A-Z0-9_]+_API_KEY$/;
 
 type Keys = typeof configKeys;
 export type Config = { readonly [K in keyof Keys]: Keys[K]['default'] extends undefined ? z.infer<Keys[K]['schema']> | undefined : Exclude<z.infer<Keys[K]['schema']>, undefined> } & {
-  readonly derived: { readonly policyBundleDir: string; readonly providerKeys: Readonly<Record<string, string>>; readonly pathEnv: string; readonly modelsDir: string; readonly blobsDir: string; readonly uploadsDir: string; readonly kekFile: string; readonly legacyMasterKeyFile: string; readonly temporalDbFile: string; readonly embedded: { readonly postgres: boolean; readonly temporal: boolean; readonly llm: boolean } };
+  readonly derived: { readonly policyBundleDir: string; readonly providerKeys: Readonly<Record<string, string>>; readonly pathEnv: string; readonly modelsDir: string; readonly blobsDir: string; readonly uploadsDir: string; readonly kekFile: string; readonly legacyMasterKeyFile: string; readonly auditHeadDir: string; readonly temporalDbFile: string; readonly embedded: { readonly postgres: boolean; readonly temporal: boolean; readonly llm: boolean } };
 };
 
 /** Parse the environment once. Unknown FE_* keys and invalid values fail with the key's name. */
@@ -122,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Outside the data folder by default: a copy of the data folder must not carry its key.
     kekFile: path.resolve((out.kekFile as string | undefined) ?? path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'feedback-evaluation', 'kek.json')),
     legacyMasterKeyFile: path.join(dataDir, 'keys', 'blob-master.key'),
+    auditHeadDir: path.resolve((out.auditHeadDir as string | undefined) ?? path.join(dataDir, 'audit-heads')),
     temporalDbFile: path.join(dataDir, 'temporal.db'),
     embedded: Object.freeze({ postgres: !out.databaseUrl, temporal: !out.temporalAddress, llm: !out.llmBaseUrl }),
     policyBundleDir: path.resolve((out.policyBundleDir as string | undefined) ?? path.join(dataDir, 'policy')),

@@ -3,15 +3,15 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths';
-import { appendAuditEvent } from '../db/repositories/audit';
+import { appendAuditEvent, type AuditEvent } from '../db/repositories/audit';
 import { appendGatewayAudit, type GatewayAuditRecord } from '../gateway/gateway-audit';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database';
 import { seedOrg } from '../testing/test-orgs';
 import { verifyAuditTrails } from './audit-verify';
 
 let t: TestDatabase;
-let alpha: { orgId: string; gateway: GatewayAuditRecord[] };
-let beta: { orgId: string; gateway: GatewayAuditRecord[] };
+let alpha: { orgId: string; gateway: GatewayAuditRecord[]; events: AuditEvent[] };
+let beta: { orgId: string; gateway: GatewayAuditRecord[]; events: AuditEvent[] };
 
 async function org(name: string, calls: number, events: number) {
   const { orgId, userId } = await seedOrg(t.db, { name });
@@ -19,8 +19,9 @@ async function org(name: string, calls: number, events: number) {
   for (let i = 0; i < calls; i++) {
     gateway.push(await t.db.withOrg(orgId, (tx) => appendGatewayAudit(tx, { userId, purpose: 'rubric_analysis', provider: 'local', model: 'gemma', tokensIn: 100 + i, latencyMs: 3, policyDecision: 'allow', policyVersion: 'v1', promptSha256: null, responseSha256: null })));
   }
-  for (let i = 0; i < events; i++) await t.db.withOrg(orgId, (tx) => appendAuditEvent(tx, { actorUserId: userId, action: 'test.event', data: { i } }));
-  return { orgId, gateway };
+  const audit: AuditEvent[] = [];
+  for (let i = 0; i < events; i++) audit.push(await t.db.withOrg(orgId, (tx) => appendAuditEvent(tx, { actorUserId: userId, action: 'test.event', data: { i } })));
+  return { orgId, gateway, events: audit };
 }
 
 beforeAll(async () => {
@@ -29,6 +30,8 @@ beforeAll(async () => {
   beta = await org('Beta Clinic', 2, 0);
 });
 afterAll(async () => t?.drop());
+
+const trails = () => ({ keys: t.keys, auditHeads: t.auditHeads });
 
 async function tamper(sql: string, values: unknown[]) {
   const su = new pg.Client({ connectionString: t.url });
@@ -43,7 +46,7 @@ async function tamper(sql: string, values: unknown[]) {
 }
 
 function feedback(args: string[]) {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/feedback.mjs'), ...args], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/feedback.mjs'), ...args], { cwd: repoRoot, env: { ...process.env, DATABASE_URL: '', FE_KEK_FILE: t.kekFile, FE_AUDIT_HEAD_DIR: t.auditHeadDir }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -53,7 +56,7 @@ function feedback(args: string[]) {
 
 describe('feedback audit verify', () => {
   it('reports every org intact with its record count and head hash', async () => {
-    const reports = await verifyAuditTrails(t.url);
+    const reports = await verifyAuditTrails(t.url, trails());
     expect(reports.map((r) => [r.orgName, r.gateway, r.session.ok && r.session.count])).toEqual([
       ['Alpha Clinic', { ok: true, count: 4, headHash: alpha.gateway[3]!.hash }, 2],
       ['Beta Clinic', { ok: true, count: 2, headHash: beta.gateway[1]!.hash }, 0],
@@ -64,10 +67,11 @@ describe('feedback audit verify', () => {
     const all = await feedback(['audit', 'verify', '--database-url', t.url]);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain(`Alpha Clinic (${alpha.orgId})\n  gateway audit: ok: 4 records, head ${alpha.gateway[3]!.hash}\n  session audit: ok: 2 records, head `);
+    expect(all.stdout).toMatch(/session audit: ok: 2 records, head [0-9a-f]{64}, checkpoint at seq 2\n/);
     expect(all.stdout).toContain(`Beta Clinic (${beta.orgId})\n  gateway audit: ok: 2 records, head ${beta.gateway[1]!.hash}\n  session audit: ok: 0 records, head none`);
-    expect((await verifyAuditTrails(t.url, { org: beta.orgId })).map((r) => r.orgName)).toEqual(['Beta Clinic']);
-    expect((await verifyAuditTrails(t.url, { org: 'Alpha Clinic' })).map((r) => r.orgId)).toEqual([alpha.orgId]);
-    await expect(verifyAuditTrails(t.url, { org: 'Nobody' })).rejects.toThrow(/No org with id or name "Nobody"/);
+    expect((await verifyAuditTrails(t.url, { ...trails(), org: beta.orgId })).map((r) => r.orgName)).toEqual(['Beta Clinic']);
+    expect((await verifyAuditTrails(t.url, { ...trails(), org: 'Alpha Clinic' })).map((r) => r.orgId)).toEqual([alpha.orgId]);
+    await expect(verifyAuditTrails(t.url, { ...trails(), org: 'Nobody' })).rejects.toThrow(/No org with id or name "Nobody"/);
   }, 60_000);
 
   it('names the first broken link of a tampered trail and exits 1, other orgs still ok', async () => {
@@ -75,14 +79,25 @@ describe('feedback audit verify', () => {
     await tamper("UPDATE audit_events SET data = '{\"i\": 42}' WHERE org_id = $1 AND seq = 1", [alpha.orgId]);
     const r = await feedback(['audit', 'verify', '--database-url', t.url]);
     expect(r.code, r.stderr).toBe(1);
-    const sessionId = (await verifyAuditTrails(t.url, { org: alpha.orgId }))[0]!.session;
+    const sessionId = (await verifyAuditTrails(t.url, { ...trails(), org: alpha.orgId }))[0]!.session;
     expect(sessionId).toMatchObject({ ok: false, brokenSeq: 1, reason: 'hash_mismatch' });
-    expect(r.stdout).toContain(`Alpha Clinic (${alpha.orgId})\n  gateway audit: BROKEN at seq 2 (id ${alpha.gateway[1]!.id}): hash_mismatch\n  session audit: BROKEN at seq 1 (id `);
+    expect(r.stdout).toContain(`Alpha Clinic (${alpha.orgId})\n  gateway audit: BROKEN at seq 2 (id ${alpha.gateway[1]!.id}): hash_mismatch\n  session audit: BROKEN at seq 1 (id ${alpha.events[0]!.id}): hash_mismatch\n`);
     expect(r.stdout).toContain(`Beta Clinic (${beta.orgId})\n  gateway audit: ok: 2 records`);
     expect(r.stderr).toContain('1 of 2 org(s) have a broken trail.');
     const onlyBeta = await feedback(['audit', 'verify', '--database-url', t.url, '--org', 'Beta Clinic']);
     expect(onlyBeta.code, onlyBeta.stderr).toBe(0);
     expect(onlyBeta.stdout).not.toContain('Alpha');
+  }, 60_000);
+
+  it('prints the exact row of a deleted entry and the first missing row of a truncated trail', async () => {
+    const gamma = await org('Gamma Clinic', 0, 4);
+    const delta = await org('Delta Clinic', 0, 5);
+    await tamper('DELETE FROM audit_events WHERE org_id = $1 AND seq = 2', [gamma.orgId]);
+    await tamper('DELETE FROM audit_events WHERE org_id = $1 AND seq > 3', [delta.orgId]);
+    const r = await feedback(['audit', 'verify', '--database-url', t.url]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain(`Gamma Clinic (${gamma.orgId})\n  gateway audit: ok: 0 records, head none\n  session audit: BROKEN at seq 2 (id ${gamma.events[2]!.id}): row_deleted\n`);
+    expect(r.stdout).toContain(`Delta Clinic (${delta.orgId})\n  gateway audit: ok: 0 records, head none\n  session audit: BROKEN at seq 4 (id none: missing): truncated\n`);
   }, 60_000);
 
   it('exits 2 on a usage error or an unknown org', async () => {

@@ -3,14 +3,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../config';
+import { createAuditHeadFiles, type AuditHeadStore } from '../audit/audit-head-file';
+import { createDataKeys, type DataKeys } from '../crypto/data-keys';
+import { openKeyProvider } from '../crypto/key-setup';
 import { createDatabase, type Database } from '../db/database';
 import { verifyAuditChain } from '../db/repositories/audit';
 import { verifyGatewayAuditChain } from '../gateway/gateway-audit';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
 
 export type ChainResult =
-  | { ok: true; count: number; headHash: string | null }
-  | { ok: false; count: number; brokenSeq: number; brokenId: string; reason: string };
+  | { ok: true; count: number; headHash: string | null; checkpointSeq?: number | null }
+  | { ok: false; count: number; brokenSeq: number; brokenId: string | null; reason: string };
 
 export interface OrgChains {
   orgId: string;
@@ -24,8 +27,11 @@ export interface OrgChains {
 export const auditUsage = `Usage:
   feedback audit verify [--org <id|name>] [--database-url <url>]
       Verify the hash-chained audit trails (AI gateway calls and session events) of every org, or
-      of one. Prints per org and trail "ok: N records, head <hash>" or
-      "BROKEN at seq S (id I): <reason>". Exit code 0 when all are intact, 1 when one is broken,
+      of one. Session events are keyed (HMAC with a key from the org's data key, so the
+      key-encryption key must be reachable: FE_KEY_PROVIDER, FE_KEK_FILE) and must reach the head
+      checkpointed in FE_AUDIT_HEAD_DIR. Prints per org and trail "ok: N records, head <hash>" or
+      "BROKEN at seq S (id I): <reason>" (hash_mismatch: that row was edited; row_deleted: that row
+      is missing; truncated: the rows from S on are missing). Exit code 0 when all are intact, 1 when one is broken,
       2 on a usage or connection error. Without --database-url: DATABASE_URL, else the embedded
       PostgreSQL under FE_DATA_DIR (stop \`npm start\` first: one cluster, one server).`;
 
@@ -34,11 +40,11 @@ export const auditUsage = `Usage:
  * under that org (row-level security as the app sees it). The URL's user must be a superuser or a
  * member of fe_identity_resolver: listing the orgs is the one cross-org read.
  */
-export async function verifyAuditTrails(databaseUrl: string, opts: { org?: string } = {}): Promise<OrgChains[]> {
+export async function verifyAuditTrails(databaseUrl: string, opts: { org?: string; keys: DataKeys; auditHeads: AuditHeadStore }): Promise<OrgChains[]> {
   const orgs = await listOrgs(databaseUrl);
   const chosen = opts.org === undefined ? orgs : orgs.filter((o) => o.id === opts.org || o.name === opts.org);
   if (opts.org !== undefined && chosen.length === 0) throw new Error(`No org with id or name ${JSON.stringify(opts.org)} (${orgs.length} org(s) in this database)`);
-  const db = createDatabase(databaseUrl, { max: 1, applicationName: 'feedback-audit-verify' });
+  const db = createDatabase(databaseUrl, { max: 1, applicationName: 'feedback-audit-verify', keys: opts.keys, auditHeads: opts.auditHeads });
   try {
     const out: OrgChains[] = [];
     for (const o of chosen) out.push({ orgId: o.id, orgName: o.name, gateway: await gatewayChain(db, o.id), session: await sessionChain(db, o.id) });
@@ -49,7 +55,8 @@ export async function verifyAuditTrails(databaseUrl: string, opts: { org?: strin
 }
 
 export function formatChain(r: ChainResult): string {
-  return r.ok ? `ok: ${r.count} records, head ${r.headHash ?? 'none'}` : `BROKEN at seq ${r.brokenSeq} (id ${r.brokenId}): ${r.reason}`;
+  if (r.ok) return `ok: ${r.count} records, head ${r.headHash ?? 'none'}${r.checkpointSeq ? `, checkpoint at seq ${r.checkpointSeq}` : ''}`;
+  return `BROKEN at seq ${r.brokenSeq} (id ${r.brokenId ?? 'none: missing'}): ${r.reason}`;
 }
 
 export function formatOrgChains(o: OrgChains): string {
@@ -72,10 +79,11 @@ export async function runAuditCommand(argv: string[], env: Record<string, string
   }
   let stop: (() => Promise<void>) | undefined;
   try {
+    const config = loadConfig({ LOG_LEVEL: 'warn', ...env });
     let url = values['database-url'];
     if (!url) {
-      const config = loadConfig({ LOG_LEVEL: 'warn', ...env });
-      url = config.databaseUrl;
+      // The owner login sees every org's list through fe_identity_resolver; the app login does not.
+      url = config.databaseMigrateUrl ?? config.databaseUrl;
       if (!url) {
         console.error('Starting the embedded PostgreSQL…');
         const server = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: config.embeddedPgPort });
@@ -83,7 +91,9 @@ export async function runAuditCommand(argv: string[], env: Record<string, string
         url = server.url;
       }
     }
-    const results = await verifyAuditTrails(url, { org: values.org });
+    const keys = createDataKeys({ provider: await openKeyProvider(config) });
+    const auditHeads = createAuditHeadFiles(config.derived.auditHeadDir);
+    const results = await verifyAuditTrails(url, { org: values.org, keys, auditHeads });
     for (const r of results) console.log(formatOrgChains(r));
     const broken = results.filter((r) => !r.gateway.ok || !r.session.ok);
     console.error(broken.length ? `${broken.length} of ${results.length} org(s) have a broken trail.` : `${results.length} org(s) verified, all trails intact.`);
@@ -121,16 +131,6 @@ async function gatewayChain(db: Database, orgId: string): Promise<ChainResult> {
   });
 }
 
-/** verifyAuditChain names the broken row by id only; seq and head come from the same snapshot's rows. */
 async function sessionChain(db: Database, orgId: string): Promise<ChainResult> {
-  return db.withOrg(orgId, async (tx) => {
-    const c = await verifyAuditChain(tx);
-    if (c.ok) {
-      // The last verified row, not max(seq): a row appended since the walk was not verified.
-      const { rows } = await tx.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = $1', [c.count]);
-      return { ok: true, count: c.count, headHash: rows[0]?.hash ?? null };
-    }
-    const { rows } = await tx.query<{ seq: string }>('SELECT seq FROM audit_events WHERE id = $1', [c.firstBrokenId]);
-    return { ok: false, count: c.count, brokenSeq: Number(rows[0]?.seq ?? NaN), brokenId: c.firstBrokenId, reason: c.reason };
-  });
+  return db.withOrg(orgId, (tx) => verifyAuditChain(tx));
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { AppError } from '../../../app/contracts/errors';
 import type { DataKeys } from '../crypto/data-keys';
+import type { AuditHeadStore } from '../audit/audit-head-file';
 
 /** One transaction, running as the role fe_app with app.org_id set (or unset for withoutOrg). */
 export interface Tx {
@@ -8,6 +9,13 @@ export interface Tx {
   readonly orgId: string | null;
   /** The per-org data keys that seal and open encrypted columns (docs/decisions/015); null when this handle was made without. */
   readonly keys: DataKeys | null;
+  /** Where the audit chain's signed head is checkpointed outside the database; null when this handle has none. */
+  readonly auditHeads: AuditHeadStore | null;
+  /**
+   * Run fn once this transaction has committed (not after a rollback), before withOrg resolves.
+   * A failure is reported to onError and does not fail the committed call.
+   */
+  afterCommit(fn: (db: Database) => Promise<void>): void;
   query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number }>;
 }
 
@@ -79,6 +87,8 @@ export interface DatabaseOptions {
   flushMessageCommit?: boolean;
   /** Per-org data keys for the encrypted columns; a handle without them cannot read or write those columns. */
   keys?: DataKeys;
+  /** The audit chain head checkpoint (docs/decisions/016); appendAuditEvent advances it after each commit. */
+  auditHeads?: AuditHeadStore;
 }
 
 /** PostgreSQL 17 added the `flush` argument of pg_logical_emit_message. */
@@ -103,6 +113,8 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
   async function transaction<T>(orgId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     let broken: Error | undefined;
+    const committed: Array<(db: Database) => Promise<void>> = [];
+    let released = false;
     try {
       // One round trip instead of three (simple-query protocol, several statements). The org id is
       // inlined only after withOrg checked it is a UUID (hex digits and dashes), so it cannot break
@@ -113,6 +125,8 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
       const tx: Tx = {
         orgId,
         keys: opts.keys ?? null,
+        auditHeads: opts.auditHeads ?? null,
+        afterCommit: (f) => void committed.push(f),
         query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
           const run = queue.then(async () => {
             const res = await client.query<R>(text, values);
@@ -124,6 +138,15 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
       };
       const result = await fn(tx);
       await client.query('COMMIT');
+      client.release();
+      released = true;
+      for (const f of committed) {
+        try {
+          await f(database);
+        } catch (e) {
+          opts.onError?.(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
       return result;
     } catch (e) {
       try {
@@ -134,7 +157,7 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
       throw e;
     } finally {
       // A connection whose rollback failed is in an unknown state: destroy it rather than reuse it.
-      client.release(broken);
+      if (!released) client.release(broken);
     }
   }
 
@@ -179,7 +202,7 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
   }
 
   let ending: Promise<void> | undefined;
-  return {
+  const database: Database = {
     withOrg(orgId, fn) {
       if (!isUuid(orgId)) return Promise.reject(new AppError('request.invalid', `Not an org id: ${JSON.stringify(orgId)}`));
       return transaction(orgId, fn);
@@ -193,6 +216,7 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Databas
     },
     close: () => (ending ??= pool.end()),
   };
+  return database;
 }
 
 /** The org of a transaction that must have one (every repository call except sign-in). */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config';
 import { createDatabase, type Database } from '../db/database';
 import { migrate } from '../db/migrate';
+import { createAuditHeadFiles } from '../audit/audit-head-file';
 import { ensureDevIdentity } from '../db/repositories/identity';
 import { blobKeysOf, createLocalBlobStore, loadLegacyMasterKey } from '../blobs/local-blob-store';
 import { createDataKeys } from '../crypto/data-keys';
@@ -92,7 +93,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
     // Per-org data keys wrapped by the key-encryption key (docs/decisions/015): columns and blobs.
     const dataKeys = createDataKeys({ provider: await openKeyProvider(config, opts.log('keys')) });
-    const db = createDatabase(databaseUrl, { keys: dataKeys });
+    const db = createDatabase(databaseUrl, { keys: dataKeys, auditHeads: createAuditHeadFiles(config.derived.auditHeadDir), onError: (e) => log(`database: ${e.message}`) });
     stops.push({ name: 'database pool', fn: () => db.close() });
     // One authorization model for the API, the worker and the gateway (docs/decisions/013).
     const bundle = await ensurePolicyBundle({ dataDir: config.dataDir, outDir: config.derived.policyBundleDir, pathEnv: config.derived.pathEnv, onProgress: (m) => log(m) });

@@ -10,6 +10,7 @@ import { createDataKeys, type DataKeys } from '../crypto/data-keys';
 import { createLocalKeyFileProvider, ensureKeyFile } from '../crypto/local-key-file';
 import { blobKeysOf, createLocalBlobStore, type LocalBlobStore } from '../blobs/local-blob-store';
 import { ensureClusterRoles, OWNER_ROLE, roleUrls } from '../db/database-roles';
+import { createAuditHeadFiles, type AuditHeadStore } from '../audit/audit-head-file';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,6 +31,9 @@ export interface TestDatabase {
   keys: DataKeys;
   /** The key-encryption key file behind `keys`. */
   kekFile: string;
+  /** The audit head checkpoints `db` writes (a temporary folder), and that folder. */
+  auditHeads: AuditHeadStore;
+  auditHeadDir: string;
   /** An encrypted blob store under `rootDir` using this database's org data keys. */
   blobStore(rootDir: string, opts?: { legacyMasterKey?: Buffer }): LocalBlobStore;
   drop(): Promise<void>;
@@ -82,7 +86,9 @@ export async function createTestDatabase(opts: { migrate?: boolean; upTo?: strin
   const kekFile = path.join(keyDir, 'kek.json');
   await ensureKeyFile(kekFile);
   const keys = createDataKeys({ provider: createLocalKeyFileProvider({ file: kekFile }) });
-  const db = createDatabase(appUrl, { max: 4, keys });
+  const auditHeadDir = path.join(keyDir, 'audit-heads');
+  const auditHeads = createAuditHeadFiles(auditHeadDir);
+  const db = createDatabase(appUrl, { max: 4, keys, auditHeads });
   let dropped: Promise<void> | undefined;
   return {
     url: url.toString(),
@@ -91,6 +97,8 @@ export async function createTestDatabase(opts: { migrate?: boolean; upTo?: strin
     db,
     keys,
     kekFile,
+    auditHeads,
+    auditHeadDir,
     blobStore: (rootDir, o = {}) => createLocalBlobStore({ rootDir, keys: blobKeysOf(db, keys), legacyMasterKey: o.legacyMasterKey }),
     drop: () =>
       (dropped ??= (async () => {
