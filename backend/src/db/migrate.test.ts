@@ -43,7 +43,8 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0010_token_expiry': { tables: [], functions: ['resolve_api_token'] },
   '0011_single_use_invites_rate_limits': { tables: [], functions: ['resolve_session_invite'] },
   '0012_encryption_at_rest': { tables: ['data_keys'], functions: ['seal_legacy_consent'] },
-  '0013_keyed_audit_chain': { tables: [], functions: ['audit_events_link'] },
+  '0013_supervision_assignments': { tables: ['supervision_assignments'] },
+  '0014_keyed_audit_chain': { tables: [], functions: ['audit_events_link'] },
 };
 
 describe('migrations, one by one on the previous state', () => {

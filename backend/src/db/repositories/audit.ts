@@ -5,7 +5,7 @@ import type { Database, Tx } from '../database';
 import { orgOf } from '../database';
 import { iso } from '../row-values';
 
-/** One entry of an org's keyed, hash-chained, append-only audit trail (migrations 0005, 0013; docs/decisions/016). */
+/** One entry of an org's keyed, hash-chained, append-only audit trail (migrations 0005, 0014; docs/decisions/016). */
 export interface AuditEvent {
   /** bigserial, as a string. */
   id: string;
