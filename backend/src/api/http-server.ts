@@ -23,6 +23,7 @@ import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
 import { SIGNAL_PATH } from '../../../app/contracts/signaling';
 import { createHttpServer, serverUrl, type ServerTls } from '../transport/tls-server';
+import { apiCors, apiSecurityHeaders, corsOriginCheck } from '../transport/security-headers';
 
 export interface ApiServerDeps {
   sessions: SessionService;
@@ -53,6 +54,8 @@ export interface ApiServerDeps {
   trustedProxies?: readonly string[];
   /** Certificate and key (FE_TLS_CERT_FILE/FE_TLS_KEY_FILE): HTTPS and WSS, TLS 1.3 only. Plain HTTP when not given. */
   tls?: ServerTls;
+  /** Origins whose pages may call the API cross-origin (FE_CORS_ORIGINS); none by default. */
+  corsOrigins?: readonly string[];
 }
 
 /**
@@ -102,13 +105,15 @@ export function createApiServer(deps: ApiServerDeps) {
   const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, authorizer, { maxConnectionsPerParticipant: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, joinLimit: limits.join, log: deps.log }) : undefined;
   const signalHub = signaling?.hub;
   if (signalHub) upgrades.route(SIGNAL_PATH, signalHub.handleUpgrade);
-  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, expirySec: deps.uploadExpirySec, resolver: deps.resolver, throttle: limits.signIn, clientOf, sessions: deps.sessions, authorizer, publicBase: deps.publicUrl, log: deps.log });
+  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, expirySec: deps.uploadExpirySec, resolver: deps.resolver, throttle: limits.signIn, clientOf, sessions: deps.sessions, authorizer, publicBase: deps.publicUrl, allowedOrigin: corsOriginCheck(deps.corsOrigins ?? []), log: deps.log });
 
   // Before anything reads a header: forwarding headers from anyone but a trusted proxy are dropped.
   app.use((req, _res, next) => {
     addressing.stripUntrustedForwarding(req);
     next();
   });
+  app.use(apiSecurityHeaders({ https: !!deps.tls || !!deps.publicUrl?.startsWith('https:') }));
+  app.use(apiCors(deps.corsOrigins ?? []));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });

@@ -176,6 +176,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         sockets: { maxConnections: config.wsMaxConnections, maxConnectionsPerUser: config.wsConnectionsPerUser },
         limits: createAbuseLimits(db, { signIn: { failures: config.authFailureLimit, windowSec: config.authFailureWindowSec }, join: { failures: config.joinFailureLimit, windowSec: config.joinFailureWindowSec } }),
         trustedProxies: config.trustedProxies,
+        corsOrigins: config.corsOrigins,
         tls: readServerTls(config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined, { cert: 'FE_TLS_CERT_FILE', key: 'FE_TLS_KEY_FILE' }),
         aiAdmin: createAiAdminService(db),
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),

@@ -51,6 +51,11 @@ describe('TLS on the API', () => {
     expect(r).toMatchObject({ status: 200, protocol: 'TLSv1.3' });
   });
 
+  it('sends HSTS once it is served over TLS', async () => {
+    const hsts = await new Promise<string | undefined>((resolve, reject) => https.get(`${api.url}/healthz`, { ca: pki.ca, agent: false }, (res) => (res.resume(), resolve(res.headers['strict-transport-security']))).on('error', reject));
+    expect(hsts).toBe('max-age=31536000');
+  });
+
   it('refuses a client that offers at most TLS 1.2', async () => {
     const r = await httpsGet(`${api.url}/healthz`, { maxVersion: 'TLSv1.2' });
     expect('error' in r && `${r.error.code} ${r.error.message}`).toMatch(/^EPROTO .*(alert protocol version|unsupported protocol)/i);

@@ -46,6 +46,8 @@ export interface RecordingUploadOptions {
   expirySec?: number;
   /** How often expired uploads are swept. Default: a quarter of the expiry, at most hourly. */
   sweepEveryMs?: number;
+  /** Origins whose pages may upload cross-origin (FE_CORS_ORIGINS); tus would otherwise answer `*`. */
+  allowedOrigin?: (origin: string) => boolean;
   log?: (m: string, d?: Record<string, unknown>) => void;
 }
 
@@ -66,6 +68,8 @@ export function createRecordingUpload(opts: RecordingUploadOptions) {
     datastore: store,
     maxSize: opts.maxBytes,
     respectForwardedHeaders: true,
+    // tus's default is Access-Control-Allow-Origin: * for everyone; only configured origins get one.
+    allowedOrigins: (origin) => opts.allowedOrigin?.(origin) ?? false,
     ...(opts.publicBase ? { generateUrl: (_req, { path: p, id }) => `${opts.publicBase}${p}/${id}` } : {}),
     async onUploadCreate(req, upload) {
       try {

@@ -11,6 +11,7 @@ import { createOrgCallContextLoader } from './org-call-context';
 import { createOrgRateLimiter } from './org-rate-limiter';
 import { createCallLedger } from './call-ledger';
 import { createHttpServer, serverUrl } from '../../transport/tls-server';
+import { gatewaySecurityHeaders } from '../../transport/security-headers';
 
 export type { GatewayDeps, GatewayLimits } from './governed-call';
 
@@ -42,7 +43,8 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     'POST /v1/audio/transcriptions': (req, res, abort) => audioTranscriptions(rt, req, res, abort),
   };
 
-  const app: RequestListener = (req, res) => {
+  const securityHeaders = gatewaySecurityHeaders({ https: !!deps.tls });
+  const dispatch: RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0]!.replace(/\/+$/, '');
     const handler = routes[`${req.method} ${path}`];
     const ac = new AbortController();
@@ -60,6 +62,8 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
       sendError(res, err, retryAfter);
     });
   };
+
+  const app: RequestListener = (req, res) => securityHeaders(req, res, () => dispatch(req, res));
 
   const server = createHttpServer(app, { tls: deps.tls, keepAliveTimeout: 65_000 });
   return {
