@@ -31,6 +31,7 @@ import { refuseExposedDevToken } from './exposure-check';
 import { findTemporalCli, startTemporalDevServer } from './temporal-dev-server';
 import type { Log } from './log';
 import { readServerTls } from '../transport/tls-server';
+import { temporalConnectionOptions } from '../transport/temporal-connection';
 import { loadAccessEngine } from '../access/access-policy';
 import { createAuthorizer } from '../access/authorizer';
 import { evaluationAccess } from '../access/evaluation-access';
@@ -120,13 +121,15 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
       gatewayUrl = gw.baseURL;
     }
 
-    const evaluations = await connectEvaluationClient({ address: temporalAddress, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue });
+    // The embedded dev server is plain gRPC on loopback; a configured one gets FE_TEMPORAL_TLS_* / FE_TEMPORAL_API_KEY.
+    const temporal = config.temporalAddress ? temporalConnectionOptions(config, temporalAddress) : { address: temporalAddress };
+    const evaluations = await connectEvaluationClient({ ...temporal, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue });
     stops.push({ name: 'Temporal client', fn: () => evaluations.close() });
 
     if (opts.worker) {
       const credentials = createWorkerCredentials(db, { name: `worker ${process.pid}`, purposes: ['transcription', 'rubric_analysis'] });
       const worker = await createEvaluationWorker({
-        address: temporalAddress,
+        ...temporal,
         namespace: config.temporalNamespace,
         taskQueue: config.temporalTaskQueue,
         deps: {

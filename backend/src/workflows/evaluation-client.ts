@@ -1,4 +1,5 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { TemporalConnectionOptions } from '../transport/temporal-connection';
 import { EVALUATE_SESSION, type EvaluateSessionInput, type EvaluateSessionResult } from './evaluation-types';
 
 export interface EvaluationClient {
@@ -11,8 +12,9 @@ export interface EvaluationClient {
 
 export const workflowIdFor = (evaluationId: string) => `evaluate-${evaluationId}`;
 
-export async function connectEvaluationClient(opts: { address: string; namespace: string; taskQueue: string }): Promise<EvaluationClient> {
-  const connection = await Connection.connect({ address: opts.address });
+/** `tls` and `apiKey` as built by temporalConnectionOptions (FE_TEMPORAL_TLS_*, FE_TEMPORAL_API_KEY). */
+export async function connectEvaluationClient(opts: TemporalConnectionOptions & { namespace: string; taskQueue: string; connectTimeoutMs?: number }): Promise<EvaluationClient> {
+  const connection = await Connection.connect({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey, ...(opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {}) });
   const client = new Client({ connection, namespace: opts.namespace });
   return {
     client,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { EvaluationDeps } from './evaluation-deps';
+import type { TemporalConnectionOptions } from '../transport/temporal-connection';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
@@ -24,9 +25,14 @@ function quietSdkLogs() {
   }
 }
 
-export async function createEvaluationWorker(opts: { address: string; namespace: string; taskQueue: string; deps: EvaluationDeps; identity?: string }) {
+/** The worker's NativeConnection takes the same `tls`/`apiKey` as the API's client (temporalConnectionOptions). */
+export async function connectWorkerConnection(opts: TemporalConnectionOptions): Promise<NativeConnection> {
   quietSdkLogs();
-  const connection = await NativeConnection.connect({ address: opts.address });
+  return NativeConnection.connect({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey });
+}
+
+export async function createEvaluationWorker(opts: TemporalConnectionOptions & { namespace: string; taskQueue: string; deps: EvaluationDeps; identity?: string }) {
+  const connection = await connectWorkerConnection(opts);
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
