@@ -148,7 +148,7 @@ if (parts.has('coding')) {
   Object.assign(coding, {
     split: 'test',
     units: 'Each test scenario of bench/evaluation-set/coding.jsonl rebuilt into its exchanges (scripts/evaluation-set/coding-conversations.ts): context turns split into sentence units, each labelled utterance one clinician unit; coders see every unit and only labelled clinician units are scored.',
-    contrastPairSentences: 'Clinician sentences of the 10 contrast-pair scripts with their per-sentence codes (373 units), as units from the scripts; classifier only (independent of its training data).',
+    contrastPairSentences: 'Clinician sentences of the 10 contrast-pair scripts with their per-sentence codes, as units from the scripts; classifier only (never used in training).',
     kappaDefinition: "Cohen's kappa over all codes of the code book, plus (uncoded) for a unit the coder gave no valid code.",
     questionKappaDefinition: QUESTION_KAPPA_DEFINITION,
   });
