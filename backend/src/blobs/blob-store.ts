@@ -18,6 +18,11 @@ export interface BlobStore {
   exists(orgId: string, uri: string): Promise<boolean>;
   /** Remove a blob of the org (absent is fine). */
   remove(orgId: string, uri: string): Promise<void>;
+  /**
+   * Remove every blob of the org under `folder` (a key prefix such as `sessions/<id>`), except the
+   * direct children named in `except`. Absent is fine. For erasure and retention.
+   */
+  removeFolder(orgId: string, folder: string, opts?: { except?: string[] }): Promise<void>;
   /** The reference of a stored blob (from its header), or null when absent: lets a retried step reuse its output. */
   head(orgId: string, key: string): Promise<BlobRef | null>;
 }

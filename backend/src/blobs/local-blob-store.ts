@@ -237,6 +237,12 @@ export function createLocalBlobStore(opts: { rootDir: string; keys: BlobKeys; le
     async remove(orgId, uri) {
       await rm(fileOf(orgId, keyInOrg(orgId, uri)), { force: true });
     },
+    async removeFolder(orgId, folder, o = {}) {
+      const dir = fileOf(orgId, folder);
+      if (!o.except?.length) return rm(dir, { recursive: true, force: true });
+      const names = await readdir(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e)));
+      await Promise.all(names.filter((n) => !o.except!.includes(n)).map((n) => rm(path.join(dir, n), { recursive: true, force: true })));
+    },
     async sealLegacy(log) {
       let upgraded = 0;
       let current = 0;

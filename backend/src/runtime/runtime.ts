@@ -14,6 +14,7 @@ import { createEvaluationStore } from '../evaluations/evaluation-store';
 import { listenEvaluationEvents } from '../evaluations/evaluation-events';
 import { connectEvaluationClient, type EvaluationClient } from '../workflows/evaluation-client';
 import { createEvaluationWorker } from '../workflows/worker';
+import { ensureRetentionSchedule } from '../workflows/retention-schedule';
 import { startGateway } from '../gateway/embedded-gateway';
 import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { createSessionService, type SessionService } from '../sessions/session-service';
@@ -142,6 +143,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
           workDir: path.join(config.dataDir, 'work'),
           log: opts.log('worker'),
         },
+        retention: { db, blobs, defaults: { recordingsDays: config.retentionRecordingsDays, transcriptsDays: config.retentionTranscriptsDays, reportsDays: config.retentionReportsDays } },
       });
       const running = worker.run();
       stops.push({
@@ -152,6 +154,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         },
       });
       log(`worker polling task queue ${config.temporalTaskQueue}`);
+      await ensureRetentionSchedule(evaluations.client, { taskQueue: config.temporalTaskQueue, everySec: config.retentionSweepEverySec });
+      log(`retention schedule every ${config.retentionSweepEverySec} s`);
     }
 
     const rubric = (id: string) => getRubric(id);

@@ -21,6 +21,7 @@ import { notifyEvaluation } from '../evaluations/evaluation-events';
 import type { Identity } from '../api/auth';
 import { sessionView } from './session-views';
 import { sha256File } from '../file-digest';
+import { eraseSession, type SessionErasure } from './session-erasure';
 
 export interface SessionServiceDeps {
   db: Database;
@@ -159,6 +160,11 @@ export function createSessionService(deps: SessionServiceDeps) {
         throw new AppError('evaluation.failed', `Could not start the evaluation workflow: ${(e as Error).message}`, { status: 503, cause: e });
       }
       return this.getSession(who, sessionId);
+    },
+
+    /** Erase the session, its rows and blobs, leaving an audit entry (the route authorized session.delete). */
+    async deleteSession(who: Identity, sessionId: string): Promise<SessionErasure> {
+      return eraseSession(db, deps.blobs, { orgId: who.orgId, userId: who.userId }, sessionId);
     },
 
     async getTranscript(who: Identity, sessionId: string): Promise<Transcript> {

@@ -3,6 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, t
 import { createActivities } from './activities';
 import type { EvaluationDeps } from './evaluation-deps';
 import type { TemporalConnectionOptions } from '../transport/temporal-connection';
+import { createRetentionActivities, type RetentionDeps } from './retention-activities';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
@@ -31,14 +32,14 @@ export async function connectWorkerConnection(opts: TemporalConnectionOptions): 
   return NativeConnection.connect({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey });
 }
 
-export async function createEvaluationWorker(opts: TemporalConnectionOptions & { namespace: string; taskQueue: string; deps: EvaluationDeps; identity?: string }) {
+export async function createEvaluationWorker(opts: TemporalConnectionOptions & { namespace: string; taskQueue: string; deps: EvaluationDeps; retention?: RetentionDeps; identity?: string }) {
   const connection = await connectWorkerConnection(opts);
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(opts.deps),
+    activities: { ...createActivities(opts.deps), ...(opts.retention ? createRetentionActivities(opts.retention) : {}) },
     // Whisper and the local model each use both cores: one heavy activity at a time.
     maxConcurrentActivityTaskExecutions: 2,
     ...(opts.identity ? { identity: opts.identity } : {}),

@@ -9,6 +9,9 @@ const quick = proxyActivities<EvaluationActivities>({ startToCloseTimeout: '2 mi
 // Long CPU work heartbeats; a dead worker is noticed after heartbeatTimeout and the step moves on.
 const heavy = proxyActivities<EvaluationActivities>({ startToCloseTimeout: '3 hours', heartbeatTimeout: '20 seconds', retry });
 
+// The retention schedule's workflow, registered in the same bundle (docs/decisions/016).
+export { retentionSweep } from './retention-workflow';
+
 export const stepQuery = defineQuery<{ step: EvaluationStep }>('step');
 
 /**

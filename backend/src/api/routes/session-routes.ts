@@ -38,6 +38,13 @@ export function sessionRoutes(sessions: SessionService, authorizer: Authorizer):
       },
     },
     {
+      method: 'delete', path: '/sessions/:id', resource: 'session', action: 'session.delete',
+      handler: async (req, res, ctx) => {
+        await sessions.deleteSession(ctxOf(ctx).identity, sid(req));
+        res.status(204).end();
+      },
+    },
+    {
       method: 'get', path: '/sessions/:id/evaluation', resource: 'session', action: 'session.read',
       handler: async (req, res, ctx) => {
         res.json((await sessions.getSession(ctxOf(ctx).identity, sid(req))).evaluation);
