@@ -45,6 +45,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0012_encryption_at_rest': { tables: ['data_keys'], functions: ['seal_legacy_consent'] },
   '0013_supervision_assignments': { tables: ['supervision_assignments'] },
   '0014_keyed_audit_chain': { tables: [], functions: ['audit_events_link'] },
+  '0015_retention': { tables: ['org_retention'], functions: ['retention_org_ids'] },
 };
 
 describe('migrations, one by one on the previous state', () => {
