@@ -40,7 +40,9 @@ export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcess
   const temporal = await startTemporalDevServer({ cli: findTemporalCli({ dataDir: defaultDataDir }), dbFile: path.join(dir, 'temporal.db'), namespace: 'default' });
   const env: Record<string, string> = {
     FE_DATA_DIR: path.join(dir, 'data'),
-    DATABASE_URL: tdb.url,
+    // The app login and the owner, as a deployment should run (docs/decisions/016).
+    DATABASE_URL: tdb.appUrl,
+    FE_DATABASE_URL_MIGRATE: tdb.ownerUrl,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     FE_LLM_BASE_URL: opts.llmBaseUrl,
