@@ -62,6 +62,7 @@ export const ErrorCode = z.enum([
   'credential.not_found',
   'connection.too_many',
   'request.invalid_text',
+  'request.method_not_allowed',
   'embedding.model_missing',
   'embedding.model_checksum_mismatch',
   'embedding.model_invalid',
@@ -123,6 +124,7 @@ function defaultStatus(code: ErrorCode): number {
   if (code === 'upstream.timeout') return 504;
   if (code === 'rate.limited' || code === 'connection.too_many') return 429;
   if (code === 'request.invalid_text') return 400;
+  if (code === 'request.method_not_allowed') return 405;
   if (code === 'budget.exceeded') return 402;
   if (code === 'policy.denied') return 403;
   if (code === 'idempotency.conflict' || code === 'idempotency.in_flight') return 409;

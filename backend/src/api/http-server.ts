@@ -2,7 +2,8 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Rubric } from '../../../app/rubric/rubric';
-import type { IdentityResolver } from './auth';
+import { bearerToken, type IdentityResolver } from './auth';
+import { AppError } from '../../../app/contracts/errors';
 import { errorMiddleware, notFound } from './problem';
 import { mountRoutes, type ApiRoute } from './route-table';
 import type { AccessEngine } from '../access/access-policy';
@@ -13,6 +14,7 @@ import { createUpgradeRouter, trackConnections } from './websocket-upgrades';
 import type { AbuseLimits } from './abuse-limits';
 import { createClientAddressing } from './client-address';
 import { buildOpenApiDocument } from './openapi';
+import { methodNotAllowed } from './method-not-allowed';
 import { sessionRoutes } from './routes/session-routes';
 import { aiAdminRoutes } from './routes/ai-admin-routes';
 import type { AiAdminService } from '../gateway/admin/ai-admin-service';
@@ -121,7 +123,9 @@ export function createApiServer(deps: ApiServerDeps) {
     res.json(buildOpenApiDocument(deps.publicUrl ?? `${req.protocol}://${req.get('host')}`));
   });
   // tus reads the raw body itself: mount before any body parser.
-  app.use(UPLOADS_PATH, (req, res) => {
+  app.use(UPLOADS_PATH, (req, res, next) => {
+    // tus checks its headers before any hook signs the caller in: without a token, 401 comes first.
+    if (req.method !== 'OPTIONS' && !bearerToken(req.headers.authorization)) return next(new AppError('auth.missing', 'Sign in first: send Authorization: Bearer <token>.'));
     void upload.handle(req, res);
   });
   // Sign-in and the access decision come before any body is parsed (route-table.ts).
@@ -130,6 +134,7 @@ export function createApiServer(deps: ApiServerDeps) {
   mountRoutes(v1, routes, { authorizer, resolver: deps.resolver, throttle: limits.signIn });
   app.use('/v1', v1);
   if (deps.webRoot) app.use(express.static(deps.webRoot));
+  app.use(methodNotAllowed(buildOpenApiDocument('').paths ?? {}));
   app.use(notFound);
   app.use(errorMiddleware(deps.log));
 
