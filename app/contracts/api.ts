@@ -23,7 +23,8 @@ export const CreateSessionRequest = z.object({
   title: lineText().trim().min(1).max(300),
   rubricId: lineText().min(1).max(100),
   recordedAt: z.string().datetime().optional(),
-  participants: z.tuple([ParticipantInput, ParticipantInput]).refine((p) => p[0].channel === 0 && p[1].channel === 1, 'participants must be given for channel 0 then channel 1'),
+  // minItems/maxItems: zod-to-openapi writes a tuple as prefixItems alone, which would allow [] in the OpenAPI document.
+  participants: z.tuple([ParticipantInput, ParticipantInput]).refine((p) => p[0].channel === 0 && p[1].channel === 1, 'participants must be given for channel 0 then channel 1').meta({ minItems: 2, maxItems: 2 }),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 

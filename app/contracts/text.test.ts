@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { findInvalidText, isInvalidTextIssue, lineText, multilineText, textProblem } from './text';
+import { findInvalidText, isInvalidTextIssue, lineText, multilineText, textProblem, TEXT_PATTERNS } from './text';
 
 describe('text that can be stored', () => {
   it('refuses NUL and unpaired surrogates in every kind of text, and accepts paired surrogates', () => {
@@ -39,4 +39,17 @@ describe('text that can be stored', () => {
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(findInvalidText(deep)?.problem).toMatch(/NUL/);
   });
+});
+
+describe('TEXT_PATTERNS (the rules as OpenAPI patterns)', () => {
+  const samples = ['', 'Dr. Müller', 'emoji 😀 ok', 'tab\there', 'line\nbreak', 'cr\r', 'nul\u0000', 'bell\u0007', 'del\u007f', 'c1\u0085', 'sep\u2028', 'lone \ud83d high', 'lone \ude00 low', 'reversed \ude00\ud83d', '\u00e5\uda28\ude62['];
+  for (const kind of ['line', 'multiline', 'any'] as const) {
+    it(`agrees with textProblem for ${kind} text, with and without the u flag`, () => {
+      for (const s of samples) {
+        const ok = textProblem(s, kind) === null;
+        expect({ s, kind, match: new RegExp(TEXT_PATTERNS[kind]).test(s) }).toEqual({ s, kind, match: ok });
+        expect({ s, kind, match: new RegExp(TEXT_PATTERNS[kind], 'u').test(s) }).toEqual({ s, kind, match: ok });
+      }
+    });
+  }
 });

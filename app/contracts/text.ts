@@ -41,11 +41,28 @@ export function textProblem(s: string, kind: TextKind): string | null {
   return null;
 }
 
+/**
+ * The same rules as a JSON Schema `pattern`, for the OpenAPI document (so a client or a fuzzer
+ * knows them): code units outside the refused ranges, or a surrogate pair. Written for regex
+ * engines that see UTF-16 code units (ECMA-262 without /u) and for those that see code points
+ * (a pair is then one code point outside the surrogate range); text.test.ts checks it agrees
+ * with textProblem.
+ */
+const PAIR = '[\\ud800-\\udbff][\\udc00-\\udfff]';
+export const TEXT_PATTERNS: Readonly<Record<TextKind, string>> = {
+  line: `^(?:[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\ud800-\\udfff]|${PAIR})*$`,
+  multiline: `^(?:[\\t\\n\\r]|[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff]|${PAIR})*$`,
+  any: `^(?:[^\\u0000\\ud800-\\udfff]|${PAIR})*$`,
+};
+
 function text(kind: TextKind) {
-  return z.string().superRefine((s, ctx) => {
-    const why = textProblem(s, kind);
-    if (why) ctx.addIssue({ code: 'custom', message: why, params: { code: INVALID_TEXT_CODE } });
-  });
+  return z
+    .string()
+    .superRefine((s, ctx) => {
+      const why = textProblem(s, kind);
+      if (why) ctx.addIssue({ code: 'custom', message: why, params: { code: INVALID_TEXT_CODE } });
+    })
+    .meta({ pattern: TEXT_PATTERNS[kind] });
 }
 
 /** A single-line string (name, title, label, code): chain `.trim().min(1).max(n)` as usual. */

@@ -5,7 +5,7 @@ import { Transcript } from '../../../app/transcript/transcript';
 import { ConversationMetrics } from '../../../app/metrics/metrics-model';
 import { VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { Rubric } from '../../../app/rubric/rubric';
-import { CreateInviteResponse, JoinRequest, JoinResponse } from '../../../app/contracts/signaling';
+import { CreateInviteResponse, GuestConsent, JoinRequest, JoinResponse } from '../../../app/contracts/signaling';
 import { registerAiAdminOpenApi } from './routes/ai-admin-routes';
 import { registerAiGatewaySettingsOpenApi } from './routes/ai-gateway-settings-routes';
 
@@ -21,6 +21,10 @@ export function buildOpenApiDocument(serverUrl: string) {
   );
   const id = z.object({ id: z.string().uuid() });
   const security = [{ [bearer.name]: [] }];
+  // The server takes a join without consent only to answer it with consent.missing: documented as required.
+  const joinRequest = JoinRequest.extend({ consent: GuestConsent.extend({ given: z.literal(true) }) });
+  // tus's own refusals (a malformed Upload-Length or Upload-Metadata) are plain text.
+  const uploadErrors = { ...errors, 400: { description: 'Problem (request.invalid), or tus\'s plain-text refusal of a malformed tus header', content: { 'application/problem+json': { schema: problem }, 'text/plain': { schema: z.string() } } } };
   const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 
   reg.registerPath({ method: 'get', path: '/v1/me', summary: 'Who the bearer token stands for', security, responses: { 200: json(z.object({ orgId: z.string(), userId: z.string(), roles: z.array(z.string()) }), 'Identity'), ...errors } });
@@ -30,7 +34,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   reg.registerPath({ method: 'get', path: '/v1/sessions/{id}', summary: 'One session with its recording and latest evaluation', security, request: { params: id }, responses: { 200: json(session, 'Session'), ...errors } });
   reg.registerPath({ method: 'delete', path: '/v1/sessions/{id}', summary: 'Erase the session: its recordings, transcripts, analyses, reports (rows and blobs), participants and consents; an audit entry remains (owner or org admin)', security, request: { params: id }, responses: { 204: { description: 'Erased' }, ...errors } });
   reg.registerPath({ method: 'post', path: '/v1/sessions/{id}/consents', summary: 'Record (again) a participant\'s consent', security, request: { params: id, body: { content: { 'application/json': { schema: RecordConsentRequest } } } }, responses: { 201: json(session, 'Session'), ...errors } });
-  reg.registerPath({ method: 'post', path: '/v1/uploads', summary: 'tus 1.0 resumable upload of the recording (creation; then PATCH/HEAD on the returned Location). Upload-Metadata: sessionId, sha256 (hex), filename. Content is checked when the upload completes.', security, request: { headers: z.object({ 'Tus-Resumable': z.literal('1.0.0'), 'Upload-Length': z.string(), 'Upload-Metadata': z.string().describe(`base64 pairs of ${Object.keys(UploadMetadata.shape).join(', ')}`) }) }, responses: { 201: { description: 'Upload created; Location header' }, ...errors } });
+  reg.registerPath({ method: 'post', path: '/v1/uploads', summary: 'tus 1.0 resumable upload of the recording (creation; then PATCH/HEAD on the returned Location). Upload-Metadata: sessionId, sha256 (hex), filename. Content is checked when the upload completes.', security, request: { headers: z.object({ 'Tus-Resumable': z.literal('1.0.0'), 'Upload-Length': z.string().regex(/^[0-9]{1,15}$/), 'Upload-Metadata': z.string().describe(`base64 pairs of ${Object.keys(UploadMetadata.shape).join(', ')}`) }) }, responses: { 201: { description: 'Upload created; Location header' }, ...uploadErrors } });
   reg.registerPath({ method: 'post', path: '/v1/sessions/{id}/evaluations', summary: 'Start the evaluateSession workflow', security, request: { params: id, body: { content: { 'application/json': { schema: StartEvaluationRequest } } } }, responses: { 202: json(session, 'Started'), ...errors } });
   reg.registerPath({ method: 'get', path: '/v1/sessions/{id}/evaluation', summary: 'Status of the latest evaluation (also pushed on the WebSocket /v1/events)', security, request: { params: id }, responses: { 200: json(EvaluationView.nullable(), 'Status'), ...errors } });
   reg.registerPath({ method: 'get', path: '/v1/sessions/{id}/transcript', summary: 'Authoritative transcript', security, request: { params: id }, responses: { 200: json(Transcript, 'Transcript'), ...errors } });
@@ -38,7 +42,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   reg.registerPath({ method: 'get', path: '/v1/sessions/{id}/analysis', summary: 'Rubric analysis with verified evidence', security, request: { params: id }, responses: { 200: json(VerifiedAnalysis, 'Analysis'), ...errors } });
   reg.registerPath({ method: 'get', path: '/v1/sessions/{id}/report.pdf', summary: 'The PDF feedback report', security, request: { params: id }, responses: { 200: { description: 'PDF', content: { 'application/pdf': { schema: z.string() } } }, ...errors } });
   reg.registerPath({ method: 'post', path: '/v1/sessions/{id}/invites', summary: 'Invite the other party (channel 1): a short code that a guest without an account redeems at /v1/join', security, request: { params: id }, responses: { 201: json(CreateInviteResponse, 'Invite (the code is shown once; only its hash is stored)'), ...errors } });
-  reg.registerPath({ method: 'post', path: '/v1/join', summary: 'A guest redeems an invite code with their consent; the guest token opens only this session\'s call signaling (WebSocket /v1/signal?session=<id>). Problems: consent.missing, invite.invalid', request: { body: { content: { 'application/json': { schema: JoinRequest } } } }, responses: { 201: json(JoinResponse, 'Guest token'), ...errors } });
+  reg.registerPath({ method: 'post', path: '/v1/join', summary: 'A guest redeems an invite code with their consent; the guest token opens only this session\'s call signaling (WebSocket /v1/signal?session=<id>). Problems: consent.missing, invite.invalid', request: { body: { content: { 'application/json': { schema: joinRequest } } } }, responses: { 201: json(JoinResponse, 'Guest token'), ...errors } });
   registerAiAdminOpenApi(reg, { security, errors, json });
   registerAiGatewaySettingsOpenApi(reg, { security, errors, json });
 

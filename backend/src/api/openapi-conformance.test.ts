@@ -1,0 +1,86 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEXT_PATTERNS } from '../../../app/contracts/text';
+import { startApiHarness, type ApiHarness } from '../testing/api-harness';
+
+// Each case is one finding of `npm run fuzz:api` (schemathesis, docs/decisions/014).
+let h: ApiHarness;
+let token: string;
+type Schema = { type?: string; properties?: Record<string, Schema>; required?: string[]; minItems?: number; maxItems?: number; pattern?: string; const?: unknown; enum?: unknown[]; $ref?: string };
+let doc: { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> }; parameters?: Array<{ name: string; in: string; schema: Schema }>; responses: Record<string, { content?: Record<string, unknown> }> }>> };
+
+beforeAll(async () => {
+  h = await startApiHarness();
+  token = (await h.user('clinician')).token;
+  doc = JSON.parse(await (await fetch(`${h.url}/openapi.json`)).text());
+}, 60_000);
+afterAll(async () => h?.close());
+
+/** fetch refuses TRACE: node:http does not. */
+function request(method: string, path: string): Promise<{ status: number; allow?: string; type?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${h.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, allow: res.headers.allow, type: res.headers['content-type'], body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const bodyOf = (path: string, method = 'post') => doc.paths[path]![method]!.requestBody!.content['application/json']!.schema;
+
+describe('methods a documented path does not declare', () => {
+  it('answer 405 with Allow and a problem, not 404 (ST204)', async () => {
+    const res = await request('TRACE', '/v1/me');
+    expect(res).toMatchObject({ status: 405, allow: 'GET, HEAD', type: expect.stringMatching(/^application\/problem\+json/) });
+    expect(JSON.parse(res.body).code).toBe('request.method_not_allowed');
+    const session = await request('DELETE', '/v1/sessions/9d0b3a4e-5f0e-4a57-9b0e-2f1f6b1b5a10');
+    expect(session).toMatchObject({ status: 405, allow: 'GET, HEAD' });
+  });
+
+  it('leave undocumented paths at 404', async () => {
+    expect((await request('TRACE', '/v1/no-such-thing')).status).toBe(404);
+  });
+});
+
+describe('tus upload creation', () => {
+  it('answers a request without a token 401 auth.missing even when its tus headers are malformed (ST203; tus said 400)', async () => {
+    const res = await fetch(`${h.url}/v1/uploads`, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '', 'upload-metadata': '' } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(await res.text()).code).toBe('auth.missing');
+  });
+
+  it("documents Upload-Length as digits and tus's plain-text 400 (ST202, ST105)", () => {
+    const op = doc.paths['/v1/uploads']!.post!;
+    const length = op.parameters!.find((p) => p.name === 'Upload-Length')!;
+    expect(new RegExp(length.schema.pattern!).test('')).toBe(false);
+    expect(new RegExp(length.schema.pattern!).test('1024')).toBe(true);
+    expect(Object.keys(op.responses['400']!.content!)).toEqual(['application/problem+json', 'text/plain']);
+  });
+});
+
+describe('request schemas say what the server enforces', () => {
+  it('a session has exactly two participants (ST202: [] was schema-valid)', () => {
+    const participants = bodyOf('/v1/sessions').properties!.participants!;
+    expect(participants).toMatchObject({ minItems: 2, maxItems: 2 });
+  });
+
+  it("a guest's join needs their consent, given (ST202: 422 consent.missing for a schema-valid body)", () => {
+    const join = bodyOf('/v1/join');
+    expect(join.required).toContain('consent');
+    expect(join.properties!.consent!.properties!.given).toMatchObject({ enum: [true] });
+  });
+
+  it('text fields carry the stored-text rules as patterns (ST202: a control character in consent.textVersion)', async () => {
+    const title = bodyOf('/v1/sessions').properties!.title!;
+    expect(title.pattern).toBe(TEXT_PATTERNS.line);
+    // The documented pattern and the server agree on a title with a control character.
+    const bad = 'Follow-up\u0001';
+    expect(new RegExp(title.pattern!).test(bad)).toBe(false);
+    const res = await fetch(`${h.url}/v1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: bad }) });
+    expect(res.status).toBe(400);
+  });
+});
