@@ -19,6 +19,7 @@ import { createSessionWithParticipants } from '../backend/src/db/repositories/se
 import { createBudgetLedger, setBudget } from '../backend/src/gateway/budget-ledger';
 import { createIdempotencyStore } from '../backend/src/gateway/idempotency-store';
 import { loadPolicyEngine } from '../backend/src/gateway/policy/opa-policy';
+import { loadAccessEngine } from '../backend/src/access/access-policy';
 import { ensurePolicyBundle } from '../backend/src/gateway/policy/policy-build';
 import { loadPriceTable } from '../backend/src/gateway/price-table';
 import { parseProvidersConfig } from '../backend/src/gateway/providers/provider-config';
@@ -140,6 +141,7 @@ async function main() {
     db = createDatabase(pg.url, { max: 20, applicationName: 'bench-gateway' });
     const bundle = await ensurePolicyBundle({ dataDir: defaultDataDir, pathEnv: process.env.PATH ?? '', onProgress: log });
     const policy = await loadPolicyEngine({ bundleDir: bundle.bundleDir });
+    const access = await loadAccessEngine({ bundleDir: bundle.bundleDir });
     const upstreamPort = await listen(upstream);
     const upstreamBase = `http://127.0.0.1:${upstreamPort}/v1`;
     const providers = parseProvidersConfig({
@@ -153,6 +155,7 @@ async function main() {
     const gateway = createGatewayServer({
       db,
       policy,
+      access,
       router,
       prices,
       ledger: createBudgetLedger(db),

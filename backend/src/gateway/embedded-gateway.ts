@@ -9,6 +9,7 @@ import type { SttEngine } from '../stt/stt-engine';
 import { createBudgetLedger } from './budget-ledger';
 import { createIdempotencyStore } from './idempotency-store';
 import { loadPolicyEngine } from './policy/opa-policy';
+import { loadAccessEngine } from '../access/access-policy';
 import { ensurePolicyBundle } from './policy/policy-build';
 import { createPriceTable, loadPriceTable } from './price-table';
 import { localChatModel, parseProvidersConfig, type ProvidersConfig } from './providers/provider-config';
@@ -61,6 +62,7 @@ export async function startGateway(config: Config, db: Database, log: (component
   try {
     const bundle = await ensurePolicyBundle({ dataDir: config.dataDir, outDir: config.derived.policyBundleDir, pathEnv: config.derived.pathEnv, onProgress: (m) => say(m) });
     const policy = await loadPolicyEngine({ bundleDir: bundle.bundleDir, ...(config.policyDataFile ? { dataPath: config.policyDataFile } : {}) });
+    const access = await loadAccessEngine({ bundleDir: bundle.bundleDir });
     const providers = providersFromConfig(config);
 
     const localModel = localChatModel(providers);
@@ -101,6 +103,7 @@ export async function startGateway(config: Config, db: Database, log: (component
     const server = createGatewayServer({
       db,
       policy,
+      access,
       router,
       prices,
       ledger: createBudgetLedger(db),

@@ -74,6 +74,7 @@ beforeAll(async () => {
   gateway = createGatewayServer({
     db,
     policy,
+    access: await loadTestAccessEngine(),
     router,
     prices: createPriceTable('2026-11', [{ provider: 'openai-compatible', model: 'test-model', kind: 'chat', inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 }]),
     ledger: createBudgetLedger(db),

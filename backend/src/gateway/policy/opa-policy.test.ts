@@ -70,7 +70,9 @@ describe('gateway policy (OPA wasm)', () => {
   });
 
   it('denies a role the purpose does not allow, and auditors always', () => {
-    expect(engine.decide({ ...rubricCall, role: 'clinician' }).reasons).toEqual(['role clinician may not call purpose rubric_analysis']);
+    expect(engine.decide({ ...rubricCall, role: 'supervisor' }).reasons).toEqual(['role supervisor may not call purpose rubric_analysis']);
+    // Calls made for the session's clinician or an org admin decide with their role (X-FE-User).
+    expect(engine.decide({ ...rubricCall, role: 'clinician' }).allow).toBe(true);
     expect(engine.decide({ ...transcriptionCall, role: 'supervisor' }).allow).toBe(false);
     const listed = { purposes: { rubric_analysis: { roles: ['service', 'auditor'] } } };
     expect(engine.decide({ ...rubricCall, role: 'auditor' }, listed).reasons).toEqual(['role auditor is read-only and may not call AI providers']);

@@ -8,6 +8,7 @@ import { sendError, toGatewayError } from './gateway-error';
 import type { GatewayDeps, GatewayRuntime } from './governed-call';
 import { listModels } from './list-models';
 import { createOrgCallContextLoader } from './org-call-context';
+import { createCallUserChecker } from './call-user';
 import { createOrgRateLimiter } from './org-rate-limiter';
 import { createCallLedger } from './call-ledger';
 import { createHttpServer, serverUrl } from '../../transport/tls-server';
@@ -34,6 +35,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     auth: createCallerAuthenticator(deps.db, { cacheMs: deps.cacheMs?.credentials ?? 1000 }),
     orgContext: createOrgCallContextLoader(deps.db, { cacheMs: deps.cacheMs?.orgSettings ?? 1000 }),
     rateLimiter: createOrgRateLimiter(deps.limits.requestsPerMinutePerOrg),
+    users: createCallUserChecker(deps.db, deps.access, { cacheMs: deps.cacheMs?.credentials ?? 1000 }),
     calls: createCallLedger(deps.db),
   };
 

@@ -9,6 +9,7 @@ import { seedOrg } from '../../testing/test-orgs';
 import { createBudgetLedger, setBudget, type BudgetInput } from '../budget-ledger';
 import type { OrgPolicySettings, PolicyEngine } from '../gateway-contracts';
 import { loadPolicyEngine } from '../policy/opa-policy';
+import { loadTestAccessEngine } from '../../testing/test-access';
 import { OrgPolicySettingsSchema, type OrgPolicySettingsInput } from '../policy/org-policy-settings';
 import { ensurePolicyBundle } from '../policy/policy-build';
 import { setOrgPolicySettings } from '../../db/repositories/org-policy-settings';
@@ -159,6 +160,7 @@ export async function startGatewayHarness(
   const gateway = createGatewayServer({
     db,
     policy,
+    access: await loadTestAccessEngine(),
     router,
     prices: PRICES,
     ledger: createBudgetLedger(db),

@@ -13,6 +13,8 @@ import type { OrgRateLimiter } from './org-rate-limiter';
 import { decideTargets, type Target } from './policy-gate';
 import type { CallStages, CallStageTimes } from './call-stages';
 import type { CallLedger } from './call-ledger';
+import type { CallUserChecker } from './call-user';
+import type { AccessEngine } from '../../access/access-policy';
 import type { ServerTls } from '../../transport/tls-server';
 
 export interface GatewayLimits {
@@ -26,6 +28,8 @@ export interface GatewayLimits {
 export interface GatewayDeps {
   db: Database;
   policy: PolicyEngine;
+  /** The access policy: X-FE-User must be a member of the caller's org allowed gateway.call (docs/decisions/013). */
+  access: AccessEngine;
   router: ProviderRouter;
   prices: PriceTable;
   ledger: BudgetLedger;
@@ -46,6 +50,7 @@ export interface GatewayRuntime extends GatewayDeps {
   orgContext: OrgCallContextLoader;
   calls: CallLedger;
   rateLimiter: OrgRateLimiter;
+  users: CallUserChecker;
 }
 
 /** A call that passed authentication, validation and the policy: everything its audit record needs. */
@@ -100,8 +105,10 @@ export async function admit(
   const route = rt.router.route(q.model);
   if (!route || route.kind !== q.kind) throw new AppError('model.not_found', `No ${q.kind === 'chat' ? 'chat' : 'transcription'} model ${JSON.stringify(q.model)} (GET /v1/models lists them)`, { status: 404, details: { model: q.model } });
   const ctx = await rt.orgContext.load(q.caller.orgId, q.headers.sessionId);
+  // The real user's role, not 'service', once X-FE-User proves to be a member allowed to call.
+  const role = await rt.users.roleFor(q.caller.orgId, q.headers.userId, q.headers.sessionId);
   q.stages?.mark('context');
-  const gate = decideTargets(rt.policy, rt.router, { orgId: q.caller.orgId, purpose: q.headers.purpose, kind: q.kind, model: q.model, maxTokens: q.maxTokens, settings: ctx.settings }, route.targets);
+  const gate = decideTargets(rt.policy, rt.router, { orgId: q.caller.orgId, role, purpose: q.headers.purpose, kind: q.kind, model: q.model, maxTokens: q.maxTokens, settings: ctx.settings }, route.targets);
   const base = { started: q.started, caller: q.caller, headers: q.headers, model: q.model };
   if (!gate.decision) {
     await auditCall(rt, base, { policyDecision: 'deny', policyVersion: rt.policy.version, outcome: 'policy.denied' });

@@ -16,6 +16,6 @@ export async function listModels(rt: GatewayRuntime, req: IncomingMessage, res: 
   const { settings } = await rt.orgContext.load(caller.orgId, null);
   const routes = rt.router
     .routes()
-    .filter((r) => purposes === null || purposes.some((purpose) => decideTargets(rt.policy, rt.router, { orgId: caller.orgId, purpose, kind: r.kind, model: r.model, maxTokens: null, settings }, r.targets).decision));
+    .filter((r) => purposes === null || purposes.some((purpose) => decideTargets(rt.policy, rt.router, { orgId: caller.orgId, role: 'service', purpose, kind: r.kind, model: r.model, maxTokens: null, settings }, r.targets).decision));
   sendJson(res, 200, { object: 'list', data: routes.map((r) => ({ id: r.model, object: 'model', created: 0, owned_by: 'feedback-evaluation-gateway', kind: r.kind })) });
 }

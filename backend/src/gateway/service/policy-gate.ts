@@ -19,7 +19,7 @@ export interface GateResult {
 export function decideTargets(
   policy: PolicyEngine,
   router: ProviderRouter,
-  q: { orgId: string; purpose: string; kind: CallKind; model: string; maxTokens: number | null; settings: OrgPolicySettings },
+  q: { orgId: string; role: PolicyInput['role']; purpose: string; kind: CallKind; model: string; maxTokens: number | null; settings: OrgPolicySettings },
   targets: readonly Target[],
 ): GateResult {
   const allowed: Target[] = [];
@@ -29,7 +29,7 @@ export function decideTargets(
     const p = router.provider(t.providerId);
     const input: PolicyInput = {
       orgId: q.orgId,
-      role: 'service',
+      role: q.role,
       purpose: q.purpose,
       kind: q.kind,
       model: q.model,
