@@ -31,7 +31,8 @@ export const keysUsage = `Usage:
   \`npm start\` first). Exit code 0 on success, 1 when refused, 2 on a usage or connection error.`;
 
 async function withDatabase<T>(config: Config, explicitUrl: string | undefined, fn: (url: string) => Promise<T>): Promise<T> {
-  let url = explicitUrl ?? config.databaseUrl;
+  // Listing every org needs the owner (a member of fe_identity_resolver), not the app login.
+  let url = explicitUrl ?? config.databaseMigrateUrl ?? config.databaseUrl;
   let stop: (() => Promise<void>) | undefined;
   if (!url) {
     console.error('Starting the embedded PostgreSQL…');

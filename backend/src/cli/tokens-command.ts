@@ -121,7 +121,8 @@ export async function runTokensCommand(argv: string[], env: Record<string, strin
     let databaseUrl = args.databaseUrl;
     if (!databaseUrl) {
       const config = loadConfig({ LOG_LEVEL: 'warn', ...env });
-      databaseUrl = config.databaseUrl;
+      // Finding the org by name needs the owner (a member of fe_identity_resolver), not the app login.
+      databaseUrl = config.databaseMigrateUrl ?? config.databaseUrl;
       if (!databaseUrl) {
         console.error('Starting the embedded PostgreSQL…');
         const server = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: config.embeddedPgPort });
