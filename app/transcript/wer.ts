@@ -43,6 +43,25 @@ export function normaliseWords(text: string): string[] {
 export function computeWer(refText: string, hypText: string): WerResult {
   const ref = normaliseWords(refText);
   const hyp = normaliseWords(hypText);
+  let substitutions = 0;
+  let deletions = 0;
+  let insertions = 0;
+  for (const [i, j] of alignWords(ref, hyp)) {
+    if (i === null) insertions++;
+    else if (j === null) deletions++;
+    else if (ref[i] !== hyp[j]) substitutions++;
+  }
+  const n = ref.length;
+  const m = hyp.length;
+  const errors = substitutions + deletions + insertions;
+  return { wer: n === 0 ? (m === 0 ? 0 : 1) : errors / n, substitutions, deletions, insertions, refWords: n, hypWords: m };
+}
+
+/**
+ * A minimum edit-distance alignment of two word sequences, in order: [ref index, hyp index] for a
+ * match or substitution, [ref index, null] for a deletion, [null, hyp index] for an insertion.
+ */
+export function alignWords(ref: readonly string[], hyp: readonly string[]): Array<[number | null, number | null]> {
   const n = ref.length;
   const m = hyp.length;
   // cost[i][j]: edits to turn ref[0..i) into hyp[0..j); ties prefer substitution, then deletion.
@@ -55,25 +74,18 @@ export function computeWer(refText: string, hypText: string): WerResult {
       cost[i]![j] = Math.min(sub, cost[i - 1]![j]! + 1, cost[i]![j - 1]! + 1);
     }
   }
-  let substitutions = 0;
-  let deletions = 0;
-  let insertions = 0;
+  const pairs: Array<[number | null, number | null]> = [];
   let i = n;
   let j = m;
   while (i > 0 || j > 0) {
     const here = cost[i]![j]!;
     if (i > 0 && j > 0 && here === cost[i - 1]![j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1)) {
-      if (ref[i - 1] !== hyp[j - 1]) substitutions++;
-      i--;
-      j--;
+      pairs.push([--i, --j]);
     } else if (i > 0 && here === cost[i - 1]![j]! + 1) {
-      deletions++;
-      i--;
+      pairs.push([--i, null]);
     } else {
-      insertions++;
-      j--;
+      pairs.push([null, --j]);
     }
   }
-  const errors = substitutions + deletions + insertions;
-  return { wer: n === 0 ? (m === 0 ? 0 : 1) : errors / n, substitutions, deletions, insertions, refWords: n, hypWords: m };
+  return pairs.reverse();
 }
