@@ -5,8 +5,16 @@ import { dropNonSpeech, placeWords, wordsToSegments } from './whisper-engine';
 const r = (start: number, end: number) => ({ channel: 0 as const, start, end });
 
 describe('planSpeechWindows', () => {
-  it('splices distant regions into one window without the silence between them', () => {
-    const [w, ...rest] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0.1, spliceGapSec: 0.4 });
+  it('gives each speech region its own window, so no word can be timed into a neighbouring region', () => {
+    const windows = planSpeechWindows([r(2, 5), r(5.15, 6), r(100, 103)], 200, { padSec: 0.1 });
+    expect(windows.map((w) => w.pieces)).toEqual([
+      [{ windowStart: 0, recordingStart: 1.9, duration: expect.closeTo(4.2, 6) }],
+      [{ windowStart: 0, recordingStart: 99.9, duration: expect.closeTo(3.2, 6) }],
+    ]);
+  });
+
+  it('splices distant regions into one window without the silence between them when asked', () => {
+    const [w, ...rest] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0.1, spliceGapSec: 0.4, spliceRegions: true });
     expect(rest).toEqual([]);
     expect(w!.pieces).toEqual([
       { windowStart: 0, recordingStart: 1.9, duration: expect.closeTo(3.2, 6) },
@@ -15,7 +23,7 @@ describe('planSpeechWindows', () => {
   });
 
   it('starts a new window before exceeding the maximum and splits over-long regions', () => {
-    const windows = planSpeechWindows([r(0, 20), r(30, 45), r(50, 120)], 130, { maxWindowSec: 28, padSec: 0 });
+    const windows = planSpeechWindows([r(0, 20), r(30, 45), r(50, 120)], 130, { maxWindowSec: 28, padSec: 0, spliceRegions: true });
     for (const w of windows) expect(w.duration).toBeLessThanOrEqual(28);
     const covered = windows.flatMap((w) => w.pieces).reduce((s, p) => s + p.duration, 0);
     expect(covered).toBeCloseTo(20 + 15 + 70, 6);
@@ -27,7 +35,7 @@ describe('planSpeechWindows', () => {
 });
 
 describe('window time mapping', () => {
-  const [w] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0, spliceGapSec: 0.4 });
+  const [w] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0, spliceGapSec: 0.4, spliceRegions: true });
 
   it('maps window times back to the recording, snapping splice gaps to the nearer edge', () => {
     expect(windowToRecording(w!, 1).time).toBeCloseTo(3);
@@ -51,7 +59,7 @@ describe('word post-processing', () => {
     expect(dropNonSpeech(words).map((w) => w.text)).toEqual(['Hello', 'there', 'friend.']);
   });
 
-  it('spreads words that whisper.cpp gave no duration and splits segments at sentence ends', () => {
+  it('spreads words that whisper.cpp gave no duration, by characters, and splits segments at sentence ends', () => {
     const [w] = planSpeechWindows([r(10, 14)], 20, { padSec: 0 });
     const placed = placeWords(w!, [
       { text: 'The', start: 0, end: 0 },
@@ -59,8 +67,24 @@ describe('word post-processing', () => {
       { text: 'fox.', start: 1, end: 1.5 },
       { text: 'Yes.', start: 2, end: 2.4 },
     ]);
-    expect(placed.map((p) => [p.start, p.end])).toEqual([[10, 10.5], [10.5, 11], [11, 11.5], [12, 12.4]]);
+    expect(placed.map((p) => [p.start, p.end])).toEqual([[10, 10.38], [10.38, 11], [11, 11.5], [12, 12.4]]);
     const segments = wordsToSegments(1, placed);
     expect(segments.map((s) => [s.text, s.start, s.end, s.channel])).toEqual([['The quick fox.', 10, 11.5, 1], ['Yes.', 12, 12.4, 1]]);
+  });
+
+  it('gives words timed at or past the end of the audio a share of the time before them, never zero length', () => {
+    // whisper.cpp timed "hear." and "And" past the window: both are clamped to the region's end.
+    const [w] = planSpeechWindows([r(20, 23)], 30, { padSec: 0 });
+    const placed = placeWords(w!, [
+      { text: 'good', start: 0.2, end: 0.6 },
+      { text: 'to', start: 0.6, end: 2.9 },
+      { text: 'hear.', start: 3.2, end: 3.5 },
+      { text: 'And', start: 3.5, end: 3.5 },
+    ]);
+    for (const p of placed) expect(p.end - p.start).toBeGreaterThanOrEqual(0.08);
+    for (const p of placed) expect(p.end).toBeLessThanOrEqual(23);
+    expect(placed.map((p) => p.text)).toEqual(['good', 'to', 'hear.', 'And']);
+    for (let i = 1; i < placed.length; i++) expect(placed[i]!.start).toBeGreaterThanOrEqual(placed[i - 1]!.end - 1e-9);
+    expect(wordsToSegments(0, placed).every((s) => s.end > s.start)).toBe(true);
   });
 });

@@ -18,6 +18,8 @@ const OPENERS: Record<string, string> = { '[': ']', '(': ')', '*': '*' };
 const SENTENCE_END = /[.?!]["')\]]*$/;
 /** A pause this long (seconds) between words starts a new segment. */
 const SEGMENT_GAP_SEC = 0.8;
+/** The shortest time a word is given when whisper.cpp timed it with none. */
+const MIN_WORD_SEC = 0.08;
 
 export function dropNonSpeech(words: WhisperWord[]): WhisperWord[] {
   const out: WhisperWord[] = [];
@@ -62,25 +64,43 @@ export function placeWords(window: SpeechWindow, words: WhisperWord[]): TimedWor
     });
   });
 
-  // whisper.cpp often gives the first words of a window no duration; spread each such run over
-  // the time between the previous word (or its piece start) and the next timed word.
+  // whisper.cpp often gives the first words of a window no duration, and words it timed past the
+  // end of the audio end up clamped to the piece's end with none. Each such run is spread by
+  // characters over the time between the previous word (or its piece start) and the next timed
+  // word (or the piece end); where that leaves less than MIN_WORD_SEC a word, the run takes in its
+  // timed neighbours, before it first, then after it, so no word and no segment has zero length.
+  const samePiece = (k: number, piece: number) => k >= 0 && k < placed.length && placed[k]!.piece === piece;
   for (let i = 0; i < placed.length; ) {
-    if (placed[i]!.end - placed[i]!.start >= 0.01) {
+    if (placed[i]!.end - placed[i]!.start >= MIN_WORD_SEC / 2) {
       i++;
       continue;
     }
+    const piece = placed[i]!.piece;
+    const bounds = window.pieces[piece]!;
     let j = i;
-    while (j < placed.length && placed[j]!.end - placed[j]!.start < 0.01 && placed[j]!.piece === placed[i]!.piece) j++;
-    const piece = window.pieces[placed[i]!.piece]!;
-    const from = i > 0 && placed[i - 1]!.piece === placed[i]!.piece ? placed[i - 1]!.end : piece.recordingStart;
-    const nextStart = j < placed.length && placed[j]!.piece === placed[i]!.piece ? placed[j]!.start : piece.recordingStart + piece.duration;
-    const to = Math.max(nextStart, placed[j - 1]!.end);
-    const step = (to - from) / (j - i);
-    for (let k = i; k < j; k++) {
-      placed[k]!.start = from + step * (k - i);
-      placed[k]!.end = from + step * (k - i + 1);
+    while (samePiece(j, piece) && placed[j]!.end - placed[j]!.start < MIN_WORD_SEC / 2) j++;
+    let from = samePiece(i - 1, piece) ? placed[i - 1]!.end : bounds.recordingStart;
+    let to = Math.max(samePiece(j, piece) ? placed[j]!.start : bounds.recordingStart + bounds.duration, placed[j - 1]!.end);
+    let first = i;
+    let last = j;
+    while ((to - from) / (last - first) < MIN_WORD_SEC) {
+      if (samePiece(first - 1, piece)) {
+        first--;
+        from = samePiece(first - 1, piece) ? placed[first - 1]!.end : Math.min(placed[first]!.start, bounds.recordingStart);
+      } else if (samePiece(last, piece)) {
+        last++;
+        to = samePiece(last, piece) ? placed[last]!.start : Math.max(placed[last - 1]!.end, bounds.recordingStart + bounds.duration);
+      } else break;
     }
-    i = j;
+    const run = placed.slice(first, last);
+    const chars = run.reduce((n, w) => n + w.text.length, 0);
+    let t = from;
+    for (const w of run) {
+      w.start = t;
+      t += ((to - from) * w.text.length) / chars;
+      w.end = t;
+    }
+    i = last;
   }
   return placed.map((w) => ({ ...w, start: round2(w.start), end: round2(Math.max(w.start, w.end)) }));
 }
