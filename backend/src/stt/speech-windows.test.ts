@@ -6,7 +6,7 @@ const r = (start: number, end: number) => ({ channel: 0 as const, start, end });
 
 describe('planSpeechWindows', () => {
   it('gives each speech region its own window, so no word can be timed into a neighbouring region', () => {
-    const windows = planSpeechWindows([r(2, 5), r(5.15, 6), r(100, 103)], 200, { padSec: 0.1 });
+    const windows = planSpeechWindows([r(2, 5), r(5.15, 6), r(100, 103)], 200, { padSec: 0.1, edgeSilenceSec: 0 });
     expect(windows.map((w) => w.pieces)).toEqual([
       [{ windowStart: 0, recordingStart: 1.9, duration: expect.closeTo(4.2, 6) }],
       [{ windowStart: 0, recordingStart: 99.9, duration: expect.closeTo(3.2, 6) }],
@@ -14,7 +14,7 @@ describe('planSpeechWindows', () => {
   });
 
   it('splices distant regions into one window without the silence between them when asked', () => {
-    const [w, ...rest] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0.1, spliceGapSec: 0.4, spliceRegions: true });
+    const [w, ...rest] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0.1, spliceGapSec: 0.4, spliceRegions: true, edgeSilenceSec: 0 });
     expect(rest).toEqual([]);
     expect(w!.pieces).toEqual([
       { windowStart: 0, recordingStart: 1.9, duration: expect.closeTo(3.2, 6) },
@@ -23,10 +23,21 @@ describe('planSpeechWindows', () => {
   });
 
   it('starts a new window before exceeding the maximum and splits over-long regions', () => {
-    const windows = planSpeechWindows([r(0, 20), r(30, 45), r(50, 120)], 130, { maxWindowSec: 28, padSec: 0, spliceRegions: true });
+    const windows = planSpeechWindows([r(0, 20), r(30, 45), r(50, 120)], 130, { maxWindowSec: 28, padSec: 0, spliceRegions: true, edgeSilenceSec: 0 });
     for (const w of windows) expect(w.duration).toBeLessThanOrEqual(28);
     const covered = windows.flatMap((w) => w.pieces).reduce((s, p) => s + p.duration, 0);
     expect(covered).toBeCloseTo(20 + 15 + 70, 6);
+  });
+
+  it('puts silence before and after the speech of a window, and maps times inside it back', () => {
+    const [w] = planSpeechWindows([r(10, 12)], 20, { padSec: 0, edgeSilenceSec: 0.5 });
+    expect(w).toEqual({ pieces: [{ windowStart: 0.5, recordingStart: 10, duration: 2 }], duration: 3 });
+    expect(windowToRecording(w!, 0.2).time).toBe(10);
+    expect(windowToRecording(w!, 1.5).time).toBeCloseTo(11);
+    expect(windowToRecording(w!, 2.9).time).toBe(12);
+    const pcm = new Float32Array(20 * 100).fill(1);
+    const out = windowSamples(pcm, 100, w!);
+    expect([out[49], out[50], out[249], out[250]]).toEqual([0, 1, 1, 0]);
   });
 
   it('plans nothing without regions', () => {
@@ -35,7 +46,7 @@ describe('planSpeechWindows', () => {
 });
 
 describe('window time mapping', () => {
-  const [w] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0, spliceGapSec: 0.4, spliceRegions: true });
+  const [w] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0, spliceGapSec: 0.4, spliceRegions: true, edgeSilenceSec: 0 });
 
   it('maps window times back to the recording, snapping splice gaps to the nearer edge', () => {
     expect(windowToRecording(w!, 1).time).toBeCloseTo(3);
@@ -60,7 +71,7 @@ describe('word post-processing', () => {
   });
 
   it('spreads words that whisper.cpp gave no duration, by characters, and splits segments at sentence ends', () => {
-    const [w] = planSpeechWindows([r(10, 14)], 20, { padSec: 0 });
+    const [w] = planSpeechWindows([r(10, 14)], 20, { padSec: 0, edgeSilenceSec: 0 });
     const placed = placeWords(w!, [
       { text: 'The', start: 0, end: 0 },
       { text: 'quick', start: 0, end: 0 },

@@ -33,9 +33,14 @@ export interface WindowOptions {
   padSec: number;
   /** Pack several regions into one window (see above); false = one region per window. */
   spliceRegions: boolean;
+  /**
+   * Silence put before and after a window's audio, seconds. Whisper mishears the first words of a
+   * window that starts right on speech ("That's good to hear" as "Not stop to fear" on the sample).
+   */
+  edgeSilenceSec: number;
 }
 
-export const defaultWindowOptions: WindowOptions = { maxWindowSec: 28, spliceGapSec: 0.4, padSec: 0.15, spliceRegions: false };
+export const defaultWindowOptions: WindowOptions = { maxWindowSec: 28, spliceGapSec: 0.4, padSec: 0.15, spliceRegions: false, edgeSilenceSec: 0.5 };
 
 export function planSpeechWindows(regions: SpeechRegion[], durationSec: number, opts: Partial<WindowOptions> = {}): SpeechWindow[] {
   const o = { ...defaultWindowOptions, ...opts };
@@ -51,7 +56,8 @@ export function planSpeechWindows(regions: SpeechRegion[], durationSec: number, 
   }
   const pieces: Array<[number, number]> = [];
   for (const [s, e] of spans) {
-    for (let t = s; t < e; t += o.maxWindowSec) pieces.push([t, Math.min(e, t + o.maxWindowSec)]);
+    const most = o.maxWindowSec - 2 * o.edgeSilenceSec;
+    for (let t = s; t < e; t += most) pieces.push([t, Math.min(e, t + most)]);
   }
 
   const windows: SpeechWindow[] = [];
@@ -59,14 +65,15 @@ export function planSpeechWindows(regions: SpeechRegion[], durationSec: number, 
   for (const [s, e] of pieces) {
     const len = e - s;
     const offset = current ? current.duration + o.spliceGapSec : 0;
-    if (!current || !o.spliceRegions || offset + len > o.maxWindowSec) {
-      current = { pieces: [], duration: 0 };
+    if (!current || !o.spliceRegions || offset + len + o.edgeSilenceSec > o.maxWindowSec) {
+      current = { pieces: [], duration: o.edgeSilenceSec };
       windows.push(current);
     }
-    const windowStart = current.pieces.length ? current.duration + o.spliceGapSec : 0;
+    const windowStart = current.pieces.length ? current.duration + o.spliceGapSec : o.edgeSilenceSec;
     current.pieces.push({ windowStart, recordingStart: s, duration: len });
     current.duration = windowStart + len;
   }
+  for (const w of windows) w.duration += o.edgeSilenceSec;
   return windows;
 }
 

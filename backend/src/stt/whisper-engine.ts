@@ -4,7 +4,7 @@ import path from 'node:path';
 import { AppError } from '../../../app/contracts/errors';
 import type { Channel, Segment, Word } from '../../../app/transcript/transcript';
 import type { ChannelAudio, SttEngine } from './stt-engine';
-import { type SpeechWindow, planSpeechWindows, windowSamples, windowToRecording } from './speech-windows';
+import { type SpeechWindow, type WindowOptions, planSpeechWindows, windowSamples, windowToRecording } from './speech-windows';
 import { audioCtxFor, type WhisperWord, WhisperThread } from './whisper-thread';
 
 /**
@@ -173,6 +173,8 @@ export interface WhisperEngineOptions {
    * (8–28 s for a 1.5 s window, measured here).
    */
   live?: LiveBounds;
+  /** How speech is cut into windows (default: one per speech region, see speech-windows.ts). */
+  windows?: Partial<WindowOptions>;
 }
 
 export interface LiveBounds {
@@ -231,7 +233,7 @@ export async function createWhisperEngine(opts: WhisperEngineOptions): Promise<W
       if (input.sampleRate !== 16000) throw new AppError('stt.unavailable', `Whisper needs 16 kHz audio, got ${String(input.sampleRate)} Hz`);
       const durationSec = input.pcm.length / input.sampleRate;
       const regions = input.regions.filter((r) => r.channel === input.channel);
-      const windows = planSpeechWindows(regions, durationSec);
+      const windows = planSpeechWindows(regions, durationSec, opts.windows);
       const words: TimedWord[] = [];
       let pieceBase = 0;
       onProgress?.(0);
