@@ -8,8 +8,8 @@ describe('planSpeechWindows', () => {
   it('gives each speech region its own window, so no word can be timed into a neighbouring region', () => {
     const windows = planSpeechWindows([r(2, 5), r(5.15, 6), r(100, 103)], 200, { padSec: 0.1, edgeSilenceSec: 0 });
     expect(windows.map((w) => w.pieces)).toEqual([
-      [{ windowStart: 0, recordingStart: 1.9, duration: expect.closeTo(4.2, 6) }],
-      [{ windowStart: 0, recordingStart: 99.9, duration: expect.closeTo(3.2, 6) }],
+      [{ windowStart: 0, recordingStart: 1.9, duration: expect.closeTo(4.2, 6), speechStart: 2, speechEnd: 6 }],
+      [{ windowStart: 0, recordingStart: 99.9, duration: expect.closeTo(3.2, 6), speechStart: 100, speechEnd: 103 }],
     ]);
   });
 
@@ -17,8 +17,8 @@ describe('planSpeechWindows', () => {
     const [w, ...rest] = planSpeechWindows([r(2, 5), r(100, 103)], 200, { padSec: 0.1, spliceGapSec: 0.4, spliceRegions: true, edgeSilenceSec: 0 });
     expect(rest).toEqual([]);
     expect(w!.pieces).toEqual([
-      { windowStart: 0, recordingStart: 1.9, duration: expect.closeTo(3.2, 6) },
-      { windowStart: expect.closeTo(3.6, 6), recordingStart: 99.9, duration: expect.closeTo(3.2, 6) },
+      { windowStart: 0, recordingStart: 1.9, duration: expect.closeTo(3.2, 6), speechStart: 2, speechEnd: 5 },
+      { windowStart: expect.closeTo(3.6, 6), recordingStart: 99.9, duration: expect.closeTo(3.2, 6), speechStart: 100, speechEnd: 103 },
     ]);
   });
 
@@ -31,7 +31,7 @@ describe('planSpeechWindows', () => {
 
   it('puts silence before and after the speech of a window, and maps times inside it back', () => {
     const [w] = planSpeechWindows([r(10, 12)], 20, { padSec: 0, edgeSilenceSec: 0.5 });
-    expect(w).toEqual({ pieces: [{ windowStart: 0.5, recordingStart: 10, duration: 2 }], duration: 3 });
+    expect(w).toEqual({ pieces: [{ windowStart: 0.5, recordingStart: 10, duration: 2, speechStart: 10, speechEnd: 12 }], duration: 3 });
     expect(windowToRecording(w!, 0.2).time).toBe(10);
     expect(windowToRecording(w!, 1.5).time).toBeCloseTo(11);
     expect(windowToRecording(w!, 2.9).time).toBe(12);
@@ -81,6 +81,18 @@ describe('word post-processing', () => {
     expect(placed.map((p) => [p.start, p.end])).toEqual([[10, 10.38], [10.38, 11], [11, 11.5], [12, 12.4]]);
     const segments = wordsToSegments(1, placed);
     expect(segments.map((s) => [s.text, s.start, s.end, s.channel])).toEqual([['The quick fox.', 10, 11.5, 1], ['Yes.', 12, 12.4, 1]]);
+  });
+
+  it('never times a word in the padding around the speech', () => {
+    // Region 20–23 s, padded to 19.85–23.15 s for Whisper; its words stay within 20–23 s.
+    const [w] = planSpeechWindows([r(20, 23)], 30, { padSec: 0.15, edgeSilenceSec: 0 });
+    const placed = placeWords(w!, [
+      { text: 'Sure,', start: 0, end: 0.4 },
+      { text: 'go', start: 0.4, end: 1 },
+      { text: 'ahead.', start: 1, end: 3.3 },
+    ]);
+    expect(placed[0]!.start).toBe(20);
+    expect(placed[2]!.end).toBe(23);
   });
 
   it('gives words timed at or past the end of the audio a share of the time before them, never zero length', () => {

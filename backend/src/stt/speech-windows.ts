@@ -17,6 +17,12 @@ export interface WindowPiece {
   /** Start of this piece in the recording, seconds. */
   recordingStart: number;
   duration: number;
+  /**
+   * Where voice activity starts and ends in this piece, recording seconds: the padding around it
+   * is there for Whisper's sake, and a word is never timed outside it.
+   */
+  speechStart: number;
+  speechEnd: number;
 }
 
 export interface SpeechWindow {
@@ -45,24 +51,30 @@ export const defaultWindowOptions: WindowOptions = { maxWindowSec: 28, spliceGap
 export function planSpeechWindows(regions: SpeechRegion[], durationSec: number, opts: Partial<WindowOptions> = {}): SpeechWindow[] {
   const o = { ...defaultWindowOptions, ...opts };
   // Padded spans, merged where padding makes them touch, and split where longer than a window.
-  const spans: Array<[number, number]> = [];
+  // Each span: [start, end] with padding, then [speech start, speech end] without.
+  const spans: Array<[number, number, number, number]> = [];
   for (const r of [...regions].sort((a, b) => a.start - b.start)) {
     const s = Math.max(0, r.start - o.padSec);
     const e = Math.min(durationSec, r.end + o.padSec);
     if (e <= s) continue;
     const last = spans[spans.length - 1];
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
-    else spans.push([s, e]);
+    if (last && s <= last[1]) {
+      last[1] = Math.max(last[1], e);
+      last[3] = Math.max(last[3], Math.min(r.end, e));
+    } else spans.push([s, e, Math.max(s, r.start), Math.min(r.end, e)]);
   }
-  const pieces: Array<[number, number]> = [];
-  for (const [s, e] of spans) {
+  const pieces: Array<[number, number, number, number]> = [];
+  for (const [s, e, speechStart, speechEnd] of spans) {
     const most = o.maxWindowSec - 2 * o.edgeSilenceSec;
-    for (let t = s; t < e; t += most) pieces.push([t, Math.min(e, t + most)]);
+    for (let t = s; t < e; t += most) {
+      const end = Math.min(e, t + most);
+      pieces.push([t, end, Math.max(t, speechStart), Math.min(end, speechEnd)]);
+    }
   }
 
   const windows: SpeechWindow[] = [];
   let current: SpeechWindow | undefined;
-  for (const [s, e] of pieces) {
+  for (const [s, e, speechStart, speechEnd] of pieces) {
     const len = e - s;
     const offset = current ? current.duration + o.spliceGapSec : 0;
     if (!current || !o.spliceRegions || offset + len + o.edgeSilenceSec > o.maxWindowSec) {
@@ -70,7 +82,7 @@ export function planSpeechWindows(regions: SpeechRegion[], durationSec: number, 
       windows.push(current);
     }
     const windowStart = current.pieces.length ? current.duration + o.spliceGapSec : o.edgeSilenceSec;
-    current.pieces.push({ windowStart, recordingStart: s, duration: len });
+    current.pieces.push({ windowStart, recordingStart: s, duration: len, speechStart, speechEnd: Math.max(speechStart, speechEnd) });
     current.duration = windowStart + len;
   }
   for (const w of windows) w.duration += o.edgeSilenceSec;

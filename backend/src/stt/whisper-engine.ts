@@ -51,7 +51,10 @@ export function placeWords(window: SpeechWindow, words: WhisperWord[]): TimedWor
   const placed = words.flatMap((w): TimedWord[] => {
     const a = windowToRecording(window, w.start);
     const b = windowToRecording(window, Math.max(w.start, w.end));
-    const end = b.piece === a.piece ? b.time : window.pieces[a.piece]!.recordingStart + window.pieces[a.piece]!.duration;
+    const piece = window.pieces[a.piece]!;
+    const inSpeech = (t: number) => Math.min(piece.speechEnd, Math.max(piece.speechStart, t));
+    a.time = inSpeech(a.time);
+    const end = inSpeech(b.piece === a.piece ? b.time : piece.speechEnd);
     // A segment of several words (rare with split-on-word) shares its time by characters.
     const parts = w.text.split(/\s+/).filter(Boolean);
     const chars = parts.reduce((n, p) => n + p.length, 0);
@@ -76,20 +79,20 @@ export function placeWords(window: SpeechWindow, words: WhisperWord[]): TimedWor
       continue;
     }
     const piece = placed[i]!.piece;
-    const bounds = window.pieces[piece]!;
+    const { speechStart, speechEnd } = window.pieces[piece]!;
     let j = i;
     while (samePiece(j, piece) && placed[j]!.end - placed[j]!.start < MIN_WORD_SEC / 2) j++;
-    let from = samePiece(i - 1, piece) ? placed[i - 1]!.end : bounds.recordingStart;
-    let to = Math.max(samePiece(j, piece) ? placed[j]!.start : bounds.recordingStart + bounds.duration, placed[j - 1]!.end);
+    let from = samePiece(i - 1, piece) ? placed[i - 1]!.end : speechStart;
+    let to = Math.max(samePiece(j, piece) ? placed[j]!.start : speechEnd, placed[j - 1]!.end);
     let first = i;
     let last = j;
     while ((to - from) / (last - first) < MIN_WORD_SEC) {
       if (samePiece(first - 1, piece)) {
         first--;
-        from = samePiece(first - 1, piece) ? placed[first - 1]!.end : Math.min(placed[first]!.start, bounds.recordingStart);
+        from = samePiece(first - 1, piece) ? placed[first - 1]!.end : Math.min(placed[first]!.start, speechStart);
       } else if (samePiece(last, piece)) {
         last++;
-        to = samePiece(last, piece) ? placed[last]!.start : Math.max(placed[last - 1]!.end, bounds.recordingStart + bounds.duration);
+        to = samePiece(last, piece) ? placed[last]!.start : Math.max(placed[last - 1]!.end, speechEnd);
       } else break;
     }
     const run = placed.slice(first, last);
