@@ -3,7 +3,8 @@ import path from 'node:path';
 import { loadConfig } from '../../backend/src/config';
 import { ensureSystemPackages } from './system-packages';
 import { setupTemporalCli } from './temporal-cli';
-import { setupWhisperModel } from './whisper-model';
+import { DEFAULT_WHISPER_MODEL, setupWhisperModel } from './whisper-model';
+import { whisperModelFile } from '../../backend/src/runtime/model-paths';
 import { setupLlmModel } from './llm-model';
 import { providersFromConfig } from '../../backend/src/gateway/embedded-gateway';
 import { localChatModel } from '../../backend/src/gateway/providers/provider-config';
@@ -22,8 +23,13 @@ try {
   ensureSystemPackages({ withTests, onProgress: (m) => say('system', m) });
   if (!config.temporalCli && !config.temporalAddress) await setupTemporalCli({ dataDir: config.dataDir, onProgress: (m) => say('temporal', m) });
   await setupPolicyBundle({ dataDir: config.dataDir, onProgress: (m) => say('policy', m) });
-  const stt = await setupWhisperModel({ dataDir: config.dataDir, onProgress: progress('stt-model') });
-  say('stt-model', `ready: ${path.relative(process.cwd(), stt.modelPath)} sha256 ${stt.sha256.slice(0, 12)}…`);
+  // tiny.en for the desktop's live draft and the tests, and the backend's model (FE_STT_MODEL) when
+  // it is one set-up makes and FE_STT_MODEL_PATH does not name another file.
+  const backendStt = !config.sttModelPath && whisperModelFile(config.sttModel) ? config.sttModel : null;
+  for (const modelId of new Set([DEFAULT_WHISPER_MODEL, ...(backendStt ? [backendStt] : [])])) {
+    const stt = await setupWhisperModel({ dataDir: config.dataDir, modelId, onProgress: progress('stt-model') });
+    say('stt-model', `ready: ${modelId} at ${path.relative(process.cwd(), stt.modelPath)} sha256 ${stt.sha256.slice(0, 12)}…`);
+  }
   // The utterance classifier's sentence embeddings (docs/decisions/012); small, always local.
   const embedding = await setupEmbeddingModel({ dataDir: config.dataDir, onProgress: progress('embedding-model') });
   say('embedding-model', `ready: ${path.relative(process.cwd(), embedding.modelPath)} sha256 ${embedding.sha256.slice(0, 12)}…`);
