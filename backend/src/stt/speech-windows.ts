@@ -40,13 +40,14 @@ export interface WindowOptions {
   /** Pack several regions into one window (see above); false = one region per window. */
   spliceRegions: boolean;
   /**
-   * Silence put before and after a window's audio, seconds. Whisper mishears the first words of a
-   * window that starts right on speech ("That's good to hear" as "Not stop to fear" on the sample).
+   * Silence put before and after a window's audio, seconds. Default 0: tried at 0.5 s on the sample
+   * (tiny.en, one window per region) it made things worse — WER 15.3 % / 28.9 % per channel against
+   * 17.5 % / 13.9 % without, and a 1.3 s window looped ("sure go my head." five times).
    */
   edgeSilenceSec: number;
 }
 
-export const defaultWindowOptions: WindowOptions = { maxWindowSec: 28, spliceGapSec: 0.4, padSec: 0.15, spliceRegions: false, edgeSilenceSec: 0.5 };
+export const defaultWindowOptions: WindowOptions = { maxWindowSec: 28, spliceGapSec: 0.4, padSec: 0.15, spliceRegions: false, edgeSilenceSec: 0 };
 
 export function planSpeechWindows(regions: SpeechRegion[], durationSec: number, opts: Partial<WindowOptions> = {}): SpeechWindow[] {
   const o = { ...defaultWindowOptions, ...opts };
