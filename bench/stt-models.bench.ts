@@ -23,7 +23,7 @@ import { turnTiming } from '../backend/src/testing/turn-timing';
 import { readModelManifest, setupWhisperModel } from '../scripts/setup/whisper-model';
 
 const { values } = parseArgs({ options: { models: { type: 'string' }, threads: { type: 'string' }, spliced: { type: 'boolean' }, out: { type: 'string' } } });
-const models = (values.models ?? 'whisper-tiny.en,whisper-base').split(',');
+const models = (values.models ?? 'whisper-base,whisper-tiny.en').split(',');
 const threads = Number(values.threads ?? 2);
 const SR = 16000;
 const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
@@ -68,6 +68,19 @@ const books = librivox();
 
 const runs = [...models.map((model) => ({ model, spliced: false })), ...(values.spliced ? [{ model: 'whisper-tiny.en', spliced: true }] : [])];
 const results: Record<string, unknown>[] = [];
+// Written after every model, so a run cut short keeps what it measured.
+const file = values.out ?? path.join(repoRoot, 'bench', 'results', 'stt-models.json');
+function save(): void {
+  const out = {
+    bench: 'stt-models',
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown' },
+    notes: 'realTimeFactor = wall seconds / seconds of recording (the sample: both channels, 2 × 175 s); cpuSecPerAudioSec = CPU seconds of all threads / seconds of recording. Sample WER against resources/sample-session/ground-truth.json per channel; LibriVox against pocketsphinx-testdata transcription.',
+    results,
+  };
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+}
 for (const run of runs) {
   const { modelPath, sha256 } = await setupWhisperModel({ dataDir: defaultDataDir, modelId: run.model });
   const engine = await createWhisperEngine({ modelPath, threads, ...(run.spliced ? { windows: { spliceRegions: true } } : {}) });
@@ -118,16 +131,7 @@ for (const run of runs) {
     librivox: lib,
     loadAverage1m: { before: loadBefore, after: round(os.loadavg()[0]!, 2) },
   });
+  save();
 }
 
-const out = {
-  bench: 'stt-models',
-  date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown' },
-  notes: 'realTimeFactor = wall seconds / seconds of recording (the sample: both channels, 2 × 175 s); cpuSecPerAudioSec = CPU seconds of all threads / seconds of recording. Sample WER against resources/sample-session/ground-truth.json per channel; LibriVox against pocketsphinx-testdata transcription.',
-  results,
-};
-const file = values.out ?? path.join(repoRoot, 'bench', 'results', 'stt-models.json');
-mkdirSync(path.dirname(file), { recursive: true });
-writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 console.log(`[bench:stt] wrote ${path.relative(process.cwd(), file)}`);
