@@ -58,7 +58,7 @@ describe('npm start (embedded runtime)', () => {
     dirs.push(keyDir);
     const p = startProcess({ FE_DATA_DIR: dataDir, FE_KEK_FILE: path.join(keyDir, 'kek.json'), TEMPORAL_CLI: findTemporalCli({ dataDir: defaultDataDir }), FE_API_PORT: String(port), FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1', FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'), LOG_LEVEL: 'info' });
     await waitFor(() => p.output().includes('API listening'), 150_000, p.output);
-    for (const step of ['PostgreSQL ready', 'applied migrations', 'created the key-encryption key file', 'Temporal dev server ready', 'worker polling', 'API listening']) expect(p.output()).toContain(step);
+    for (const step of ['PostgreSQL ready', 'migrations as fe_owner, the app as fe_web', 'applied migrations', 'created the key-encryption key file', 'Temporal dev server ready', 'worker polling', 'API listening']) expect(p.output()).toContain(step);
     const me = await fetch(`http://127.0.0.1:${port}/v1/me`, { headers: { authorization: 'Bearer dev-clinician-token' } });
     expect(await me.json()).toMatchObject({ email: 'clinician@demo.local', roles: ['clinician'] });
     const kids = childrenOf(p.child.pid!);

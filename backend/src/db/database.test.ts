@@ -25,14 +25,30 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 describe('row-level security', () => {
-  it('connects as a superuser, yet every transaction runs as fe_app', async () => {
-    const client = new pg.Client({ connectionString: t.url });
-    await client.connect();
-    const [su] = (await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows;
-    await client.end();
-    expect(su!.rolsuper).toBe(true);
-    const who = await t.db.withOrg(a.orgId, (tx) => tx.query<{ current_user: string; org: string }>("SELECT current_user, current_setting('app.org_id') AS org"));
-    expect(who.rows[0]).toEqual({ current_user: 'fe_app', org: a.orgId });
+  it('connects as the app login fe_web, and every transaction runs as fe_app', async () => {
+    const who = await t.db.withOrg(a.orgId, (tx) => tx.query<{ session_user: string; current_user: string; org: string; rolsuper: boolean }>("SELECT session_user, current_user, current_setting('app.org_id') AS org, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS rolsuper"));
+    expect(who.rows[0]).toEqual({ session_user: 'fe_web', current_user: 'fe_app', org: a.orgId, rolsuper: false });
+  });
+
+  it('runs afterCommit callbacks once the transaction committed, and never after a rollback', async () => {
+    const seen: string[] = [];
+    const before = (await t.db.withOrg(a.orgId, (tx) => tx.query<{ title: string | null }>('SELECT title FROM sessions WHERE id = $1', [sessionOfA]))).rows[0]!.title;
+    await t.db.withOrg(a.orgId, async (tx) => {
+      tx.afterCommit(async (db) => {
+        // The committed write is visible to a new transaction by then.
+        const r = await db.withOrg(a.orgId, (t2) => t2.query<{ title: string }>('SELECT title FROM sessions WHERE id = $1', [sessionOfA]));
+        seen.push(`committed:${r.rows[0]?.title}`);
+      });
+      await tx.query("UPDATE sessions SET title = 'after-commit' WHERE id = $1", [sessionOfA]);
+    });
+    await expect(
+      t.db.withOrg(a.orgId, async (tx) => {
+        tx.afterCommit(async () => void seen.push('rolled back'));
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(seen).toEqual(['committed:after-commit']);
+    await t.db.withOrg(a.orgId, (tx) => tx.query('UPDATE sessions SET title = $2 WHERE id = $1', [sessionOfA, before]));
   });
 
   it("hides another org's rows from select", async () => {
