@@ -30,7 +30,24 @@ export const SURFACE_FEATURES = [
   'mentions_you',
   'words_over_20',
   'cosine_to_patient_turn',
+  'asks_permission',
+  'names_autonomy',
+  'directive_you_should',
+  'reflection_opener',
+  'contradiction_opener',
+  'praise',
+  'collaborative_we',
 ] as const;
+
+const CUES = [
+  /\b(would it be (ok|okay|alright|all right)|is it (ok|okay|alright|all right) (if|to)|can i (tell|share|suggest|give|explain|offer)|would you like (me|to hear|some|to know)|do you mind if|may i|would it help if)\b/,
+  /\b(up to you|your (choice|decision|call)|you decide|you('re| are) the (one|best judge)|whatever you decide|only you|it's yours|your body)\b/,
+  /\b(you (really )?(should|need to|must|have to|ought to|'ve got to|'d better)|you've got to|you just need)\b/,
+  /^(so |and )?(it sounds like|sounds like|it sounds as|you('re| are) (feeling|worried|saying|wondering|thinking)|you feel|it seems|part of you|on (the )?one hand|you('ve| have) (been|had)|you're not sure)/,
+  /^(no\b|that's not|that is not|that isn't|it isn't|it's not|but you|well,? you|you can't|you don't)/,
+  /\b(well done|good for you|great (job|work|effort|start)|that took|impressive|brilliant|fantastic|excellent|proud|credit)\b/,
+  /\b(shall we|could we|should we|we could|together|let's|how about we|what do you think about)\b/,
+];
 
 export interface FeatureLayout {
   parts: readonly FeaturePart[];
@@ -70,6 +87,7 @@ export function surfaceFeatures(text: string, cosineToPatient: number): number[]
     /\byou(r|'re|'ve|'d)?\b/.test(all) ? 1 : 0,
     Math.min(words.length, 60) / 20,
     cosineToPatient,
+    ...CUES.map((re) => (re.test(all.replace(/[\u2018\u2019]/g, "'").trim()) ? 1 : 0)),
   ];
 }
 
