@@ -22,7 +22,8 @@ export const BudgetInput = z
     scopeKey: lineText().max(200).optional(),
     period: BudgetPeriod,
     capMicros: Micros.describe('Hard cap in micro-USD per period'),
-    softAlertFraction: z.number().gt(0).lte(1).optional().describe('Soft alert once usage reaches this fraction of the cap (default 0.8)'),
+    // Stored as numeric(5,4): anything below 0.0001 would round to 0 and break the column's CHECK (> 0).
+    softAlertFraction: z.number().gte(0.0001).lte(1).optional().describe('Soft alert once usage reaches this fraction of the cap (default 0.8; at least 0.0001, the stored precision)'),
   })
   .superRefine((b, ctx) => {
     const key = b.scopeKey ?? '';

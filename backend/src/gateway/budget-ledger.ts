@@ -104,7 +104,7 @@ export async function setBudget(tx: Tx, input: BudgetInput): Promise<Budget> {
   if (input.scope === 'org' && input.scopeKey) throw new AppError('request.invalid', 'An org budget has no scopeKey');
   micros('capMicros', input.capMicros);
   const fraction = input.softAlertFraction ?? 0.8;
-  if (!(fraction > 0 && fraction <= 1)) throw new AppError('request.invalid', `softAlertFraction must be in (0, 1], got ${fraction}`);
+  if (!(fraction >= 0.0001 && fraction <= 1)) throw new AppError('request.invalid', `softAlertFraction must be in [0.0001, 1] (stored to 4 decimals), got ${fraction}`);
   const { rows } = await tx.query<BudgetRow>(
     `INSERT INTO ai_budgets (org_id, scope, scope_key, period, cap_micros, soft_alert_fraction)
      VALUES ($1, $2, $3, $4, $5, $6)
