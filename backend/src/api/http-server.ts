@@ -126,6 +126,8 @@ export function createApiServer(deps: ApiServerDeps) {
   app.use(UPLOADS_PATH, (req, res, next) => {
     // tus checks its headers before any hook signs the caller in: without a token, 401 comes first.
     if (req.method !== 'OPTIONS' && !bearerToken(req.headers.authorization)) return next(new AppError('auth.missing', 'Sign in first: send Authorization: Bearer <token>.'));
+    // A missing Tus-Resumable is a malformed request: 400 problem, as tus already answers a wrong version (its 412 is undocumented).
+    if (req.method !== 'OPTIONS' && req.method !== 'GET' && !req.headers['tus-resumable']) return next(new AppError('request.invalid', 'Send Tus-Resumable: 1.0.0 (tus resumable upload protocol).', { status: 400 }));
     void upload.handle(req, res);
   });
   // Sign-in and the access decision come before any body is parsed (route-table.ts).

@@ -10,7 +10,7 @@ type Schema = { type?: string; properties?: Record<string, Schema>; required?: s
 let doc: { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> }; parameters?: Array<{ name: string; in: string; schema: Schema }>; responses: Record<string, { content?: Record<string, unknown> }> }>> };
 
 beforeAll(async () => {
-  h = await startApiHarness();
+  h = await startApiHarness({ admin: true });
   token = (await h.user('clinician')).token;
   doc = JSON.parse(await (await fetch(`${h.url}/openapi.json`)).text());
 }, 60_000);
@@ -36,8 +36,8 @@ describe('methods a documented path does not declare', () => {
     const res = await request('TRACE', '/v1/me');
     expect(res).toMatchObject({ status: 405, allow: 'GET, HEAD', type: expect.stringMatching(/^application\/problem\+json/) });
     expect(JSON.parse(res.body).code).toBe('request.method_not_allowed');
-    const session = await request('DELETE', '/v1/sessions/9d0b3a4e-5f0e-4a57-9b0e-2f1f6b1b5a10');
-    expect(session).toMatchObject({ status: 405, allow: 'GET, HEAD' });
+    const session = await request('PUT', '/v1/sessions/9d0b3a4e-5f0e-4a57-9b0e-2f1f6b1b5a10');
+    expect(session).toMatchObject({ status: 405, allow: 'GET, DELETE, HEAD' });
   });
 
   it('leave undocumented paths at 404', async () => {
@@ -53,6 +53,14 @@ describe('tus upload creation', () => {
     expect(JSON.parse(await res.text()).code).toBe('auth.missing');
   });
 
+  it('answers a missing Tus-Resumable with 400 problem, where tus said an undocumented 412 (ST201, ST203, ST103)', async () => {
+    const res = await fetch(`${h.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'upload-length': '0' } });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(await res.text()).code).toBe('request.invalid');
+    const wrong = await fetch(`${h.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'tus-resumable': '0.2.2', 'upload-length': '0' } });
+    expect(wrong.status).toBe(400);
+  });
+
   it("documents Upload-Length as digits and tus's plain-text 400 (ST202, ST105)", () => {
     const op = doc.paths['/v1/uploads']!.post!;
     const length = op.parameters!.find((p) => p.name === 'Upload-Length')!;
@@ -66,6 +74,9 @@ describe('request schemas say what the server enforces', () => {
   it('a session has exactly two participants (ST202: [] was schema-valid)', () => {
     const participants = bodyOf('/v1/sessions').properties!.participants!;
     expect(participants).toMatchObject({ minItems: 2, maxItems: 2 });
+    // Channel 0 then 1 (ST202: two channel-0 participants were schema-valid).
+    const items = (participants as { prefixItems: Schema[] }).prefixItems;
+    expect(items.map((p) => p.properties!.channel)).toEqual([{ type: 'number', enum: [0] }, { type: 'number', enum: [1] }]);
   });
 
   it("a guest's join needs their consent, given (ST202: 422 consent.missing for a schema-valid body)", () => {
@@ -82,5 +93,16 @@ describe('request schemas say what the server enforces', () => {
     expect(new RegExp(title.pattern!).test(bad)).toBe(false);
     const res = await fetch(`${h.url}/v1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: bad }) });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('server errors the fuzzer found', () => {
+  it('refuses a budget soft-alert fraction below the stored precision with 400, not 500 (ST101: 5e-324 rounded to 0 and broke the CHECK)', async () => {
+    const admin = await h.user('org_admin');
+    const put = (softAlertFraction: number) => fetch(`${h.url}/v1/admin/ai/budgets`, { method: 'PUT', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'org', period: 'day', capMicros: 9007199254740990, softAlertFraction }) });
+    const tiny = await put(5e-324);
+    expect(tiny.status).toBe(400);
+    expect(JSON.parse(await tiny.text()).code).toBe('request.invalid');
+    expect((await put(0.0001)).status).toBe(200);
   });
 });

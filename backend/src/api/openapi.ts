@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { CreateSessionRequest, EvaluationView, Problem, RecordConsentRequest, SessionView, StartEvaluationRequest, UploadMetadata } from '../../../app/contracts/api';
+import { CreateSessionRequest, EvaluationView, ParticipantInput, Problem, RecordConsentRequest, SessionView, StartEvaluationRequest, UploadMetadata } from '../../../app/contracts/api';
 import { Transcript } from '../../../app/transcript/transcript';
 import { ConversationMetrics } from '../../../app/metrics/metrics-model';
 import { VerifiedAnalysis } from '../../../app/rubric/analysis';
@@ -23,13 +23,16 @@ export function buildOpenApiDocument(serverUrl: string) {
   const security = [{ [bearer.name]: [] }];
   // The server takes a join without consent only to answer it with consent.missing: documented as required.
   const joinRequest = JoinRequest.extend({ consent: GuestConsent.extend({ given: z.literal(true) }) });
+  // Channel 0 then channel 1, as the server's refinement demands, in the document's tuple too.
+  const participants = CreateSessionRequest.shape.participants;
+  const createSession = CreateSessionRequest.extend({ participants: z.tuple([ParticipantInput.extend({ channel: z.literal(0) }), ParticipantInput.extend({ channel: z.literal(1) })]).meta({ minItems: 2, maxItems: 2, description: participants.description }) });
   // tus's own refusals (a malformed Upload-Length or Upload-Metadata) are plain text.
   const uploadErrors = { ...errors, 400: { description: 'Problem (request.invalid), or tus\'s plain-text refusal of a malformed tus header', content: { 'application/problem+json': { schema: problem }, 'text/plain': { schema: z.string() } } } };
   const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 
   reg.registerPath({ method: 'get', path: '/v1/me', summary: 'Who the bearer token stands for', security, responses: { 200: json(z.object({ orgId: z.string(), userId: z.string(), roles: z.array(z.string()) }), 'Identity'), ...errors } });
   reg.registerPath({ method: 'get', path: '/v1/rubrics', summary: 'Rubric templates', security, responses: { 200: json(z.object({ rubrics: z.array(Rubric) }), 'Rubrics'), ...errors } });
-  reg.registerPath({ method: 'post', path: '/v1/sessions', summary: 'Create a session; both participants must consent', security, request: { body: { content: { 'application/json': { schema: CreateSessionRequest } } } }, responses: { 201: json(session, 'Created'), ...errors } });
+  reg.registerPath({ method: 'post', path: '/v1/sessions', summary: 'Create a session; both participants must consent', security, request: { body: { content: { 'application/json': { schema: createSession } } } }, responses: { 201: json(session, 'Created'), ...errors } });
   reg.registerPath({ method: 'get', path: '/v1/sessions', summary: 'List sessions of the caller\'s org', security, responses: { 200: json(z.object({ sessions: z.array(session) }), 'Sessions'), ...errors } });
   reg.registerPath({ method: 'get', path: '/v1/sessions/{id}', summary: 'One session with its recording and latest evaluation', security, request: { params: id }, responses: { 200: json(session, 'Session'), ...errors } });
   reg.registerPath({ method: 'delete', path: '/v1/sessions/{id}', summary: 'Erase the session: its recordings, transcripts, analyses, reports (rows and blobs), participants and consents; an audit entry remains (owner or org admin)', security, request: { params: id }, responses: { 204: { description: 'Erased' }, ...errors } });
