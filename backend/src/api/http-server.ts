@@ -86,6 +86,9 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
   ];
 }
 
+/** The methods of the tus protocol (creation, offset, append, termination, CORS preflight), and GET (a look at an upload). */
+const TUS_METHODS = ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS', 'GET'];
+
 export function createApiServer(deps: ApiServerDeps) {
   const app = express();
   app.disable('x-powered-by');
@@ -124,6 +127,10 @@ export function createApiServer(deps: ApiServerDeps) {
   });
   // tus reads the raw body itself: mount before any body parser.
   app.use(UPLOADS_PATH, (req, res, next) => {
+    if (!TUS_METHODS.includes(req.method)) {
+      res.setHeader('Allow', TUS_METHODS.join(', '));
+      return next(new AppError('request.method_not_allowed', `${req.method} is not part of the tus protocol`));
+    }
     // tus checks its headers before any hook signs the caller in: without a token, 401 comes first.
     if (req.method !== 'OPTIONS' && !bearerToken(req.headers.authorization)) return next(new AppError('auth.missing', 'Sign in first: send Authorization: Bearer <token>.'));
     // A missing Tus-Resumable is a malformed request: 400 problem, as tus already answers a wrong version (its 412 is undocumented).

@@ -40,6 +40,10 @@ describe('methods a documented path does not declare', () => {
     expect(session).toMatchObject({ status: 405, allow: 'GET, DELETE, HEAD' });
   });
 
+  it('answer 405 on the tus endpoint for a method tus does not speak (ST204: tus said 404)', async () => {
+    expect(await request('TRACE', '/v1/uploads')).toMatchObject({ status: 405, allow: 'POST, HEAD, PATCH, DELETE, OPTIONS, GET' });
+  });
+
   it('leave undocumented paths at 404', async () => {
     expect((await request('TRACE', '/v1/no-such-thing')).status).toBe(404);
   });
@@ -71,6 +75,12 @@ describe('tus upload creation', () => {
 });
 
 describe('request schemas say what the server enforces', () => {
+  it('request bodies are required (stateful ST202: a POST /v1/sessions without a body was schema-valid)', () => {
+    for (const [path, method] of [['/v1/sessions', 'post'], ['/v1/sessions/{id}/consents', 'post'], ['/v1/sessions/{id}/evaluations', 'post'], ['/v1/join', 'post']] as const) {
+      expect({ path, required: (doc.paths[path]![method]!.requestBody as { required?: boolean }).required }).toEqual({ path, required: true });
+    }
+  });
+
   it('a session has exactly two participants (ST202: [] was schema-valid)', () => {
     const participants = bodyOf('/v1/sessions').properties!.participants!;
     expect(participants).toMatchObject({ minItems: 2, maxItems: 2 });
