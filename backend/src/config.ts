@@ -91,6 +91,9 @@ export const configKeys = {
   authFailureWindowSec: { env: 'FE_AUTH_FAILURE_WINDOW_SEC', schema: z.coerce.number().int().positive(), default: 900, doc: 'Window (and block time) of FE_AUTH_FAILURE_LIMIT, in seconds.' },
   joinFailureLimit: { env: 'FE_JOIN_FAILURE_LIMIT', schema: z.coerce.number().int().positive(), default: 10, doc: 'Wrong invite codes (unknown, used or expired) one client address may send to /v1/join per FE_JOIN_FAILURE_WINDOW_SEC before 429 rate.limited. Counted in PostgreSQL.' },
   joinFailureWindowSec: { env: 'FE_JOIN_FAILURE_WINDOW_SEC', schema: z.coerce.number().int().positive(), default: 900, doc: 'Window (and block time) of FE_JOIN_FAILURE_LIMIT, in seconds.' },
+  workerHealthPort: { env: 'FE_WORKER_HEALTH_PORT', schema: port.optional(), default: undefined, doc: 'Port of the worker\'s HTTP listener for /healthz, /readyz and /metrics (0 = pick a free one). Unset: no listener. Only processes that run a worker without the API open it.' },
+  workerHealthHost: { env: 'FE_WORKER_HEALTH_HOST', schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface the worker\'s health listener binds to.' },
+  opsEndpointsPublic: { env: 'FE_OPS_ENDPOINTS_PUBLIC', schema: bool, default: false, doc: 'Serve /metrics and the per-check detail of /readyz to any client. Off: only to loopback clients (the socket address, never a forwarded header); others get 404 for /metrics and only the status code of /readyz. /healthz is always public.' },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']), default: 'info', doc: 'Log level.' },
 } as const;
 

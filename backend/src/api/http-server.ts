@@ -26,6 +26,7 @@ import { createSignaling, type SignalingOptions } from '../signaling/signaling';
 import { SIGNAL_PATH } from '../../../app/contracts/signaling';
 import { createHttpServer, serverUrl, type ServerTls } from '../transport/tls-server';
 import { apiCors, apiSecurityHeaders, corsOriginCheck } from '../transport/security-headers';
+import type { OpsEndpoints } from '../ops/ops-endpoints';
 
 export interface ApiServerDeps {
   sessions: SessionService;
@@ -58,6 +59,8 @@ export interface ApiServerDeps {
   tls?: ServerTls;
   /** Origins whose pages may call the API cross-origin (FE_CORS_ORIGINS); none by default. */
   corsOrigins?: readonly string[];
+  /** /healthz, /readyz and /metrics (ops/ops-endpoints.ts); a bare /healthz when not given. */
+  ops?: OpsEndpoints;
 }
 
 /**
@@ -119,9 +122,14 @@ export function createApiServer(deps: ApiServerDeps) {
   });
   app.use(apiSecurityHeaders({ https: !!deps.tls || !!deps.publicUrl?.startsWith('https:') }));
   app.use(apiCors(deps.corsOrigins ?? []));
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
+  if (deps.ops) {
+    const ops = deps.ops;
+    app.use((req, res, next) => (ops(req, res) ? undefined : next()));
+  } else {
+    app.get('/healthz', (_req, res) => {
+      res.json({ ok: true });
+    });
+  }
   app.get('/openapi.json', (req, res) => {
     res.json(buildOpenApiDocument(deps.publicUrl ?? `${req.protocol}://${req.get('host')}`));
   });

@@ -46,6 +46,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0013_supervision_assignments': { tables: ['supervision_assignments'] },
   '0014_keyed_audit_chain': { tables: [], functions: ['audit_events_link'] },
   '0015_retention': { tables: ['org_retention'], functions: ['retention_org_ids'] },
+  '0016_applied_migrations': { tables: [], functions: ['applied_migrations'] },
 };
 
 describe('migrations, one by one on the previous state', () => {

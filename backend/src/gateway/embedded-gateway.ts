@@ -18,12 +18,17 @@ import { createProviderRouter } from './providers/provider-router';
 import { createGatewayServer } from './service/gateway-server';
 import { defaultLlmModelPath, defaultSttModelPath } from '../runtime/model-paths';
 import { readServerTls } from '../transport/tls-server';
+import { createReadiness, databaseCheck, modelFilesCheck } from '../ops/readiness';
+import { createOpsEndpoints } from '../ops/ops-endpoints';
+import type { Registry } from 'prom-client';
 
 export interface RunningGateway {
   /** OpenAI-compatible base URL, e.g. http://127.0.0.1:41234/v1. */
   baseURL: string;
   providers: ProvidersConfig;
   policyVersion: string;
+  /** Model files its embedded providers load (readiness checks they exist). */
+  modelFiles: string[];
   stop(): Promise<void>;
 }
 
@@ -53,7 +58,15 @@ export function providersFromConfig(config: Config): ProvidersConfig {
  * the providers (the embedded LLM server gets a key only the gateway knows, so nothing can reach
  * the model around it), the price table, budgets, idempotency and audit on `db`.
  */
-export async function startGateway(config: Config, db: Database, log: (component: string) => Log): Promise<RunningGateway> {
+/** The model files the embedded providers of `providers` load: the GGUF of a local chat model, whisper.cpp's for local speech. */
+export function embeddedModelFiles(config: Config, providers: ProvidersConfig): string[] {
+  const local = new Set(providers.providers.filter((p) => p.kind === 'local').map((p) => p.id));
+  const chat = localChatModel(providers);
+  const stt = providers.models.some((m) => m.kind === 'stt' && m.targets.some((t) => local.has(t.provider)));
+  return [...(chat ? [defaultLlmModelPath(config, chat)] : []), ...(stt ? [defaultSttModelPath(config)] : [])];
+}
+
+export async function startGateway(config: Config, db: Database, log: (component: string) => Log, opts: { registry?: Registry } = {}): Promise<RunningGateway> {
   const say = log('gateway');
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
@@ -110,12 +123,13 @@ export async function startGateway(config: Config, db: Database, log: (component
       idempotency: createIdempotencyStore(db),
       limits: { requestsPerMinutePerOrg: config.gatewayRatePerMinute, maxBodyBytes: config.gatewayMaxBodyBytes, maxAudioBytes: config.gatewayMaxAudioBytes },
       log: say,
+      ops: createOpsEndpoints({ readiness: createReadiness({ database: databaseCheck(db), models: modelFilesCheck(embeddedModelFiles(config, providers)) }), registry: opts.registry, public: config.opsEndpointsPublic }),
       tls: readServerTls(config.gatewayTlsCertFile && config.gatewayTlsKeyFile ? { certFile: config.gatewayTlsCertFile, keyFile: config.gatewayTlsKeyFile } : undefined, { cert: 'FE_GATEWAY_TLS_CERT_FILE', key: 'FE_GATEWAY_TLS_KEY_FILE' }),
     });
     const baseURL = await server.listen(config.gatewayPort, config.gatewayHost);
     stops.push(() => server.close());
     say(`gateway at ${baseURL} (policy ${policy.version}, prices ${prices.version}; models: ${providers.models.map((m) => m.model).join(', ')})`);
-    return { baseURL, providers, policyVersion: policy.version, stop };
+    return { baseURL, providers, policyVersion: policy.version, modelFiles: embeddedModelFiles(config, providers), stop };
   } catch (e) {
     await stop();
     throw e;

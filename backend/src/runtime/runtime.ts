@@ -37,6 +37,9 @@ import { loadAccessEngine } from '../access/access-policy';
 import { createAuthorizer } from '../access/authorizer';
 import { evaluationAccess } from '../access/evaluation-access';
 import { ensurePolicyBundle } from '../gateway/policy/policy-build';
+import { createReadiness, databaseCheck, gatewayCheck, modelFilesCheck, temporalCheck } from '../ops/readiness';
+import { createOpsEndpoints } from '../ops/ops-endpoints';
+import { listenOpsEndpoints } from '../ops/ops-listener';
 
 export interface Runtime {
   config: Config;
@@ -50,6 +53,8 @@ export interface Runtime {
   sessions: SessionService;
   devIdentity: Identity | null;
   apiUrl: string | null;
+  /** The worker's health listener (FE_WORKER_HEALTH_PORT) in a process without the API; null otherwise. */
+  workerOpsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -115,17 +120,27 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
 
     // Every STT and LLM call goes through the governance gateway: started here unless FE_GATEWAY_URL names one.
     let gatewayUrl: string | null = config.gatewayUrl ?? null;
+    let modelFiles: string[] = [];
     if (!gatewayUrl && (opts.worker || opts.gateway)) {
       log('starting the AI governance gateway…');
       const gw = await startGateway(config, db, opts.log);
       stops.push({ name: 'AI gateway', fn: () => gw.stop() });
       gatewayUrl = gw.baseURL;
+      modelFiles = gw.modelFiles;
     }
 
     // The embedded dev server is plain gRPC on loopback; a configured one gets FE_TEMPORAL_TLS_* / FE_TEMPORAL_API_KEY.
     const temporal = config.temporalAddress ? temporalConnectionOptions(config, temporalAddress) : { address: temporalAddress };
     const evaluations = await connectEvaluationClient({ ...temporal, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue });
     stops.push({ name: 'Temporal client', fn: () => evaluations.close() });
+
+    const readiness = createReadiness({
+      database: databaseCheck(db),
+      temporal: temporalCheck(evaluations.client.connection),
+      ...(gatewayUrl && (opts.worker || config.gatewayUrl) ? { gateway: gatewayCheck(gatewayUrl) } : {}),
+      ...(modelFiles.length ? { models: modelFilesCheck(modelFiles) } : {}),
+    });
+    const ops = createOpsEndpoints({ readiness, public: config.opsEndpointsPublic });
 
     if (opts.worker) {
       const credentials = createWorkerCredentials(db, { name: `worker ${process.pid}`, purposes: ['transcription', 'rubric_analysis'] });
@@ -156,6 +171,13 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
       log(`worker polling task queue ${config.temporalTaskQueue}`);
       await ensureRetentionSchedule(evaluations.client, { taskQueue: config.temporalTaskQueue, everySec: config.retentionSweepEverySec });
       log(`retention schedule every ${config.retentionSweepEverySec} s`);
+    }
+    let workerOpsUrl: string | null = null;
+    if (opts.worker && !opts.api && config.workerHealthPort !== undefined) {
+      const listener = await listenOpsEndpoints(ops, config.workerHealthPort, config.workerHealthHost);
+      stops.push({ name: 'worker health listener', fn: () => listener.close() });
+      workerOpsUrl = listener.url;
+      log(`worker health at ${workerOpsUrl}/readyz`);
     }
 
     const rubric = (id: string) => getRubric(id);
@@ -188,6 +210,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         aiAdmin: createAiAdminService(db),
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         log: opts.log('api'),
+        ops,
       });
       const events = await listenEvaluationEvents(databaseUrl, (orgId, e) => void api.hub.publish(orgId, e), opts.log('events'));
       stops.push({ name: 'event listener', fn: () => events.close() });
@@ -196,7 +219,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
       log(`API listening on ${apiUrl} (OpenAPI at ${apiUrl}/openapi.json)`);
     }
 
-    return { config, db, databaseUrl, temporalAddress, blobs, gatewayUrl, evaluations, sessions, devIdentity, apiUrl, stop: stopAll };
+    return { config, db, databaseUrl, temporalAddress, blobs, gatewayUrl, evaluations, sessions, devIdentity, apiUrl, workerOpsUrl, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -47,6 +47,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
 
   const securityHeaders = gatewaySecurityHeaders({ https: !!deps.tls });
   const dispatch: RequestListener = (req, res) => {
+    if (deps.ops?.(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0]!.replace(/\/+$/, '');
     const handler = routes[`${req.method} ${path}`];
     const ac = new AbortController();

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../../../../app/contracts/errors';
 import type { Database } from '../../db/database';
 import type { Log } from '../../runtime/log';
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   onCallStages?: (path: string, stages: CallStageTimes) => void;
   /** Certificate and key (FE_GATEWAY_TLS_*): HTTPS, TLS 1.3 only. Plain HTTP when not given. */
   tls?: ServerTls;
+  /** /healthz, /readyz, /metrics (ops/ops-endpoints.ts); answers true when it took the request. */
+  ops?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** The deps plus the parts the server builds once. */
