@@ -1,5 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, jsonSchema, NoObjectGeneratedError, Output, RetryError, type FlexibleSchema } from 'ai';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../../../app/contracts/errors';
 
@@ -7,6 +8,14 @@ export type AnalysisUsage = { inputTokens: number; outputTokens: number };
 
 /** Prompt and generation time as the local model server reports them (llama.cpp's `timings`); absent for other providers. */
 export type ModelTimings = { promptN: number; promptMs: number; predictedN: number; predictedMs: number };
+
+/**
+ * A local model on a busy 2-core machine can take longer than fetch's 300 s to send the first byte
+ * of a long prompt's answer; the AI SDK then retried, and the retry started the prompt over. The
+ * caller's abort signal (the activity's heartbeat and cancellation) bounds a call instead.
+ */
+const patientAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+const patientFetch = ((url: string | URL, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: patientAgent })) as unknown as typeof fetch;
 
 /** Fixed so that the same transcript, rubric and model give the same answer where the provider honours it. */
 export const DEFAULT_ANALYSIS_SEED = 20_240_601;
@@ -46,7 +55,7 @@ export async function analyzeWithModel<S extends z.ZodType>(opts: {
   strictJsonSchema?: boolean;
   abortSignal?: AbortSignal;
 }): Promise<{ object: z.output<S>; usage: AnalysisUsage; model: string; timings: ModelTimings | null }> {
-  const provider = createOpenAI({ baseURL: opts.baseURL, apiKey: opts.apiKey, name: 'analysis' });
+  const provider = createOpenAI({ baseURL: opts.baseURL, apiKey: opts.apiKey, name: 'analysis', fetch: patientFetch });
   let result;
   try {
     result = await generateText({
