@@ -29,7 +29,10 @@ describe('answer schemas', () => {
     expect(Object.keys(s.properties)).toEqual(['u3', 'u5']);
     expect(s.required).toEqual(['u3', 'u5']);
     expect(s.additionalProperties).toBe(false);
-    for (const v of Object.values(s.properties)) expect(v).toEqual({ type: 'string', enum: ['open_question', 'closed_question', 'reflection', 'other'] });
+    for (const v of Object.values(s.properties)) {
+      expect(Object.keys(v.properties)).toEqual(['act', 'code']);
+      expect(v.properties.code).toEqual({ type: 'string', enum: ['open_question', 'closed_question', 'reflection', 'other'] });
+    }
     expect(() => codingBatchSchema(book, [units[1]!])).toThrow(/clinician/);
   });
 

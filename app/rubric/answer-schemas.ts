@@ -37,12 +37,22 @@ function evidence(ids: readonly string[]): JsonSchema {
   return { type: 'array', items: { type: 'string', enum: [...ids] }, minItems: 1, maxItems: MAX_EVIDENCE };
 }
 
-/** One batch of utterance coding: `{ "u3": "<code id>", "u5": "<code id>", … }` for exactly these clinician units. */
+/** Longest note of what a clinician unit does, written before its code. */
+export const MAX_ACT_CHARS = 80;
+
+/**
+ * One batch of utterance coding: `{ "u3": { "act": "…", "code": "<code id>" }, … }` for exactly
+ * these clinician units. The short note of what the unit does comes first: under a grammar that
+ * forces the code right after the key, the 1.5B model gave every unit the first code of the list
+ * (17 of 17 open_question in the first benchmark run); writing what the clinician does first gives
+ * it the unit's words to decide on. Only the code is kept.
+ */
 export function codingBatchSchema(book: RubricCoding, batch: readonly TranscriptUnit[]): JsonSchema {
   const clinician = batch.filter((u) => u.channel === 0);
   if (clinician.length === 0) throw new Error('a coding batch needs at least one clinician unit');
   const codes = book.codes.map((c) => c.id);
-  return strictObject(Object.fromEntries(clinician.map((u) => [u.id, { type: 'string', enum: codes }])));
+  const value = strictObject({ act: { type: 'string', minLength: 1, maxLength: MAX_ACT_CHARS }, code: { type: 'string', enum: codes } });
+  return strictObject(Object.fromEntries(clinician.map((u) => [u.id, value])));
 }
 
 /** The unit ids a citation for this item may name. */

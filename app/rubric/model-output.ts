@@ -11,6 +11,14 @@ import { z } from 'zod';
 export const CodingAnswer = z.record(z.string(), z.string());
 export type CodingAnswer = z.infer<typeof CodingAnswer>;
 
+/**
+ * One coding batch as the model writes it (answer-schemas.ts): per unit a short note of what it
+ * does and the code, or (a remote model ignoring the schema) the bare code. Read as a CodingAnswer.
+ */
+export const CodingBatchAnswer = z
+  .record(z.string(), z.union([z.string(), z.object({ act: z.string().optional(), code: z.string() })]))
+  .transform((r): CodingAnswer => Object.fromEntries(Object.entries(r).map(([id, v]) => [id, typeof v === 'string' ? v : v.code])));
+
 export const ItemAnswer = z.object({
   evidence: z.array(z.string()),
   rationale: z.string(),

@@ -62,7 +62,7 @@ export function codingPrompt(ctx: PromptContext & { book: RubricCoding }, batch:
   const from = first > 0 && ctx.units[first - 1]!.channel === 1 ? first - 1 : Math.max(0, first);
   const stretch = ctx.units.slice(from, last + 1);
   const instruction = [
-    `Code the clinician units ${ids.join(', ')}. Give each one the behaviour code that fits it best.`,
+    `Code the clinician units ${ids.join(', ')}. For each one, first say briefly what the clinician does in it (act), then give the behaviour code that fits it best (code).`,
     'Decide from the unit\'s own words and from what the patient said just before it:',
     '- a question the patient can answer freely is open_question; one answered with yes, no or a fact is closed_question;',
     '- repeating or rephrasing what the patient said, without a question, is a reflection, even when it sounds like a question;',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { codingBatchSchema, narrativeSchema, sectionSchema, allowedUnitIds, SCHEMA_NAME } from '../../../app/rubric/answer-schemas';
 import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
-import { CodingAnswer, NarrativeAnswer, SectionAnswer } from '../../../app/rubric/model-output';
+import { CodingBatchAnswer, NarrativeAnswer, SectionAnswer, type CodingAnswer } from '../../../app/rubric/model-output';
 import type { CodeCount } from '../../../app/rubric/analysis';
 import type { Rubric, RubricCoding, RubricSection } from '../../../app/rubric/rubric';
 import { codingPrompt, narrativePrompt, sectionPrompt, type NarrativeContext } from '../../../app/rubric/unit-prompt';
@@ -47,10 +47,10 @@ export async function codeUnitsWithLlm(opts: StepCommon & { book: RubricCoding; 
       prompt,
       sentSchema: codingBatchSchema(opts.book, batch),
       schemaName: SCHEMA_NAME.coding,
-      parse: CodingAnswer,
+      parse: CodingBatchAnswer,
       check: () => null,
       idempotencyKey: `${key}:coding:${k + 1}`,
-      maxOutputTokens: 32 + 16 * batch.length,
+      maxOutputTokens: 32 + 48 * batch.length,
       step: `coding ${k + 1}/${batches.length}`,
       onCall: opts.onCall,
       signal: opts.signal,

@@ -5,6 +5,7 @@ import { createLlmCoder } from '../coding/llm-coder';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer, type RecordedRequest } from '../testing/openai-test-server';
 import { sampleRubric, sampleTranscript } from '../testing/sample-analysis-fixture';
 import { kindOf, schemaOf, scriptedUnitAnswer, UNKNOWN_UNIT_ID } from '../testing/scripted-unit-answers';
+import { codingBatches } from './analysis-steps';
 import { SAMPLING } from './checked-call';
 import type { CallRecord } from './llm-endpoint';
 import { runAnalysis } from './run-analysis';
@@ -95,6 +96,20 @@ describe('runAnalysis with unit ids', () => {
     expect(failed).toMatchObject({ status: 'failed', attempts: 2, reason: expect.stringMatching(/repeats itself.*again after a retry/) });
     expect(analysis.sections.find((s) => s.sectionId === 'global_change')?.status).toBe('scored');
     expect(JSON.stringify(analysis.sections)).not.toContain('a partnership I');
+  });
+
+  it('reads a remote model\'s bare codes too, and counts a code that is not in the code book', async () => {
+    const { analysis } = await run((req) => {
+      if (kindOf(req.body) !== 'coding') return scriptedUnitAnswer(req.body);
+      const a = scriptedUnitAnswer(req.body) as Record<string, { code: string }>;
+      const ids = Object.keys(a);
+      return { ...Object.fromEntries(ids.map((id) => [id, a[id]!.code])), [ids[0]!]: 'lecture' };
+    });
+    // The first unit of each batch got the invented code: left uncoded, the rest coded.
+    expect(analysis.coding).toMatchObject({ status: 'coded', uncoded: codingBatches(units, 12).map((b) => b[0]!.id) });
+    if (analysis.coding?.status !== 'coded') throw new Error('not coded');
+    expect(analysis.coding.codes).toHaveLength(clinicianIds.length - 3);
+    expect(analysis.stats.codingRejected).toBe(3);
   });
 
   it('fails the coding when a batch answer is not JSON twice', async () => {

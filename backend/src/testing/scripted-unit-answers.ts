@@ -55,7 +55,7 @@ export function scriptedUnitAnswer(body: unknown): unknown {
   const props = schema.properties ?? {};
   const kind = kindOf(body);
   if (kind === 'coding') {
-    return Object.fromEntries(Object.entries(props).map(([id, v]) => [id, pickCode(text.get(id) ?? '', (v.enum ?? []) as string[])]));
+    return Object.fromEntries(Object.entries(props).map(([id, v]) => [id, { act: `says "${(text.get(id) ?? '').slice(0, 40)}"`, code: pickCode(text.get(id) ?? '', (v.properties?.code?.enum ?? []) as string[]) }]));
   }
   if (kind === 'section') {
     const patient = lines.find((l) => l.speaker === 'PATIENT')?.id;
