@@ -55,6 +55,8 @@ type Json = Record<string, unknown>;
 const previous: Json = args.merge && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Json) : {};
 const rubrics = Object.fromEntries(await Promise.all(fields.map(async (f) => [f, await getRubric(CODE_SETS[f])] as const))) as Record<CodeSetField, Rubric>;
 
+// Before the LLM: loaded after it, the embedder's expected llama.cpp batch warnings were printed unfiltered (seen in a run).
+const classifier = await openClassifierCoder({ dataDir: defaultDataDir, rubricIds: fields.map((f) => CODE_SETS[f]) });
 const needLlm = (parts.has('coding') && coderKinds.includes('llm')) || parts.has('contrast');
 const modelEntry = embeddedLlmModel(defaultLlmModelId);
 const threads = Number(args.threads);
@@ -67,7 +69,6 @@ if (needLlm) {
   llm = await startRecordingEndpoint({ baseURL: server.baseURL, apiKey: 'local', model: server.modelId });
   log(`embedded LLM ${server.modelId} loaded in ${seconds(performance.now() - t0)} s (${threads} threads)`);
 }
-const classifier = await openClassifierCoder({ dataDir: defaultDataDir, rubricIds: fields.map((f) => CODE_SETS[f]) });
 const coderOf = (kind: 'classifier' | 'llm'): UnitCoder => (kind === 'classifier' ? classifier : createLlmCoder(llm!.endpoint));
 
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100) };
