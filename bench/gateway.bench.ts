@@ -31,6 +31,7 @@ import { estimatePromptTokens } from '../backend/src/gateway/service/prompt-toke
 import { defaultDataDir, repoRoot } from '../backend/src/paths';
 import { startEmbeddedPostgres } from '../backend/src/runtime/embedded-postgres';
 import { seedOrg } from '../backend/src/testing/test-orgs';
+import { logTo } from '../backend/src/runtime/log';
 
 const { values: args } = parseArgs({ options: { ephemeral: { type: 'boolean', default: false }, seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '3' } } });
 const SECONDS = Number(args.seconds);
@@ -161,9 +162,9 @@ async function main() {
       ledger: createBudgetLedger(db),
       idempotency: createIdempotencyStore(db),
       limits: { requestsPerMinutePerOrg: 100_000_000, maxBodyBytes: 1024 * 1024, maxAudioBytes: 1024 * 1024 },
-      log: (msg, data) => {
-        if ((data as { level?: string } | undefined)?.level === 'error') log(`gateway: ${msg} ${JSON.stringify(data)}`);
-      },
+      log: logTo((level, msg, data) => {
+        if (level === 'error') log(`gateway: ${msg} ${JSON.stringify(data)}`);
+      }),
       onCallStages: (_p, stages) => {
         if (recordStages) stageSamples.push(stages);
       },

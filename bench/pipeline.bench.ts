@@ -13,6 +13,7 @@ import { ensureDevIdentity } from '../backend/src/db/repositories/identity';
 import { workflowIdFor } from '../backend/src/workflows/evaluation-client';
 import { synthesizeSession, encodeOggOpus } from '../scripts/sample-session/make-sample-session';
 import { SessionScript } from '../scripts/sample-session/session-script';
+import { silentLog } from '../backend/src/runtime/log';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const benchDir = path.join(defaultDataDir, 'bench');
@@ -72,7 +73,7 @@ async function run(rt: Runtime, name: string, audio: string) {
 }
 
 const config = loadConfig({ ...process.env, FE_DATA_DIR: path.join(benchDir, 'runtime'), FE_STT_MODEL_PATH: path.join(defaultDataDir, 'models', 'ggml-tiny.en.bin'), FE_LLM_MODEL_PATH: path.join(defaultDataDir, 'models', embeddedLlmModel(loadConfig().llmModel).file), FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'), FE_API_PORT: '0', LOG_LEVEL: 'warn' });
-const rt = await startRuntime(config, { api: false, worker: true, log: () => () => undefined });
+const rt = await startRuntime(config, { api: false, worker: true, log: () => silentLog() });
 const results: Record<string, unknown>[] = [];
 /** Written after every run, so a long run that is stopped keeps the figures of the ones before. */
 function writeResults() {

@@ -14,7 +14,7 @@ const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 const log = logger.child('gateway');
 if (!config.databaseUrl) {
-  logger.error('gateway')('gateway-main needs DATABASE_URL (the embedded runtime starts its own gateway: npm start)');
+  logger.child('gateway').error('gateway-main needs DATABASE_URL (the embedded runtime starts its own gateway: npm start)');
   process.exit(1);
 }
 await migrate(config.databaseMigrateUrl ?? config.databaseUrl);
@@ -23,7 +23,7 @@ await warnIfPrivilegedLogin(config.databaseUrl, log);
 const keys = createDataKeys({ provider: await openKeyProvider(config, (m) => log(m)) });
 const db = createDatabase(config.databaseUrl, { max: 20, applicationName: 'feedback-evaluation-gateway', keys, onError: (e) => log('database connection error', { err: e.message }) });
 const gateway = await startGateway(config, db, (c) => logger.child(c)).catch((e: Error) => {
-  logger.error('gateway')(`could not start: ${e.message}`);
+  logger.child('gateway').error(`could not start: ${e.message}`);
   process.exit(1);
 });
 log('gateway ready', { baseURL: gateway.baseURL, policy: gateway.policyVersion });

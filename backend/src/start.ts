@@ -11,7 +11,7 @@ const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 const webRoot = path.join(repoRoot, 'dist', 'web');
 const runtime = await startRuntime(config, { api: true, worker: config.startWorker, log: (c) => logger.child(c), webRoot: existsSync(path.join(webRoot, 'index.html')) ? webRoot : undefined }).catch((e: Error) => {
-  logger.error('start')(`could not start: ${e.message}`);
+  logger.child('start').error(`could not start: ${e.message}`);
   process.exit(1);
 });
 if (runtime.apiUrl) logger.child('start')(`web client: ${runtime.apiUrl}/ (sign in with the dev token)`);

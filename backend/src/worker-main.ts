@@ -7,7 +7,7 @@ import { onShutdownSignal } from './runtime/shutdown';
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 const runtime = await startRuntime(config, { api: false, worker: true, log: (c) => logger.child(c) }).catch((e: Error) => {
-  logger.error('worker')(`could not start: ${e.message}`);
+  logger.child('worker').error(`could not start: ${e.message}`);
   process.exit(1);
 });
 logger.child('worker')('worker ready');

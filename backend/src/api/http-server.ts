@@ -27,6 +27,8 @@ import { SIGNAL_PATH } from '../../../app/contracts/signaling';
 import { createHttpServer, serverUrl, type ServerTls } from '../transport/tls-server';
 import { apiCors, apiSecurityHeaders, corsOriginCheck } from '../transport/security-headers';
 import type { OpsEndpoints } from '../ops/ops-endpoints';
+import { createRequestLog, fromProxies } from '../ops/request-log';
+import { silentLog, type Log } from '../runtime/log';
 
 export interface ApiServerDeps {
   sessions: SessionService;
@@ -40,7 +42,7 @@ export interface ApiServerDeps {
   publicUrl?: string;
   /** Static files of the web client, served at / when given. */
   webRoot?: string;
-  log?: (m: string, d?: Record<string, unknown>) => void;
+  log?: Log;
   /** Call signaling (guest invites, WebSocket /v1/signal); off when not given. */
   signaling?: SignalingOptions;
   /** Unfinished uploads are deleted this long after creation (FE_UPLOAD_EXPIRY_SEC). Default 24 h. */
@@ -130,6 +132,8 @@ export function createApiServer(deps: ApiServerDeps) {
       res.json({ ok: true });
     });
   }
+  // After the probes (no line per health check): one log line per request, X-Request-Id on every answer.
+  app.use(createRequestLog((deps.log ?? silentLog()).pino, { trusted: fromProxies(deps.trustedProxies ?? []) }));
   app.get('/openapi.json', (req, res) => {
     res.json(buildOpenApiDocument(deps.publicUrl ?? `${req.protocol}://${req.get('host')}`));
   });

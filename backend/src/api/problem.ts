@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError, isAppError, type ErrorCode } from '../../../app/contracts/errors';
 import { isInvalidTextIssue } from '../../../app/contracts/text';
+import type { LogFn } from '../runtime/log';
 
 export interface ProblemBody {
   type: string;
@@ -34,10 +35,11 @@ export function toAppError(e: unknown): AppError {
   return new AppError('internal', 'Internal error', { cause: e });
 }
 
-export function errorMiddleware(log?: (msg: string, data: Record<string, unknown>) => void): ErrorRequestHandler {
+/** Unhandled errors are logged at level error with the request id; the client sees only the problem body. */
+export function errorMiddleware(log?: { error: LogFn }): ErrorRequestHandler {
   return (e, req, res, _next) => {
     const app = toAppError(e);
-    if (app.code === 'internal') log?.('unhandled error', { err: String((e as Error)?.stack ?? e), path: req.path });
+    if (app.code === 'internal') log?.error('unhandled error', { err: String((e as Error)?.stack ?? e), path: req.path, reqId: (req as { id?: unknown }).id });
     const retryAfter = retryAfterOf(app);
     if (retryAfter) res.setHeader('Retry-After', retryAfter);
     res.status(app.status).type('application/problem+json').send(JSON.stringify(problemOf(app, req.originalUrl)));

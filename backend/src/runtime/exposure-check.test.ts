@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config';
 import { isLoopbackHost, refuseExposedDevToken } from './exposure-check';
 import { startRuntime } from './runtime';
+import { silentLog } from './log';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-exposure-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -32,7 +33,7 @@ describe('binding the API beyond loopback', () => {
 
   it('makes the runtime refuse before it starts anything (no database cluster created)', async () => {
     const c = config({ FE_API_HOST: '0.0.0.0' });
-    await expect(startRuntime(c, { api: true, worker: false, log: () => () => undefined })).rejects.toMatchObject({ code: 'config.invalid' });
+    await expect(startRuntime(c, { api: true, worker: false, log: () => silentLog() })).rejects.toMatchObject({ code: 'config.invalid' });
     expect(existsSync(path.join(tmp, 'data'))).toBe(false);
   });
 });

@@ -1,19 +1,41 @@
 import pino from 'pino';
 
-export type Log = (msg: string, data?: Record<string, unknown>) => void;
+export type LogFn = (msg: string, data?: Record<string, unknown>) => void;
 
-/** One structured logger for the process; components get a `(msg, data)` function bound to a name. */
-export function createLogger(level: string) {
-  const root = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+/**
+ * A component's logger: calling it logs at info (most call sites report progress); `.warn`,
+ * `.error` and `.debug` log at their own pino level, so a level filter and an alert on level 50
+ * see them. `pino` is the underlying child, for pino-http and the like.
+ */
+export interface Log extends LogFn {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  pino: pino.Logger;
+}
+
+/** A Log over a pino logger. */
+export function logOf(l: pino.Logger): Log {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error'): LogFn => (msg, data) => (data ? l[level](data, msg) : l[level](msg));
+  return Object.assign(at('info'), { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), pino: l });
+}
+
+/** A Log that hands each line to `write` (tests, benchmarks). */
+export function logTo(write: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void): Log {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error'): LogFn => (msg, data) => write(level, msg, data);
+  return Object.assign(at('info'), { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), pino: pino({ level: 'silent' }) });
+}
+
+export const silentLog = (): Log => logTo(() => undefined);
+
+/** One structured logger for the process; components get a Log bound to their name. */
+export function createLogger(level: string, destination?: pino.DestinationStream) {
+  const root = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   return {
     root,
     child(component: string): Log {
-      const l = root.child({ component });
-      return (msg, data) => (data ? l.info(data, msg) : l.info(msg));
-    },
-    error(component: string): Log {
-      const l = root.child({ component });
-      return (msg, data) => (data ? l.error(data, msg) : l.error(msg));
+      return logOf(root.child({ component }));
     },
   };
 }

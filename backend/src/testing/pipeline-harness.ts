@@ -11,6 +11,7 @@ import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from 
 import { startRuntime, type Runtime } from '../runtime/runtime';
 import type { Identity } from '../api/auth';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import { silentLog } from '../runtime/log';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -59,7 +60,7 @@ export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcess
     FE_MAX_DURATION_SEC: String(opts.maxDurationSec ?? 3600),
     LOG_LEVEL: 'warn',
   };
-  const runtime = await startRuntime(loadConfig(env), { api: true, worker: opts.inProcessWorker, gateway: true, log: () => () => undefined, webRoot: opts.webRoot });
+  const runtime = await startRuntime(loadConfig(env), { api: true, worker: opts.inProcessWorker, gateway: true, log: () => silentLog(), webRoot: opts.webRoot });
   // Workers in their own processes reach this runtime's gateway, as in a deployment with FE_GATEWAY_URL.
   env.FE_GATEWAY_URL = runtime.gatewayUrl!;
   const orgId = randomUUID();

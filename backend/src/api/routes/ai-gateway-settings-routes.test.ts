@@ -30,6 +30,7 @@ import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '..
 import { testAbuseLimits } from '../../testing/test-abuse-limits';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database';
 import { loadTestAccessEngine } from '../../testing/test-access';
+import { silentLog } from '../../runtime/log';
 
 /**
  * Overrides that make the test routes usable, merged by the real Rego over
@@ -80,7 +81,7 @@ beforeAll(async () => {
     ledger: createBudgetLedger(db),
     idempotency: createIdempotencyStore(db),
     limits: { requestsPerMinutePerOrg: 1_000_000, maxBodyBytes: 1024 * 1024, maxAudioBytes: 1024 * 1024 },
-    log: () => undefined,
+    log: silentLog(),
   });
   gatewayURL = await gateway.listen(0);
 

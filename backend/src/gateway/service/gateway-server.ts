@@ -13,6 +13,7 @@ import { createOrgRateLimiter } from './org-rate-limiter';
 import { createCallLedger } from './call-ledger';
 import { createHttpServer, serverUrl } from '../../transport/tls-server';
 import { gatewaySecurityHeaders } from '../../transport/security-headers';
+import { createRequestLog } from '../../ops/request-log';
 
 export type { GatewayDeps, GatewayLimits } from './governed-call';
 
@@ -46,8 +47,11 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
   };
 
   const securityHeaders = gatewaySecurityHeaders({ https: !!deps.tls });
+  // Only workers holding a service credential reach the gateway: their X-Request-Id (the API request's) is kept.
+  const requestLog = createRequestLog(deps.log.pino, { trusted: () => true });
   const dispatch: RequestListener = (req, res) => {
     if (deps.ops?.(req, res)) return;
+    requestLog(req, res);
     const path = (req.url ?? '/').split('?', 1)[0]!.replace(/\/+$/, '');
     const handler = routes[`${req.method} ${path}`];
     const ac = new AbortController();
@@ -58,7 +62,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     const run = handler ? handler(req, res, ac.signal) : Promise.reject(new AppError('request.not_found', `No route ${req.method} ${path}`, { status: 404 }));
     run.catch((e: unknown) => {
       const err = toGatewayError(e);
-      if (err.code === 'internal' || err.code === 'config.invalid') deps.log('gateway call failed', { level: 'error', path, err: String((e as Error)?.stack ?? e) });
+      if (err.code === 'internal' || err.code === 'config.invalid') deps.log.error('gateway call failed', { path, err: String((e as Error)?.stack ?? e) });
       const retryAfter: Record<string, string> = err.code === 'rate.limited' ? { 'retry-after': String(err.details?.retryAfterSec ?? 1) } : {};
       // A body the handler did not read must not be left in the socket of a keep-alive connection.
       if (!req.readableEnded) req.resume();

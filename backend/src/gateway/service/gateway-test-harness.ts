@@ -21,6 +21,7 @@ import { parseProvidersConfig } from '../providers/provider-config';
 import { createOpenAiProvider } from '../providers/openai-provider';
 import { createProviderRouter } from '../providers/provider-router';
 import { createGatewayServer, type GatewayDeps, type GatewayServer } from './gateway-server';
+import { logTo } from '../../runtime/log';
 
 /**
  * A gateway on real PostgreSQL with the real OPA policy, in front of local upstreams that record
@@ -122,7 +123,7 @@ export interface GatewayHarness {
   upstream: ScriptedUpstream;
   gateway: GatewayServer;
   baseURL: string;
-  logs: Array<{ msg: string; data?: Record<string, unknown> }>;
+  logs: Array<{ level: string; msg: string; data?: Record<string, unknown> }>;
   /** The real OPA engine the gateway runs. */
   policy: PolicyEngine;
   /** A new org with a service credential and the policy overrides TEST_ORG_POLICY (or `policy`). */
@@ -166,7 +167,7 @@ export async function startGatewayHarness(
     ledger: createBudgetLedger(db),
     idempotency: createIdempotencyStore(db),
     limits: { requestsPerMinutePerOrg: opts.requestsPerMinutePerOrg ?? 1_000_000, maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024, maxAudioBytes: opts.maxAudioBytes ?? 8 * 1024 * 1024 },
-    log: (msg, data) => logs.push({ msg, data }),
+    log: logTo((level, msg, data) => void logs.push({ level, msg, data })),
     onCallStages: opts.onCallStages,
     tls: opts.tls,
   });

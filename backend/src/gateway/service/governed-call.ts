@@ -96,7 +96,7 @@ export async function auditCall(rt: GatewayRuntime, a: Pick<Admission, 'started'
     );
   } catch (e) {
     // The answer is already decided (and possibly paid for): a lost record is an operator alarm, not the caller's error.
-    rt.log('gateway audit append failed', { level: 'error', orgId: a.caller.orgId, err: (e as Error).message });
+    rt.log.error('gateway audit append failed', { orgId: a.caller.orgId, err: (e as Error).message });
   }
 }
 
@@ -175,7 +175,7 @@ export async function beginCall(rt: GatewayRuntime, a: Admission, request: unkno
 
 function alertHeaders(rt: GatewayRuntime, a: Admission, alerts: SoftAlert[]): Record<string, string> {
   if (alerts.length === 0) return {};
-  for (const s of alerts.filter((x) => x.crossed)) rt.log('budget soft alert crossed', { level: 'warn', orgId: a.caller.orgId, scope: s.scope, scopeKey: s.scopeKey, period: s.period, usedMicros: s.usedMicros, capMicros: s.capMicros });
+  for (const s of alerts.filter((x) => x.crossed)) rt.log.warn('budget soft alert crossed', { orgId: a.caller.orgId, scope: s.scope, scopeKey: s.scopeKey, period: s.period, usedMicros: s.usedMicros, capMicros: s.capMicros });
   return { 'x-fe-budget-alert': alerts.map((s) => `${s.scope}${s.scopeKey ? `:${s.scopeKey}` : ''};period=${s.period};used=${s.usedMicros};cap=${s.capMicros}`).join(', ') };
 }
 
@@ -216,16 +216,16 @@ async function endCall(rt: GatewayRuntime, a: Admission, reservation: Reservatio
   };
   try {
     const r = await rt.calls.finish(orgId, { reservationId: reservation.id, actualMicros, idempotency: idem.state === 'owned' ? { key: idem.key, answer } : null, audit });
-    if (r.reservationError) rt.log('gateway could not settle a finished call', { level: 'error', orgId, err: r.reservationError.message });
+    if (r.reservationError) rt.log.error('gateway could not settle a finished call', { orgId, err: r.reservationError.message });
     return;
   } catch (e) {
-    rt.log('gateway finish statement failed; recording the parts one by one', { level: 'error', orgId, err: (e as Error).message });
+    rt.log.error('gateway finish statement failed; recording the parts one by one', { orgId, err: (e as Error).message });
   }
   // Each part on its own, so one failing part (e.g. the audit) does not keep the others from being recorded.
   const results = await Promise.allSettled([
     actualMicros === null ? rt.ledger.release(orgId, reservation.id) : rt.ledger.settle(orgId, reservation.id, actualMicros),
     idem.state === 'owned' ? (answer ? rt.idempotency.complete(orgId, idem.key, answer) : rt.idempotency.abandon(orgId, idem.key)) : Promise.resolve(),
   ]);
-  for (const r of results) if (r.status === 'rejected') rt.log('gateway could not record a finished call', { level: 'error', orgId, err: (r.reason as Error).message });
+  for (const r of results) if (r.status === 'rejected') rt.log.error('gateway could not record a finished call', { orgId, err: (r.reason as Error).message });
   await auditCall(rt, a, f);
 }
