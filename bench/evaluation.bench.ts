@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Agent, setGlobalDispatcher } from 'undici';
 import type { VerifiedAnalysis } from '../app/rubric/analysis';
 import type { Rubric } from '../app/rubric/rubric';
 import type { LlmEndpoint } from '../backend/src/analysis/llm-endpoint';
@@ -50,6 +51,10 @@ const resultsFile = path.join(repoRoot, 'bench', 'results', 'evaluation.json');
 const answersDir = path.join(repoRoot, 'bench', 'results', 'evaluation-answers');
 const log = (line: string) => console.error(`[bench:evaluation] ${line}`);
 const seconds = (ms: number) => Math.round(ms) / 1000;
+
+// A section call of the embedded model on a loaded 2-core machine took over 300 s, fetch's default
+// headers timeout: the first contrast run failed with llm.unavailable (Headers Timeout Error).
+setGlobalDispatcher(new Agent({ headersTimeout: 0, bodyTimeout: 0 }));
 
 type Json = Record<string, unknown>;
 const previous: Json = args.merge && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Json) : {};
