@@ -77,6 +77,14 @@ export const ErrorCode = z.enum([
   'crypto.key_unavailable',
   'crypto.key_destroyed',
   'audit.chain_broken',
+  'auth.oidc_not_configured',
+  'auth.oidc_state_invalid',
+  'auth.oidc_nonce_mismatch',
+  'auth.oidc_token_invalid',
+  'auth.oidc_provider_error',
+  'auth.oidc_binding_invalid',
+  'auth.domain_not_allowed',
+  'auth.role_not_mapped',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -242,3 +242,15 @@ function toUser(r: UserRow): User {
 function toMembership(r: MembershipRow): Membership {
   return { id: r.id, orgId: r.org_id, userId: r.user_id, role: r.role, createdAt: iso(r.created_at) };
 }
+
+/** Revokes the live token whose secret is `token` (sign-out of this one session); false when there is none. */
+export async function revokeApiTokenSecret(tx: Tx, token: string): Promise<boolean> {
+  const { rowCount } = await tx.query('UPDATE api_tokens SET revoked_at = now() WHERE token_sha256 = $1 AND revoked_at IS NULL', [tokenSha256(token)]);
+  return rowCount > 0;
+}
+
+/** Sets the user's roles to exactly `roles` (an IdP's mapping is the source of truth at each sign-in). */
+export async function setRoles(tx: Tx, userId: string, roles: readonly Role[]): Promise<void> {
+  await tx.query('DELETE FROM memberships WHERE user_id = $1 AND NOT (role = ANY($2::text[]))', [userId, roles]);
+  for (const role of roles) await addMembership(tx, { userId, role });
+}
