@@ -20,6 +20,8 @@ import { aiAdminRoutes } from './routes/ai-admin-routes';
 import type { AiAdminService } from '../gateway/admin/ai-admin-service';
 import { aiGatewaySettingsRoutes } from './routes/ai-gateway-settings-routes';
 import type { AiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
+import { oidcRoutes } from './routes/oidc-routes';
+import type { OidcSignIn } from '../auth/oidc-sign-in';
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
@@ -51,6 +53,8 @@ export interface ApiServerDeps {
   aiAdmin?: AiAdminService;
   /** Policy overrides and service credentials of the AI gateway (/v1/admin/ai/policy, /credentials); off when not given. */
   aiGatewaySettings?: AiGatewaySettingsService;
+  /** OpenID Connect sign-in (/v1/auth/oidc); off when not given. */
+  oidc?: OidcSignIn;
   /** WebSocket caps (config: FE_WS_*); defaults suit tests. */
   sockets?: { maxConnections?: number; maxConnectionsPerUser?: number };
   /** Failed sign-ins and wrong invite codes per client address, shared through PostgreSQL (abuse-limits.ts). */
@@ -69,7 +73,7 @@ export interface ApiServerDeps {
  * The API's route table (paths under /v1): each row names its access action and resource. The
  * access-matrix test is generated from it, so a route added here without a rule in the policy fails.
  */
-export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
+export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'publicUrl'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
   return [
     {
       method: 'get', path: '/me', resource: 'org', action: 'me.read',
@@ -88,6 +92,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...signalingRoutes,
     ...(deps.aiAdmin ? aiAdminRoutes(deps.aiAdmin) : []),
     ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),
+    ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl) : []),
   ];
 }
 

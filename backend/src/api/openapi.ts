@@ -8,6 +8,7 @@ import { Rubric } from '../../../app/rubric/rubric';
 import { CreateInviteResponse, GuestConsent, JoinRequest, JoinResponse } from '../../../app/contracts/signaling';
 import { registerAiAdminOpenApi } from './routes/ai-admin-routes';
 import { registerAiGatewaySettingsOpenApi } from './routes/ai-gateway-settings-routes';
+import { registerOidcOpenApi } from './routes/oidc-routes';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(serverUrl: string) {
@@ -48,6 +49,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   reg.registerPath({ method: 'post', path: '/v1/join', summary: 'A guest redeems an invite code with their consent; the guest token opens only this session\'s call signaling (WebSocket /v1/signal?session=<id>). Problems: consent.missing, invite.invalid', request: { body: { required: true, content: { 'application/json': { schema: joinRequest } } } }, responses: { 201: json(JoinResponse, 'Guest token'), ...errors } });
   registerAiAdminOpenApi(reg, { security, errors, json });
   registerAiGatewaySettingsOpenApi(reg, { security, errors, json });
+  registerOidcOpenApi(reg, { security, errors, json });
 
   return new OpenApiGeneratorV31(reg.definitions).generateDocument({
     openapi: '3.1.0',

@@ -18,6 +18,7 @@ import { ensureRetentionSchedule } from '../workflows/retention-schedule';
 import { startGateway } from '../gateway/embedded-gateway';
 import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { createSessionService, type SessionService } from '../sessions/session-service';
+import { createOidcSignIn } from '../auth/oidc-sign-in';
 import { createApiServer } from '../api/http-server';
 import { createAiAdminService } from '../gateway/admin/ai-admin-service';
 import { createAiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
@@ -209,6 +210,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         tls: readServerTls(config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined, { cert: 'FE_TLS_CERT_FILE', key: 'FE_TLS_KEY_FILE' }),
         aiAdmin: createAiAdminService(db),
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
+        oidc: createOidcSignIn({ db, flowTtlSec: config.oidcFlowTtlSec, sessionTtlSec: config.oidcSessionTtlSec, allowHttpIssuer: config.oidcAllowHttpIssuer }),
         log: opts.log('api'),
         ops,
       });

@@ -1,0 +1,51 @@
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { OidcCallbackQuery, OidcDesktopTokenRequest, OidcLogoutResponse, OidcSignInResult, OidcStartQuery } from '../../../../app/contracts/oidc-api';
+import { bearerToken } from '../auth';
+import type { ApiRoute } from '../route-table';
+import type { OidcSignIn } from '../../auth/oidc-sign-in';
+
+export const OIDC_PATH = '/auth/oidc';
+
+/**
+ * `/v1/auth/oidc`: sign-in through the org's OpenID Connect provider (docs/decisions/017). start,
+ * callback and token are public (the caller has no token yet; state, nonce, PKCE and the desktop's
+ * binding verifier are the checks); logout needs the token it revokes.
+ */
+export function oidcRoutes(signIn: OidcSignIn, publicUrl: string | undefined): ApiRoute[] {
+  const base = OIDC_PATH;
+  const apiBase = (req: Request) => publicUrl ?? `${req.protocol}://${req.get('host')}`;
+  return [
+    { method: 'get', path: `${base}/start`, resource: 'public', action: null, handler: async (req, res) => {
+      const q = OidcStartQuery.parse(req.query);
+      const url = await signIn.start({ orgId: q.org, apiBase: apiBase(req), desktop: q.redirect_uri && q.binding_challenge ? { redirectUri: q.redirect_uri, bindingChallenge: q.binding_challenge } : undefined });
+      res.set('Cache-Control', 'no-store').redirect(302, url.href);
+    } },
+    { method: 'get', path: `${base}/callback`, resource: 'public', action: null, handler: async (req, res) => {
+      OidcCallbackQuery.parse(req.query);
+      const result = await signIn.complete(new URL(req.originalUrl, apiBase(req)));
+      res.set('Cache-Control', 'no-store').json(result satisfies OidcSignInResult);
+    } },
+    { method: 'post', path: `${base}/token`, resource: 'public', action: null, handler: async (req, res) => {
+      const body = OidcDesktopTokenRequest.parse(req.body);
+      const result = await signIn.complete(new URL(body.callbackUrl), body.bindingVerifier);
+      res.set('Cache-Control', 'no-store').json(result satisfies OidcSignInResult);
+    } },
+    // Signing out is an act on one's own identity: the same rule as reading it (me.read).
+    { method: 'post', path: `${base}/logout`, resource: 'org', action: 'me.read', handler: async (req, res, ctx) => {
+      const endSessionUrl = await signIn.logout(ctx!.identity.orgId, bearerToken(req.headers.authorization)!);
+      res.json({ endSessionUrl } satisfies OidcLogoutResponse);
+    } },
+  ];
+}
+
+export function registerOidcOpenApi(reg: OpenAPIRegistry, h: { security: RouteConfig['security']; errors: RouteConfig['responses']; json: (schema: z.ZodType, description: string) => RouteConfig['responses'][number] }) {
+  const p = `/v1${OIDC_PATH}`;
+  const result = OidcSignInResult.meta({ id: 'OidcSignInResult' });
+  const startQuery = z.object({ org: z.string().uuid(), redirect_uri: z.string().regex(/^http:\/\/127\.0\.0\.1:[1-9][0-9]{0,4}\/[A-Za-z0-9/_-]*$/).optional(), binding_challenge: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional() });
+  reg.registerPath({ method: 'get', path: `${p}/start`, summary: 'Start OIDC sign-in for an org (authorization code + PKCE S256): 302 to the identity provider. Desktop (RFC 8252): pass a loopback redirect_uri and the S256 binding_challenge of a verifier only the app knows. Problems: auth.oidc_not_configured', request: { query: startQuery }, responses: { 302: { description: 'Redirect to the identity provider' }, ...h.errors } });
+  reg.registerPath({ method: 'get', path: `${p}/callback`, summary: 'The identity provider returns here (web): validates state, nonce, PKCE and the ID token, creates the user just in time, answers the app token. Problems: auth.oidc_state_invalid, auth.oidc_nonce_mismatch, auth.oidc_token_invalid, auth.domain_not_allowed, auth.role_not_mapped, auth.oidc_provider_error', request: { query: z.object({ state: z.string(), code: z.string().optional(), error: z.string().optional(), iss: z.string().optional() }) }, responses: { 200: h.json(result, 'Signed in'), ...h.errors } });
+  reg.registerPath({ method: 'post', path: `${p}/token`, summary: 'Desktop (RFC 8252): finish a loopback sign-in with the URL the loopback listener received and the binding verifier. Problems as the callback, and auth.oidc_binding_invalid', request: { body: { content: { 'application/json': { schema: OidcDesktopTokenRequest } } } }, responses: { 200: h.json(result, 'Signed in'), ...h.errors } });
+  reg.registerPath({ method: 'post', path: `${p}/logout`, summary: 'Sign out: revokes the bearer token; answers the identity provider\'s end-session URL (RP-initiated logout) when it has one', security: h.security, responses: { 200: h.json(OidcLogoutResponse, 'Signed out'), ...h.errors } });
+}
