@@ -165,15 +165,22 @@ const stateInvalid = () => new AppError('auth.oidc_state_invalid', 'This sign-in
 /** openid-client's refusals as stable codes: the nonce, the ID token, or the IdP itself. */
 function grantError(e: unknown): AppError {
   if (isAppError(e)) return e as AppError;
-  const err = e as { code?: string; error?: string; cause?: { claim?: string }; message?: string };
   if (e instanceof oidc.AuthorizationResponseError || e instanceof oidc.ResponseBodyError) {
-    return new AppError('auth.oidc_provider_error', `The identity provider refused the sign-in (${err.error ?? 'error'}).`, { status: 502, cause: e });
+    return new AppError('auth.oidc_provider_error', `The identity provider refused the sign-in (${e.error}).`, { status: 502, cause: e });
   }
-  if (err.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && err.cause?.claim === 'nonce') {
+  // openid-client wraps oauth4webapi's errors: the code and the claim compared sit along the cause chain.
+  const chain: { code?: unknown; cause?: unknown; message?: unknown }[] = [];
+  for (let c: unknown = e; c && typeof c === 'object' && chain.length < 5; c = (c as { cause?: unknown }).cause) chain.push(c as { code?: unknown });
+  // The innermost coded error says what actually failed (the outer one is openid-client's summary).
+  const inner = chain.filter((c) => typeof c.code === 'string' && c.code.startsWith('OAUTH_')).at(-1);
+  const code = inner?.code as string | undefined;
+  const claim = chain.map((c) => (c as { claim?: unknown }).claim).find((c) => typeof c === 'string');
+  if (code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && claim === 'nonce') {
     return new AppError('auth.oidc_nonce_mismatch', 'The ID token was not issued for this sign-in (nonce mismatch).', { cause: e });
   }
-  if (typeof err.code === 'string' && /^OAUTH_/.test(err.code)) {
-    return new AppError('auth.oidc_token_invalid', `The identity provider's answer failed validation (${err.code}).`, { cause: e });
+  if (code) {
+    const why = typeof inner?.message === 'string' ? inner.message : code;
+    return new AppError('auth.oidc_token_invalid', `The identity provider's answer failed validation: ${why} (${code}${claim ? `, ${String(claim)}` : ''}).`, { cause: e });
   }
   return new AppError('auth.oidc_provider_error', 'The identity provider could not be reached.', { status: 502, cause: e });
 }
