@@ -1,0 +1,85 @@
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putOidcProvider } from '../../backend/src/db/repositories/oidc';
+import { startApiHarness, type ApiHarness } from '../../backend/src/testing/api-harness';
+import { browse, startTestIdp, type TestIdp } from '../../backend/src/testing/oidc-test-idp';
+import { signInWithSystemBrowser } from './loopback-sign-in';
+
+/**
+ * Desktop sign-in (RFC 8252) from Node: the module's loopback listener on 127.0.0.1 at a random
+ * port, a real oidc-provider IdP, the real API. "The system browser" is an HTTP client that
+ * follows redirects and fills in the IdP's login page.
+ */
+let h: ApiHarness;
+let idp: TestIdp;
+let orgId: string;
+
+beforeAll(async () => {
+  h = await startApiHarness();
+  // A native client: the IdP accepts a loopback redirect on any port (RFC 8252 7.3).
+  idp = await startTestIdp({ redirectUris: ['http://127.0.0.1/oidc/callback', 'http://127.0.0.1/stolen'], accounts: { erin: { email: 'erin@clinic.example', name: 'Erin', groups: ['clin'] } } });
+  orgId = (await h.user('org_admin')).orgId;
+  await h.tdb.db.withOrg(orgId, (tx) => putOidcProvider(tx, { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, scopes: 'openid email profile groups', roleClaim: 'groups', roleMap: { clin: 'clinician' }, defaultRole: null, allowedDomains: ['clinic.example'] }));
+});
+afterAll(async () => {
+  await idp?.close();
+  await h?.close();
+});
+
+describe('desktop sign-in through the system browser (loopback redirect)', () => {
+  it('signs in with a loopback redirect on a random port and PKCE, and the token works', async () => {
+    const opened: string[] = [];
+    const seen: URL[] = [];
+    const r = await signInWithSystemBrowser({
+      apiBase: h.url,
+      orgId,
+      openBrowser: async (url) => {
+        opened.push(url);
+        await browse(url, 'erin', (u) => (seen.push(u), u));
+      },
+    });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.identity).toMatchObject({ email: 'erin@clinic.example', roles: ['clinician'] });
+    const auth = seen.find((u) => u.pathname === '/auth')!;
+    expect(auth.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oidc\/callback$/);
+    expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(seen.some((u) => u.hostname === '127.0.0.1' && u.pathname === '/oidc/callback' && u.searchParams.has('code'))).toBe(true);
+    const me = await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${r.value.token}` } });
+    expect(await me.json()).toMatchObject({ orgId, roles: ['clinician'] });
+  });
+
+  it('refuses a redirect caught by another local program that lacks the binding verifier', async () => {
+    // Another program listens on its own loopback port and catches the redirect.
+    const caught: string[] = [];
+    const thief = http.createServer((req, res) => {
+      caught.push(req.url ?? '');
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => thief.listen(0, '127.0.0.1', resolve));
+    const port = (thief.address() as AddressInfo).port;
+    try {
+      const verifier = randomBytes(32).toString('base64url');
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      const start = `${h.url}/v1/auth/oidc/start?${new URLSearchParams({ org: orgId, redirect_uri: `http://127.0.0.1:${port}/stolen`, binding_challenge: challenge })}`;
+      await browse(start, 'erin');
+      expect(caught).toHaveLength(1);
+      const callbackUrl = `http://127.0.0.1:${port}${caught[0]}`;
+      const wrong = await fetch(`${h.url}/v1/auth/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callbackUrl, bindingVerifier: randomBytes(32).toString('base64url') }) });
+      expect(wrong.status).toBe(401);
+      expect(((await wrong.json()) as { code: string }).code).toBe('auth.oidc_binding_invalid');
+      // The state was used up by that attempt: even the right verifier cannot finish it now.
+      const late = await fetch(`${h.url}/v1/auth/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callbackUrl, bindingVerifier: verifier }) });
+      expect(((await late.json()) as { code: string }).code).toBe('auth.oidc_state_invalid');
+    } finally {
+      thief.close();
+    }
+  });
+
+  it('refuses a redirect_uri that is not an IP loopback', async () => {
+    const res = await fetch(`${h.url}/v1/auth/oidc/start?${new URLSearchParams({ org: orgId, redirect_uri: 'http://evil.example:8080/cb', binding_challenge: 'a'.repeat(43) })}`, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+  });
+});
