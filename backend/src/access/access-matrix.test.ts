@@ -99,6 +99,15 @@ function outcomeOf(status: number, code: string | undefined): Outcome | `unexpec
 
 const sameRule = (a: RouteRule) => `${a.method.toUpperCase()} /v1${a.path}`;
 
+/** Routes that revoke the caller's token: they are called with a throwaway token of the same user. */
+const SIGNS_OUT = new Set(['POST /v1/auth/oidc/logout']);
+async function throwawayToken(of: string): Promise<string> {
+  const me = (await jsonCall(h.url, 'GET', '/v1/me', of)).json as { orgId: string; userId: string };
+  const token = `t-${randomBytes(16).toString('hex')}`;
+  await h.tdb.db.withOrg(me.orgId, (tx) => addApiToken(tx, { userId: me.userId, token }));
+  return token;
+}
+
 describe('access matrix', () => {
   it('covers every route of the OpenAPI document, and the policy knows every action', () => {
     const table = new Set(h.api.routes.map((r) => sameRule(routeRule(r))));
@@ -122,7 +131,8 @@ describe('access matrix', () => {
         // A fresh session per row: allowed changes (consents, invites) never leak into the next row.
         const sessionId = route.resource === 'session' ? await createConsentedSession(h.url, owner.token) : randomUUID();
         const path = `/v1${route.path.replace(':id', sessionId)}`;
-        const r = await jsonCall(h.url, route.method.toUpperCase(), path, tokens[caller], route.method === 'get' || route.method === 'delete' ? undefined : {});
+        const token = SIGNS_OUT.has(sameRule(route)) ? await throwawayToken(tokens[caller]) : tokens[caller];
+        const r = await jsonCall(h.url, route.method.toUpperCase(), path, token, route.method === 'get' || route.method === 'delete' ? undefined : {});
         const got = outcomeOf(r.status, r.json?.code as string | undefined);
         const want = EXPECTED[route.action][caller];
         rows++;

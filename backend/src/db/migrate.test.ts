@@ -47,6 +47,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0014_keyed_audit_chain': { tables: [], functions: ['audit_events_link'] },
   '0015_retention': { tables: ['org_retention'], functions: ['retention_org_ids'] },
   '0016_applied_migrations': { tables: [], functions: ['applied_migrations'] },
+  '0017_oidc_sign_in': { tables: ['org_oidc_providers', 'oidc_login_flows'] },
 };
 
 describe('migrations, one by one on the previous state', () => {
