@@ -144,8 +144,10 @@ export function createApiServer(deps: ApiServerDeps) {
   });
   // tus reads the raw body itself: mount before any body parser.
   app.use(UPLOADS_PATH, (req, res, next) => {
-    if (!TUS_METHODS.includes(req.method)) {
-      res.setHeader('Allow', TUS_METHODS.join(', '));
+    // The collection takes creation only; an upload's own URL takes the rest of tus.
+    const allowed = req.path === '/' ? ['POST', 'OPTIONS'] : TUS_METHODS;
+    if (!allowed.includes(req.method)) {
+      res.setHeader('Allow', allowed.join(', '));
       return next(new AppError('request.method_not_allowed', `${req.method} is not part of the tus protocol`));
     }
     // tus checks its headers before any hook signs the caller in: without a token, 401 comes first.

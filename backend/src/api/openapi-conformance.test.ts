@@ -41,7 +41,9 @@ describe('methods a documented path does not declare', () => {
   });
 
   it('answer 405 on the tus endpoint for a method tus does not speak (ST204: tus said 404)', async () => {
-    expect(await request('TRACE', '/v1/uploads')).toMatchObject({ status: 405, allow: 'POST, HEAD, PATCH, DELETE, OPTIONS, GET' });
+    expect(await request('TRACE', '/v1/uploads')).toMatchObject({ status: 405, allow: 'POST, OPTIONS' });
+    expect(await request('PATCH', '/v1/uploads')).toMatchObject({ status: 405, allow: 'POST, OPTIONS' });
+    expect(await request('TRACE', '/v1/uploads/some-id')).toMatchObject({ status: 405, allow: 'POST, HEAD, PATCH, DELETE, OPTIONS, GET' });
   });
 
   it('leave undocumented paths at 404', async () => {
