@@ -85,6 +85,7 @@ export const ErrorCode = z.enum([
   'auth.oidc_binding_invalid',
   'auth.domain_not_allowed',
   'auth.role_not_mapped',
+  'auth.oidc_subject_conflict',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -41,6 +41,7 @@ beforeAll(async () => {
       carol: { email: 'carol@clinic.example', name: 'Carol Clinician', groups: ['grp-clinicians'] },
       bob: { email: 'bob@elsewhere.example', name: 'Bob Outsider', groups: ['grp-clinicians'] },
       dave: { email: 'dave@clinic.example', name: 'Dave No Group', groups: ['grp-unrelated'] },
+      'alice-impostor': { email: 'alice@clinic.example', email_verified: true, name: 'Not Alice', groups: ['grp-supervisors'] },
     },
   });
   orgId = (await h.user('org_admin')).orgId;
@@ -69,6 +70,13 @@ describe('OIDC sign-in (web: authorization code + PKCE)', () => {
     expect(await me.json()).toMatchObject({ orgId, roles: ['supervisor'], email: 'alice@clinic.example' });
     const again = await signInAs('alice');
     expect(again.json).toMatchObject({ created: false, identity: { userId: r.json.identity!.userId } });
+  });
+
+  it('refuses another IdP account that asserts the email of a user already linked to a subject', async () => {
+    expect((await signInAs('alice')).status).toBe(200);
+    const r = await signInAs('alice-impostor');
+    expect(r.status).toBe(403);
+    expect(r.json.code).toBe('auth.oidc_subject_conflict');
   });
 
   it('refuses a replayed state (the callback URL used a second time)', async () => {

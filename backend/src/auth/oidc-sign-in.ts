@@ -4,8 +4,8 @@ import { AppError, isAppError } from '../../../app/contracts/errors';
 import type { OidcSignInResult } from '../../../app/contracts/oidc-api';
 import type { Database } from '../db/database';
 import { isUuid } from '../db/database';
-import { addApiToken, createUser, findUserByEmail, listRoles, revokeApiTokenSecret, ROLES, setRoles, type Role } from '../db/repositories/identity';
-import { addOidcLoginFlow, getOidcProvider, takeOidcLoginFlow, type OidcProviderConfig } from '../db/repositories/oidc';
+import { addApiToken, createUser, findUserByEmail, getUser, listRoles, revokeApiTokenSecret, ROLES, setRoles, type Role } from '../db/repositories/identity';
+import { addOidcLoginFlow, findOidcIdentity, getOidcProvider, linkOidcIdentity, subjectOfUser, takeOidcLoginFlow, type OidcProviderConfig } from '../db/repositories/oidc';
 import { appendAuditEvent } from '../db/repositories/audit';
 
 export const OIDC_CALLBACK_PATH = '/v1/auth/oidc/callback';
@@ -133,9 +133,19 @@ export function createOidcSignIn(opts: OidcSignInOptions) {
     const token = `fe_oidc_${randomBytes(32).toString('base64url')}`;
     const expiresAt = new Date(Date.now() + opts.sessionTtlSec * 1000);
     return db.withOrg(orgId, async (tx) => {
-      const existing = await findUserByEmail(tx, email);
+      // A linked subject is the user, whatever email it asserts now; an unlinked one may claim a
+      // user by email only when that user has no subject at this issuer yet (first SSO sign-in).
+      const linkedId = await findOidcIdentity(tx, p.issuer, claims.sub);
+      let existing = linkedId ? await getUser(tx, linkedId) : null;
+      if (!existing) {
+        existing = await findUserByEmail(tx, email);
+        if (existing && (await subjectOfUser(tx, p.issuer, existing.id)) !== null) {
+          throw new AppError('auth.oidc_subject_conflict', `${email} already belongs to another account of this identity provider.`, { status: 403 });
+        }
+      }
       const displayName = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : email;
       const user = existing ?? (await createUser(tx, { email, displayName }));
+      if (!linkedId) await linkOidcIdentity(tx, { issuer: p.issuer, subject: claims.sub, userId: user.id });
       await setRoles(tx, user.id, roles);
       const t = await addApiToken(tx, { userId: user.id, token, label: 'oidc sign-in', expiresAt });
       await appendAuditEvent(tx, { actorUserId: user.id, action: existing ? 'auth.signed_in' : 'auth.user_provisioned', targetType: 'user', targetId: user.id, data: { method: 'oidc', issuer: p.issuer, sub: claims.sub, roles } });

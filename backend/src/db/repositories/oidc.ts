@@ -86,3 +86,19 @@ export async function takeOidcLoginFlow(tx: Tx, state: string): Promise<OidcLogi
   const r = rows[0];
   return r?.live ? { nonce: r.nonce, codeVerifier: r.code_verifier, redirectUri: r.redirect_uri, bindingChallenge: r.binding_challenge } : null;
 }
+
+/** The user an IdP subject was linked to, if any. */
+export async function findOidcIdentity(tx: Tx, issuer: string, subject: string): Promise<string | null> {
+  const { rows } = await tx.query<{ user_id: string }>('SELECT user_id FROM oidc_identities WHERE issuer = $1 AND subject = $2', [issuer, subject]);
+  return rows[0]?.user_id ?? null;
+}
+
+/** The subject a user is linked to at this issuer, if any. */
+export async function subjectOfUser(tx: Tx, issuer: string, userId: string): Promise<string | null> {
+  const { rows } = await tx.query<{ subject: string }>('SELECT subject FROM oidc_identities WHERE issuer = $1 AND user_id = $2', [issuer, userId]);
+  return rows[0]?.subject ?? null;
+}
+
+export async function linkOidcIdentity(tx: Tx, input: { issuer: string; subject: string; userId: string }): Promise<void> {
+  await tx.query('INSERT INTO oidc_identities (org_id, issuer, subject, user_id) VALUES ($1, $2, $3, $4)', [orgOf(tx), input.issuer, input.subject, input.userId]);
+}
