@@ -9,6 +9,7 @@ import { loadConfigOrExit } from './runtime/config-or-exit';
 import { createLogger } from './runtime/log';
 import { onShutdownSignal } from './runtime/shutdown';
 import { warnIfPrivilegedLogin } from './runtime/database-logins';
+import { createMetrics } from './ops/metrics';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
@@ -22,7 +23,7 @@ await warnIfPrivilegedLogin(config.databaseUrl, log);
 // Redaction reads the session's participant names, which are sealed with the org's data key.
 const keys = createDataKeys({ provider: await openKeyProvider(config, (m) => log(m)) });
 const db = createDatabase(config.databaseUrl, { max: 20, applicationName: 'feedback-evaluation-gateway', keys, onError: (e) => log('database connection error', { err: e.message }) });
-const gateway = await startGateway(config, db, (c) => logger.child(c)).catch((e: Error) => {
+const gateway = await startGateway(config, db, (c) => logger.child(c), { metrics: createMetrics('gateway') }).catch((e: Error) => {
   logger.child('gateway').error(`could not start: ${e.message}`);
   process.exit(1);
 });

@@ -31,6 +31,7 @@ import { apiCors, apiSecurityHeaders, corsOriginCheck } from '../transport/secur
 import type { OpsEndpoints } from '../ops/ops-endpoints';
 import { createRequestLog, fromProxies } from '../ops/request-log';
 import { silentLog, type Log } from '../runtime/log';
+import type { Metrics } from '../ops/metrics';
 
 export interface ApiServerDeps {
   sessions: SessionService;
@@ -67,6 +68,8 @@ export interface ApiServerDeps {
   corsOrigins?: readonly string[];
   /** /healthz, /readyz and /metrics (ops/ops-endpoints.ts); a bare /healthz when not given. */
   ops?: OpsEndpoints;
+  /** Counts every HTTP answer by route template (ops/metrics.ts). */
+  metrics?: Pick<Metrics, 'observeHttp'>;
 }
 
 /**
@@ -139,6 +142,13 @@ export function createApiServer(deps: ApiServerDeps) {
   }
   // After the probes (no line per health check): one log line per request, X-Request-Id on every answer.
   app.use(createRequestLog((deps.log ?? silentLog()).pino, { trusted: fromProxies(deps.trustedProxies ?? []) }));
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.use((req, res, next) => {
+      metrics.observeHttp(req, res, routeTemplateOf(req));
+      next();
+    });
+  }
   app.get('/openapi.json', (req, res) => {
     res.json(buildOpenApiDocument(deps.publicUrl ?? `${req.protocol}://${req.get('host')}`));
   });
@@ -194,3 +204,24 @@ export function createApiServer(deps: ApiServerDeps) {
   };
 }
 export type ApiServer = ReturnType<typeof createApiServer>;
+
+/**
+ * The route template a request was answered by (/v1/sessions/:id), never its raw path. Express
+ * restores req.baseUrl once an error leaves a router, so the template is taken when the route is
+ * matched; a mounted handler (tus) counts under its mount path.
+ */
+function routeTemplateOf(req: express.Request): () => string | undefined {
+  let template: string | undefined;
+  let mount: string | undefined;
+  let route: unknown;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set: (r: { path?: unknown } | undefined) => {
+      route = r;
+      if (r && typeof r.path === 'string') template = `${req.baseUrl}${r.path}`;
+    },
+  });
+  return () => template ?? (mount ||= req.baseUrl || undefined);
+}

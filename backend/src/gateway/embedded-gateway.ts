@@ -20,7 +20,7 @@ import { defaultLlmModelPath, defaultSttModelPath } from '../runtime/model-paths
 import { readServerTls } from '../transport/tls-server';
 import { createReadiness, databaseCheck, modelFilesCheck } from '../ops/readiness';
 import { createOpsEndpoints } from '../ops/ops-endpoints';
-import type { Registry } from 'prom-client';
+import type { Metrics } from '../ops/metrics';
 
 export interface RunningGateway {
   /** OpenAI-compatible base URL, e.g. http://127.0.0.1:41234/v1. */
@@ -66,7 +66,7 @@ export function embeddedModelFiles(config: Config, providers: ProvidersConfig): 
   return [...(chat ? [defaultLlmModelPath(config, chat)] : []), ...(stt ? [defaultSttModelPath(config)] : [])];
 }
 
-export async function startGateway(config: Config, db: Database, log: (component: string) => Log, opts: { registry?: Registry } = {}): Promise<RunningGateway> {
+export async function startGateway(config: Config, db: Database, log: (component: string) => Log, opts: { metrics?: Metrics } = {}): Promise<RunningGateway> {
   const say = log('gateway');
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
@@ -123,7 +123,8 @@ export async function startGateway(config: Config, db: Database, log: (component
       idempotency: createIdempotencyStore(db),
       limits: { requestsPerMinutePerOrg: config.gatewayRatePerMinute, maxBodyBytes: config.gatewayMaxBodyBytes, maxAudioBytes: config.gatewayMaxAudioBytes },
       log: say,
-      ops: createOpsEndpoints({ readiness: createReadiness({ database: databaseCheck(db), models: modelFilesCheck(embeddedModelFiles(config, providers)) }), registry: opts.registry, public: config.opsEndpointsPublic }),
+      ops: createOpsEndpoints({ readiness: createReadiness({ database: databaseCheck(db), models: modelFilesCheck(embeddedModelFiles(config, providers)) }), registry: opts.metrics?.registry, public: config.opsEndpointsPublic }),
+      metrics: opts.metrics,
       tls: readServerTls(config.gatewayTlsCertFile && config.gatewayTlsKeyFile ? { certFile: config.gatewayTlsCertFile, keyFile: config.gatewayTlsKeyFile } : undefined, { cert: 'FE_GATEWAY_TLS_CERT_FILE', key: 'FE_GATEWAY_TLS_KEY_FILE' }),
     });
     const baseURL = await server.listen(config.gatewayPort, config.gatewayHost);

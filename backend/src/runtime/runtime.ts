@@ -41,6 +41,7 @@ import { ensurePolicyBundle } from '../gateway/policy/policy-build';
 import { createReadiness, databaseCheck, gatewayCheck, modelFilesCheck, temporalCheck } from '../ops/readiness';
 import { createOpsEndpoints } from '../ops/ops-endpoints';
 import { listenOpsEndpoints } from '../ops/ops-listener';
+import { createMetrics } from '../ops/metrics';
 
 export interface Runtime {
   config: Config;
@@ -124,7 +125,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     let modelFiles: string[] = [];
     if (!gatewayUrl && (opts.worker || opts.gateway)) {
       log('starting the AI governance gateway…');
-      const gw = await startGateway(config, db, opts.log);
+      const gw = await startGateway(config, db, opts.log, { metrics: createMetrics('gateway') });
       stops.push({ name: 'AI gateway', fn: () => gw.stop() });
       gatewayUrl = gw.baseURL;
       modelFiles = gw.modelFiles;
@@ -141,7 +142,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
       ...(gatewayUrl && (opts.worker || config.gatewayUrl) ? { gateway: gatewayCheck(gatewayUrl) } : {}),
       ...(modelFiles.length ? { models: modelFilesCheck(modelFiles) } : {}),
     });
-    const ops = createOpsEndpoints({ readiness, public: config.opsEndpointsPublic });
+    const metrics = createMetrics(opts.api ? 'api' : 'worker');
+    const ops = createOpsEndpoints({ readiness, registry: metrics.registry, public: config.opsEndpointsPublic });
 
     if (opts.worker) {
       const credentials = createWorkerCredentials(db, { name: `worker ${process.pid}`, purposes: ['transcription', 'rubric_analysis'] });
@@ -213,8 +215,12 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         oidc: createOidcSignIn({ db, flowTtlSec: config.oidcFlowTtlSec, sessionTtlSec: config.oidcSessionTtlSec, allowHttpIssuer: config.oidcAllowHttpIssuer }),
         log: opts.log('api'),
         ops,
+        metrics,
       });
-      const events = await listenEvaluationEvents(databaseUrl, (orgId, e) => void api.hub.publish(orgId, e), opts.log('events'));
+      const events = await listenEvaluationEvents(databaseUrl, (orgId, e) => {
+        if (e.status === 'completed' || e.status === 'failed') metrics.evaluationFinished(e.status);
+        void api.hub.publish(orgId, e);
+      }, opts.log('events'));
       stops.push({ name: 'event listener', fn: () => events.close() });
       apiUrl = await api.listen(config.apiPort, config.apiHost);
       stops.push({ name: 'API', fn: () => api.close() });

@@ -54,6 +54,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     requestLog(req, res);
     const path = (req.url ?? '/').split('?', 1)[0]!.replace(/\/+$/, '');
     const handler = routes[`${req.method} ${path}`];
+    deps.metrics?.observeHttp(req, res, () => (handler ? path : undefined));
     const ac = new AbortController();
     // The caller went away before the answer was complete: stop the upstream call too.
     res.on('close', () => {

@@ -136,7 +136,7 @@ export interface GatewayHarness {
 }
 
 export async function startGatewayHarness(
-  opts: { requestsPerMinutePerOrg?: number; maxBodyBytes?: number; maxAudioBytes?: number; onCallStages?: GatewayDeps['onCallStages']; tls?: GatewayDeps['tls'] } = {},
+  opts: { requestsPerMinutePerOrg?: number; maxBodyBytes?: number; maxAudioBytes?: number; onCallStages?: GatewayDeps['onCallStages']; tls?: GatewayDeps['tls']; metrics?: GatewayDeps['metrics'] } = {},
 ): Promise<GatewayHarness> {
   const policy = await loadTestPolicyEngine();
   const t = await createTestDatabase();
@@ -170,6 +170,7 @@ export async function startGatewayHarness(
     log: logTo((level, msg, data) => void logs.push({ level, msg, data })),
     onCallStages: opts.onCallStages,
     tls: opts.tls,
+    metrics: opts.metrics,
   });
   const baseURL = await gateway.listen(0);
   return {

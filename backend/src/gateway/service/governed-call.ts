@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../../../../app/contracts/errors';
 import type { Database } from '../../db/database';
 import type { Log } from '../../runtime/log';
+import type { Metrics } from '../../ops/metrics';
 import type { BudgetLedger, SoftAlert } from '../budget-ledger';
 import type { CallKind, ModelRoute, PolicyDecision, PolicyEngine, ProviderRouter } from '../gateway-contracts';
 import { appendGatewayAudit, type NewGatewayAuditRecord } from '../gateway-audit';
@@ -45,6 +46,8 @@ export interface GatewayDeps {
   tls?: ServerTls;
   /** /healthz, /readyz, /metrics (ops/ops-endpoints.ts); answers true when it took the request. */
   ops?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Metrics (ops/metrics.ts): every HTTP answer and every call recorded in the audit trail. */
+  metrics?: Pick<Metrics, 'observeHttp' | 'gatewayCall'>;
 }
 
 /** The deps plus the parts the server builds once. */
@@ -94,6 +97,7 @@ export async function auditCall(rt: GatewayRuntime, a: Pick<Admission, 'started'
         latencyMs: Math.max(0, Math.round(performance.now() - a.started)),
       }),
     );
+    rt.metrics?.gatewayCall({ provider: 'none', ...f, model: a.model });
   } catch (e) {
     // The answer is already decided (and possibly paid for): a lost record is an operator alarm, not the caller's error.
     rt.log.error('gateway audit append failed', { orgId: a.caller.orgId, err: (e as Error).message });
@@ -217,6 +221,7 @@ async function endCall(rt: GatewayRuntime, a: Admission, reservation: Reservatio
   try {
     const r = await rt.calls.finish(orgId, { reservationId: reservation.id, actualMicros, idempotency: idem.state === 'owned' ? { key: idem.key, answer } : null, audit });
     if (r.reservationError) rt.log.error('gateway could not settle a finished call', { orgId, err: r.reservationError.message });
+    rt.metrics?.gatewayCall(audit);
     return;
   } catch (e) {
     rt.log.error('gateway finish statement failed; recording the parts one by one', { orgId, err: (e as Error).message });
