@@ -78,6 +78,12 @@ describe('desktop sign-in through the system browser (loopback redirect)', () =>
     }
   });
 
+  it('answers 400, not 500, for a callback URL the pattern admits but URL refuses (schemathesis)', async () => {
+    const res = await fetch(`${h.url}/v1/auth/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callbackUrl: 'http://127.0.0.1:99999/x', bindingVerifier: 'a'.repeat(43) }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe('request.invalid');
+  });
+
   it('refuses a redirect_uri that is not an IP loopback', async () => {
     const res = await fetch(`${h.url}/v1/auth/oidc/start?${new URLSearchParams({ org: orgId, redirect_uri: 'http://evil.example:8080/cb', binding_challenge: 'a'.repeat(43) })}`, { redirect: 'manual' });
     expect(res.status).toBe(400);

@@ -2,6 +2,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import type { Request } from 'express';
 import { z } from 'zod';
 import { OidcCallbackQuery, OidcDesktopTokenRequest, OidcLogoutResponse, OidcSignInResult, OidcStartQuery } from '../../../../app/contracts/oidc-api';
+import { AppError } from '../../../../app/contracts/errors';
 import { bearerToken } from '../auth';
 import type { ApiRoute } from '../route-table';
 import type { OidcSignIn } from '../../auth/oidc-sign-in';
@@ -29,7 +30,10 @@ export function oidcRoutes(signIn: OidcSignIn, publicUrl: string | undefined): A
     } },
     { method: 'post', path: `${base}/token`, resource: 'public', action: null, handler: async (req, res) => {
       const body = OidcDesktopTokenRequest.parse(req.body);
-      const result = await signIn.complete(new URL(body.callbackUrl), body.bindingVerifier);
+      // The pattern admits e.g. port 99999, which URL refuses: a request problem, not a crash.
+      const callbackUrl = URL.canParse(body.callbackUrl) ? new URL(body.callbackUrl) : null;
+      if (!callbackUrl) throw new AppError('request.invalid', 'callbackUrl is not a valid URL.', { status: 400 });
+      const result = await signIn.complete(callbackUrl, body.bindingVerifier);
       res.set('Cache-Control', 'no-store').json(result satisfies OidcSignInResult);
     } },
     // Signing out is an act on one's own identity: the same rule as reading it (me.read).
