@@ -22,7 +22,7 @@ await migrate(config.databaseMigrateUrl ?? config.databaseUrl);
 await warnIfPrivilegedLogin(config.databaseUrl, log);
 // Redaction reads the session's participant names, which are sealed with the org's data key.
 const keys = createDataKeys({ provider: await openKeyProvider(config, (m) => log(m)) });
-const db = createDatabase(config.databaseUrl, { max: 20, applicationName: 'feedback-evaluation-gateway', keys, onError: (e) => log('database connection error', { err: e.message }) });
+const db = createDatabase(config.databaseUrl, { max: 20, applicationName: 'feedback-evaluation-gateway', keys, onError: (e) => log.error('database connection error', { err: e.message }) });
 const gateway = await startGateway(config, db, (c) => logger.child(c), { metrics: createMetrics('gateway') }).catch((e: Error) => {
   logger.child('gateway').error(`could not start: ${e.message}`);
   process.exit(1);

@@ -90,7 +90,7 @@ export async function startGateway(config: Config, db: Database, log: (component
         contextSize: config.llmContextTokens,
         threads: config.llmThreads,
         apiKey: localKey,
-        log: { info: (o: object, m?: string) => llmLog(m ?? 'llm', o as Record<string, unknown>), warn: (o: object, m?: string) => llmLog(m ?? 'llm warning', o as Record<string, unknown>) },
+        log: { info: (o: object, m?: string) => llmLog(m ?? 'llm', o as Record<string, unknown>), warn: (o: object, m?: string) => llmLog.warn(m ?? 'llm warning', o as Record<string, unknown>) },
       });
       stops.push(() => server.close());
       chatBaseUrl = server.baseURL;
@@ -107,7 +107,7 @@ export async function startGateway(config: Config, db: Database, log: (component
           ...optionalKey(cfg.apiKeyEnv === 'FE_LLM_API_KEY' ? config.llmApiKey : cfg.apiKeyEnv ? config.derived.providerKeys[cfg.apiKeyEnv] : undefined),
           local: { chatBaseUrl: chatBaseUrl || 'http://127.0.0.1:9/v1', apiKey: localKey, sttEngine },
         }),
-      log: { info: (o, m) => say(m, o as Record<string, unknown>), warn: (o, m) => say(m, o as Record<string, unknown>) },
+      log: { info: (o, m) => say(m, o as Record<string, unknown>), warn: (o, m) => say.warn(m, o as Record<string, unknown>) },
     });
     stops.push(() => router.close());
 

@@ -18,6 +18,6 @@ export async function provisionEmbeddedLogins(superuserAdminUrl: string, superus
 export async function warnIfPrivilegedLogin(url: string, log: Log): Promise<void> {
   const p = await loginPrivileges(url);
   if (p.superuser || p.bypassRls) {
-    log(`WARNING: DATABASE_URL logs in as ${p.user}, a ${p.superuser ? 'superuser' : 'BYPASSRLS role'}: row-level security then rests on SET LOCAL ROLE alone. Connect the app as a login that is only a member of fe_app and run migrations with FE_DATABASE_URL_MIGRATE (backend/src/db/README.md).`);
+    log.warn(`DATABASE_URL logs in as ${p.user}, a ${p.superuser ? 'superuser' : 'BYPASSRLS role'}: row-level security then rests on SET LOCAL ROLE alone. Connect the app as a login that is only a member of fe_app and run migrations with FE_DATABASE_URL_MIGRATE (backend/src/db/README.md).`);
   }
 }

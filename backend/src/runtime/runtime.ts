@@ -75,7 +75,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         await s.fn();
         log(`stopped ${s.name}`);
       } catch (e) {
-        log(`stopping ${s.name} failed: ${(e as Error).message}`);
+        log.error(`stopping ${s.name} failed: ${(e as Error).message}`);
       }
     }
     stops.length = 0;
@@ -102,7 +102,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
     // Per-org data keys wrapped by the key-encryption key (docs/decisions/015): columns and blobs.
     const dataKeys = createDataKeys({ provider: await openKeyProvider(config, opts.log('keys')) });
-    const db = createDatabase(databaseUrl, { keys: dataKeys, auditHeads: createAuditHeadFiles(config.derived.auditHeadDir), onError: (e) => log(`database: ${e.message}`) });
+    const db = createDatabase(databaseUrl, { keys: dataKeys, auditHeads: createAuditHeadFiles(config.derived.auditHeadDir), onError: (e) => log.error(`database: ${e.message}`) });
     stops.push({ name: 'database pool', fn: () => db.close() });
     // One authorization model for the API, the worker and the gateway (docs/decisions/013).
     const bundle = await ensurePolicyBundle({ dataDir: config.dataDir, outDir: config.derived.policyBundleDir, pathEnv: config.derived.pathEnv, onProgress: (m) => log(m) });
