@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { listRubrics } from '../backend/src/rubrics/rubric-catalog';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../backend/src/testing/openai-test-server';
 import { startPipelineHarness, type PipelineHarness } from '../backend/src/testing/pipeline-harness';
-import { scriptedAnalysis, sectionOfRequest, userTextOf } from '../backend/src/testing/scripted-analysis';
+import { scriptedUnitAnswer } from '../backend/src/testing/scripted-unit-answers';
 import { makeStereoSpeechWav } from '../backend/src/testing/audio-fixtures';
 import { webOutDir } from '../scripts/build-web';
 import { echoConsole, launchChromium } from './chromium';
@@ -27,10 +26,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-e2e-report-'));
 test.beforeAll(async () => {
   test.setTimeout(240_000);
   llm = await startOpenAiTestServer({
-    async respond(req) {
-      const { rubric, sectionId } = sectionOfRequest(await listRubrics(), req.body);
-      return chatCompletion(JSON.stringify(scriptedAnalysis(rubric, sectionId, userTextOf(req.body))));
-    },
+    respond: (req) => chatCompletion(JSON.stringify(scriptedUnitAnswer(req.body))),
   });
   h = await startPipelineHarness({ llmBaseUrl: llm.baseURL, inProcessWorker: true, webRoot: webOutDir });
 });

@@ -18,6 +18,12 @@ describe('config', () => {
     expect(() => loadConfig({ FE_API_PORT: 'eighty' })).toThrow(/FE_API_PORT/);
   });
 
+  it('codes utterances with the LLM by default and refuses FE_CODER=classifier while the classifier is not in the build', () => {
+    expect(loadConfig({}).coder).toBe('llm');
+    expect(() => loadConfig({ FE_CODER: 'classifier' })).toThrow(/FE_CODER=classifier/);
+    expect(() => loadConfig({ FE_CODER: 'bert' })).toThrow(/FE_CODER/);
+  });
+
   it('rejects an unknown FE_ key so typos are not silently ignored', () => {
     expect(() => loadConfig({ FE_API_PROT: '1' })).toThrow(/FE_API_PROT/);
   });

@@ -5,9 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDataDir, repoRoot } from '../paths';
 import { findTemporalCli } from '../runtime/temporal-dev-server';
-import { getRubric } from '../rubrics/rubric-catalog';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../testing/openai-test-server';
-import { scriptedAnalysis, sectionOfRequest, userTextOf } from '../testing/scripted-analysis';
+import { scriptedUnitAnswer } from '../testing/scripted-unit-answers';
 import { makeStereoSpeechWav, makeMonoWav } from '../testing/audio-fixtures';
 import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
 
@@ -17,9 +16,8 @@ let llm: OpenAiTestServer;
 beforeAll(async () => {
   const { modelPath } = await setupWhisperModel({ dataDir: defaultDataDir });
   process.env.FE_TEST_STT_MODEL = modelPath;
-  const rubric = await getRubric('communication-general');
   llm = await startOpenAiTestServer({
-    respond: (req) => chatCompletion(JSON.stringify(scriptedAnalysis(rubric, sectionOfRequest([rubric], req.body).sectionId, userTextOf(req.body)))),
+    respond: (req) => chatCompletion(JSON.stringify(scriptedUnitAnswer(req.body))),
   });
 });
 afterAll(async () => {

@@ -1,22 +1,41 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ModelAnalysis } from '../../../app/evidence/legacy-analysis';
+import { sectionSchema, codingBatchSchema } from '../../../app/rubric/answer-schemas';
+import { RubricCoding, RubricSection } from '../../../app/rubric/rubric';
+import type { TranscriptUnit } from '../../../app/transcript/units';
 import { toGrammarSchema } from './grammar-schema';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are inspected field by field
 type Loose = any;
 
 describe('toGrammarSchema', () => {
-  it('keeps the structure of the analysis schema the AI SDK sends and reports the bounds it cannot enforce', () => {
-    const { schema, dropped } = toGrammarSchema(z.toJSONSchema(ModelAnalysis, { target: 'draft-7', io: 'input' }) as Record<string, unknown>);
+  it('keeps the structure of a zod schema the AI SDK sends and reports the bounds it cannot enforce', () => {
+    const Answer = z.object({ items: z.array(z.object({ score: z.number().int().min(1).max(5), speaker: z.enum(['clinician', 'patient']).describe('Who said it.') })), summary: z.string() });
+    const { schema, dropped } = toGrammarSchema(z.toJSONSchema(Answer, { target: 'draft-7', io: 'input' }) as Record<string, unknown>);
     const s = schema as Loose;
     expect(s.$schema).toBeUndefined();
-    expect(Object.keys(s.properties)).toEqual(['items', 'summary', 'strengths', 'suggestions']);
+    expect(Object.keys(s.properties)).toEqual(['items', 'summary']);
     const item = s.properties.items.items;
     expect(item.properties.score).toEqual({ type: 'integer' });
-    expect(item.properties.evidence.items.properties.speaker).toEqual({ enum: ['clinician', 'patient'], description: 'Who said the quote.' });
-    expect(item.additionalProperties).toBeUndefined();
+    expect(item.properties.speaker).toEqual({ enum: ['clinician', 'patient'], description: 'Who said it.' });
     expect(dropped).toEqual(['maximum', 'minimum']);
+  });
+
+  it('keeps the unit-id and score enums of the answer schemas, so the grammar can only cite allowed units', () => {
+    const units: TranscriptUnit[] = [
+      { id: 'u1', channel: 0, start: 0, end: 1, text: 'How are you?' },
+      { id: 'u2', channel: 1, start: 1, end: 2, text: 'Fine.' },
+      { id: 'u3', channel: 0, start: 2, end: 3, text: 'Good to hear.' },
+    ];
+    const section = RubricSection.parse({ id: 's', title: 'S', items: [{ id: 'empathy', title: 'Empathy', guidance: 'g', scale: { min: 1, max: 5, labels: [] } }] });
+    const { schema, dropped } = toGrammarSchema(sectionSchema(section, units));
+    const item = (schema as Loose).properties.empathy;
+    expect(Object.keys(item.properties)).toEqual(['evidence', 'rationale', 'score']);
+    expect(item.properties.evidence).toEqual({ type: 'array', items: { enum: ['u1', 'u3'] }, minItems: 1, maxItems: 3 });
+    expect(item.properties.score).toEqual({ enum: [1, 2, 3, 4, 5] });
+    expect(dropped).toEqual([]);
+    const book = RubricCoding.parse({ unit: 'u', codes: [{ id: 'question', title: 'q', definition: 'd' }, { id: 'other', title: 'o', definition: 'd' }] });
+    expect((toGrammarSchema(codingBatchSchema(book, units)).schema as Loose).properties).toEqual({ u1: { enum: ['question', 'other'] }, u3: { enum: ['question', 'other'] } });
   });
 
   it('turns a nullable field (anyOf with null) into a oneOf the grammar understands', () => {

@@ -1,9 +1,18 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../app/contracts/errors';
-import { ModelAnalysis } from '../../../app/evidence/legacy-analysis';
+import { z } from 'zod';
 import { chatCompletion, openAiErrorResponse, startOpenAiTestServer, type OpenAiTestServer } from '../testing/openai-test-server';
 import { analyzeWithModel, DEFAULT_ANALYSIS_SEED } from './rubric-analysis';
+
+// A structured answer with required and defaulted fields (the shape of the first analysis schema; only the call is under test here).
+const ModelAnalysis = z.object({
+  items: z.array(z.object({ itemId: z.string(), score: z.number().int(), rationale: z.string(), evidence: z.array(z.object({ quote: z.string(), speaker: z.enum(['clinician', 'patient']) })) })),
+  summary: z.string(),
+  strengths: z.array(z.string()).default([]),
+  suggestions: z.array(z.string()).default([]),
+});
+type ModelAnalysis = z.infer<typeof ModelAnalysis>;
 
 const analysis: ModelAnalysis = {
   items: [{ itemId: 'open_questions', score: 4, rationale: 'Mostly open questions.', evidence: [{ quote: 'what brings you in today', speaker: 'clinician' }] }],

@@ -157,6 +157,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
           store: createEvaluationStore(db),
           gateway: { baseURL: gatewayUrl!, credential: (orgId) => credentials.forOrg(orgId), chatModel: config.llmModel, sttModel: config.sttModel },
           rubric: (id) => getRubric(id),
+          coder: { kind: 'llm' },
           limits: { maxBytes: config.maxUploadBytes, maxDurationSec: config.maxDurationSec },
           workDir: path.join(config.dataDir, 'work'),
           log: opts.log('worker'),

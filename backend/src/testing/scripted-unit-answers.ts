@@ -64,7 +64,7 @@ export function scriptedUnitAnswer(body: unknown): unknown {
         const allowed = (item.properties?.evidence?.items?.enum ?? []) as string[];
         const score = (item.properties?.score?.enum ?? [3]) as number[];
         const evidence = [allowed[i % allowed.length]!, ...(i === 0 ? [...(patient && !allowed.includes(patient) ? [patient] : []), UNKNOWN_UNIT_ID] : [])];
-        return [itemId, { evidence, rationale: `In ${evidence[0]} the clinician said "${text.get(evidence[0]!) ?? ''}", which is what ${itemId} (${name}) rests on.`, score: score[Math.floor(score.length / 2)] }];
+        return [itemId, { evidence, rationale: `In ${evidence[0]} the clinician said "${text.get(evidence[0]!) ?? ''}", which is what ${itemId} (${name}) rests on.`, score: score[(Math.floor(score.length / 2) + i) % score.length] }];
       }),
     );
   }
@@ -74,4 +74,13 @@ export function scriptedUnitAnswer(body: unknown): unknown {
     strengths: [{ text: `The clinician's words in ${ids[2] ?? ids[0]} invited the patient to talk.`, evidence: [ids[2] ?? ids[0]!] }],
     suggestions: [{ text: `After ${ids[3] ?? ids[0]}, a reflection of the patient's concern would have helped more than moving on.`, evidence: [ids[3] ?? ids[0]!] }],
   };
+}
+
+/** Which call a request is (`coding:u1` by its first unit, `section:<id>`, `narrative`): the gateway keeps the Idempotency-Key, so tests tell calls apart by their schema. */
+export function callOfRequest(body: unknown): string {
+  const { name, schema } = schemaOf(body);
+  const kind = kindOf(body);
+  if (kind === 'coding') return `coding:${Object.keys(schema.properties ?? {})[0] ?? ''}`;
+  if (kind === 'section') return `section:${name.slice('section_'.length)}`;
+  return 'narrative';
 }

@@ -62,7 +62,9 @@ describe('evaluation activities', () => {
   it('refuse a transcript reference of another org in every step that reads one', async () => {
     const a = activities();
     await expect(a.assembleTranscript({ ...ids(), parts: [transcript, transcript], prepared: { durationSec: 1, regions: [[], []], container: 'wav', codec: 'pcm' } })).rejects.toMatchObject({ type: 'blob.foreign_org' });
-    await expect(a.verifyEvidence({ ...ids(), rubricId: 'communication-general', transcript, outputs: [] })).rejects.toMatchObject({ type: 'blob.foreign_org' });
+    await expect(a.codeUnits({ ...ids(), rubricId: 'communication-general', transcript, idempotencyKey: 'k' })).rejects.toMatchObject({ type: 'blob.foreign_org' });
+    await expect(a.analyzeSection({ ...ids(), rubricId: 'communication-general', sectionId: 'opening', transcript, coding: null, index: 0, of: 1, idempotencyKey: 'k' })).rejects.toMatchObject({ type: 'blob.foreign_org' });
+    await expect(a.assembleAnalysis({ ...ids(), rubricId: 'communication-general', transcript, coding: transcript, sections: [], narrative: transcript })).rejects.toMatchObject({ type: 'blob.foreign_org' });
     await expect(a.renderReport({ ...ids(), rubricId: 'communication-general', transcript, metrics: transcript, analysis: transcript })).rejects.toMatchObject({ type: 'blob.foreign_org' });
   });
 

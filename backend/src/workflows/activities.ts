@@ -2,14 +2,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { AppError, isAppError } from '../../../app/contracts/errors';
-import { sectionOutputSchema, sectionOutputToAnalysis } from '../../../app/rubric/section-schema';
 import { computeConversationMetrics } from '../../../app/metrics/conversation-metrics';
-import { verifyAnalysis } from '../../../app/evidence/verify-analysis';
-import { legacyToVerified } from '../../../app/evidence/legacy-to-units';
-import { ModelAnalysis } from '../../../app/evidence/legacy-analysis';
 import { splitIntoUnits } from '../../../app/transcript/units';
-import { buildAnalysisPrompt, splitRubricForCalls } from '../../../app/rubric/prompt';
-import { VerifiedAnalysis } from '../../../app/rubric/analysis';
+import { assembleAnalysis } from '../../../app/rubric/assemble-analysis';
+import { VerifiedAnalysis, type CoderInfo } from '../../../app/rubric/analysis';
+import type { CallOutcome, CodingAnswer, NarrativeAnswer, SectionAnswer } from '../../../app/rubric/model-output';
 import { ConversationMetrics } from '../../../app/metrics/metrics-model';
 import { Segment, Transcript, mergeChannelSegments, type Channel, type SpeechRegion } from '../../../app/transcript/transcript';
 import type { ReportModel } from '../../../app/report/report-model';
@@ -18,7 +15,11 @@ import { validateRecording } from '../audio/validate-recording';
 import { decodeChannels } from '../audio/decode';
 import { findChannelSpeech } from '../audio/channel-speech';
 import { echoBleedOfDecoded } from '../audio/echo-bleed-check';
-import { analyzeWithModel } from '../llm/rubric-analysis';
+import { scoreSection, writeNarrative } from '../analysis/analysis-steps';
+import { addUsage, NO_USAGE, type CallUsage, type LlmEndpoint } from '../analysis/llm-endpoint';
+import { countsOfCoding, failUniformSections, itemScores } from '../analysis/run-analysis';
+import { createLlmCoder } from '../coding/llm-coder';
+import type { UnitCoder } from '../coding/unit-coder';
 import { createGatewaySttEngine } from '../stt/gateway-stt-engine';
 import { renderReportPdf } from '../report/render-pdf';
 import type { EvaluationDeps } from './evaluation-deps';
@@ -32,6 +33,32 @@ interface Ids {
 }
 
 const artefactKey = (evaluationId: string, name: string) => `evaluations/${evaluationId}/${name}`;
+
+/** What each analysis step stores (one blob per step, read back by the next steps and by assembleAnalysis). */
+interface StoredCoding {
+  coder: CoderInfo;
+  outcome: CallOutcome<CodingAnswer>;
+  usage: CallUsage;
+}
+interface StoredSection {
+  sectionId: string;
+  attempts: number;
+  outcome: CallOutcome<SectionAnswer>;
+  usage: CallUsage;
+  model: string;
+}
+interface StoredNarrative {
+  attempts: number;
+  outcome: CallOutcome<NarrativeAnswer>;
+  usage: CallUsage;
+  model: string;
+}
+
+/**
+ * Progress (0..1 of the whole evaluation) over the analysis steps, from measured step times of the
+ * sample on the embedded model: transcription ≈ a third, coding ≈ a quarter, sections and the narrative the rest.
+ */
+export const ANALYSIS_PROGRESS = { coding: [0.46, 0.66], sections: [0.66, 0.84], narrative: [0.84, 0.92] } as const;
 
 /** AppErrors cross into Temporal as ApplicationFailures whose type is the stable code. */
 async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
@@ -91,6 +118,40 @@ export function createActivities(deps: EvaluationDeps) {
     }
   }
 
+  /** The rubric and the transcript's units: the same units (splitIntoUnits is pure) in every step of one evaluation. */
+  async function analysisInput(input: Ids & { rubricId: string; transcript: BlobRef }) {
+    const [rubric, transcript] = await Promise.all([deps.rubric(input.rubricId), readJson(deps, input.orgId, input.transcript, (v) => Transcript.parse(v))]);
+    return { rubric, units: splitIntoUnits(transcript) };
+  }
+
+  /** Runs `make` unless its answer is already stored under the step's deterministic key. */
+  async function once<T>(ids: Ids, name: string, make: () => Promise<T>): Promise<BlobRef> {
+    const key = artefactKey(ids.evaluationId, `analysis/${name}.json`);
+    const existing = await deps.blobs.head(ids.orgId, key);
+    if (existing) return existing;
+    return putJson(deps, ids.orgId, key, await make());
+  }
+
+  /** The gateway as the analysis's LLM endpoint, with the org's credential and the call's purpose, session and user. */
+  async function endpoint(ids: Ids): Promise<LlmEndpoint> {
+    const ctx = await deps.store.getReportContext(ids.orgId, ids.sessionId);
+    return {
+      baseURL: deps.gateway.baseURL,
+      apiKey: await deps.gateway.credential(ids.orgId),
+      model: deps.gateway.chatModel,
+      headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': ids.sessionId, 'X-FE-User': ctx.ownerUserId },
+    };
+  }
+
+  async function chooseCoder(ids: Ids, idempotencyKey: string): Promise<UnitCoder> {
+    const choice = deps.coder ?? { kind: 'llm' as const };
+    if (choice.kind === 'classifier') return choice.load();
+    return createLlmCoder(await endpoint(ids), { idempotencyKey });
+  }
+
+  const readCoding = (ids: Ids, ref: BlobRef | null) => (ref ? readJson(deps, ids.orgId, ref, (v) => v as StoredCoding) : Promise.resolve(null));
+  const readSections = (ids: Ids, refs: BlobRef[]) => Promise.all(refs.map((r) => readJson(deps, ids.orgId, r, (v) => v as StoredSection)));
+
   return {
     async prepareRecording(input: Ids & { recording: BlobRef; requestedBy?: string }): Promise<PreparedRecording> {
       return asActivity(async () => {
@@ -114,7 +175,7 @@ export function createActivities(deps: EvaluationDeps) {
 
     async transcribeChannel(input: Ids & { recording: BlobRef; channel: Channel; regions: SpeechRegion[]; durationSec: number }): Promise<BlobRef> {
       return asActivity(async () => {
-        const base = 0.1 + input.channel * 0.25;
+        const base = 0.1 + input.channel * 0.175;
         await progress(input, 'transcribing', base);
         const owner = (await deps.store.getReportContext(input.orgId, input.sessionId)).ownerUserId;
         const engine = createGatewaySttEngine({
@@ -134,7 +195,7 @@ export function createActivities(deps: EvaluationDeps) {
             () =>
               engine.transcribeChannel({ pcm: audio.channels[input.channel], sampleRate: 16000, channel: input.channel, regions: input.regions }, (f) => {
                 last = f;
-                void progress(input, 'transcribing', base + 0.25 * f).catch(() => undefined);
+                void progress(input, 'transcribing', base + 0.175 * f).catch(() => undefined);
               }),
             () => ({ fraction: last }),
           );
@@ -145,7 +206,7 @@ export function createActivities(deps: EvaluationDeps) {
 
     async assembleTranscript(input: Ids & { parts: BlobRef[]; prepared: PreparedRecording }): Promise<AssembledTranscript> {
       return asActivity(async () => {
-        await progress(input, 'metrics', 0.6);
+        await progress(input, 'metrics', 0.45);
         const parts = await Promise.all(input.parts.map((p) => readJson(deps, input.orgId, p, (v) => v as { segments: unknown[]; engine: { name: string; model: string } })));
         const [a, b] = parts.map((p) => Segment.array().parse(p.segments));
         const transcript = Transcript.parse({ segments: mergeChannelSegments(a ?? [], b ?? []), language: 'en', durationSec: input.prepared.durationSec, engine: parts[0]!.engine });
@@ -159,61 +220,93 @@ export function createActivities(deps: EvaluationDeps) {
       });
     },
 
-    async planAnalysis(input: Ids & { rubricId: string }): Promise<string[]> {
-      return asActivity(async () => splitRubricForCalls(await deps.rubric(input.rubricId)).map((s) => s.id));
-    },
-
-    /**
-     * One LLM call per rubric section. The answer is stored under a deterministic key before the
-     * activity completes, so a retry after a crash reuses it instead of paying for the call again;
-     * the Idempotency-Key lets the governance gateway dedupe a call that was in flight.
-     */
-    async analyzeSection(input: Ids & { rubricId: string; sectionId: string; transcript: BlobRef; index: number; of: number; idempotencyKey: string }): Promise<BlobRef> {
+    /** The rubric's sections, in order: one analyzeSection each. */
+    async planAnalysis(input: Ids & { rubricId: string }): Promise<{ sections: string[]; coding: boolean }> {
       return asActivity(async () => {
-        const key = artefactKey(input.evaluationId, `analysis-${input.sectionId}.json`);
-        const existing = await deps.blobs.head(input.orgId, key);
-        if (existing) return existing;
-        await progress(input, 'analyzing', 0.62 + (0.28 * input.index) / input.of);
         const rubric = await deps.rubric(input.rubricId);
-        const transcript = await readJson(deps, input.orgId, input.transcript, (v) => Transcript.parse(v));
-        const ctx = await deps.store.getReportContext(input.orgId, input.sessionId);
-        const prompt = buildAnalysisPrompt(rubric, transcript, { section: input.sectionId, participants: { clinician: ctx.participants[0].displayName, patient: ctx.participants[1].displayName } });
-        const section = splitRubricForCalls(rubric).find((x) => x.id === input.sectionId);
-        if (!section) throw new AppError('rubric.not_found', `Rubric ${rubric.id} has no section ${input.sectionId}`);
-        const apiKey = await deps.gateway.credential(input.orgId);
-        const result = await withHeartbeat(() =>
-          analyzeWithModel({
-            baseURL: deps.gateway.baseURL,
-            apiKey,
-            model: deps.gateway.chatModel,
-            system: prompt.system,
-            user: prompt.user,
-            schema: sectionOutputSchema(section),
-            idempotencyKey: input.idempotencyKey,
-            headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': input.sessionId, 'X-FE-User': ctx.ownerUserId },
-          }),
-        );
-        return putJson(deps, input.orgId, key, { output: sectionOutputToAnalysis(result.object), usage: result.usage, model: result.model });
+        return { sections: rubric.sections.map((s) => s.id), coding: rubric.coding !== undefined };
       });
     },
 
-    async verifyEvidence(input: Ids & { rubricId: string; transcript: BlobRef; outputs: BlobRef[] }): Promise<BlobRef> {
+    /**
+     * Every clinician unit gets one code (LLM or classifier, FE_CODER). Like every analysis step,
+     * the answer is stored under a deterministic key before the activity completes: a retry after
+     * a crash reuses it instead of paying for the calls again, and the Idempotency-Key lets the
+     * gateway answer calls that were in flight from its record.
+     */
+    async codeUnits(input: Ids & { rubricId: string; transcript: BlobRef; idempotencyKey: string }): Promise<BlobRef | null> {
       return asActivity(async () => {
-        await progress(input, 'verifying', 0.9);
-        const rubric = await deps.rubric(input.rubricId);
-        const transcript = await readJson(deps, input.orgId, input.transcript, (v) => Transcript.parse(v));
-        const outputs = await Promise.all(input.outputs.map((o) => readJson(deps, input.orgId, o, (v) => v as { output: unknown; model: string; usage?: { inputTokens: number; outputTokens: number } })));
-        const merged = ModelAnalysis.parse({
-          items: outputs.flatMap((o) => ModelAnalysis.parse(o.output).items),
-          summary: outputs.map((o) => ModelAnalysis.parse(o.output).summary).filter(Boolean).join(' '),
-          strengths: outputs.flatMap((o) => ModelAnalysis.parse(o.output).strengths),
-          suggestions: outputs.flatMap((o) => ModelAnalysis.parse(o.output).suggestions),
+        const { rubric, units } = await analysisInput(input);
+        if (!rubric.coding) return null;
+        return once(input, 'coding', async () => {
+          await progress(input, 'coding', ANALYSIS_PROGRESS.coding[0]);
+          const coder = await chooseCoder(input, `${input.idempotencyKey}`);
+          const [from, to] = ANALYSIS_PROGRESS.coding;
+          const r = await withHeartbeat(() => coder.code({ units, book: rubric.coding!, onProgress: (f) => void progress(input, 'coding', from + (to - from) * f).catch(() => undefined) }));
+          return { coder: coder.info, outcome: r.outcome, usage: r.usage } satisfies StoredCoding;
         });
-        const legacy = verifyAnalysis(merged, rubric, transcript, { model: outputs[0]?.model ?? deps.gateway.chatModel });
-        const analysis = legacyToVerified(legacy, rubric, splitIntoUnits(transcript), {
-          calls: outputs.length,
-          promptTokens: outputs.reduce((n, o) => n + (o.usage?.inputTokens ?? 0), 0),
-          completionTokens: outputs.reduce((n, o) => n + (o.usage?.outputTokens ?? 0), 0),
+      });
+    },
+
+    /** One LLM call (and at most one retry) per rubric section, citing unit ids. */
+    async analyzeSection(input: Ids & { rubricId: string; sectionId: string; transcript: BlobRef; coding: BlobRef | null; index: number; of: number; idempotencyKey: string }): Promise<BlobRef> {
+      return asActivity(async () => {
+        const { rubric, units } = await analysisInput(input);
+        const section = rubric.sections.find((x) => x.id === input.sectionId);
+        if (!section) throw new AppError('rubric.not_found', `Rubric ${rubric.id} has no section ${input.sectionId}`);
+        return once(input, `section-${section.id}`, async () => {
+          const [from, to] = ANALYSIS_PROGRESS.sections;
+          await progress(input, 'analyzing', from + ((to - from) * input.index) / input.of);
+          const coding = await readCoding(input, input.coding);
+          const r = await withHeartbeat(async () => scoreSection({ llm: await endpoint(input), rubric, section, units, book: rubric.coding, counts: countsOfCoding(rubric.coding, units, coding?.outcome), idempotencyKey: input.idempotencyKey }));
+          return { sectionId: section.id, attempts: r.attempts, outcome: r.outcome, usage: r.usage, model: r.model } satisfies StoredSection;
+        });
+      });
+    },
+
+    /** Summary, strengths and suggestions, given the codes and the item scores. */
+    async writeNarrative(input: Ids & { rubricId: string; transcript: BlobRef; coding: BlobRef | null; sections: BlobRef[]; idempotencyKey: string }): Promise<BlobRef> {
+      return asActivity(async () => {
+        const { rubric, units } = await analysisInput(input);
+        return once(input, 'narrative', async () => {
+          await progress(input, 'analyzing', ANALYSIS_PROGRESS.narrative[0]);
+          const coding = await readCoding(input, input.coding);
+          const sections = failUniformSections(rubric, await readSections(input, input.sections));
+          const ctx = await deps.store.getReportContext(input.orgId, input.sessionId);
+          const r = await withHeartbeat(async () =>
+            writeNarrative({
+              llm: await endpoint(input),
+              rubric,
+              units,
+              book: rubric.coding,
+              counts: countsOfCoding(rubric.coding, units, coding?.outcome),
+              scores: itemScores(rubric, sections),
+              participants: { clinician: ctx.participants[0].displayName, patient: ctx.participants[1].displayName },
+              idempotencyKey: input.idempotencyKey,
+            }),
+          );
+          return { attempts: r.attempts, outcome: r.outcome, usage: r.usage, model: r.model } satisfies StoredNarrative;
+        });
+      });
+    },
+
+    /** The stored answers checked and put together (assembleAnalysis): ids resolved or rejected, codes counted, indicators computed. */
+    async assembleAnalysis(input: Ids & { rubricId: string; transcript: BlobRef; coding: BlobRef | null; sections: BlobRef[]; narrative: BlobRef }): Promise<BlobRef> {
+      return asActivity(async () => {
+        await progress(input, 'verifying', ANALYSIS_PROGRESS.narrative[1]);
+        const { rubric, units } = await analysisInput(input);
+        const coding = await readCoding(input, input.coding);
+        const sections = await readSections(input, input.sections);
+        const narrative = await readJson(deps, input.orgId, input.narrative, (v) => v as StoredNarrative);
+        const usage = [coding?.usage, ...sections.map((s) => s.usage), narrative.usage].reduce<CallUsage>((a, b) => (b ? addUsage(a, b) : a), NO_USAGE);
+        const analysis = assembleAnalysis({
+          rubric,
+          units,
+          model: narrative.model ?? sections[0]?.model ?? deps.gateway.chatModel,
+          coding: coding ? { coder: coding.coder, outcome: coding.outcome } : null,
+          sections: failUniformSections(rubric, sections).map((s) => ({ sectionId: s.sectionId, attempts: s.attempts, outcome: s.outcome })),
+          narrative: { attempts: narrative.attempts, outcome: narrative.outcome },
+          usage,
         });
         await deps.store.saveAnalysis(input.orgId, input.sessionId, input.evaluationId, analysis);
         return putJson(deps, input.orgId, artefactKey(input.evaluationId, 'analysis.json'), analysis);

@@ -9,14 +9,13 @@ import { computeWer } from '../../../app/transcript/wer';
 import type { Transcript } from '../../../app/transcript/transcript';
 import { scoredItems, type VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { resourcesDir } from '../paths';
-import { listRubrics } from '../rubrics/rubric-catalog';
 import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
 import { defaultDataDir } from '../paths';
 import { startOpenAiTestServer, chatCompletion, type OpenAiTestServer } from '../testing/openai-test-server';
 import { listGatewayAudit, verifyGatewayAuditChain } from '../gateway/gateway-audit';
 import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { startPipelineHarness, type PipelineHarness } from '../testing/pipeline-harness';
-import { scriptedAnalysis, sectionOfRequest, userTextOf, INVENTED_QUOTE } from '../testing/scripted-analysis';
+import { kindOf, schemaOf, scriptedUnitAnswer, UNKNOWN_UNIT_ID } from '../testing/scripted-unit-answers';
 import { tusUpload } from '../testing/tus-upload';
 import { makeOneSilentChannelWav } from '../testing/audio-fixtures';
 import { insertRecording } from '../db/repositories/recordings';
@@ -33,13 +32,11 @@ let h: PipelineHarness;
 
 beforeAll(async () => {
   await setupWhisperModel({ dataDir: defaultDataDir });
-  const rubrics = await listRubrics();
   llm = await startOpenAiTestServer({
     respond(req) {
       // The provider key is the gateway's alone: anything else calling this "provider" is refused.
       if (req.headers.authorization !== 'Bearer test-key') return { status: 401, body: { error: { message: 'bad key', type: 'invalid_request_error', code: 'invalid_api_key' } } };
-      const { rubric, sectionId } = sectionOfRequest(rubrics, req.body);
-      return chatCompletion(JSON.stringify(scriptedAnalysis(rubric, sectionId, userTextOf(req.body))));
+      return chatCompletion(JSON.stringify(scriptedUnitAnswer(req.body)));
     },
   });
   h = await startPipelineHarness({ llmBaseUrl: llm.baseURL, inProcessWorker: true });
@@ -100,14 +97,22 @@ describe('evaluateSession on the real Temporal dev server', () => {
       expect(wer).toBeLessThan(0.35);
     }
 
-    // The quote the "model" invented is nowhere in the analysis; the real ones became clinician units with their time.
+    // Every clinician unit coded; the cited ids became the transcript's own clinician units with their time; the
+    // patient unit and the unknown id the "remote model" also cited were rejected and counted.
     const analysis = await api<VerifiedAnalysis>('GET', `/v1/sessions/${session.id}/analysis`);
     expect(analysis.schemaVersion).toBe(2);
-    const cited = scoredItems(analysis).flatMap((i) => i.citations);
+    expect(analysis.coding).toMatchObject({ status: 'coded', coder: { kind: 'llm' }, uncoded: [] });
+    if (analysis.coding?.status === 'coded') expect(analysis.coding.codes.map((c) => c.unitId)).toEqual(analysis.units.filter((u) => u.channel === 0).map((u) => u.id));
+    expect(analysis.sections.every((s) => s.status === 'scored')).toBe(true);
+    const items = scoredItems(analysis);
+    const cited = items.flatMap((i) => i.citations);
     expect(cited.length).toBeGreaterThan(0);
     for (const u of cited) expect(analysis.units).toContainEqual(u);
     expect(cited.every((u) => u.channel === 0 && u.end > u.start)).toBe(true);
-    expect(JSON.stringify(analysis)).not.toContain(INVENTED_QUOTE);
+    expect(items.flatMap((i) => i.rejected)).toContainEqual({ unitId: UNKNOWN_UNIT_ID, reason: 'unknown_unit' });
+    expect(analysis.stats.citations.wrongSpeaker).toBeGreaterThan(0);
+    expect(analysis.stats.citations.unknownUnit).toBe(analysis.sections.length);
+    expect(analysis.narrative.status).toBe('written');
 
     const pdf = await api<Buffer>('GET', `/v1/sessions/${session.id}/report.pdf`);
     const file = path.join(tmp, 'report.pdf');
@@ -116,14 +121,18 @@ describe('evaluateSession on the real Temporal dev server', () => {
     const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
     expect(text).toContain('Dr. Maya Okafor');
     expect(text).toContain('Daniel Reyes');
-    expect(text).not.toContain(INVENTED_QUOTE);
+    expect(text).not.toContain(UNKNOWN_UNIT_ID);
     expect(createHash('sha256').update(pdf).digest('hex')).toHaveLength(64);
 
-    // Every LLM call reached the provider through the gateway, one per rubric section, with the
-    // participants' names replaced by placeholders (the gateway restored them in the answers).
+    // Every LLM call reached the provider through the gateway: the coding batches, one call per rubric section and
+    // the narrative, each once, with the participants' names replaced by placeholders (the gateway restored them
+    // in the answers).
     const chats = llm.requests.filter((r) => r.path.endsWith('/chat/completions'));
-    const rubrics = await listRubrics();
-    expect(new Set(chats.map((r) => sectionOfRequest(rubrics, r.body).sectionId)).size).toBe(chats.length);
+    const kinds = chats.map((r) => kindOf(r.body));
+    expect(kinds.filter((k) => k === 'section')).toHaveLength(analysis.sections.length);
+    expect(kinds.filter((k) => k === 'narrative')).toHaveLength(1);
+    expect(kinds.indexOf('section')).toBeGreaterThan(kinds.lastIndexOf('coding'));
+    expect(new Set(chats.map((r) => JSON.stringify(schemaOf(r.body)))).size).toBe(chats.length);
     for (const r of chats) {
       const sent = JSON.stringify(r.body);
       for (const name of ['Maya', 'Okafor', 'Daniel', 'Reyes']) expect(sent).not.toContain(name);

@@ -4,6 +4,7 @@ import type { ConversationMetrics } from '../../../app/metrics/metrics-model';
 import type { ReportModel } from '../../../app/report/report-model';
 import type { Transcript } from '../../../app/transcript/transcript';
 import type { BlobRef, BlobStore } from '../blobs/blob-store';
+import type { UnitCoder } from '../coding/unit-coder';
 import type { EvaluationStep } from './evaluation-types';
 
 /** What the evaluation activities persist; implemented over the repositories (RLS per org). */
@@ -44,6 +45,11 @@ export interface EvaluationDeps {
   store: EvaluationStore;
   gateway: GatewayAccess;
   rubric(id: string): Promise<Rubric>;
+  /**
+   * Who codes the clinician units (FE_CODER): the LLM through the gateway (default) or a trained
+   * classifier, loaded by whoever wires the worker.
+   */
+  coder?: { kind: 'llm' } | { kind: 'classifier'; load(): Promise<UnitCoder> };
   limits: { maxBytes: number; maxDurationSec: number };
   /** Scratch folder for decrypted recordings; cleaned after each step. */
   workDir: string;

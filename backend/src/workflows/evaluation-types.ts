@@ -37,7 +37,7 @@ export interface EvaluateSessionResult {
   metrics: BlobRef;
 }
 
-export type EvaluationStep = 'queued' | 'decoding' | 'transcribing' | 'metrics' | 'analyzing' | 'verifying' | 'rendering' | 'completed' | 'failed';
+export type EvaluationStep = 'queued' | 'decoding' | 'transcribing' | 'metrics' | 'coding' | 'analyzing' | 'verifying' | 'rendering' | 'completed' | 'failed';
 
 /** Error types (= stable error codes) that retrying cannot fix. */
 export const NON_RETRYABLE_CODES = [

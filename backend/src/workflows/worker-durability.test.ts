@@ -8,7 +8,7 @@ import { defaultDataDir } from '../paths';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../testing/openai-test-server';
 import { listGatewayAudit } from '../gateway/gateway-audit';
 import { startPipelineHarness, type PipelineHarness } from '../testing/pipeline-harness';
-import { scriptedAnalysis, sectionOfRequest, userTextOf } from '../testing/scripted-analysis';
+import { callOfRequest, scriptedUnitAnswer } from '../testing/scripted-unit-answers';
 import { tusUpload } from '../testing/tus-upload';
 import { makeStereoSpeechWav } from '../testing/audio-fixtures';
 import { workflowIdFor } from './evaluation-client';
@@ -25,18 +25,16 @@ const arrived = new Promise<void>((r) => (heldArrived = r));
 
 beforeAll(async () => {
   await setupWhisperModel({ dataDir: defaultDataDir });
-  const rubrics = [await getRubric(RUBRIC)];
-  // Which section a request is for comes from its output schema (the gateway keeps the Idempotency-Key).
-  const sectionOf = (body: unknown) => sectionOfRequest(rubrics, body).sectionId;
+  // Which call a request is comes from its output schema (the gateway keeps the Idempotency-Key).
   llm = await startOpenAiTestServer({
     async respond(req) {
-      const section = sectionOf(req.body);
-      const seen = llm.requests.filter((r) => sectionOf(r.body) === section).length;
-      if (section === HELD_SECTION && seen === 1) {
+      const call = callOfRequest(req.body);
+      const seen = llm.requests.filter((r) => callOfRequest(r.body) === call).length;
+      if (call === `section:${HELD_SECTION}` && seen === 1) {
         heldArrived();
         await held; // the worker is killed while this call is in flight
       }
-      return chatCompletion(JSON.stringify(scriptedAnalysis(rubrics[0]!, section, userTextOf(req.body))));
+      return chatCompletion(JSON.stringify(scriptedUnitAnswer(req.body)));
     },
   });
   h = await startPipelineHarness({ llmBaseUrl: llm.baseURL, inProcessWorker: false });
@@ -75,18 +73,16 @@ describe('worker durability', () => {
     const pdf = await fetch(`${h.runtime.apiUrl}/v1/sessions/${session.id}/report.pdf`, { headers });
     expect(pdf.headers.get('content-type')).toContain('application/pdf');
 
-    // Finished sections were never asked again; the one in flight was asked again once.
-    const bySection = new Map<string, number>();
-    for (const r of llm.requests) {
-      const section = sectionOfRequest([rubric], r.body).sectionId;
-      bySection.set(section, (bySection.get(section) ?? 0) + 1);
-    }
-    expect(bySection.get('opening')).toBe(1);
-    expect(bySection.get(HELD_SECTION)).toBe(2);
-    for (const s of ['relationship', 'explanation']) expect(bySection.get(s)).toBe(1);
-    // The gateway charged the four answers once each; the call cut off by the kill was released, not charged.
+    // Finished steps were never asked again (coding, the first section); the one in flight was asked again once.
+    const byCall = new Map<string, number>();
+    for (const r of llm.requests) byCall.set(callOfRequest(r.body), (byCall.get(callOfRequest(r.body)) ?? 0) + 1);
+    expect([...byCall.keys()].filter((k) => k.startsWith('coding:')).length).toBeGreaterThan(0);
+    for (const [call, n] of byCall) expect([call, n]).toEqual([call, call === `section:${HELD_SECTION}` ? 2 : 1]);
+    for (const s of rubric.sections) expect(byCall.has(`section:${s.id}`)).toBe(true);
+    expect(byCall.get('narrative')).toBe(1);
+    // The gateway charged every answer once; the call cut off by the kill was released, not charged.
     const audit = (await h.tdb.db.withOrg(h.who.orgId, (tx) => listGatewayAudit(tx, { limit: 1000 }))).filter((a) => a.sessionId === session.id && a.purpose === 'rubric_analysis');
-    expect(audit.filter((a) => a.outcome === 'ok')).toHaveLength(4);
+    expect(audit.filter((a) => a.outcome === 'ok')).toHaveLength(byCall.size);
     expect(audit.filter((a) => a.outcome !== 'ok').every((a) => a.costMicros === 0)).toBe(true);
 
     // History: transcription ran once per channel (completed before the kill, never re-executed).

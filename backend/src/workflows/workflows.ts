@@ -15,8 +15,9 @@ export { retentionSweep } from './retention-workflow';
 export const stepQuery = defineQuery<{ step: EvaluationStep }>('step');
 
 /**
- * One evaluation of one recording: decode → transcribe each channel → metrics → rubric analysis
- * (one LLM call per rubric section) → evidence verification → PDF. Only references travel through
+ * One evaluation of one recording: decode → transcribe each channel → metrics → code the
+ * clinician's units → score each rubric section → write the narrative → assemble (every cited unit
+ * id checked) → PDF (docs/decisions/011). Only references travel through
  * history; every activity is idempotent.
  */
 export async function evaluateSession(input: EvaluateSessionInput): Promise<EvaluateSessionResult> {
@@ -35,15 +36,25 @@ export async function evaluateSession(input: EvaluateSessionInput): Promise<Eval
     step = 'metrics';
     const assembled = await quick.assembleTranscript({ ...ids, parts, prepared });
 
-    step = 'analyzing';
-    const sections = await quick.planAnalysis({ ...ids, rubricId: input.rubricId });
-    const outputs = [];
-    for (const [i, sectionId] of sections.entries()) {
-      outputs.push(await heavy.analyzeSection({ ...ids, rubricId: input.rubricId, sectionId, transcript: assembled.transcript, index: i, of: sections.length, idempotencyKey: `${workflowInfo().workflowId}:${sectionId}` }));
+    const plan = await quick.planAnalysis({ ...ids, rubricId: input.rubricId });
+    // Every call's Idempotency-Key starts with the workflow id; each step adds its own part (`:coding:2:try1`, `:section:<id>:try1`, …).
+    const key = workflowInfo().workflowId;
+    const analysisIds = { ...ids, rubricId: input.rubricId, transcript: assembled.transcript };
+    let coding = null;
+    if (plan.coding) {
+      step = 'coding';
+      coding = await heavy.codeUnits({ ...analysisIds, idempotencyKey: key });
     }
 
+    step = 'analyzing';
+    const sections = [];
+    for (const [i, sectionId] of plan.sections.entries()) {
+      sections.push(await heavy.analyzeSection({ ...analysisIds, sectionId, coding, index: i, of: plan.sections.length, idempotencyKey: key }));
+    }
+    const narrative = await heavy.writeNarrative({ ...analysisIds, coding, sections, idempotencyKey: key });
+
     step = 'verifying';
-    const analysis = await quick.verifyEvidence({ ...ids, rubricId: input.rubricId, transcript: assembled.transcript, outputs });
+    const analysis = await quick.assembleAnalysis({ ...analysisIds, coding, sections, narrative });
 
     step = 'rendering';
     const rendered = await heavy.renderReport({ ...ids, rubricId: input.rubricId, transcript: assembled.transcript, metrics: assembled.metrics, analysis, prepared });
