@@ -73,7 +73,6 @@ describe('evaluateSession on the real Temporal dev server', () => {
       ws.on('message', (m) => {
         const e = JSON.parse(String(m));
         if (e.type !== 'evaluation' || e.sessionId !== session.id) return;
-        console.log('EVENT', new Date().toISOString(), e.status, e.step, e.progress);
         events.push(e);
         if (e.status === 'completed' || e.status === 'failed') resolve();
       }),
