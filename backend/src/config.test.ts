@@ -18,9 +18,9 @@ describe('config', () => {
     expect(() => loadConfig({ FE_API_PORT: 'eighty' })).toThrow(/FE_API_PORT/);
   });
 
-  it('codes utterances with the LLM by default and refuses FE_CODER=classifier while the classifier is not in the build', () => {
-    expect(loadConfig({}).coder).toBe('llm');
-    expect(() => loadConfig({ FE_CODER: 'classifier' })).toThrow(/FE_CODER=classifier/);
+  it('codes utterances with the trained classifier by default, the LLM when asked, and refuses other coders', () => {
+    expect(loadConfig({}).coder).toBe('classifier');
+    expect(loadConfig({ FE_CODER: 'llm' }).coder).toBe('llm');
     expect(() => loadConfig({ FE_CODER: 'bert' })).toThrow(/FE_CODER/);
   });
 

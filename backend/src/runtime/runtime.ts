@@ -42,6 +42,7 @@ import { createReadiness, databaseCheck, gatewayCheck, modelFilesCheck, temporal
 import { createOpsEndpoints } from '../ops/ops-endpoints';
 import { listenOpsEndpoints } from '../ops/ops-listener';
 import { createMetrics } from '../ops/metrics';
+import { lazyClassifierCoder } from '../coding/classifier/lazy-classifier-coder';
 
 export interface Runtime {
   config: Config;
@@ -146,6 +147,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     const ops = createOpsEndpoints({ readiness, registry: metrics.registry, public: config.opsEndpointsPublic });
 
     if (opts.worker) {
+      const classifierCoder = config.coder === 'classifier' ? lazyClassifierCoder(config.dataDir) : null;
+      if (classifierCoder) stops.push({ name: 'classifier coder', fn: () => classifierCoder.close() });
       const credentials = createWorkerCredentials(db, { name: `worker ${process.pid}`, purposes: ['transcription', 'rubric_analysis'] });
       const worker = await createEvaluationWorker({
         ...temporal,
@@ -157,7 +160,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
           store: createEvaluationStore(db),
           gateway: { baseURL: gatewayUrl!, credential: (orgId) => credentials.forOrg(orgId), chatModel: config.llmModel, sttModel: config.sttModel },
           rubric: (id) => getRubric(id),
-          coder: { kind: 'llm' },
+          coder: classifierCoder ? { kind: 'classifier', load: classifierCoder.load } : { kind: 'llm' },
           limits: { maxBytes: config.maxUploadBytes, maxDurationSec: config.maxDurationSec },
           workDir: path.join(config.dataDir, 'work'),
           log: opts.log('worker'),

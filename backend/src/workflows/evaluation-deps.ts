@@ -46,8 +46,8 @@ export interface EvaluationDeps {
   gateway: GatewayAccess;
   rubric(id: string): Promise<Rubric>;
   /**
-   * Who codes the clinician units (FE_CODER): the LLM through the gateway (default) or a trained
-   * classifier, loaded by whoever wires the worker.
+   * Who codes the clinician units (FE_CODER): a trained classifier (the runtime's default, loaded by
+   * whoever wires the worker) or the LLM through the gateway (when absent, as in most tests).
    */
   coder?: { kind: 'llm' } | { kind: 'classifier'; load(): Promise<UnitCoder> };
   limits: { maxBytes: number; maxDurationSec: number };
