@@ -24,6 +24,12 @@ describe('config', () => {
     expect(() => loadConfig({ FE_CODER: 'bert' })).toThrow(/FE_CODER/);
   });
 
+  it('lets only the desktop app call cross-origin by default, and nobody when emptied', () => {
+    expect(loadConfig({}).corsOrigins).toEqual(['app://renderer']);
+    expect(loadConfig({ FE_CORS_ORIGINS: 'none' }).corsOrigins).toEqual([]);
+    expect(loadConfig({ FE_CORS_ORIGINS: 'https://a.example, app://renderer' }).corsOrigins).toEqual(['https://a.example', 'app://renderer']);
+  });
+
   it('rejects an unknown FE_ key so typos are not silently ignored', () => {
     expect(() => loadConfig({ FE_API_PROT: '1' })).toThrow(/FE_API_PROT/);
   });
