@@ -103,7 +103,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
     // Per-org data keys wrapped by the key-encryption key (docs/decisions/015): columns and blobs.
     const dataKeys = createDataKeys({ provider: await openKeyProvider(config, opts.log('keys')) });
-    const db = createDatabase(databaseUrl, { keys: dataKeys, auditHeads: createAuditHeadFiles(config.derived.auditHeadDir), onError: (e) => log.error(`database: ${e.message}`) });
+    const db = createDatabase(databaseUrl, { keys: dataKeys, auditHeads: createAuditHeadFiles(config.derived.auditHeadDir), onError: (e) => ((e as { code?: string }).code === '57P01' ? log.debug : log.error)(`database: ${e.message}`) });
+    // 57P01 admin_shutdown: PostgreSQL stopping (embedded PostgreSQL at our own shutdown) ends idle connections; not an error of ours.
     stops.push({ name: 'database pool', fn: () => db.close() });
     // One authorization model for the API, the worker and the gateway (docs/decisions/013).
     const bundle = await ensurePolicyBundle({ dataDir: config.dataDir, outDir: config.derived.policyBundleDir, pathEnv: config.derived.pathEnv, onProgress: (m) => log(m) });
