@@ -49,6 +49,9 @@ export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcess
     FE_LLM_BASE_URL: opts.llmBaseUrl,
     FE_LLM_API_KEY: 'test-key',
     FE_LLM_MODEL: 'test-model',
+    // The scripted provider answers the coding batches too: these runs test the LLM coder's path
+    // through the gateway (the classifier default is tested in backend/src/coding/classifier).
+    FE_CODER: 'llm',
     // The key-encryption key outside the data folder, as in a deployment (docs/decisions/015); the
     // test database's own handle (tdb.db) wraps and unwraps the org data keys with the same file.
     FE_KEK_FILE: tdb.kekFile,

@@ -146,7 +146,9 @@ describe('evaluateSession on the real Temporal dev server', () => {
     // Charged to the session's clinician, so per-user budgets apply to evaluations too.
     expect(mine.every((a) => a.userId === h.who.userId)).toBe(true);
     for (const a of mine) expect(a).toMatchObject({ policyDecision: 'allow', policyVersion: expect.stringMatching(/^\d+\.\d+\.\d+\+[0-9a-f]{12}$/) });
-    expect(mine.filter((a) => a.purpose === 'rubric_analysis').every((a) => (a.redactionCounts.PERSON ?? 0) > 0 && a.promptSha256 && a.responseSha256)).toBe(true);
+    expect(mine.filter((a) => a.purpose === 'rubric_analysis').every((a) => a.promptSha256 && a.responseSha256)).toBe(true);
+    // The narrative call names the participants, so the gateway redacted names there at least.
+    expect(mine.some((a) => a.purpose === 'rubric_analysis' && (a.redactionCounts.PERSON ?? 0) > 0)).toBe(true);
     expect(mine.filter((a) => a.purpose === 'transcription').every((a) => (a.audioMs ?? 0) > 0 && a.provider === 'local')).toBe(true);
     const chain = await h.tdb.db.withOrg(h.who.orgId, (tx) => verifyGatewayAuditChain(tx));
     expect(chain.ok).toBe(true);
