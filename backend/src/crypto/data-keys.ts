@@ -29,7 +29,7 @@ export interface DataKeys {
   forget(orgId?: string): void;
 }
 
-interface DataKeyRow {
+export interface DataKeyRow {
   id: string;
   org_id: string;
   kek_provider: string;

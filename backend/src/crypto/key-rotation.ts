@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { AppError } from '../../../app/contracts/errors';
 import type { Database } from '../db/database';
-import { wrappedOf } from './data-keys';
+import { wrappedOf, type DataKeyRow } from './data-keys';
 import type { KeyProvider } from './key-provider';
 
 /**
@@ -15,15 +15,6 @@ export interface RewrapResult {
   current: { kekId: string; kekVersion: string };
 }
 
-interface Row {
-  id: string;
-  org_id: string;
-  kek_provider: string;
-  kek_id: string;
-  kek_version: string;
-  algorithm: string;
-  wrapped_key: Buffer;
-}
 
 /**
  * Every org's id. The one cross-org read of the key commands: the URL's user must be a superuser
@@ -54,7 +45,7 @@ export async function rewrapDataKeys(db: Database, orgIds: string[], opts: { pro
   let alreadyCurrent = 0;
   for (const orgId of orgIds) {
     await db.withOrg(orgId, async (tx) => {
-      const { rows } = await tx.query<Row>('SELECT * FROM data_keys ORDER BY created_at, id FOR UPDATE');
+      const { rows } = await tx.query<DataKeyRow>('SELECT * FROM data_keys ORDER BY created_at, id FOR UPDATE');
       for (const r of rows) {
         if (r.kek_provider === opts.provider.kind && r.kek_id === current.kekId && r.kek_version === current.kekVersion) {
           alreadyCurrent++;
