@@ -29,16 +29,17 @@ export function loadReportFonts(fontsDir: string = defaultFontsDir): Promise<Rep
 }
 
 async function readFonts(fontsDir: string): Promise<ReportFonts> {
-  const read = async (file: string) => {
-    const full = path.join(fontsDir, file);
-    try {
-      return (await readFile(full)).toString('base64');
-    } catch (cause) {
-      throw new AppError('internal', `PDF report font missing: ${full} (expected DejaVu Sans from resources/fonts)`, { cause });
-    }
-  };
-  const [normal, bold] = await Promise.all([read(FILES.normal), read(FILES.bold)]);
-  return { normal, bold };
+  // Both files are read before any error is raised, so the message names every missing one
+  // (with Promise.all the first to fail would win a race and the other would go unmentioned).
+  const names = [FILES.normal, FILES.bold];
+  const results = await Promise.allSettled(names.map((file) => readFile(path.join(fontsDir, file))));
+  const missing = names.filter((_, i) => results[i]!.status === 'rejected').map((file) => path.join(fontsDir, file));
+  if (missing.length > 0) {
+    const cause = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    throw new AppError('internal', `PDF report font missing: ${missing.join(', ')} (expected DejaVu Sans from resources/fonts)`, { cause: cause.reason });
+  }
+  const [normal, bold] = results.map((r) => (r as PromiseFulfilledResult<Buffer>).value.toString('base64'));
+  return { normal: normal!, bold: bold! };
 }
 
 /** Both weights are registered: autoTable draws header rows in bold and warns for every one otherwise. */

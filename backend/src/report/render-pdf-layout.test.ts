@@ -139,5 +139,6 @@ describe('report layout', () => {
     const error = await renderReportPdf(buildReportFixture(), { fontsDir: dir }).catch((e: unknown) => e);
     expect(isAppError(error)).toBe(true);
     expect((error as Error).message).toContain(path.join(dir, 'DejaVuSans.ttf'));
+    expect((error as Error).message).toContain(path.join(dir, 'DejaVuSans-Bold.ttf'));
   });
 });

@@ -43,6 +43,17 @@ export function kindOf(body: unknown): CallKind {
   throw new Error(`unknown schema name ${name}`);
 }
 
+/**
+ * Rationales worded differently per item, as a real model's are: two items of a section may cite
+ * the same unit (fewer clinician units than items), and one template for both would rightly be
+ * flagged by the degenerate-output detector as the same rationale given twice.
+ */
+const RATIONALES: ((unit: string, quote: string, item: string) => string)[] = [
+  (unit, quote, item) => `In ${unit} the clinician said "${quote}", which is what ${item} rests on.`,
+  (unit, _quote, item) => `For ${item}, look at ${unit}: the wording there shows how far the clinician went with this part of the visit.`,
+  (unit, _quote, item) => `${unit} is the clearest moment for ${item}; its phrasing earns a middle mark, neither missing nor complete.`,
+];
+
 function pickCode(text: string, codes: string[]): string {
   const prefer = text.trim().endsWith('?') ? ['open_question', 'closed_question'] : ['giving_information', 'simple_reflection', 'reflection', 'other'];
   return prefer.find((c) => codes.includes(c)) ?? codes[0]!;
@@ -64,7 +75,7 @@ export function scriptedUnitAnswer(body: unknown): unknown {
         const allowed = (item.properties?.evidence?.items?.enum ?? []) as string[];
         const score = (item.properties?.score?.enum ?? [3]) as number[];
         const evidence = [allowed[i % allowed.length]!, ...(i === 0 ? [...(patient && !allowed.includes(patient) ? [patient] : []), UNKNOWN_UNIT_ID] : [])];
-        return [itemId, { evidence, rationale: `In ${evidence[0]} the clinician said "${text.get(evidence[0]!) ?? ''}", which is what ${itemId} (${name}) rests on.`, score: score[(Math.floor(score.length / 2) + i) % score.length] }];
+        return [itemId, { evidence, rationale: RATIONALES[i % RATIONALES.length]!(evidence[0]!, text.get(evidence[0]!) ?? '', `${itemId} (${name})`), score: score[(Math.floor(score.length / 2) + i) % score.length] }];
       }),
     );
   }
