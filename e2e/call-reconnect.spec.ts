@@ -29,6 +29,12 @@ const GUEST = [
   'No, I think that covers it for today, thank you.',
 ];
 
+// Two headless Chromiums carry real-time audio through network cuts on 2 cores. When the machine is
+// starved (CI measured channel correlations of 0.64 and 0.70 where an idle run gives 0.97), the fake
+// capture glitches while the reconnect itself worked; one retry tells that apart from a broken
+// reconnect, which fails both attempts. Playwright reports a retried pass as "flaky", not hidden.
+test.describe.configure({ retries: 1 });
+
 // Made in beforeAll: the runner process also loads this file and would leave a directory behind.
 let tmp: string;
 let ownerWav: string;
