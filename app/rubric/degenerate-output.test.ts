@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkNarrativeAnswer, checkRubricScores, checkSectionAnswer, checkText } from './degenerate-output';
+import { checkNarrativeAnswer, checkRubricScores, checkSectionAnswer, checkText, dropRepeatedPoints } from './degenerate-output';
 import type { NarrativeAnswer, SectionAnswer } from './model-output';
 import { RubricSection } from './rubric';
 import { SYSTEM_PROMPT } from './unit-prompt';
@@ -36,6 +36,27 @@ describe('degenerate-output detector', () => {
       suggestions: [{ text: 'You reflected his worry about his father\'s stroke!', evidence: ['u5'] }],
     };
     expect(checkNarrativeAnswer(answer)?.reason).toMatch(/strength was repeated as a suggestion/);
+  });
+
+  it('drops repeated points before the check, keeping the distinct ones, and fails only when a list is left empty', () => {
+    const summary = { text: 'A review of blood pressure where the clinician explored the patient\'s routine.', evidence: ['u1'] };
+    const walks = { text: 'You asked how the evening walks went and let him tell the story.', evidence: ['u16'] };
+    const answer: NarrativeAnswer = {
+      summary,
+      strengths: [walks, { ...walks, text: `${walks.text}` }, { text: 'Summarising the plan at the end let him correct it.', evidence: ['u39'] }],
+      suggestions: [{ text: 'Before offering ideas, ask what he has already thought of for the salt.', evidence: ['u26'] }, { text: 'Summarising the plan at the end let him correct it!', evidence: ['u39'] }],
+    };
+    const { answer: kept, dropped } = dropRepeatedPoints(answer);
+    // The second copy of the walks strength goes; the summary point given both ways goes from both lists.
+    expect(kept.strengths.map((p) => p.evidence)).toEqual([['u16']]);
+    expect(kept.suggestions.map((p) => p.evidence)).toEqual([['u26']]);
+    expect(dropped).toBe(3);
+    expect(checkNarrativeAnswer(kept)).toBeNull();
+    // Only contradictions: nothing left to show as a strength, so the narrative fails.
+    const onlyBoth: NarrativeAnswer = { summary, strengths: [walks], suggestions: [{ ...walks, text: `${walks.text}!` }] };
+    expect(checkNarrativeAnswer(dropRepeatedPoints(onlyBoth).answer)).toMatchObject({ kind: 'empty', reason: expect.stringContaining('no strengths') });
+    // Junk is not repaired: "one strength" six times is still placeholder text.
+    expect(checkNarrativeAnswer(dropRepeatedPoints(RECORDED_NARRATIVE).answer)).toMatchObject({ kind: 'placeholder' });
   });
 
   it('flags repetition loops', () => {

@@ -134,10 +134,29 @@ export function checkRubricScores(sections: readonly { section: RubricSection; a
   return { kind: 'uniform_scores', reason: `every item was scored ${score} ${sameEvidence ? 'citing the same units' : 'with the same rationale'}, so the items were not rated one by one` };
 }
 
+/**
+ * Repeated points are removed before the narrative is checked, so one repetition does not cost the
+ * reader every other point: within strengths (or suggestions) the first of two near-duplicates is
+ * kept; a point given both as a strength and as a suggestion contradicts itself, so both go. Junk
+ * is not repaired here: placeholder, copied or looping text still fails the narrative. A list left
+ * empty fails it too (checkNarrativeAnswer), because the reader would get no points at all.
+ */
+export function dropRepeatedPoints(answer: NarrativeAnswer): { answer: NarrativeAnswer; dropped: number } {
+  const keepFirst = <P extends { text: string }>(list: readonly P[]) => list.filter((p, i) => !list.slice(0, i).some((q) => nearDuplicate(p.text, q.text)));
+  const strengths = keepFirst(answer.strengths);
+  const suggestions = keepFirst(answer.suggestions);
+  const both = (p: { text: string }, other: readonly { text: string }[]) => other.some((q) => nearDuplicate(p.text, q.text));
+  const out = { ...answer, strengths: strengths.filter((p) => !both(p, suggestions)), suggestions: suggestions.filter((p) => !both(p, strengths)) };
+  return { answer: out, dropped: answer.strengths.length + answer.suggestions.length - out.strengths.length - out.suggestions.length };
+}
+
 /** Summary, strengths and suggestions. */
 export function checkNarrativeAnswer(answer: NarrativeAnswer, ctx: DetectorContext = {}): Degenerate | null {
   const bad = checkText(answer.summary.text, 'summary', ctx);
   if (bad) return bad;
+  if (answer.strengths.length === 0 || answer.suggestions.length === 0) {
+    return { kind: 'empty', reason: `the answer has no ${answer.strengths.length === 0 ? 'strengths' : 'suggestions'} left that are not repeated` };
+  }
   const points = [...answer.strengths.map((s) => ({ what: 'strength', text: s.text })), ...answer.suggestions.map((s) => ({ what: 'suggestion', text: s.text }))];
   for (const p of points) {
     const b = checkText(p.text, p.what, ctx);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { codingBatchSchema, narrativeSchema, sectionSchema, allowedUnitIds, SCHEMA_NAME } from '../../../app/rubric/answer-schemas';
-import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
+import { checkNarrativeAnswer, dropRepeatedPoints, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
 import { CodingBatchAnswer, NarrativeAnswer, SectionAnswer, type CodingAnswer } from '../../../app/rubric/model-output';
 import type { CodeCount } from '../../../app/rubric/analysis';
 import type { Rubric, RubricCoding, RubricSection } from '../../../app/rubric/rubric';
@@ -98,6 +98,7 @@ export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & Nar
     sentSchema: narrativeSchema(opts.units),
     schemaName: SCHEMA_NAME.narrative,
     parse: NarrativeAnswer,
+    repair: (answer) => dropRepeatedPoints(answer).answer,
     check: (answer, ctx) => checkNarrativeAnswer(answer, ctx),
     idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:narrative`,
     maxOutputTokens: 1100,
