@@ -29,9 +29,9 @@ export const PLACEHOLDER_TEXT = /\b(?:one|two|three|a few|short|exact)\s+(?:sent
 const SCHEMA_WORDS = new Set(['text', 'string', 'rationale', 'evidence', 'summary', 'strength', 'strengths', 'suggestion', 'suggestions', 'score', 'null', 'none', 'n/a', 'tbd', 'todo']);
 const MIN_WORDS = 3;
 /** This many consecutive words shared with the instructions is a copy, not a paraphrase. */
-const COPY_RUN = 8;
+export const COPY_RUN = 8;
 
-const words = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}_'’-]+/gu) ?? [];
+export const words = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}_'’-]+/gu) ?? [];
 const excerpt = (text: string, max = 60) => {
   const t = text.replace(/\s+/g, ' ').trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
@@ -76,7 +76,7 @@ export function repetitionLoop(w: readonly string[]): string | null {
 }
 
 /** The first run of `n` consecutive words of `w` that also occurs in `source`, or null. */
-function sharedRun(w: readonly string[], source: readonly string[], n: number): string | null {
+export function sharedRun(w: readonly string[], source: readonly string[], n: number): string | null {
   if (w.length < n || source.length < n) return null;
   const grams = new Set<string>();
   for (let i = 0; i + n <= source.length; i++) grams.add(source.slice(i, i + n).join(' '));

@@ -119,7 +119,7 @@ export function sectionPrompt(ctx: PromptContext, rubricTitle: string, section: 
     ...renderCounts(scoring.counts),
     '',
     `For each item: first choose up to ${MAX_EVIDENCE} units that show best how the clinician did on it (evidence); then write the rationale; then give the score those units support.`,
-    'The rationale says what the clinician said or did in those units, about what part of the patient\'s story, and why that earns the score. Write it in your own words about this conversation: do not repeat the wording of "What to look for".',
+    'The rationale, in at most 40 words: what the clinician said or did in those units, about what part of the patient\'s story, and why that earns the score. Write it in your own words about this conversation: do not repeat the wording of "What to look for", and do not give two items the same rationale.',
     'Score each item on its own: a conversation can be strong on one item and weak on another. Use the whole scale.',
   ];
   return prompt(ctx, instruction.join('\n'));
@@ -140,6 +140,7 @@ export function narrativePrompt(ctx: PromptContext, rubricTitle: string, n: Narr
     ...(scores.length > 0 ? ['', `Item scores: ${scores.join('; ')}.`] : []),
     ...renderCounts(n.counts),
     '',
+    'Keep each text under 40 words.',
     'summary: what happened in this conversation and how well the clinician handled it, naming its topic.',
     `strengths: up to ${MAX_NARRATIVE_POINTS} things the clinician did well, each about a different moment, saying what was done and why it helped.`,
     `suggestions: up to ${MAX_NARRATIVE_POINTS} concrete changes, each about a moment of this conversation that could have gone better, saying what the clinician could have said or done instead.`,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { codingBatchSchema, narrativeSchema, sectionSchema, allowedUnitIds, SCHEMA_NAME } from '../../../app/rubric/answer-schemas';
-import { checkNarrativeAnswer, dropRepeatedPoints, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
+import { repairNarrativeAnswer, repairSectionAnswer } from '../../../app/rubric/answer-repair';
+import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
 import { CodingBatchAnswer, NarrativeAnswer, SectionAnswer, type CodingAnswer } from '../../../app/rubric/model-output';
 import type { CodeCount } from '../../../app/rubric/analysis';
 import type { Rubric, RubricCoding, RubricSection } from '../../../app/rubric/rubric';
@@ -79,6 +80,7 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
     sentSchema: sectionSchema(opts.section, opts.units),
     schemaName: SCHEMA_NAME.section(opts.section.id),
     parse: SectionAnswer,
+    repair: repairSectionAnswer,
     check: (answer, ctx) => checkSectionAnswer(answer, opts.section, ctx),
     idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:section:${opts.section.id}`,
     maxOutputTokens: 200 * opts.section.items.length,
@@ -98,7 +100,7 @@ export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & Nar
     sentSchema: narrativeSchema(opts.units),
     schemaName: SCHEMA_NAME.narrative,
     parse: NarrativeAnswer,
-    repair: (answer) => dropRepeatedPoints(answer).answer,
+    repair: repairNarrativeAnswer,
     check: (answer, ctx) => checkNarrativeAnswer(answer, ctx),
     idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:narrative`,
     maxOutputTokens: 1100,

@@ -22,7 +22,7 @@ export interface CheckedCall<T> {
   /** The degenerate-output detector for this kind of answer; null = fine. */
   check: (answer: T, ctx: { instructions: string }) => Degenerate | null;
   /** Applied to a well-formed answer before the check (e.g. repeated narrative points removed); the repaired answer is the one kept. */
-  repair?: ((answer: T) => T) | undefined;
+  repair?: ((answer: T, ctx: { instructions: string }) => T) | undefined;
   /** Per attempt `<key>:try1`, `<key>:try2`: the gateway answers a repeated attempt from its record. */
   idempotencyKey: string;
   maxOutputTokens: number;
@@ -76,7 +76,7 @@ export async function checkedCall<T>(c: CheckedCall<T>): Promise<StepResult<T>> 
       usage.promptTokens += r.usage.inputTokens;
       usage.completionTokens += r.usage.outputTokens;
       record = { ...record, promptTokens: r.usage.inputTokens, completionTokens: r.usage.outputTokens, timings: r.timings };
-      answer = c.repair ? c.repair(r.object) : r.object;
+      answer = c.repair ? c.repair(r.object, { instructions }) : r.object;
       refused = c.check(answer, { instructions })?.reason ?? null;
     } catch (e) {
       if (!isAppError(e) || e.code !== 'analysis.invalid_output') throw e;
