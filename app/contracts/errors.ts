@@ -86,6 +86,8 @@ export const ErrorCode = z.enum([
   'auth.domain_not_allowed',
   'auth.role_not_mapped',
   'auth.oidc_subject_conflict',
+  'auth.sign_in_link_invalid',
+  'auth.user_deactivated',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -96,7 +96,8 @@ export const configKeys = {
   workerHealthHost: { env: 'FE_WORKER_HEALTH_HOST', schema: z.string().min(1), default: '127.0.0.1', doc: 'Interface the worker\'s health listener binds to.' },
   opsEndpointsPublic: { env: 'FE_OPS_ENDPOINTS_PUBLIC', schema: bool, default: false, doc: 'Serve /metrics and the per-check detail of /readyz to any client. Off: only to loopback clients (the socket address, never a forwarded header); others get 404 for /metrics and only the status code of /readyz. /healthz is always public.' },
   oidcFlowTtlSec: { env: 'FE_OIDC_FLOW_TTL_SEC', schema: z.coerce.number().int().min(30).max(3600), default: 600, doc: 'How long an OIDC sign-in may take from /v1/auth/oidc/start to the callback (state, nonce and PKCE verifier then expire), in seconds.' },
-  oidcSessionTtlSec: { env: 'FE_OIDC_SESSION_TTL_SEC', schema: z.coerce.number().int().min(60), default: 8 * 3600, doc: 'Lifetime of the app token an OIDC sign-in issues, in seconds.' },
+  oidcSessionTtlSec: { env: 'FE_OIDC_SESSION_TTL_SEC', schema: z.coerce.number().int().min(60), default: 8 * 3600, doc: 'Lifetime of the app token a sign-in issues (OIDC, SAML, a one-time sign-in link), in seconds.' },
+  signInLinkTtlSec: { env: 'FE_SIGN_IN_LINK_TTL_SEC', schema: z.coerce.number().int().min(60).max(7 * 24 * 3600), default: 24 * 3600, doc: 'How long a one-time sign-in link (`feedback admin create-org` prints one for the first org_admin) can be redeemed, in seconds (at most 7 days). It signs in once.' },
   oidcAllowHttpIssuer: { env: 'FE_OIDC_ALLOW_HTTP_ISSUER', schema: bool, default: false, doc: 'Accept an http:// OIDC issuer (a local test identity provider). Never in production: the ID token then travels unencrypted.' },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']), default: 'info', doc: 'Log level.' },
 } as const;

@@ -22,6 +22,8 @@ import { aiGatewaySettingsRoutes } from './routes/ai-gateway-settings-routes';
 import type { AiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
 import { oidcRoutes } from './routes/oidc-routes';
 import type { OidcSignIn } from '../auth/oidc-sign-in';
+import { signInLinkRoutes } from './routes/sign-in-link-routes';
+import type { SignInLinks } from '../auth/sign-in-links';
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
@@ -56,6 +58,8 @@ export interface ApiServerDeps {
   aiGatewaySettings?: AiGatewaySettingsService;
   /** OpenID Connect sign-in (/v1/auth/oidc); off when not given. */
   oidc?: OidcSignIn;
+  /** One-time sign-in links (/v1/auth/sign-in-link, `feedback admin create-org`); off when not given. */
+  signInLinks?: SignInLinks;
   /** WebSocket caps (config: FE_WS_*); defaults suit tests. */
   sockets?: { maxConnections?: number; maxConnectionsPerUser?: number };
   /** Failed sign-ins and wrong invite codes per client address, shared through PostgreSQL (abuse-limits.ts). */
@@ -76,7 +80,7 @@ export interface ApiServerDeps {
  * The API's route table (paths under /v1): each row names its access action and resource. The
  * access-matrix test is generated from it, so a route added here without a rule in the policy fails.
  */
-export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'publicUrl'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
+export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'publicUrl'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
   return [
     {
       method: 'get', path: '/me', resource: 'org', action: 'me.read',
@@ -96,6 +100,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...(deps.aiAdmin ? aiAdminRoutes(deps.aiAdmin) : []),
     ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),
     ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl) : []),
+    ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks) : []),
   ];
 }
 

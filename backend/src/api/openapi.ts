@@ -9,6 +9,7 @@ import { CreateInviteResponse, GuestConsent, JoinRequest, JoinResponse } from '.
 import { registerAiAdminOpenApi } from './routes/ai-admin-routes';
 import { registerAiGatewaySettingsOpenApi } from './routes/ai-gateway-settings-routes';
 import { registerOidcOpenApi } from './routes/oidc-routes';
+import { registerSignInLinkOpenApi } from './routes/sign-in-link-routes';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(serverUrl: string) {
@@ -50,6 +51,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   registerAiAdminOpenApi(reg, { security, errors, json });
   registerAiGatewaySettingsOpenApi(reg, { security, errors, json });
   registerOidcOpenApi(reg, { security, errors, json });
+  registerSignInLinkOpenApi(reg, { errors, json });
 
   return new OpenApiGeneratorV31(reg.definitions).generateDocument({
     openapi: '3.1.0',

@@ -1,4 +1,4 @@
-// `feedback evaluate <audio> [--rubric <id>] [--out <pdf>] [--json <file>]`, `feedback demo`, `feedback audit verify`, `feedback tokens …`, `feedback keys …`.
+// `feedback evaluate <audio> [--rubric <id>] [--out <pdf>] [--json <file>]`, `feedback demo`, `feedback audit verify`, `feedback tokens …`, `feedback keys …`, `feedback admin create-org …`.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,7 @@ import type { EvaluateOptions } from './evaluate-recording';
 import { auditUsage, runAuditCommand } from './audit-verify';
 import { runTokensCommand, tokensUsage } from './tokens-command';
 import { keysUsage, runKeysCommand } from './keys-command';
+import { adminUsage, runAdminCommand } from './admin-command';
 
 const usage = `Usage:
   feedback demo [--out <pdf>] [--json <file>]
@@ -19,12 +20,14 @@ const usage = `Usage:
       The operator attests that both people consented to the recording and its analysis.
 ${auditUsage.replace(/^Usage:\n/, '')}
 ${tokensUsage.replace(/^Usage:\n/, '')}
-${keysUsage.replace(/^Usage:\n/, '')}`;
+${keysUsage.replace(/^Usage:\n/, '')}
+${adminUsage.replace(/^Usage:\n/, '')}`;
 
 // `audit` has its own options: dispatch before the evaluate/demo parser sees them.
 if (process.argv[2] === 'audit') process.exit(await runAuditCommand(process.argv.slice(3), process.env));
 if (process.argv[2] === 'tokens') process.exit(await runTokensCommand(process.argv.slice(3), process.env));
 if (process.argv[2] === 'keys') process.exit(await runKeysCommand(process.argv.slice(3), process.env));
+if (process.argv[2] === 'admin') process.exit(await runAdminCommand(process.argv.slice(3), process.env));
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

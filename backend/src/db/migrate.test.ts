@@ -49,6 +49,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0016_applied_migrations': { tables: [], functions: ['applied_migrations'] },
   '0017_oidc_sign_in': { tables: ['org_oidc_providers', 'oidc_login_flows'] },
   '0018_oidc_identities': { tables: ['oidc_identities'] },
+  '0019_sign_in_links': { tables: ['sign_in_links'] },
 };
 
 describe('migrations, one by one on the previous state', () => {

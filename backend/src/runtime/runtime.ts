@@ -19,6 +19,7 @@ import { startGateway } from '../gateway/embedded-gateway';
 import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { createSessionService, type SessionService } from '../sessions/session-service';
 import { createOidcSignIn } from '../auth/oidc-sign-in';
+import { createSignInLinks } from '../auth/sign-in-links';
 import { createApiServer } from '../api/http-server';
 import { createAiAdminService } from '../gateway/admin/ai-admin-service';
 import { createAiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
@@ -218,6 +219,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         aiAdmin: createAiAdminService(db),
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         oidc: createOidcSignIn({ db, flowTtlSec: config.oidcFlowTtlSec, sessionTtlSec: config.oidcSessionTtlSec, allowHttpIssuer: config.oidcAllowHttpIssuer }),
+        signInLinks: createSignInLinks({ db, sessionTtlSec: config.oidcSessionTtlSec }),
         log: opts.log('api'),
         ops,
         metrics,

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../paths';
+import { startApiHarness, type ApiHarness } from '../testing/api-harness';
+import { addSignInLink } from '../db/repositories/sign-in-links';
+import { listAuditEvents } from '../db/repositories/audit';
+
+let h: ApiHarness;
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+afterAll(async () => h?.close());
+
+function feedback(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/feedback.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((r) => child.once('exit', (code) => r({ code, stdout, stderr })));
+}
+
+const get = async (url: string, token?: string) => {
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+};
+
+describe('feedback admin create-org', () => {
+  it('creates the org and its org_admin, and prints a one-time expiring link whose redemption signs the admin in once', async () => {
+    const out = await feedback(['admin', 'create-org', '--name', 'St. Example Clinic', '--admin-email', 'Head@Example.org', '--public-url', h.url, '--database-url', h.tdb.url], { FE_KEK_FILE: h.tdb.kekFile, FE_AUDIT_HEAD_DIR: h.tdb.auditHeadDir, FE_SIGN_IN_LINK_TTL_SEC: '3600' });
+    expect(out.code, out.stderr).toBe(0);
+    const link = out.stdout.trim();
+    expect(link).toMatch(new RegExp(`^${h.url}/v1/auth/sign-in-link\\?token=[0-9a-f-]{36}\\.[A-Za-z0-9_-]{43}$`));
+    expect(out.stderr).toMatch(/expires at (\S+)/);
+    const expiresAt = Date.parse(/expires at (\S+?);/.exec(out.stderr)![1]!);
+    expect(Math.round((expiresAt - Date.now()) / 60_000)).toBe(60);
+
+    const first = await get(link);
+    expect(first.status).toBe(200);
+    const identity = first.json.identity as { orgId: string; userId: string; email: string; roles: string[] };
+    expect(identity.email).toBe('head@example.org');
+    expect(identity.roles).toEqual(['org_admin']);
+    const me = await get(`${h.url}/v1/me`, first.json.token as string);
+    expect(me.status).toBe(200);
+    expect(me.json).toMatchObject({ orgName: 'St. Example Clinic', userId: identity.userId, roles: ['org_admin'] });
+
+    // Spent by the first redemption.
+    const again = await get(link);
+    expect(again.status).toBe(401);
+    expect(again.json.code).toBe('auth.sign_in_link_invalid');
+
+    const actions = (await h.tdb.db.withOrg(identity.orgId, (tx) => listAuditEvents(tx))).map((e) => e.action);
+    expect(actions).toEqual(['org.created', 'auth.sign_in_link_issued', 'auth.signed_in']);
+  });
+
+  it('refuses an expired link, a forged one and one whose org prefix was changed', async () => {
+    const admin = await h.user('org_admin');
+    const expired = `${admin.orgId}.${'a'.repeat(43)}`;
+    await h.tdb.db.withOrg(admin.orgId, (tx) => addSignInLink(tx, { token: expired, userId: admin.userId, expiresAt: new Date(Date.now() - 1000) }));
+    const other = await h.user('org_admin');
+    for (const token of [expired, `${admin.orgId}.${'b'.repeat(43)}`, `${other.orgId}.${'a'.repeat(43)}`, 'not-a-link']) {
+      const r = await get(`${h.url}/v1/auth/sign-in-link?token=${token}`);
+      expect([r.status, r.json.code], token).toEqual([401, 'auth.sign_in_link_invalid']);
+    }
+  });
+
+  it('refuses a usage error with exit code 2', async () => {
+    const out = await feedback(['admin', 'create-org', '--name', 'X', '--admin-email', 'not-an-email']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('--admin-email');
+  });
+});
