@@ -20,7 +20,7 @@ describe('npm run train:coder', () => {
       expect(stored.training.sha256, 'trained on the coding set as it is now (run npm run train:coder)').toBe(await sha256File(codingSetPath));
       expect(stored.training.examples).toBe(data.train.reduce((n, c) => n + c.labelled.size, 0));
       // The grid search is what train:coder runs; here the chosen configuration is refitted.
-      const again = trainClassifier({ rubric, field, ...data, fixed: { parts: stored.features.parts, l2: stored.training.l2 } });
+      const again = trainClassifier({ rubric, field, ...data, fixed: { parts: stored.features.parts, l2: stored.training.l2, surfaceScale: stored.training.surfaceScale } });
       expect(again.codes).toEqual(stored.codes);
       expect(again.training.iterations).toBe(stored.training.iterations);
       const scale = Math.max(...stored.model.weights.flat().map(Math.abs));

@@ -17,6 +17,8 @@ import { cohenKappa } from '../evaluation-set/agreement';
 export const FOLDS = 5;
 export const GRID_PARTS: FeaturePart[][] = [['unit'], ['unit', 'surface'], ['unit', 'previousPatient'], ['unit', 'previousPatient', 'surface']];
 export const GRID_L2 = [0.01, 0.1, 1];
+/** Factors on the standardised surface columns (only for layouts that have them); see `columnScales`. */
+export const GRID_SURFACE_SCALE = [1, 3];
 const CLASS_WEIGHT = 'balanced' as const;
 
 export type Embeddings = ReadonlyMap<string, Float32Array>;
@@ -52,17 +54,32 @@ const missing = (text: string): never => {
 const round7 = (x: number) => Number(x.toPrecision(7));
 
 /**
- * Standardises the features (mean 0, sd 1 over the rows), fits, and folds the standardisation back
- * into the weights so they apply to raw features.
+ * Per-column factors applied after standardisation: `surfaceScale` on the surface cue columns, 1
+ * elsewhere. A column scaled by s has an effective L2 penalty of l2 / s² on its weight.
  */
-export function fitFolded(rows: readonly Float64Array[], labels: readonly number[], classes: number, l2: number): { weights: number[][]; bias: number[]; iterations: number } {
+export function columnScales(parts: readonly FeaturePart[], dimension: number, surfaceScale: number): Float64Array {
+  const scales = new Float64Array(featureCount({ parts, dimension })).fill(1);
+  let at = 0;
+  for (const part of parts) {
+    const width = featureCount({ parts: [part], dimension });
+    if (part === 'surface') scales.fill(surfaceScale, at, at + width);
+    at += width;
+  }
+  return scales;
+}
+
+/**
+ * Standardises the features (mean 0, sd 1 over the rows), multiplies column j by `scales[j]` (1
+ * when not given), fits, and folds both back into the weights so they apply to raw features.
+ */
+export function fitFolded(rows: readonly Float64Array[], labels: readonly number[], classes: number, l2: number, scales?: Float64Array): { weights: number[][]; bias: number[]; iterations: number } {
   const d = rows[0]!.length;
   const mean = new Float64Array(d);
   const sd = new Float64Array(d);
   for (const r of rows) for (let j = 0; j < d; j++) mean[j]! += r[j]!;
   for (let j = 0; j < d; j++) mean[j] = mean[j]! / rows.length;
   for (const r of rows) for (let j = 0; j < d; j++) sd[j]! += (r[j]! - mean[j]!) ** 2;
-  for (let j = 0; j < d; j++) sd[j] = Math.sqrt(sd[j]! / rows.length) || 1;
+  for (let j = 0; j < d; j++) sd[j] = (Math.sqrt(sd[j]! / rows.length) || 1) / (scales?.[j] ?? 1);
   const standard = rows.map((r) => Float64Array.from(r, (x, j) => (x - mean[j]!) / sd[j]!));
   const fit = fitSoftmax(standard, labels, classes, { l2, classWeight: CLASS_WEIGHT });
   const weights: number[][] = [];
@@ -91,12 +108,12 @@ export function foldOf(scenarios: readonly string[], folds = FOLDS): number[] {
 }
 
 /** Pooled out-of-fold predictions of one configuration: κ and accuracy against the labels. */
-export function crossValidate(ex: Examples, classes: number, l2: number, folds = FOLDS): { kappa: number; accuracy: number } {
+export function crossValidate(ex: Examples, classes: number, l2: number, folds = FOLDS, scales?: Float64Array): { kappa: number; accuracy: number } {
   const fold = foldOf(ex.scenarios, folds);
   const predicted = new Array<number>(ex.labels.length);
   for (let f = 0; f < folds; f++) {
     const train = ex.rows.flatMap((_, i) => (fold[i] === f ? [] : [i]));
-    const model = asModel(fitFolded(train.map((i) => ex.rows[i]!), train.map((i) => ex.labels[i]!), classes, l2));
+    const model = asModel(fitFolded(train.map((i) => ex.rows[i]!), train.map((i) => ex.labels[i]!), classes, l2, scales));
     ex.rows.forEach((row, i) => {
       if (fold[i] === f) predicted[i] = predictClass(model, row);
     });
@@ -114,7 +131,7 @@ export interface TrainInput {
   embedding: ClassifierWeights['embedding'];
   trainingSet: { file: string; sha256: string };
   /** Skip the grid search and fit this configuration (the reproduction test). */
-  fixed?: { parts: FeaturePart[]; l2: number };
+  fixed?: { parts: FeaturePart[]; l2: number; surfaceScale: number };
   onProgress?: (line: string) => void;
 }
 
@@ -128,21 +145,24 @@ export function trainClassifier(input: TrainInput): ClassifierWeights {
     let bestKappa = -Infinity;
     for (const parts of GRID_PARTS) {
       const ex = examplesOf(input.train, input.embeddings, parts, input.field, codes, input.embedding.dimension);
-      for (const l2 of GRID_L2) {
-        const cv = crossValidate(ex, codes.length, l2);
-        grid.push({ parts, l2, kappa: round7(cv.kappa), accuracy: round7(cv.accuracy) });
-        input.onProgress?.(`${input.rubric.id}: ${parts.join('+')} l2=${l2}: cv κ ${cv.kappa.toFixed(3)}, accuracy ${cv.accuracy.toFixed(3)}`);
-        // Strictly better only: on a tie the earlier (fewer features, weaker penalty) stays.
-        if (cv.kappa > bestKappa + 1e-9) {
-          bestKappa = cv.kappa;
-          best = { parts, l2 };
+      for (const surfaceScale of parts.includes('surface') ? GRID_SURFACE_SCALE : [1]) {
+        const scales = columnScales(parts, input.embedding.dimension, surfaceScale);
+        for (const l2 of GRID_L2) {
+          const cv = crossValidate(ex, codes.length, l2, FOLDS, scales);
+          grid.push({ parts, l2, surfaceScale, kappa: round7(cv.kappa), accuracy: round7(cv.accuracy) });
+          input.onProgress?.(`${input.rubric.id}: ${parts.join('+')} l2=${l2} surface×${surfaceScale}: cv κ ${cv.kappa.toFixed(3)}, accuracy ${cv.accuracy.toFixed(3)}`);
+          // Strictly better only: on a tie the earlier (fewer features, weaker penalty, no scaling) stays.
+          if (cv.kappa > bestKappa + 1e-9) {
+            bestKappa = cv.kappa;
+            best = { parts, l2, surfaceScale };
+          }
         }
       }
     }
   }
   const chosen = best!;
   const ex = examplesOf(input.train, input.embeddings, chosen.parts, input.field, codes, input.embedding.dimension);
-  const fit = fitFolded(ex.rows, ex.labels, codes.length, chosen.l2);
+  const fit = fitFolded(ex.rows, ex.labels, codes.length, chosen.l2, columnScales(chosen.parts, input.embedding.dimension, chosen.surfaceScale));
   const body = {
     format: CLASSIFIER_FORMAT,
     version: CLASSIFIER_VERSION,
@@ -157,6 +177,7 @@ export function trainClassifier(input: TrainInput): ClassifierWeights {
       split: 'train',
       examples: ex.labels.length,
       l2: chosen.l2,
+      surfaceScale: chosen.surfaceScale,
       classWeight: CLASS_WEIGHT,
       iterations: fit.iterations,
       selection: { folds: FOLDS, metric: 'cohen_kappa', grid },

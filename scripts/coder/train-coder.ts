@@ -26,8 +26,8 @@ export async function trainCoders(opts: { dataDir?: string; outDir?: string; log
     const weights = trainClassifier({ rubric, field, train: data.train, embeddings: data.embeddings, embedding: data.embedding, trainingSet: data.trainingSet, onProgress: log });
     const file = classifierWeightsPath(rubric.id, outDir);
     await writeFile(file, `${JSON.stringify(weights)}\n`);
-    const best = weights.training.selection.grid.find((g) => g.l2 === weights.training.l2 && g.parts.join() === weights.features.parts.join());
-    log(`${rubric.id}: chose ${weights.features.parts.join('+')} l2=${weights.training.l2} (cv κ ${best?.kappa}), ${weights.training.examples} examples, ${weights.training.iterations} iterations, ${((performance.now() - t0) / 1000).toFixed(1)} s → ${path.relative(repoRoot, file)}`);
+    const best = weights.training.selection.grid.find((g) => g.l2 === weights.training.l2 && g.surfaceScale === weights.training.surfaceScale && g.parts.join() === weights.features.parts.join());
+    log(`${rubric.id}: chose ${weights.features.parts.join('+')} l2=${weights.training.l2} surface×${weights.training.surfaceScale} (cv κ ${best?.kappa}), ${weights.training.examples} examples, ${weights.training.iterations} iterations, ${((performance.now() - t0) / 1000).toFixed(1)} s → ${path.relative(repoRoot, file)}`);
     written.push(file);
   }
   return written;

@@ -36,13 +36,19 @@ export const ClassifierWeights = z.strictObject({
     split: z.literal('train'),
     examples: z.number().int().positive(),
     l2: z.number().positive(),
+    /**
+     * Factor on the standardised surface columns while fitting (1: none). Scaling a column by s is
+     * an L2 penalty of l2 / s² on its weight, so s > 1 lets the 18 surface cues weigh more against
+     * the 384 embedding columns. Folded into the stored weights like the standardisation.
+     */
+    surfaceScale: z.number().positive(),
     classWeight: z.enum(['none', 'balanced']),
     iterations: z.number().int().nonnegative(),
     /** Model selection on the train split only: scenario-grouped cross-validation over the grid. */
     selection: z.strictObject({
       folds: z.number().int().min(2),
       metric: z.literal('cohen_kappa'),
-      grid: z.array(z.strictObject({ parts: z.array(z.enum(FeatureParts)), l2: z.number(), kappa: z.number(), accuracy: z.number() })),
+      grid: z.array(z.strictObject({ parts: z.array(z.enum(FeatureParts)), l2: z.number(), surfaceScale: z.number(), kappa: z.number(), accuracy: z.number() })),
     }),
   }),
   model: z.strictObject({ weights: z.array(z.array(z.number())), bias: z.array(z.number()) }),
