@@ -8,6 +8,7 @@ import type { MediaTools } from '../services/media-repair';
 import { createRecordingStore } from '../services/recording-store';
 import { createEncryptedFileSecretStore, type SecretCipher } from '../services/secret-store';
 import { createSettingsStore } from '../services/settings-store';
+import { createWrappedKeyStore, type EncryptionKeyStore } from '../services/storage-key';
 import { createUploadQueue } from '../services/upload-queue';
 import { createDraftsHandlers } from './drafts/drafts-handlers';
 import { createRecordingsHandlers } from './recordings/recordings-handlers';
@@ -20,6 +21,11 @@ export interface DesktopFeaturesOptions {
   dataDir: string;
   /** Electron safeStorage in the app; AES-GCM with a platform-supplied key in plain Node. */
   secretCipher: SecretCipher;
+  /**
+   * The data key of recordings and drafts at rest. Default: a random key wrapped by `secretCipher`
+   * (safeStorage in the app) in `<dataDir>/data-key.json`.
+   */
+  keyStore?: EncryptionKeyStore;
   mediaTools?: MediaTools;
   uploadRetryDelaysMs?: number[];
   uploadChunkSize?: number;
@@ -41,9 +47,11 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
   const events = createEventBus<DesktopEvents>({ onListenerError: opts.onListenerError });
   const settings = createSettingsStore({ file: path.join(opts.dataDir, 'settings.json'), onChange: (s) => events.emit('settings:changed', s) });
   const secrets = createEncryptedFileSecretStore({ file: path.join(opts.dataDir, 'secrets.json'), cipher: opts.secretCipher });
-  const recordings = createRecordingStore({ dataDir: opts.dataDir, tools: opts.mediaTools, onChange: (s) => events.emit('recordings:changed', s) });
+  const keys = opts.keyStore ?? createWrappedKeyStore({ file: path.join(opts.dataDir, 'data-key.json'), cipher: opts.secretCipher });
+  const recordings = createRecordingStore({ dataDir: opts.dataDir, keys, tools: opts.mediaTools, onChange: (s) => events.emit('recordings:changed', s) });
   const drafts = createDraftStore({
     dataDir: opts.dataDir,
+    keys,
     onChange: ({ draft, added, replaced }) => events.emit('drafts:updated', { sessionId: draft.sessionId, added, replaced, complete: draft.complete, lagSec: transcriber?.has(draft.sessionId) ? transcriber.progress(draft.sessionId).lagSec : undefined }),
   });
   const transcriber = opts.draftTranscriber && createDraftTranscriber({ ...opts.draftTranscriber, store: drafts });
@@ -54,6 +62,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
     token: () => secrets.get('api.token').catch(() => null),
     retryDelaysMs: opts.uploadRetryDelaysMs,
     chunkSize: opts.uploadChunkSize,
+    source: (item) => recordings.open(item.sessionId),
     onChange: (item) => events.emit('uploads:progress', item),
   });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import type { Segment } from '../../app/transcript/transcript';
 import { defaultDataDir } from '../../backend/src/paths';
 import { setupWhisperModel } from '../../scripts/setup/whisper-model';
 import { createDraftStore } from './draft-store';
+import { createAesGcmCipher } from './secret-store';
+import { createWrappedKeyStore } from './storage-key';
 import { createDraftTranscriber, type DraftTranscriber } from './draft-transcriber';
 import { chunksOf, makeTestConversation, type TestConversation } from './draft-transcriber-test-conversation';
 
@@ -26,8 +29,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const keysIn = (d: string) => createWrappedKeyStore({ file: path.join(d, 'data-key.json'), cipher: createAesGcmCipher(randomBytes(32)) });
+
 function make(sub: string, onChange?: Parameters<typeof createDraftStore>[0]['onChange']) {
-  const store = createDraftStore({ dataDir: path.join(dir, sub), onChange });
+  const store = createDraftStore({ dataDir: path.join(dir, sub), keys: keysIn(path.join(dir, sub)), onChange });
   const t = createDraftTranscriber({ modelPath, threads: 1, store });
   open.push(t);
   return { store, t };
@@ -135,7 +140,7 @@ describe('draft transcriber (real whisper.cpp tiny.en, real espeak-ng speech)', 
   it('refuses audio for a session that was not started and answers stt.model_missing without a model', async () => {
     const { t } = make('errors');
     expect(() => t.pushAudio('00000000-0000-4000-8000-000000000004', 0, new Float32Array(10))).toThrow(/not running/);
-    const store = createDraftStore({ dataDir: path.join(dir, 'nomodel') });
+    const store = createDraftStore({ dataDir: path.join(dir, 'nomodel'), keys: keysIn(path.join(dir, 'nomodel')) });
     const missing = createDraftTranscriber({ modelPath: path.join(dir, 'no-such-model.bin'), store });
     open.push(missing);
     await expect(missing.start('00000000-0000-4000-8000-000000000005')).rejects.toSatisfy((e: unknown) => isAppError(e) && e.code === 'stt.model_missing');

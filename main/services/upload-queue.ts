@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppError, ErrorCode, type ErrorData } from '../../app/contracts/errors';
 import { UploadItem } from '../../app/contracts/ipc/uploads';
 import { readJsonFile, writeJsonAtomic } from './atomic-file';
+import type { PlainSource } from './sealed-file';
 
 /**
  * Uploads finished recordings to the backend's tus endpoint, one at a time, in the order they were
@@ -35,6 +36,11 @@ export interface UploadQueueOptions {
   /** Waits after consecutive failed attempts; the last repeats. */
   retryDelaysMs?: number[];
   chunkSize?: number;
+  /**
+   * The bytes to upload for an item (default: the file at `item.path`). The desktop passes the
+   * recording store's decrypting reader: recordings are encrypted at rest, the server gets plaintext.
+   */
+  source?: (item: UploadItem) => Promise<PlainSource>;
   onChange?: (item: UploadItem) => void;
 }
 
@@ -202,16 +208,23 @@ export function createUploadQueue(opts: UploadQueueOptions): UploadQueue {
   }
 
   async function transfer(item: UploadItem, slot: Slot): Promise<Outcome> {
+    let source: PlainSource | undefined;
     try {
-      await access(item.path);
-    } catch {
-      return { kind: 'error', retry: false, error: { code: 'recording.missing', message: `The recording file is gone: ${item.path}` } };
+      if (opts.source) source = await opts.source(item);
+      else await access(item.path);
+    } catch (e) {
+      const error: ErrorData = e instanceof AppError && e.code !== 'recording.not_found' ? e.toData() : { code: 'recording.missing', message: `The recording file is gone: ${item.path}` };
+      return { kind: 'error', retry: false, error };
     }
     const [endpoint, token] = await Promise.all([opts.endpoint(), opts.token()]);
-    if (slot.stopRequested) return { kind: 'aborted' };
+    if (slot.stopRequested) {
+      await source?.close();
+      return { kind: 'aborted' };
+    }
     return new Promise<Outcome>((resolve) => {
       let recordingId: string | null = null;
-      const upload = new tus.Upload(createReadStream(item.path), {
+      const upload = new tus.Upload(source ? Buffer.alloc(0) : createReadStream(item.path), {
+        ...(source ? { fileReader: tusReader(source) } : {}),
         endpoint,
         uploadUrl: item.uploadUrl,
         chunkSize: opts.chunkSize ?? 1024 * 1024,
@@ -330,6 +343,21 @@ export function createUploadQueue(opts: UploadQueueOptions): UploadQueue {
         schedule();
       });
     },
+  };
+}
+
+/** tus reads a `PlainSource` (decrypted as read) instead of a file; tus closes it when the upload ends. */
+function tusReader(source: PlainSource): tus.UploadOptions['fileReader'] {
+  return {
+    openFile: () =>
+      Promise.resolve({
+        size: source.size,
+        async slice(start: number, end: number) {
+          const value = await source.read(start, end);
+          return { value: Object.assign(value, { size: value.length }), done: end >= source.size };
+        },
+        close: () => void source.close().catch(() => undefined),
+      }),
   };
 }
 
