@@ -113,14 +113,15 @@ export function sectionPrompt(ctx: PromptContext, rubricTitle: string, section: 
     `Scale: ${renderScale(item)}`,
     `Cite ${FOCUS_WORDS[item.focus]} only.`,
   ]);
+  const single = section.items.length === 1;
   const instruction = [
-    `Rate the clinician on the items of "${rubricTitle}: ${section.title}".`,
+    single ? `Rate the clinician on one item of "${rubricTitle}: ${section.title}".` : `Rate the clinician on the items of "${rubricTitle}: ${section.title}".`,
     ...items,
     ...renderCounts(scoring.counts),
     '',
-    `For each item: first choose up to ${MAX_EVIDENCE} units that show best how the clinician did on it (evidence); then write the rationale; then give the score those units support.`,
-    'The rationale, in at most 40 words: what the clinician said or did in those units, about what part of the patient\'s story, and why that earns the score. Write it in your own words about this conversation: do not repeat the wording of "What to look for", and do not give two items the same rationale.',
-    'Score each item on its own: a conversation can be strong on one item and weak on another. Use the whole scale.',
+    `${single ? 'First' : 'For each item: first'} choose up to ${MAX_EVIDENCE} units that show best how the clinician did on it (evidence); then write the rationale; then give the score those units support.`,
+    'The rationale, in at most 40 words: what the clinician said or did in those units, about what part of the patient\'s story, and why that earns the score. Write it in your own words about this conversation: do not repeat the wording of "What to look for".',
+    single ? 'Judge this item alone: a conversation can be strong on one item and weak on another. Use the whole scale.' : 'Score each item on its own: a conversation can be strong on one item and weak on another. Use the whole scale. Do not give two items the same rationale.',
   ];
   return prompt(ctx, instruction.join('\n'));
 }

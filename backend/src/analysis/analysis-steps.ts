@@ -66,28 +66,50 @@ export async function codeUnitsWithLlm(opts: StepCommon & { book: RubricCoding; 
   return { outcome: { ok: true, answer }, attempts, usage, model };
 }
 
-/** One rubric section scored with cited units. */
-export async function scoreSection(opts: StepCommon & { rubric: Rubric; section: RubricSection; counts?: readonly CodeCount[] | undefined }): Promise<StepResult<SectionAnswer>> {
+/**
+ * One rubric section scored with cited units, one model call per item (docs/decisions/019): asked
+ * for a whole section at once, the embedded 1.5B model gave its items the same evidence and the
+ * same sentences. Every call shares the evaluation's prompt prefix, so the transcript is not read
+ * again. An item that fails twice fails its section (the report shows the reason); the items'
+ * answers together are checked once more for rationales that say the same thing.
+ */
+export async function scoreSection(opts: StepCommon & { rubric: Rubric; section: RubricSection; counts?: readonly CodeCount[] | undefined; onProgress?: ((fraction: number) => void) | undefined }): Promise<StepResult<SectionAnswer>> {
   const lacking = opts.section.items.filter((i) => allowedUnitIds(i, opts.units).length === 0);
   if (lacking.length > 0) {
     const who = [...new Set(lacking.map((i) => i.focus))].join(' or ');
     return { outcome: { ok: false, reason: `the transcript has nothing said by the ${who} to cite for ${lacking.map((i) => `"${i.title}"`).join(', ')}` }, attempts: 1, usage: NO_USAGE, model: opts.llm.model };
   }
-  const prompt = sectionPrompt({ units: opts.units, book: opts.book }, opts.rubric.title, opts.section, { counts: opts.counts });
-  return checkedCall({
-    llm: opts.llm,
-    prompt,
-    sentSchema: sectionSchema(opts.section, opts.units),
-    schemaName: SCHEMA_NAME.section(opts.section.id),
-    parse: SectionAnswer,
-    repair: repairSectionAnswer,
-    check: (answer, ctx) => checkSectionAnswer(answer, opts.section, ctx),
-    idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:section:${opts.section.id}`,
-    maxOutputTokens: 200 * opts.section.items.length,
-    step: `section ${opts.section.id}`,
-    onCall: opts.onCall,
-    signal: opts.signal,
-  });
+  const key = opts.idempotencyKey ?? randomUUID();
+  const answer: SectionAnswer = {};
+  let usage = NO_USAGE;
+  let attempts = 1;
+  let model = opts.llm.model;
+  for (const [k, item] of opts.section.items.entries()) {
+    const one: RubricSection = { ...opts.section, items: [item] };
+    const r = await checkedCall({
+      llm: opts.llm,
+      prompt: sectionPrompt({ units: opts.units, book: opts.book }, opts.rubric.title, one, { counts: opts.counts }),
+      sentSchema: sectionSchema(one, opts.units),
+      schemaName: SCHEMA_NAME.section(opts.section.id),
+      parse: SectionAnswer,
+      repair: repairSectionAnswer,
+      check: (a, ctx) => checkSectionAnswer(a, one, ctx),
+      idempotencyKey: `${key}:section:${opts.section.id}:${item.id}`,
+      maxOutputTokens: 220,
+      step: `section ${opts.section.id} ${item.id}`,
+      onCall: opts.onCall,
+      signal: opts.signal,
+    });
+    usage = addUsage(usage, r.usage);
+    attempts = Math.max(attempts, r.attempts);
+    model = r.model;
+    if (!r.outcome.ok) return { outcome: { ok: false, reason: `for "${item.title}": ${r.outcome.reason}` }, attempts, usage, model };
+    if (r.outcome.answer[item.id]) answer[item.id] = r.outcome.answer[item.id]!;
+    opts.onProgress?.((k + 1) / opts.section.items.length);
+  }
+  const same = checkSectionAnswer(answer, opts.section);
+  if (same) return { outcome: { ok: false, reason: same.reason }, attempts, usage, model };
+  return { outcome: { ok: true, answer }, attempts, usage, model };
 }
 
 /** Summary, strengths and suggestions, each citing units; may be given the codes and item scores. */

@@ -34,8 +34,12 @@ describe('runAnalysis with unit ids', () => {
   it('constrains ids by schema, rejects and counts a remote model\'s wrong-speaker and unknown ids, and shares one prompt prefix', async () => {
     const { analysis, requests, progress } = await run((req) => scriptedUnitAnswer(req.body));
     const kinds = requests.map((r) => kindOf(r.body));
-    // 29 clinician units in batches of at most 12: 3 coding calls, then 2 sections and the narrative.
-    expect(kinds).toEqual(['coding', 'coding', 'coding', 'section', 'section', 'narrative']);
+    // 29 clinician units in batches of at most 12: 3 coding calls, then one call per item (2 sections of 2) and the narrative.
+    expect(kinds).toEqual(['coding', 'coding', 'coding', 'section', 'section', 'section', 'section', 'narrative']);
+    // Each item call asks for exactly one item, in rubric order, under its own Idempotency-Key.
+    const sectionCalls = requests.filter((r) => kindOf(r.body) === 'section');
+    expect(sectionCalls.map((r) => Object.keys(schemaOf(r.body).schema.properties ?? {}))).toEqual(rubric.sections.flatMap((sec) => sec.items.map((i) => [i.id])));
+    expect(sectionCalls.map((r) => r.headers['idempotency-key'])).toEqual(rubric.sections.flatMap((sec) => sec.items.map((i) => `eval-1:section:${sec.id}:${i.id}:try1`)));
 
     // The coding schemas' keys are exactly the clinician units, each asked once.
     const coded = requests.filter((r) => kindOf(r.body) === 'coding').flatMap((r) => Object.keys(schemaOf(r.body).schema.properties ?? {}));
@@ -63,7 +67,7 @@ describe('runAnalysis with unit ids', () => {
       expect(i.citations.every((c) => c.channel === 0)).toBe(true);
     }
     expect(analysis.stats.citations).toMatchObject({ wrongSpeaker: 2, unknownUnit: 2 });
-    expect(analysis.stats).toMatchObject({ calls: 6, retries: 0, promptTokens: 6000, completionTokens: 300 });
+    expect(analysis.stats).toMatchObject({ calls: 8, retries: 0, promptTokens: 8000, completionTokens: 400 });
     expect(analysis.narrative.status).toBe('written');
     expect(progress.at(-1)).toBe(1);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
@@ -81,7 +85,7 @@ describe('runAnalysis with unit ids', () => {
     expect(tries.map((r) => [r.body.temperature, r.body.seed])).toEqual(SAMPLING.map((s) => [s.temperature, s.seed]));
     expect(tries.map((r) => r.headers['idempotency-key'])).toEqual(['eval-1:narrative:try1', 'eval-1:narrative:try2']);
     expect(analysis.narrative).toMatchObject({ status: 'written', attempts: 2 });
-    expect(analysis.stats).toMatchObject({ calls: 7, retries: 1 });
+    expect(analysis.stats).toMatchObject({ calls: 9, retries: 1 });
     expect(calls.find((c) => c.step === 'narrative' && c.attempt === 1)?.refused).toMatch(/two sentences/);
   });
 

@@ -54,6 +54,18 @@ const RATIONALES: ((unit: string, quote: string, item: string) => string)[] = [
   (unit, _quote, item) => `${unit} is the clearest moment for ${item}; its phrasing earns a middle mark, neither missing nor complete.`,
 ];
 
+/**
+ * An item's place in its section, in the order the pipeline asks for the items (one call per item,
+ * in rubric order), remembered per section schema: what a section-wide answer's position was.
+ */
+const itemOrder = new Map<string, string[]>();
+function itemIndex(sectionSchema: string, itemId: string): number {
+  const seen = itemOrder.get(sectionSchema) ?? [];
+  if (!seen.includes(itemId)) seen.push(itemId);
+  itemOrder.set(sectionSchema, seen);
+  return seen.indexOf(itemId);
+}
+
 function pickCode(text: string, codes: string[]): string {
   const prefer = text.trim().endsWith('?') ? ['open_question', 'closed_question'] : ['giving_information', 'simple_reflection', 'reflection', 'other'];
   return prefer.find((c) => codes.includes(c)) ?? codes[0]!;
@@ -71,7 +83,8 @@ export function scriptedUnitAnswer(body: unknown): unknown {
   if (kind === 'section') {
     const patient = lines.find((l) => l.speaker === 'PATIENT')?.id;
     return Object.fromEntries(
-      Object.entries(props).map(([itemId, item], i) => {
+      Object.entries(props).map(([itemId, item]) => {
+        const i = itemIndex(name, itemId);
         const allowed = (item.properties?.evidence?.items?.enum ?? []) as string[];
         const score = (item.properties?.score?.enum ?? [3]) as number[];
         const evidence = [allowed[i % allowed.length]!, ...(i === 0 ? [...(patient && !allowed.includes(patient) ? [patient] : []), UNKNOWN_UNIT_ID] : [])];

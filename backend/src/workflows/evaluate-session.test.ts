@@ -124,12 +124,12 @@ describe('evaluateSession on the real Temporal dev server', () => {
     expect(text).not.toContain(UNKNOWN_UNIT_ID);
     expect(createHash('sha256').update(pdf).digest('hex')).toHaveLength(64);
 
-    // Every LLM call reached the provider through the gateway: the coding batches, one call per rubric section and
+    // Every LLM call reached the provider through the gateway: the coding batches, one call per rubric item and
     // the narrative, each once, with the participants' names replaced by placeholders (the gateway restored them
     // in the answers).
     const chats = llm.requests.filter((r) => r.path.endsWith('/chat/completions'));
     const kinds = chats.map((r) => kindOf(r.body));
-    expect(kinds.filter((k) => k === 'section')).toHaveLength(analysis.sections.length);
+    expect(kinds.filter((k) => k === 'section')).toHaveLength(analysis.sections.reduce((n, s) => n + s.items.length, 0));
     expect(kinds.filter((k) => k === 'narrative')).toHaveLength(1);
     expect(kinds.indexOf('section')).toBeGreaterThan(kinds.lastIndexOf('coding'));
     expect(new Set(chats.map((r) => JSON.stringify(schemaOf(r.body)))).size).toBe(chats.length);
