@@ -88,6 +88,11 @@ export const ErrorCode = z.enum([
   'auth.oidc_subject_conflict',
   'auth.sign_in_link_invalid',
   'auth.user_deactivated',
+  'auth.scim_credential_invalid',
+  'scim.invalid',
+  'scim.not_found',
+  'scim.conflict',
+  'scim.unsupported',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -7,7 +7,8 @@ import { startApiHarness, type ApiHarness } from '../testing/api-harness';
 import { createConsentedSession, jsonCall } from '../signaling/signaling-fixtures';
 import { EVENTS_PATH } from '../api/events-hub';
 import { UPLOADS_PATH } from '../uploads/recording-upload';
-import { routeRule, type RouteRule } from '../api/route-table';
+import { fullPathOf, routeRule, type RouteRule } from '../api/route-table';
+import { issueScimCredential } from '../scim/scim-credential';
 import { ACCESS_ACTIONS, type AccessAction } from './access-policy';
 import { buildOpenApiDocument } from '../api/openapi';
 
@@ -97,7 +98,7 @@ function outcomeOf(status: number, code: string | undefined): Outcome | `unexpec
   return 'allow';
 }
 
-const sameRule = (a: RouteRule) => `${a.method.toUpperCase()} /v1${a.path}`;
+const sameRule = (a: RouteRule) => `${a.method.toUpperCase()} ${fullPathOf(a)}`;
 
 /** Routes that revoke the caller's token: they are called with a throwaway token of the same user. */
 const SIGNS_OUT = new Set(['POST /v1/auth/oidc/logout']);
@@ -126,7 +127,7 @@ describe('access matrix', () => {
     const failures: string[] = [];
     let rows = 0;
     for (const route of h.api.routes.map(routeRule)) {
-      if (route.resource === 'public') continue;
+      if (route.resource === 'public' || route.resource === 'scim') continue;
       for (const caller of CALLERS) {
         // A fresh session per row: allowed changes (consents, invites) never leak into the next row.
         const sessionId = route.resource === 'session' ? await createConsentedSession(h.url, owner.token) : randomUUID();
@@ -141,6 +142,24 @@ describe('access matrix', () => {
     }
     expect(failures).toEqual([]);
     expect(rows).toBeGreaterThanOrEqual(24 * CALLERS.length);
+  });
+
+  it('opens the SCIM routes to the org\'s SCIM credential only: every user token, whatever its role, is 401', async () => {
+    const scimRoutes = h.api.routes.map(routeRule).filter((r) => r.resource === 'scim');
+    expect(scimRoutes.length).toBe(12);
+    const credential = await issueScimCredential(h.tdb.db, owner.orgId, {});
+    const failures: string[] = [];
+    for (const route of scimRoutes) {
+      const path = fullPathOf(route).replace(':id', randomUUID());
+      for (const caller of CALLERS) {
+        const r = await jsonCall(h.url, route.method.toUpperCase(), path, tokens[caller], route.method === 'get' || route.method === 'delete' ? undefined : {});
+        if (r.status !== 401 || r.json?.code !== 'auth.scim_credential_invalid') failures.push(`${route.method.toUpperCase()} ${path} as ${caller}: want 401, got ${r.status} ${String(r.json?.code)}`);
+      }
+      // The credential passes the check (then 404 for an unknown id, 400 for an empty body, 200 for a list).
+      const r = await jsonCall(h.url, route.method.toUpperCase(), path, credential, route.method === 'get' || route.method === 'delete' ? undefined : {});
+      if (r.status === 401 || r.status >= 500) failures.push(`${route.method.toUpperCase()} ${path} with the SCIM credential: got ${r.status} ${String(r.json?.code)}`);
+    }
+    expect(failures).toEqual([]);
   });
 
   it('answers the tus upload actions as the matrix says', async () => {

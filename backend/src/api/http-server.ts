@@ -24,6 +24,8 @@ import { oidcRoutes } from './routes/oidc-routes';
 import type { OidcSignIn } from '../auth/oidc-sign-in';
 import { signInLinkRoutes } from './routes/sign-in-link-routes';
 import type { SignInLinks } from '../auth/sign-in-links';
+import { mountScimRoutes, scimRoutes, SCIM_BASE } from './routes/scim-routes';
+import type { ScimService } from '../scim/scim-service';
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
@@ -60,6 +62,8 @@ export interface ApiServerDeps {
   oidc?: OidcSignIn;
   /** One-time sign-in links (/v1/auth/sign-in-link, `feedback admin create-org`); off when not given. */
   signInLinks?: SignInLinks;
+  /** SCIM 2.0 provisioning (/scim/v2/Users, /Groups) with each org's SCIM credential; off when not given. */
+  scim?: ScimService;
   /** WebSocket caps (config: FE_WS_*); defaults suit tests. */
   sockets?: { maxConnections?: number; maxConnectionsPerUser?: number };
   /** Failed sign-ins and wrong invite codes per client address, shared through PostgreSQL (abuse-limits.ts). */
@@ -80,7 +84,7 @@ export interface ApiServerDeps {
  * The API's route table (paths under /v1): each row names its access action and resource. The
  * access-matrix test is generated from it, so a route added here without a rule in the policy fails.
  */
-export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'publicUrl'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
+export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'scim' | 'publicUrl'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
   return [
     {
       method: 'get', path: '/me', resource: 'org', action: 'me.read',
@@ -101,6 +105,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),
     ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl) : []),
     ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks) : []),
+    ...(deps.scim ? scimRoutes(deps.scim) : []),
   ];
 }
 
@@ -176,6 +181,11 @@ export function createApiServer(deps: ApiServerDeps) {
   const v1 = express.Router();
   mountRoutes(v1, routes, { authorizer, resolver: deps.resolver, throttle: limits.signIn });
   app.use('/v1', v1);
+  if (deps.scim) {
+    const scim = express.Router();
+    mountScimRoutes(scim, routes, deps.scim, limits.signIn);
+    app.use(SCIM_BASE, scim);
+  }
   if (deps.webRoot) app.use(express.static(deps.webRoot));
   app.use(methodNotAllowed(buildOpenApiDocument('').paths ?? {}));
   app.use(notFound);

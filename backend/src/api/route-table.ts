@@ -17,16 +17,25 @@ export interface RouteContext {
  * resource the action is on. The guard runs before the body is parsed, and the access-matrix test
  * (access-matrix.test.ts) is generated from these rows.
  */
+export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type RouteRule =
-  | { method: 'get' | 'post' | 'put' | 'delete'; path: string; resource: 'org' | 'session'; action: AccessAction }
+  | { method: RouteMethod; path: string; resource: 'org' | 'session'; action: AccessAction }
   /** No sign-in (a guest redeeming an invite); the handler makes its own checks. */
-  | { method: 'get' | 'post' | 'put' | 'delete'; path: string; resource: 'public'; action: null };
+  | { method: RouteMethod; path: string; resource: 'public'; action: null }
+  /**
+   * SCIM provisioning under /scim/v2 (not /v1): the org's SCIM credential is the one check, no
+   * user token is accepted (docs/decisions/021). Mounted by scim-routes.ts.
+   */
+  | { method: RouteMethod; path: string; resource: 'scim'; action: null };
 
 export type ApiRoute = RouteRule & {
   handler: (req: Request, res: Response, ctx: RouteContext | null) => Promise<void>;
 };
 
 export const routeRule = ({ method, path, resource, action }: ApiRoute): RouteRule => ({ method, path, resource, action }) as RouteRule;
+
+/** The path a rule answers at: SCIM routes under /scim/v2, every other under /v1. */
+export const fullPathOf = (r: Pick<RouteRule, 'path' | 'resource'>): string => `${r.resource === 'scim' ? '/scim/v2' : '/v1'}${r.path}`;
 
 export interface MountOptions {
   authorizer: Authorizer;
@@ -45,6 +54,7 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[], opts: M
   const json = express.json({ limit: opts.jsonLimit ?? '1mb' });
   const signIn = authenticate(opts.resolver, opts.throttle);
   for (const route of routes) {
+    if (route.resource === 'scim') continue;
     const chain: RequestHandler[] = [];
     if (route.resource !== 'public') {
       const { action, resource } = route;

@@ -4,7 +4,7 @@ import { AppError, isAppError } from '../../../app/contracts/errors';
 import type { OidcSignInResult } from '../../../app/contracts/oidc-api';
 import type { Database } from '../db/database';
 import { isUuid } from '../db/database';
-import { addApiToken, createUser, findUserByEmail, getUser, listRoles, revokeApiTokenSecret, ROLES, setRoles, type Role } from '../db/repositories/identity';
+import { addApiToken, createUser, findUserByEmail, getUser, isUserActive, listRoles, revokeApiTokenSecret, ROLES, setRoles, type Role } from '../db/repositories/identity';
 import { addOidcLoginFlow, findOidcIdentity, getOidcProvider, linkOidcIdentity, subjectOfUser, takeOidcLoginFlow, type OidcProviderConfig } from '../db/repositories/oidc';
 import { appendAuditEvent } from '../db/repositories/audit';
 
@@ -143,6 +143,7 @@ export function createOidcSignIn(opts: OidcSignInOptions) {
           throw new AppError('auth.oidc_subject_conflict', `${email} already belongs to another account of this identity provider.`, { status: 403 });
         }
       }
+      if (existing && !(await isUserActive(tx, existing.id))) throw deactivated(email);
       const displayName = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : email;
       const user = existing ?? (await createUser(tx, { email, displayName }));
       if (!linkedId) await linkOidcIdentity(tx, { issuer: p.issuer, subject: claims.sub, userId: user.id });
@@ -169,6 +170,8 @@ function bindingMatches(challenge: string | null, verifier: string | undefined):
   const want = Buffer.from(challenge, 'base64url');
   return want.length === got.length && timingSafeEqual(got, want);
 }
+
+export const deactivated = (email: string) => new AppError('auth.user_deactivated', `${email} has been deactivated in this organisation (SCIM provisioning).`, { status: 403 });
 
 const stateInvalid = () => new AppError('auth.oidc_state_invalid', 'This sign-in is unknown, expired or already used: start it again.');
 

@@ -4,7 +4,7 @@ import type { OidcSignInResult } from '../../../app/contracts/oidc-api';
 import { SIGN_IN_LINK_TOKEN } from '../../../app/contracts/sign-in-link-api';
 import type { Database, Tx } from '../db/database';
 import { orgOf } from '../db/database';
-import { addMembership, createOrg, createUser, getUser, type Org, type User } from '../db/repositories/identity';
+import { addMembership, createOrg, createUser, getUser, isUserActive, type Org, type User } from '../db/repositories/identity';
 import { addSignInLink, takeSignInLink } from '../db/repositories/sign-in-links';
 import { appendAuditEvent } from '../db/repositories/audit';
 import { issueAppSession } from './app-session';
@@ -47,7 +47,7 @@ export function createSignInLinks(opts: { db: Database; sessionTtlSec: number })
       return opts.db.withOrg(orgId, async (tx) => {
         const userId = await takeSignInLink(tx, token);
         const user = userId ? await getUser(tx, userId) : null;
-        if (!user) throw invalid();
+        if (!user || !(await isUserActive(tx, user.id))) throw invalid();
         await appendAuditEvent(tx, { actorUserId: user.id, action: 'auth.signed_in', targetType: 'user', targetId: user.id, data: { method: 'sign_in_link' } });
         return issueAppSession(tx, { user, label: 'sign-in link', prefix: 'fe_link_', ttlSec: opts.sessionTtlSec, created: false });
       });

@@ -9,6 +9,9 @@ import { openKeyProvider } from '../crypto/key-setup';
 import { createAuditHeadFiles } from '../audit/audit-head-file';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
 import { createOrgWithAdmin } from '../auth/sign-in-links';
+import { issueScimCredential } from '../scim/scim-credential';
+import { ROLES, type Role } from '../db/repositories/identity';
+import { findOrg } from './tokens-command';
 
 export const adminUsage = `Usage:
   feedback admin create-org --name <org name> --admin-email <email> [--admin-name <display name>]
@@ -17,9 +20,14 @@ export const adminUsage = `Usage:
       for that admin: it signs in once and expires after FE_SIGN_IN_LINK_TTL_SEC (default 24 h).
       The link points at --public-url, else FE_PUBLIC_URL, else http://FE_API_HOST:FE_API_PORT.
       Without --database-url: DATABASE_URL, else the embedded PostgreSQL under FE_DATA_DIR (stop
-      \`npm start\` first). Exit code 0 on success, 2 on a usage or connection error.`;
+      \`npm start\` first). Exit code 0 on success, 2 on a usage or connection error.
+  feedback admin scim-credential --org <id|name> [--role-map "<group>=<role>,…"] [--database-url <url>]
+      Mint the org's SCIM bearer credential (replacing any earlier one) and print it once on stdout,
+      for the IdP's provisioning (Entra ID, Okta) at <api>/scim/v2. --role-map maps SCIM group
+      displayNames to roles (${ROLES.join(', ')}); a group named like a role maps to it anyway.`;
 
 interface CreateOrgArgs {
+  action: 'create-org';
   name: string;
   adminEmail: string;
   adminName?: string;
@@ -27,23 +35,48 @@ interface CreateOrgArgs {
   databaseUrl?: string;
 }
 
-function parse(argv: string[]): CreateOrgArgs | string {
+interface ScimCredentialArgs {
+  action: 'scim-credential';
+  org: string;
+  roleMap: Record<string, Role>;
+  databaseUrl?: string;
+}
+
+function parseRoleMap(v: string | undefined): Record<string, Role> | string {
+  const map: Record<string, Role> = {};
+  for (const pair of (v ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    const at = pair.lastIndexOf('=');
+    const group = pair.slice(0, at).trim();
+    const role = pair.slice(at + 1).trim();
+    if (at <= 0 || !(ROLES as readonly string[]).includes(role)) return `--role-map: "${pair}" is not <group>=<role> with a role of ${ROLES.join(', ')}.`;
+    map[group] = role as Role;
+  }
+  return map;
+}
+
+function parse(argv: string[]): CreateOrgArgs | ScimCredentialArgs | string {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-name': { type: 'string' }, 'public-url': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, 'role-map': { type: 'string' }, name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-name': { type: 'string' }, 'public-url': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     return (e as Error).message;
   }
   const { values, positionals } = parsed;
   if (values.help) return '';
-  if (positionals[0] !== 'create-org' || positionals.length !== 1) return 'Name an action: create-org.';
+  if (!['create-org', 'scim-credential'].includes(positionals[0] ?? '') || positionals.length !== 1) return 'Name an action: create-org or scim-credential.';
+  if (positionals[0] === 'scim-credential') {
+    if (!values.org) return '--org is required.';
+    const roleMap = parseRoleMap(values['role-map']);
+    if (typeof roleMap === 'string') return roleMap;
+    return { action: 'scim-credential', org: values.org, roleMap, databaseUrl: values['database-url'] };
+  }
   const name = values.name?.trim();
   if (!name || name.length > 200) return '--name is required (at most 200 characters).';
   const email = values['admin-email']?.trim() ?? '';
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return '--admin-email must be an email address.';
   const publicUrl = values['public-url'];
   if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) return '--public-url must be an http(s) URL.';
-  return { name, adminEmail: email, adminName: values['admin-name']?.trim() || undefined, publicUrl, databaseUrl: values['database-url'] };
+  return { action: 'create-org', name, adminEmail: email, adminName: values['admin-name']?.trim() || undefined, publicUrl, databaseUrl: values['database-url'] };
 }
 
 function apiBaseOf(config: Config, explicit: string | undefined): string {
@@ -72,6 +105,13 @@ export async function runAdminCommand(argv: string[], env: Record<string, string
     const keys = createDataKeys({ provider: await openKeyProvider(config, (m) => console.error(m)) });
     const db = createDatabase(databaseUrl, { max: 1, applicationName: 'feedback-admin', keys, auditHeads: createAuditHeadFiles(config.derived.auditHeadDir) });
     try {
+      if (args.action === 'scim-credential') {
+        const org = await findOrg(databaseUrl, args.org);
+        const token = await issueScimCredential(db, org.id, args.roleMap);
+        console.log(token);
+        console.error(`SCIM credential of ${org.name} (${org.id}) issued (any earlier one no longer works); it is shown only this once. SCIM base URL: ${apiBaseOf(config, undefined)}/scim/v2`);
+        return 0;
+      }
       const r = await createOrgWithAdmin(db, { name: args.name, adminEmail: args.adminEmail, adminName: args.adminName, apiBase: apiBaseOf(config, args.publicUrl), linkTtlSec: config.signInLinkTtlSec });
       console.log(r.link);
       console.error(`Created org ${r.org.name} (${r.org.id}) with org_admin ${r.admin.email}. The link above signs in once and expires at ${r.expiresAt.toISOString()}; it is shown only this once.`);

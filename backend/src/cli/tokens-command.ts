@@ -23,7 +23,7 @@ export const tokensUsage = `Usage:
 export const MAX_TOKEN_DAYS = 365;
 
 /** The one cross-org read: which org an id or name names (through the sign-in role, like audit verify). */
-async function findOrg(databaseUrl: string, org: string): Promise<{ id: string; name: string }> {
+export async function findOrg(databaseUrl: string, org: string): Promise<{ id: string; name: string }> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'feedback-tokens' });
   await client.connect();
   try {

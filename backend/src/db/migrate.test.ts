@@ -50,6 +50,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0017_oidc_sign_in': { tables: ['org_oidc_providers', 'oidc_login_flows'] },
   '0018_oidc_identities': { tables: ['oidc_identities'] },
   '0019_sign_in_links': { tables: ['sign_in_links'] },
+  '0020_scim_provisioning': { tables: ['scim_credentials', 'scim_groups', 'scim_group_members'], functions: ['resolve_api_token'] },
 };
 
 describe('migrations, one by one on the previous state', () => {

@@ -20,6 +20,7 @@ import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { createSessionService, type SessionService } from '../sessions/session-service';
 import { createOidcSignIn } from '../auth/oidc-sign-in';
 import { createSignInLinks } from '../auth/sign-in-links';
+import { createScimService } from '../scim/scim-service';
 import { createApiServer } from '../api/http-server';
 import { createAiAdminService } from '../gateway/admin/ai-admin-service';
 import { createAiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
@@ -220,6 +221,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         oidc: createOidcSignIn({ db, flowTtlSec: config.oidcFlowTtlSec, sessionTtlSec: config.oidcSessionTtlSec, allowHttpIssuer: config.oidcAllowHttpIssuer }),
         signInLinks: createSignInLinks({ db, sessionTtlSec: config.oidcSessionTtlSec }),
+        scim: createScimService({ db }),
         log: opts.log('api'),
         ops,
         metrics,

@@ -254,3 +254,9 @@ export async function setRoles(tx: Tx, userId: string, roles: readonly Role[]): 
   await tx.query('DELETE FROM memberships WHERE user_id = $1 AND NOT (role = ANY($2::text[]))', [userId, roles]);
   for (const role of roles) await addMembership(tx, { userId, role });
 }
+
+/** False for a user deactivated (or deleted) by SCIM provisioning: sign-ins refuse it (auth.user_deactivated). */
+export async function isUserActive(tx: Tx, userId: string): Promise<boolean> {
+  const { rows } = await tx.query<{ active: boolean }>('SELECT active FROM users WHERE id = $1', [userId]);
+  return rows[0]?.active === true;
+}
