@@ -22,7 +22,7 @@ let secondUrl: string;
 beforeAll(async () => {
   // The test plays a trusted proxy (loopback) so that each test can speak for clients of its own.
   h = await startApiHarness({ limits: { signIn: SIGN_IN, join: JOIN }, trustedProxies: ['loopback'] });
-  const sessions = createSessionService({ db: h.tdb.db, blobs: h.tdb.blobStore(path.join(h.dir, 'blobs2')), evaluations: { start: async () => Promise.reject(new Error('none')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
+  const sessions = createSessionService({ db: h.tdb.db, blobs: h.tdb.blobStore(path.join(h.dir, 'blobs2')), evaluations: { start: async () => Promise.reject(new Error('none')), terminate: async () => Promise.reject(new Error('none')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
   second = createApiServer({ sessions, db: h.tdb.db, access: await loadTestAccessEngine(), resolver: databaseTokenResolver(h.tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(h.dir, 'uploads2'), maxUploadBytes: 1e6, limits: testAbuseLimits(h.tdb.db, { signIn: SIGN_IN, join: JOIN }), trustedProxies: ['loopback'], signaling: { db: h.tdb.db, ice: { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
   secondUrl = await second.listen(0, '127.0.0.1');
 });

@@ -50,6 +50,8 @@ export function createEvaluationStore(db: Database): EvaluationStore {
     async complete(orgId, sessionId, evaluationId) {
       await db.withOrg(orgId, async (tx) => {
         const e = await finishEvaluation(tx, evaluationId, { status: 'completed' });
+        // An erased evaluation (the session was deleted) leaves no status or audit entry behind.
+        if (!e) return;
         await setSessionStatus(tx, sessionId, 'completed');
         await appendAuditEvent(tx, { action: 'evaluation.completed', targetType: 'session', targetId: sessionId, data: { evaluationId } });
         if (e) await notifyEvaluation(tx, e);
@@ -58,9 +60,18 @@ export function createEvaluationStore(db: Database): EvaluationStore {
     async fail(orgId, sessionId, evaluationId, code, message) {
       await db.withOrg(orgId, async (tx) => {
         const e = await finishEvaluation(tx, evaluationId, { status: 'failed', errorCode: code, errorMessage: message });
+        if (!e) return;
         await setSessionStatus(tx, sessionId, 'failed');
         await appendAuditEvent(tx, { action: 'evaluation.failed', targetType: 'session', targetId: sessionId, data: { evaluationId, code, message } });
-        if (e) await notifyEvaluation(tx, e);
+        await notifyEvaluation(tx, e);
+      });
+    },
+    async whileEvaluationExists(orgId, evaluationId, write) {
+      return db.withOrg(orgId, async (tx) => {
+        // FOR KEY SHARE conflicts with DELETE only: concurrent writes of one evaluation do not wait for each other.
+        const { rowCount } = await tx.query('SELECT 1 FROM evaluations WHERE id = $1 FOR KEY SHARE', [evaluationId]);
+        if (!rowCount) throw new AppError('session.not_found', `Evaluation ${evaluationId} no longer exists (its session was erased); nothing is written.`);
+        return write();
       });
     },
   };

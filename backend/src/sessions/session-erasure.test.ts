@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents, verifyAuditChain } from '../db/repositories/audit';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
 import { seedEvaluatedSession, type EvaluatedSession } from '../testing/evaluated-session-fixture';
+import { eraseSession } from './session-erasure';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -52,10 +53,23 @@ describe('DELETE /v1/sessions/:id', () => {
 
     const audit = await h.tdb.db.withOrg(owner.orgId, (tx) => listAuditEvents(tx));
     expect(audit.filter((e) => e.action === 'session.erased')).toEqual([
-      expect.objectContaining({ actorUserId: owner.userId, targetType: 'session', targetId: s.sessionId, data: { reason: 'user_request', recordings: 1, evaluations: 1, reports: 1 } }),
+      expect.objectContaining({ actorUserId: owner.userId, targetType: 'session', targetId: s.sessionId, data: { reason: 'user_request', recordings: 1, evaluations: 1, reports: 1, terminated: 0 } }),
     ]);
     expect(await h.tdb.db.withOrg(owner.orgId, (tx) => verifyAuditChain(tx))).toMatchObject({ ok: true });
     expect((await del(s.sessionId, owner.token)).status).toBe(404);
+  });
+
+  it('erases nothing while a running evaluation cannot be stopped (Temporal unreachable): 503 upstream.unavailable', async () => {
+    const owner = await h.user('clinician');
+    const s = await seedEvaluatedSession(h.tdb.db, h.blobs, owner.orgId, owner.userId);
+    const c = new pg.Client({ connectionString: h.tdb.url });
+    await c.connect();
+    await c.query("UPDATE evaluations SET status = 'running' WHERE session_id = $1", [s.sessionId]);
+    await c.end();
+    const unreachable = { terminate: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:7233')) };
+    await expect(eraseSession(h.tdb.db, h.blobs, { orgId: owner.orgId, userId: owner.userId }, s.sessionId, unreachable)).rejects.toMatchObject({ code: 'upstream.unavailable', status: 503 });
+    expect((await rowsLeft(s.sessionId)).evaluations).toBe(1);
+    expect(await blobsPresent(owner.orgId, s)).toEqual([true, true, true]);
   });
 
   it('lets an org admin erase it, but not a supervisor, an auditor, another clinician or another org', async () => {

@@ -1,5 +1,6 @@
 import { AppError } from '../../../app/contracts/errors';
 import type { BlobStore } from '../blobs/blob-store';
+import { workflowIdFor, type EvaluationClient } from '../workflows/evaluation-client';
 import type { Database, Tx } from '../db/database';
 import { appendAuditEvent } from '../db/repositories/audit';
 import { effectiveRetention, type RetentionPeriods } from '../db/repositories/retention';
@@ -13,6 +14,8 @@ export interface SessionErasure {
   recordings: number;
   evaluations: number;
   reports: number;
+  /** Evaluations that were still running and whose workflows were terminated first. */
+  terminated: number;
 }
 
 /**
@@ -21,11 +24,27 @@ export interface SessionErasure {
  * recordings, evaluations, transcripts, analyses, reports, invites, guest tokens, per-session keys)
  * is still open, so a failure leaves both in place to try again. One audit entry says who erased
  * what, without health data. The caller has authorized session.delete.
+ *
+ * An evaluation still running is stopped first: its workflow is terminated (while the session row
+ * is locked, so no new evaluation can start), and a write of one of its activities still under way
+ * either finished before the rows go (and its blob is removed below) or finds its evaluation gone
+ * (EvaluationStore.whileEvaluationExists). If Temporal cannot be reached nothing is erased
+ * (`upstream.unavailable`, 503: try again).
  */
-export async function eraseSession(db: Database, blobs: BlobStore, who: { orgId: string; userId: string | null }, sessionId: string, reason: 'user_request' = 'user_request'): Promise<SessionErasure> {
+export async function eraseSession(db: Database, blobs: BlobStore, who: { orgId: string; userId: string | null }, sessionId: string, workflows: Pick<EvaluationClient, 'terminate'>, reason: 'user_request' = 'user_request'): Promise<SessionErasure> {
   return db.withOrg(who.orgId, async (tx) => {
     const { rows: found } = await tx.query<{ id: string }>('SELECT id FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
     if (!found[0]) throw new AppError('session.not_found', `Session ${sessionId} not found`);
+    // The workflow id derives from the evaluation id as the client started it (evaluation-client.ts).
+    const running = await tx.query<{ id: string }>("SELECT id FROM evaluations WHERE session_id = $1 AND status IN ('queued', 'running')", [sessionId]);
+    let terminated = 0;
+    for (const r of running.rows) {
+      try {
+        if ((await workflows.terminate(workflowIdFor(r.id), `session ${sessionId} erased`)) === 'terminated') terminated++;
+      } catch (cause) {
+        throw new AppError('upstream.unavailable', `The running evaluation of session ${sessionId} could not be stopped, so the session was not erased; try again.`, { cause });
+      }
+    }
     const recordings = await tx.query<{ blob_uri: string; erased_at: Date | null }>('SELECT blob_uri, erased_at FROM recordings WHERE session_id = $1', [sessionId]);
     const evaluations = await tx.query<{ id: string }>('SELECT id FROM evaluations WHERE session_id = $1', [sessionId]);
     const reports = await tx.query<{ blob_uri: string }>('SELECT blob_uri FROM reports WHERE session_id = $1', [sessionId]);
@@ -34,8 +53,8 @@ export async function eraseSession(db: Database, blobs: BlobStore, who: { orgId:
     for (const r of reports.rows) await blobs.remove(who.orgId, r.blob_uri);
     for (const e of evaluations.rows) await blobs.removeFolder(who.orgId, evaluationFolder(e.id));
     await blobs.removeFolder(who.orgId, sessionFolder(sessionId));
-    const erased = { sessionId, recordings: recordings.rowCount, evaluations: evaluations.rowCount, reports: reports.rowCount };
-    await appendAuditEvent(tx, { actorUserId: who.userId, action: 'session.erased', targetType: 'session', targetId: sessionId, data: { reason, recordings: erased.recordings, evaluations: erased.evaluations, reports: erased.reports } });
+    const erased = { sessionId, recordings: recordings.rowCount, evaluations: evaluations.rowCount, reports: reports.rowCount, terminated };
+    await appendAuditEvent(tx, { actorUserId: who.userId, action: 'session.erased', targetType: 'session', targetId: sessionId, data: { reason, recordings: erased.recordings, evaluations: erased.evaluations, reports: erased.reports, terminated } });
     return erased;
   });
 }

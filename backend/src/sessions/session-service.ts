@@ -26,7 +26,7 @@ import { eraseSession, type SessionErasure } from './session-erasure';
 export interface SessionServiceDeps {
   db: Database;
   blobs: BlobStore;
-  evaluations: Pick<EvaluationClient, 'start'>;
+  evaluations: Pick<EvaluationClient, 'start' | 'terminate'>;
   rubric(id: string): Promise<Rubric>;
   limits: { maxBytes: number; maxDurationSec: number };
 }
@@ -162,9 +162,9 @@ export function createSessionService(deps: SessionServiceDeps) {
       return this.getSession(who, sessionId);
     },
 
-    /** Erase the session, its rows and blobs, leaving an audit entry (the route authorized session.delete). */
+    /** Erase the session, its rows and blobs, leaving an audit entry (the route authorized session.delete); a running evaluation is terminated first. */
     async deleteSession(who: Identity, sessionId: string): Promise<SessionErasure> {
-      return eraseSession(db, deps.blobs, { orgId: who.orgId, userId: who.userId }, sessionId);
+      return eraseSession(db, deps.blobs, { orgId: who.orgId, userId: who.userId }, sessionId, deps.evaluations);
     },
 
     async getTranscript(who: Identity, sessionId: string): Promise<Transcript> {

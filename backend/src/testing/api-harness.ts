@@ -41,7 +41,7 @@ export interface ApiHarness {
  * temp encrypted blob store. `evaluations` is the Temporal client (a real one in workflow tests).
  */
 export async function startApiHarness(
-  opts: { uploadExpirySec?: number; maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start'>; ice?: IceConfig; webRoot?: string; sockets?: ApiServerDeps['sockets']; limits?: Parameters<typeof testAbuseLimits>[1]; trustedProxies?: string[]; publicUrl?: string; tls?: ApiServerDeps['tls']; corsOrigins?: string[]; /** Mount the AI admin routes too (budgets, audit, policy, credentials). */ admin?: boolean; log?: ApiServerDeps['log']; metrics?: ApiServerDeps['metrics']; /** OIDC sign-in options (e.g. a tampering fetch). */ oidc?: Partial<OidcSignInOptions> } = {},
+  opts: { uploadExpirySec?: number; maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start' | 'terminate'>; ice?: IceConfig; webRoot?: string; sockets?: ApiServerDeps['sockets']; limits?: Parameters<typeof testAbuseLimits>[1]; trustedProxies?: string[]; publicUrl?: string; tls?: ApiServerDeps['tls']; corsOrigins?: string[]; /** Mount the AI admin routes too (budgets, audit, policy, credentials). */ admin?: boolean; log?: ApiServerDeps['log']; metrics?: ApiServerDeps['metrics']; /** OIDC sign-in options (e.g. a tampering fetch). */ oidc?: Partial<OidcSignInOptions> } = {},
 ): Promise<ApiHarness> {
   const tdb = await createTestDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-api-'));
@@ -50,6 +50,8 @@ export async function startApiHarness(
     start: async () => {
       throw new Error('no Temporal in this test');
     },
+    // No workflow was ever started here (start always throws), so none is running.
+    terminate: async () => 'not_running' as const,
   };
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations, rubric: (id) => getRubric(id), limits: { maxBytes: opts.maxBytes ?? 50_000_000, maxDurationSec: opts.maxDurationSec ?? 3600 } });
   const access = await loadTestAccessEngine();

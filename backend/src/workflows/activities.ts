@@ -98,7 +98,10 @@ async function readJson<T>(deps: EvaluationDeps, orgId: string, ref: BlobRef, pa
   return parse(JSON.parse(Buffer.from(await deps.blobs.getBytes(orgId, ref)).toString('utf8')));
 }
 
-const putJson = (deps: EvaluationDeps, orgId: string, key: string, value: unknown) => deps.blobs.putBytes(orgId, key, new TextEncoder().encode(JSON.stringify(value)));
+/** An artefact of the evaluation, stored only while the evaluation exists (an erased session gets nothing back). */
+const putArtefact = (deps: EvaluationDeps, ids: Pick<Ids, 'orgId' | 'evaluationId'>, name: string, data: Uint8Array) =>
+  deps.store.whileEvaluationExists(ids.orgId, ids.evaluationId, () => deps.blobs.putBytes(ids.orgId, artefactKey(ids.evaluationId, name), data));
+const putJson = (deps: EvaluationDeps, ids: Pick<Ids, 'orgId' | 'evaluationId'>, name: string, value: unknown) => putArtefact(deps, ids, name, new TextEncoder().encode(JSON.stringify(value)));
 
 export function createActivities(deps: EvaluationDeps) {
   async function progress(ids: Ids, step: EvaluationStep, fraction: number) {
@@ -126,10 +129,9 @@ export function createActivities(deps: EvaluationDeps) {
 
   /** Runs `make` unless its answer is already stored under the step's deterministic key. */
   async function once<T>(ids: Ids, name: string, make: () => Promise<T>): Promise<BlobRef> {
-    const key = artefactKey(ids.evaluationId, `analysis/${name}.json`);
-    const existing = await deps.blobs.head(ids.orgId, key);
+    const existing = await deps.blobs.head(ids.orgId, artefactKey(ids.evaluationId, `analysis/${name}.json`));
     if (existing) return existing;
-    return putJson(deps, ids.orgId, key, await make());
+    return putJson(deps, ids, `analysis/${name}.json`, await make());
   }
 
   /** The gateway as the analysis's LLM endpoint, with the org's credential and the call's purpose, session and user. */
@@ -200,7 +202,7 @@ export function createActivities(deps: EvaluationDeps) {
             () => ({ fraction: last }),
           );
         });
-        return putJson(deps, input.orgId, artefactKey(input.evaluationId, `transcript-ch${input.channel}.json`), { segments, engine: { name: engine.name, model: engine.model } });
+        return putJson(deps, input, `transcript-ch${input.channel}.json`, { segments, engine: { name: engine.name, model: engine.model } });
       });
     },
 
@@ -213,8 +215,8 @@ export function createActivities(deps: EvaluationDeps) {
         const metrics = computeConversationMetrics({ segments: transcript.segments, durationSec: transcript.durationSec, speechRegions: [...input.prepared.regions[0], ...input.prepared.regions[1]] });
         await deps.store.saveTranscript(input.orgId, input.sessionId, input.evaluationId, transcript, metrics);
         const [tRef, mRef] = await Promise.all([
-          putJson(deps, input.orgId, artefactKey(input.evaluationId, 'transcript.json'), transcript),
-          putJson(deps, input.orgId, artefactKey(input.evaluationId, 'metrics.json'), metrics),
+          putJson(deps, input, 'transcript.json', transcript),
+          putJson(deps, input, 'metrics.json', metrics),
         ]);
         return { transcript: tRef, metrics: mRef, words: transcript.segments.reduce((n, s) => n + s.words.length, 0) };
       });
@@ -309,7 +311,7 @@ export function createActivities(deps: EvaluationDeps) {
           usage,
         });
         await deps.store.saveAnalysis(input.orgId, input.sessionId, input.evaluationId, analysis);
-        return putJson(deps, input.orgId, artefactKey(input.evaluationId, 'analysis.json'), analysis);
+        return putJson(deps, input, 'analysis.json', analysis);
       });
     },
 
@@ -335,7 +337,7 @@ export function createActivities(deps: EvaluationDeps) {
           engine: { stt: `${transcript.engine.name} (${transcript.engine.model})`, llm: analysis.model },
         };
         const { pdf, pages } = await withHeartbeat(() => renderReportPdf(model));
-        const report = await deps.blobs.putBytes(input.orgId, artefactKey(input.evaluationId, 'report.pdf'), pdf);
+        const report = await putArtefact(deps, input, 'report.pdf', pdf);
         await deps.store.saveReport(input.orgId, input.sessionId, input.evaluationId, report, pages);
         return { report, pages };
       });

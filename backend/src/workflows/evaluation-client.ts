@@ -1,4 +1,4 @@
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { TemporalConnectionOptions } from '../transport/temporal-connection';
 import { EVALUATE_SESSION, type EvaluateSessionInput, type EvaluateSessionResult } from './evaluation-types';
 
@@ -6,6 +6,12 @@ export interface EvaluationClient {
   /** Idempotent: the workflow id is derived from the evaluation id. */
   start(input: EvaluateSessionInput): Promise<{ workflowId: string; runId: string }>;
   result(workflowId: string): Promise<EvaluateSessionResult>;
+  /**
+   * Terminates the workflow at once (no cleanup code of the workflow runs, so nothing is written
+   * back; results of activities still in flight are discarded). `not_running` when it had already
+   * finished or never started.
+   */
+  terminate(workflowId: string, reason: string): Promise<'terminated' | 'not_running'>;
   close(): Promise<void>;
   client: Client;
 }
@@ -28,6 +34,15 @@ export async function connectEvaluationClient(opts: TemporalConnectionOptions & 
           const d = await client.workflow.getHandle(workflowId).describe();
           return { workflowId, runId: d.runId };
         }
+        throw e;
+      }
+    },
+    async terminate(workflowId, reason) {
+      try {
+        await client.workflow.getHandle(workflowId).terminate(reason);
+        return 'terminated';
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) return 'not_running';
         throw e;
       }
     },

@@ -17,6 +17,12 @@ export interface EvaluationStore {
   saveReport(orgId: string, sessionId: string, evaluationId: string, report: BlobRef, pages: number): Promise<void>;
   complete(orgId: string, sessionId: string, evaluationId: string): Promise<void>;
   fail(orgId: string, sessionId: string, evaluationId: string, code: string, message: string): Promise<void>;
+  /**
+   * Runs `write` (an artefact blob of the evaluation) while the evaluation's row is locked against
+   * deletion; an erased evaluation answers `session.not_found` and nothing is written. Erasure
+   * waits for a write under way and then removes what it wrote (session-erasure.ts).
+   */
+  whileEvaluationExists<T>(orgId: string, evaluationId: string, write: () => Promise<T>): Promise<T>;
 }
 
 /**

@@ -28,7 +28,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   dir = mkdtempSync(path.join(os.tmpdir(), 'fe-ai-admin-'));
   const blobs = tdb.blobStore(path.join(dir, 'blobs'));
-  const sessions = createSessionService({ db: tdb.db, blobs, evaluations: { start: async () => Promise.reject(new Error('no Temporal here')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
+  const sessions = createSessionService({ db: tdb.db, blobs, evaluations: { start: async () => Promise.reject(new Error('no Temporal here')), terminate: async () => Promise.reject(new Error('no Temporal here')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
   api = createApiServer({ sessions, db: tdb.db, access: await loadTestAccessEngine(), resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: 1e6, limits: testAbuseLimits(tdb.db), aiAdmin: createAiAdminService(tdb.db) });
   url = await api.listen(0, '127.0.0.1');
 });

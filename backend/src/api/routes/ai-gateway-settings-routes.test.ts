@@ -87,7 +87,7 @@ beforeAll(async () => {
 
   dir = mkdtempSync(path.join(os.tmpdir(), 'fe-ai-settings-'));
   const blobs = tdb.blobStore(path.join(dir, 'blobs'));
-  const sessions = createSessionService({ db, blobs, evaluations: { start: async () => Promise.reject(new Error('no Temporal here')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
+  const sessions = createSessionService({ db, blobs, evaluations: { start: async () => Promise.reject(new Error('no Temporal here')), terminate: async () => Promise.reject(new Error('no Temporal here')) }, rubric: (id) => getRubric(id), limits: { maxBytes: 1e6, maxDurationSec: 60 } });
   api = createApiServer({
     sessions,
     db,
