@@ -124,4 +124,21 @@ describe('recording upload (tus)', () => {
     const hijack = await tusUpload({ endpoint: endpoint(), token: b.token, file: wav.path, sessionId: id, chunkSize: 64 * 1024, uploadUrl: started.url! });
     expect(hijack.ok).toBe(false);
   });
+
+  it('answers every refusal as application/problem+json with a stable code: a wrong token (401), tus\'s own 404 and its header checks', async () => {
+    const a = await h.user();
+    const id = await newSession(a.token);
+    const wav = await makeStereoSpeechWav(dir, { name: 'json.wav', gapSec: 2 });
+    const started = await tusUpload({ endpoint: endpoint(), token: a.token, file: wav.path, sessionId: id, chunkSize: 64 * 1024, stopAfterBytes: 64 * 1024 });
+    const tus = { 'Tus-Resumable': '1.0.0' };
+    const cases: [Response, number, string][] = [
+      [await fetch(started.url!, { method: 'PATCH', headers: { ...tus, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', authorization: 'Bearer not-a-token' }, body: new Uint8Array(10) }), 401, 'auth.invalid'],
+      [await fetch(`${endpoint()}/00000000000000000000000000000000`, { method: 'DELETE', headers: { ...tus, authorization: `Bearer ${a.token}` } }), 404, 'upload.not_found'],
+      [await fetch(started.url!, { method: 'PATCH', headers: { ...tus, 'Upload-Offset': 'x', 'Content-Type': 'application/offset+octet-stream', authorization: `Bearer ${a.token}` }, body: new Uint8Array(10) }), 400, 'request.invalid'],
+    ];
+    for (const [res, status, code] of cases) {
+      expect([res.status, res.headers.get('content-type')]).toEqual([status, 'application/problem+json']);
+      expect(problem(await res.text())).toMatchObject({ code, status });
+    }
+  });
 });

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as TusServer, type Upload } from '@tus/server';
 import { PrivateFileStore, tightenUploadsFolder } from './private-file-store';
 import { UploadMetadata } from '../../../app/contracts/api';
-import { AppError } from '../../../app/contracts/errors';
+import { AppError, type ErrorCode } from '../../../app/contracts/errors';
 import { isInvalidTextIssue } from '../../../app/contracts/text';
 import { bearerToken, noSignInThrottle, throttledSignIn, type IdentityResolver, type SignInThrottle } from '../api/auth';
 import { problemOf, toAppError } from '../api/problem';
@@ -21,6 +21,29 @@ export const UPLOAD_ACTIONS: Readonly<Record<string, AccessAction>> = { PATCH: '
 function tusError(e: unknown): { status_code: number; body: string } {
   const p = problemOf(toAppError(e));
   return { status_code: p.status, body: JSON.stringify(p) };
+}
+
+/** The stable code of one of tus's own plain-text refusals, by status. */
+function codeOfTusStatus(status: number): ErrorCode {
+  if (status === 401) return 'auth.invalid';
+  if (status === 403) return 'auth.forbidden';
+  if (status === 404 || status === 410) return 'upload.not_found';
+  if (status === 413) return 'recording.too_large';
+  return status >= 500 ? 'internal' : 'request.invalid';
+}
+
+/**
+ * Every error answer as application/problem+json with a stable code: our hooks' problems (tus
+ * would label them text/plain) and tus's own plain-text refusals (wrapped, their text as detail).
+ */
+export function problemJsonBody(status: number, body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown };
+    if (typeof parsed.code === 'string') return body;
+  } catch {
+    // tus's own text
+  }
+  return JSON.stringify(problemOf(new AppError(codeOfTusStatus(status), body.trim() || `The upload server answered ${status}.`, { status })));
 }
 
 /**
@@ -123,6 +146,14 @@ export function createRecordingUpload(opts: RecordingUploadOptions) {
       return undefined;
     },
   });
+
+  // Every answer tus writes itself (hook errors, its own refusals) goes through write().
+  const tusWrite = server.write.bind(server);
+  server.write = (context, headers, status, body = '') => {
+    if (status < 400) return tusWrite(context, headers, status, body);
+    headers.set('Content-Type', 'application/problem+json');
+    return tusWrite(context, headers, status, problemJsonBody(status, body));
+  };
 
   async function sweepExpired(): Promise<number> {
     const n = await server.cleanUpExpiredUploads();
