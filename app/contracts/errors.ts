@@ -93,6 +93,13 @@ export const ErrorCode = z.enum([
   'scim.not_found',
   'scim.conflict',
   'scim.unsupported',
+  'auth.saml_not_configured',
+  'auth.saml_signature_invalid',
+  'auth.saml_assertion_expired',
+  'auth.saml_assertion_replayed',
+  'auth.saml_audience_invalid',
+  'auth.saml_request_unknown',
+  'auth.saml_response_invalid',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

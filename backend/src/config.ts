@@ -99,6 +99,10 @@ export const configKeys = {
   oidcSessionTtlSec: { env: 'FE_OIDC_SESSION_TTL_SEC', schema: z.coerce.number().int().min(60), default: 8 * 3600, doc: 'Lifetime of the app token a sign-in issues (OIDC, SAML, a one-time sign-in link), in seconds.' },
   signInLinkTtlSec: { env: 'FE_SIGN_IN_LINK_TTL_SEC', schema: z.coerce.number().int().min(60).max(7 * 24 * 3600), default: 24 * 3600, doc: 'How long a one-time sign-in link (`feedback admin create-org` prints one for the first org_admin) can be redeemed, in seconds (at most 7 days). It signs in once.' },
   oidcAllowHttpIssuer: { env: 'FE_OIDC_ALLOW_HTTP_ISSUER', schema: bool, default: false, doc: 'Accept an http:// OIDC issuer (a local test identity provider). Never in production: the ID token then travels unencrypted.' },
+  samlSpKeyFile: { env: 'FE_SAML_SP_KEY_FILE', schema: z.string().min(1).optional(), default: undefined, doc: 'PEM private key (RSA) of the SAML service provider (with FE_SAML_SP_CERT_FILE): signs the AuthnRequests. Unset: SAML sign-in (/v1/auth/saml/<org>/…) is off. docs/decisions/022.' },
+  samlSpCertFile: { env: 'FE_SAML_SP_CERT_FILE', schema: z.string().min(1).optional(), default: undefined, doc: 'PEM certificate of FE_SAML_SP_KEY_FILE, published in each org\'s SP metadata (/v1/auth/saml/<org>/metadata) for the IdP to check the AuthnRequest signatures.' },
+  samlRequestTtlSec: { env: 'FE_SAML_REQUEST_TTL_SEC', schema: z.coerce.number().int().min(30).max(3600), default: 600, doc: 'How long a SAML AuthnRequest may wait for its response (its id is then forgotten and a late response is auth.saml_request_unknown), in seconds.' },
+  samlClockSkewSec: { env: 'FE_SAML_CLOCK_SKEW_SEC', schema: z.coerce.number().int().min(0).max(600), default: 60, doc: 'Clock skew tolerated on a SAML assertion\'s NotBefore / NotOnOrAfter, in seconds.' },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']), default: 'info', doc: 'Log level.' },
 } as const;
 
@@ -147,7 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (out.keyProvider === 'local-file' && (kekFile === dataDir || kekFile.startsWith(dataDir + path.sep))) {
     throw new AppError('config.invalid', `FE_KEK_FILE=${kekFile} is inside FE_DATA_DIR=${dataDir}: keep the key-encryption key out of the data folder (and its backups)`);
   }
-  for (const [cert, key] of [['tlsCertFile', 'tlsKeyFile'], ['gatewayTlsCertFile', 'gatewayTlsKeyFile'], ['temporalTlsCertFile', 'temporalTlsKeyFile']] as const) {
+  for (const [cert, key] of [['tlsCertFile', 'tlsKeyFile'], ['gatewayTlsCertFile', 'gatewayTlsKeyFile'], ['temporalTlsCertFile', 'temporalTlsKeyFile'], ['samlSpCertFile', 'samlSpKeyFile']] as const) {
     if (!out[cert] !== !out[key]) throw new AppError('config.invalid', `${configKeys[cert].env} and ${configKeys[key].env} go together: set both or neither`);
   }
   if (out.keyProvider === 'azure-key-vault') {

@@ -26,6 +26,8 @@ import { signInLinkRoutes } from './routes/sign-in-link-routes';
 import type { SignInLinks } from '../auth/sign-in-links';
 import { mountScimRoutes, scimRoutes, SCIM_BASE } from './routes/scim-routes';
 import type { ScimService } from '../scim/scim-service';
+import { samlRoutes } from './routes/saml-routes';
+import type { SamlSignIn } from '../auth/saml-sign-in';
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
@@ -64,6 +66,8 @@ export interface ApiServerDeps {
   signInLinks?: SignInLinks;
   /** SCIM 2.0 provisioning (/scim/v2/Users, /Groups) with each org's SCIM credential; off when not given. */
   scim?: ScimService;
+  /** SAML 2.0 sign-in (/v1/auth/saml/:org/…); off when not given (no SP key and certificate configured). */
+  saml?: SamlSignIn;
   /** WebSocket caps (config: FE_WS_*); defaults suit tests. */
   sockets?: { maxConnections?: number; maxConnectionsPerUser?: number };
   /** Failed sign-ins and wrong invite codes per client address, shared through PostgreSQL (abuse-limits.ts). */
@@ -84,7 +88,7 @@ export interface ApiServerDeps {
  * The API's route table (paths under /v1): each row names its access action and resource. The
  * access-matrix test is generated from it, so a route added here without a rule in the policy fails.
  */
-export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'scim' | 'publicUrl'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
+export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'scim' | 'saml' | 'publicUrl'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
   return [
     {
       method: 'get', path: '/me', resource: 'org', action: 'me.read',
@@ -106,6 +110,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl) : []),
     ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks) : []),
     ...(deps.scim ? scimRoutes(deps.scim) : []),
+    ...(deps.saml ? samlRoutes(deps.saml, deps.publicUrl) : []),
   ];
 }
 

@@ -11,6 +11,7 @@ import { registerAiGatewaySettingsOpenApi } from './routes/ai-gateway-settings-r
 import { registerOidcOpenApi } from './routes/oidc-routes';
 import { registerSignInLinkOpenApi } from './routes/sign-in-link-routes';
 import { registerScimOpenApi } from './routes/scim-routes';
+import { registerSamlOpenApi } from './routes/saml-routes';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(serverUrl: string) {
@@ -54,6 +55,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   registerOidcOpenApi(reg, { security, errors, json });
   registerSignInLinkOpenApi(reg, { errors, json });
   registerScimOpenApi(reg, { errors });
+  registerSamlOpenApi(reg, { errors, json });
 
   return new OpenApiGeneratorV31(reg.definitions).generateDocument({
     openapi: '3.1.0',

@@ -1,12 +1,12 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { AppError, isAppError } from '../../../app/contracts/errors';
 import type { OidcSignInResult } from '../../../app/contracts/oidc-api';
 import type { Database } from '../db/database';
 import { isUuid } from '../db/database';
-import { addApiToken, createUser, findUserByEmail, getUser, isUserActive, listRoles, revokeApiTokenSecret, ROLES, setRoles, type Role } from '../db/repositories/identity';
-import { addOidcLoginFlow, findOidcIdentity, getOidcProvider, linkOidcIdentity, subjectOfUser, takeOidcLoginFlow, type OidcProviderConfig } from '../db/repositories/oidc';
-import { appendAuditEvent } from '../db/repositories/audit';
+import { revokeApiTokenSecret } from '../db/repositories/identity';
+import { addOidcLoginFlow, getOidcProvider, takeOidcLoginFlow, type OidcProviderConfig } from '../db/repositories/oidc';
+import { signInFederated } from './federated-user';
 
 export const OIDC_CALLBACK_PATH = '/v1/auth/oidc/callback';
 
@@ -125,43 +125,16 @@ export function createOidcSignIn(opts: OidcSignInOptions) {
   async function signIn(orgId: string, p: OidcProviderConfig, claims: oidc.IDToken): Promise<OidcSignInResult> {
     const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : '';
     if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new AppError('auth.oidc_token_invalid', 'The ID token has no email claim (request the email scope).');
-    if (claims.email_verified === false) throw new AppError('auth.domain_not_allowed', `The identity provider has not verified ${email}.`, { status: 403 });
-    const domain = email.slice(email.lastIndexOf('@') + 1);
-    if (!p.allowedDomains.includes(domain)) throw new AppError('auth.domain_not_allowed', `Sign-in from the email domain ${domain} is not allowed for this organisation.`, { status: 403 });
-    const roles = rolesOf(p, claims[p.roleClaim]);
-    if (roles.length === 0) throw new AppError('auth.role_not_mapped', `None of your ${p.roleClaim} is mapped to a role in this organisation, and it has no default role.`, { status: 403 });
-    const token = `fe_oidc_${randomBytes(32).toString('base64url')}`;
-    const expiresAt = new Date(Date.now() + opts.sessionTtlSec * 1000);
-    return db.withOrg(orgId, async (tx) => {
-      // A linked subject is the user, whatever email it asserts now; an unlinked one may claim a
-      // user by email only when that user has no subject at this issuer yet (first SSO sign-in).
-      const linkedId = await findOidcIdentity(tx, p.issuer, claims.sub);
-      let existing = linkedId ? await getUser(tx, linkedId) : null;
-      if (!existing) {
-        existing = await findUserByEmail(tx, email);
-        if (existing && (await subjectOfUser(tx, p.issuer, existing.id)) !== null) {
-          throw new AppError('auth.oidc_subject_conflict', `${email} already belongs to another account of this identity provider.`, { status: 403 });
-        }
-      }
-      if (existing && !(await isUserActive(tx, existing.id))) throw deactivated(email);
-      const displayName = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : email;
-      const user = existing ?? (await createUser(tx, { email, displayName }));
-      if (!linkedId) await linkOidcIdentity(tx, { issuer: p.issuer, subject: claims.sub, userId: user.id });
-      await setRoles(tx, user.id, roles);
-      const t = await addApiToken(tx, { userId: user.id, token, label: 'oidc sign-in', expiresAt });
-      await appendAuditEvent(tx, { actorUserId: user.id, action: existing ? 'auth.signed_in' : 'auth.user_provisioned', targetType: 'user', targetId: user.id, data: { method: 'oidc', issuer: p.issuer, sub: claims.sub, roles } });
-      return { token, expiresAt: t.expiresAt, created: !existing, identity: { orgId, userId: user.id, email: user.email, displayName: user.displayName, roles: await listRoles(tx, user.id) } };
-    });
+    return signInFederated(
+      db,
+      orgId,
+      { issuer: p.issuer, roleMap: p.roleMap, defaultRole: p.defaultRole, allowedDomains: p.allowedDomains },
+      { method: 'oidc', subject: claims.sub, email, emailVerified: typeof claims.email_verified === 'boolean' ? claims.email_verified : undefined, name: typeof claims.name === 'string' ? claims.name : undefined, roleValues: claims[p.roleClaim], roleSource: p.roleClaim },
+      { ttlSec: opts.sessionTtlSec, prefix: 'fe_oidc_', label: 'oidc sign-in' },
+    );
   }
 }
 export type OidcSignIn = ReturnType<typeof createOidcSignIn>;
-
-function rolesOf(p: OidcProviderConfig, claim: unknown): Role[] {
-  const values = (Array.isArray(claim) ? claim : [claim]).filter((v): v is string => typeof v === 'string');
-  const mapped = new Set(values.flatMap((v) => (Object.hasOwn(p.roleMap, v) ? [p.roleMap[v]!] : [])).filter((r) => (ROLES as readonly string[]).includes(r)));
-  if (mapped.size === 0 && p.defaultRole) mapped.add(p.defaultRole);
-  return [...mapped].sort();
-}
 
 function bindingMatches(challenge: string | null, verifier: string | undefined): boolean {
   if (challenge === null) return verifier === undefined;
@@ -170,8 +143,6 @@ function bindingMatches(challenge: string | null, verifier: string | undefined):
   const want = Buffer.from(challenge, 'base64url');
   return want.length === got.length && timingSafeEqual(got, want);
 }
-
-export const deactivated = (email: string) => new AppError('auth.user_deactivated', `${email} has been deactivated in this organisation (SCIM provisioning).`, { status: 403 });
 
 const stateInvalid = () => new AppError('auth.oidc_state_invalid', 'This sign-in is unknown, expired or already used: start it again.');
 

@@ -71,3 +71,28 @@ describe('feedback admin create-org', () => {
     expect(out.stderr).toContain('--admin-email');
   });
 });
+
+describe('feedback admin scim-credential and saml-idp', () => {
+  it('mints a SCIM credential the SCIM endpoint accepts, and imports IdP metadata into the org\'s SAML configuration', async () => {
+    const { startSamlTestIdp, testSpKeys } = await import('../testing/saml-test-idp');
+    const { getSamlProvider } = await import('../db/repositories/saml');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const admin = await h.user('org_admin');
+    const env = { FE_KEK_FILE: h.tdb.kekFile, FE_AUDIT_HEAD_DIR: h.tdb.auditHeadDir };
+    const scim = await feedback(['admin', 'scim-credential', '--org', admin.orgId, '--role-map', 'FE Admins=org_admin', '--database-url', h.tdb.url], env);
+    expect(scim.code, scim.stderr).toBe(0);
+    const credential = scim.stdout.trim();
+    expect((await fetch(`${h.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${credential}` } })).status).toBe(200);
+
+    const idp = await startSamlTestIdp((await testSpKeys()).cert);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'fe-idp-')), 'idp.xml');
+    writeFileSync(file, idp.metadata());
+    const saml = await feedback(['admin', 'saml-idp', '--org', admin.orgId, '--metadata-file', file, '--domains', 'Clinic.Example', '--role-map', 'fe-supervisors=supervisor', '--default-role', 'clinician', '--public-url', h.url, '--database-url', h.tdb.url], env);
+    expect(saml.code, saml.stderr).toBe(0);
+    expect(saml.stdout.trim()).toBe(`${h.url}/v1/auth/saml/${admin.orgId}/metadata`);
+    const p = await h.tdb.db.withOrg(admin.orgId, (tx) => getSamlProvider(tx));
+    expect(p).toMatchObject({ idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, allowedDomains: ['clinic.example'], roleMap: { 'fe-supervisors': 'supervisor' }, defaultRole: 'clinician', roleAttribute: 'groups' });
+    expect(p!.idpCerts[0]!.replace(/\s/g, '')).toBe(idp.keys.cert.replace(/\s/g, ''));
+  });
+});

@@ -12,6 +12,10 @@ import { createOrgWithAdmin } from '../auth/sign-in-links';
 import { issueScimCredential } from '../scim/scim-credential';
 import { ROLES, type Role } from '../db/repositories/identity';
 import { findOrg } from './tokens-command';
+import { readFileSync } from 'node:fs';
+import { parseIdpMetadata } from '../auth/saml-idp-metadata';
+import { putSamlProvider } from '../db/repositories/saml';
+import { appendAuditEvent } from '../db/repositories/audit';
 
 export const adminUsage = `Usage:
   feedback admin create-org --name <org name> --admin-email <email> [--admin-name <display name>]
@@ -24,7 +28,14 @@ export const adminUsage = `Usage:
   feedback admin scim-credential --org <id|name> [--role-map "<group>=<role>,…"] [--database-url <url>]
       Mint the org's SCIM bearer credential (replacing any earlier one) and print it once on stdout,
       for the IdP's provisioning (Entra ID, Okta) at <api>/scim/v2. --role-map maps SCIM group
-      displayNames to roles (${ROLES.join(', ')}); a group named like a role maps to it anyway.`;
+      displayNames to roles (${ROLES.join(', ')}); a group named like a role maps to it anyway.
+  feedback admin saml-idp --org <id|name> --metadata-file <idp-metadata.xml> --domains <a.org,b.org>
+                          [--role-attribute <name>] [--role-map "<value>=<role>,…"] [--default-role <role>]
+                          [--email-attribute <name>] [--public-url <api url>] [--database-url <url>]
+      Configure the org's SAML identity provider from its metadata (entity id, HTTP-Redirect SSO URL,
+      signing certificates): users of the allowed email domains are created at their first sign-in,
+      their roles mapped from the role attribute (default "groups"). The SP metadata for the IdP is at
+      <api>/v1/auth/saml/<org id>/metadata (needs FE_SAML_SP_KEY_FILE and FE_SAML_SP_CERT_FILE).`;
 
 interface CreateOrgArgs {
   action: 'create-org';
@@ -42,6 +53,19 @@ interface ScimCredentialArgs {
   databaseUrl?: string;
 }
 
+interface SamlIdpArgs {
+  action: 'saml-idp';
+  org: string;
+  metadataFile: string;
+  domains: string[];
+  roleAttribute: string;
+  emailAttribute: string | null;
+  roleMap: Record<string, Role>;
+  defaultRole: Role | null;
+  publicUrl?: string;
+  databaseUrl?: string;
+}
+
 function parseRoleMap(v: string | undefined): Record<string, Role> | string {
   const map: Record<string, Role> = {};
   for (const pair of (v ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
@@ -54,16 +78,26 @@ function parseRoleMap(v: string | undefined): Record<string, Role> | string {
   return map;
 }
 
-function parse(argv: string[]): CreateOrgArgs | ScimCredentialArgs | string {
+function parse(argv: string[]): CreateOrgArgs | ScimCredentialArgs | SamlIdpArgs | string {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, 'role-map': { type: 'string' }, name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-name': { type: 'string' }, 'public-url': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, 'role-map': { type: 'string' }, 'metadata-file': { type: 'string' }, domains: { type: 'string' }, 'role-attribute': { type: 'string' }, 'email-attribute': { type: 'string' }, 'default-role': { type: 'string' }, name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-name': { type: 'string' }, 'public-url': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     return (e as Error).message;
   }
   const { values, positionals } = parsed;
   if (values.help) return '';
-  if (!['create-org', 'scim-credential'].includes(positionals[0] ?? '') || positionals.length !== 1) return 'Name an action: create-org or scim-credential.';
+  if (!['create-org', 'scim-credential', 'saml-idp'].includes(positionals[0] ?? '') || positionals.length !== 1) return 'Name an action: create-org, scim-credential or saml-idp.';
+  if (positionals[0] === 'saml-idp') {
+    if (!values.org || !values['metadata-file']) return '--org and --metadata-file are required.';
+    const domains = (values.domains ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+    if (domains.length === 0) return '--domains is required (the email domains whose users may sign in).';
+    const roleMap = parseRoleMap(values['role-map']);
+    if (typeof roleMap === 'string') return roleMap;
+    const defaultRole = values['default-role'] ?? null;
+    if (defaultRole !== null && !(ROLES as readonly string[]).includes(defaultRole)) return `--default-role must be one of ${ROLES.join(', ')}.`;
+    return { action: 'saml-idp', org: values.org, metadataFile: values['metadata-file'], domains, roleAttribute: values['role-attribute'] ?? 'groups', emailAttribute: values['email-attribute'] ?? null, roleMap, defaultRole: defaultRole as Role | null, publicUrl: values['public-url'], databaseUrl: values['database-url'] };
+  }
   if (positionals[0] === 'scim-credential') {
     if (!values.org) return '--org is required.';
     const roleMap = parseRoleMap(values['role-map']);
@@ -105,6 +139,18 @@ export async function runAdminCommand(argv: string[], env: Record<string, string
     const keys = createDataKeys({ provider: await openKeyProvider(config, (m) => console.error(m)) });
     const db = createDatabase(databaseUrl, { max: 1, applicationName: 'feedback-admin', keys, auditHeads: createAuditHeadFiles(config.derived.auditHeadDir) });
     try {
+      if (args.action === 'saml-idp') {
+        const org = await findOrg(databaseUrl, args.org);
+        const md = parseIdpMetadata(readFileSync(args.metadataFile, 'utf8'));
+        await db.withOrg(org.id, async (tx) => {
+          await putSamlProvider(tx, { idpEntityId: md.entityId, ssoUrl: md.ssoUrl, idpCerts: md.certs, emailAttribute: args.emailAttribute, roleAttribute: args.roleAttribute, roleMap: args.roleMap, defaultRole: args.defaultRole, allowedDomains: args.domains });
+          await appendAuditEvent(tx, { action: 'auth.saml_provider_set', targetType: 'org', targetId: org.id, data: { idpEntityId: md.entityId, ssoUrl: md.ssoUrl, certs: md.certs.length, domains: args.domains, roleAttribute: args.roleAttribute, roleMap: args.roleMap, defaultRole: args.defaultRole } });
+        });
+        const base = apiBaseOf(config, args.publicUrl);
+        console.log(`${base}/v1/auth/saml/${org.id}/metadata`);
+        console.error(`SAML IdP ${md.entityId} configured for ${org.name} (${org.id}), ${md.certs.length} signing certificate(s). Give the IdP the SP metadata above (entity id = that URL, ACS ${base}/v1/auth/saml/${org.id}/acs); users start at ${base}/v1/auth/saml/${org.id}/start.`);
+        return 0;
+      }
       if (args.action === 'scim-credential') {
         const org = await findOrg(databaseUrl, args.org);
         const token = await issueScimCredential(db, org.id, args.roleMap);

@@ -51,6 +51,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0018_oidc_identities': { tables: ['oidc_identities'] },
   '0019_sign_in_links': { tables: ['sign_in_links'] },
   '0020_scim_provisioning': { tables: ['scim_credentials', 'scim_groups', 'scim_group_members'], functions: ['resolve_api_token'] },
+  '0021_saml_sign_in': { tables: ['org_saml_providers', 'saml_request_ids', 'saml_assertion_ids'] },
 };
 
 describe('migrations, one by one on the previous state', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config';
@@ -21,6 +22,7 @@ import { createSessionService, type SessionService } from '../sessions/session-s
 import { createOidcSignIn } from '../auth/oidc-sign-in';
 import { createSignInLinks } from '../auth/sign-in-links';
 import { createScimService } from '../scim/scim-service';
+import { createSamlSignIn } from '../auth/saml-sign-in';
 import { createApiServer } from '../api/http-server';
 import { createAiAdminService } from '../gateway/admin/ai-admin-service';
 import { createAiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
@@ -222,6 +224,9 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         oidc: createOidcSignIn({ db, flowTtlSec: config.oidcFlowTtlSec, sessionTtlSec: config.oidcSessionTtlSec, allowHttpIssuer: config.oidcAllowHttpIssuer }),
         signInLinks: createSignInLinks({ db, sessionTtlSec: config.oidcSessionTtlSec }),
         scim: createScimService({ db }),
+        ...(config.samlSpKeyFile && config.samlSpCertFile
+          ? { saml: createSamlSignIn({ db, spKey: readFileSync(config.samlSpKeyFile, 'utf8'), spCert: readFileSync(config.samlSpCertFile, 'utf8'), sessionTtlSec: config.oidcSessionTtlSec, requestTtlSec: config.samlRequestTtlSec, clockSkewSec: config.samlClockSkewSec }) }
+          : {}),
         log: opts.log('api'),
         ops,
         metrics,

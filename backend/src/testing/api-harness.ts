@@ -9,6 +9,8 @@ import { createApiServer } from '../api/http-server';
 import { createOidcSignIn, type OidcSignInOptions } from '../auth/oidc-sign-in';
 import { createSignInLinks } from '../auth/sign-in-links';
 import { createScimService } from '../scim/scim-service';
+import { createSamlSignIn } from '../auth/saml-sign-in';
+import { testSpKeys } from './saml-test-idp';
 import { databaseTokenResolver } from '../api/token-resolver';
 import { listenEvaluationEvents } from '../evaluations/evaluation-events';
 import { getRubric, listRubrics } from '../rubrics/rubric-catalog';
@@ -55,7 +57,8 @@ export async function startApiHarness(
   };
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations, rubric: (id) => getRubric(id), limits: { maxBytes: opts.maxBytes ?? 50_000_000, maxDurationSec: opts.maxDurationSec ?? 3600 } });
   const access = await loadTestAccessEngine();
-  const api = createApiServer({ sessions, db: tdb.db, access, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, uploadExpirySec: opts.uploadExpirySec, webRoot: opts.webRoot, sockets: opts.sockets, limits: testAbuseLimits(tdb.db, opts.limits), trustedProxies: opts.trustedProxies, publicUrl: opts.publicUrl, tls: opts.tls, corsOrigins: opts.corsOrigins, log: opts.log, metrics: opts.metrics, ...(opts.admin ? { aiAdmin: createAiAdminService(tdb.db), aiGatewaySettings: createAiGatewaySettingsService(tdb.db, { policyVersion: readPolicySources().version }) } : {}), oidc: createOidcSignIn({ db: tdb.db, flowTtlSec: 600, sessionTtlSec: 3600, allowHttpIssuer: true, ...opts.oidc }), signInLinks: createSignInLinks({ db: tdb.db, sessionTtlSec: 3600 }), scim: createScimService({ db: tdb.db }), signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
+  const sp = await testSpKeys();
+  const api = createApiServer({ sessions, db: tdb.db, access, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, uploadExpirySec: opts.uploadExpirySec, webRoot: opts.webRoot, sockets: opts.sockets, limits: testAbuseLimits(tdb.db, opts.limits), trustedProxies: opts.trustedProxies, publicUrl: opts.publicUrl, tls: opts.tls, corsOrigins: opts.corsOrigins, log: opts.log, metrics: opts.metrics, ...(opts.admin ? { aiAdmin: createAiAdminService(tdb.db), aiGatewaySettings: createAiGatewaySettingsService(tdb.db, { policyVersion: readPolicySources().version }) } : {}), oidc: createOidcSignIn({ db: tdb.db, flowTtlSec: 600, sessionTtlSec: 3600, allowHttpIssuer: true, ...opts.oidc }), signInLinks: createSignInLinks({ db: tdb.db, sessionTtlSec: 3600 }), scim: createScimService({ db: tdb.db }), saml: createSamlSignIn({ db: tdb.db, spKey: sp.key, spCert: sp.cert, sessionTtlSec: 3600, requestTtlSec: 600, clockSkewSec: 60 }), signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
   const events = await listenEvaluationEvents(tdb.url, (orgId, e) => void api.hub.publish(orgId, e));
   const url = await api.listen(0, '127.0.0.1');
   return {
