@@ -81,6 +81,9 @@ function emailOf(instance: { userName?: string; emails?: { value?: string; prima
   return email.toLowerCase();
 }
 
+/** SCIM's 404 for a resource id (no scimType: RFC 7644 defines none for it). */
+const notFound = (id: string | undefined) => new SCIMError(404, null as unknown as string, `Resource ${id} not found`);
+
 let declared = false;
 /** SCIMMY keeps its resource handlers globally: declared once, each request passing its own context. */
 function declareResources() {
@@ -91,7 +94,7 @@ function declareResources() {
       const c = ctxOf(ctx);
       if (resource.id) {
         const u = await getScimUser(c.tx, resource.id);
-        if (!u) throw new SCIMError(404, null as unknown as string, `Resource ${resource.id} not found`);
+        if (!u) throw notFound(resource.id);
         return userOut(u, await groupsOfUser(c.tx, u.id));
       }
       const all = await Promise.all((await listScimUsers(c.tx)).map(async (u) => userOut(u, await groupsOfUser(c.tx, u.id))));
@@ -107,7 +110,7 @@ function declareResources() {
       let u: ScimUserRow | null;
       if (resource.id) {
         const before = await getScimUser(c.tx, resource.id);
-        if (!before) throw new SCIMError(404, null as unknown as string, `Resource ${resource.id} not found`);
+        if (!before) throw notFound(resource.id);
         u = await updateScimUser(c.tx, resource.id, input).catch((e: { code?: string }) => {
           if (e.code === '23505') throw new SCIMError(409, 'uniqueness', `userName ${email} is taken in this organisation`);
           throw e;
@@ -130,7 +133,7 @@ function declareResources() {
       const c = ctxOf(ctx);
       const id = resource.id ?? '';
       const groups = isUuid(id) ? await groupsOfUser(c.tx, id) : [];
-      if (!(await deleteScimUser(c.tx, id))) throw new SCIMError(404, null as unknown as string, `Resource ${id} not found`);
+      if (!(await deleteScimUser(c.tx, id))) throw notFound(id);
       const revoked = await revokeUserApiTokens(c.tx, id);
       await setRoles(c.tx, id, []);
       await appendAuditEvent(c.tx, { action: 'scim.user_deleted', targetType: 'user', targetId: id, data: { revokedTokens: revoked, groups: groups.map((g) => g.displayName) } });
@@ -141,7 +144,7 @@ function declareResources() {
       const c = ctxOf(ctx);
       if (resource.id) {
         const g = await getScimGroup(c.tx, resource.id);
-        if (!g) throw new SCIMError(404, null as unknown as string, `Resource ${resource.id} not found`);
+        if (!g) throw notFound(resource.id);
         return groupOut(g);
       }
       const all = (await listScimGroups(c.tx)).map(groupOut);
@@ -163,7 +166,7 @@ function declareResources() {
     .degress(guarded(async (resource: InstanceType<typeof SCIMMY.Resources.Group>, ctx: unknown) => {
       const c = ctxOf(ctx);
       const members = await deleteScimGroup(c.tx, resource.id ?? '');
-      if (!members) throw new SCIMError(404, null as unknown as string, `Resource ${resource.id} not found`);
+      if (!members) throw notFound(resource.id);
       await appendAuditEvent(c.tx, { action: 'scim.group_deleted', targetType: 'scim_group', targetId: resource.id!, data: {} });
       await syncRoles(c, members);
     }) as never);
