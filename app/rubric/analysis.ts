@@ -94,6 +94,11 @@ export const ScoredItem = z.object({
   /** The rubric's label for the score, when it has one. */
   scoreLabel: z.string().nullable(),
   rationale: z.string(),
+  /**
+   * Where the score came from when the behaviour codes gave it (docs/decisions/023): the rule in
+   * words with the counts. Absent when the model gave the score.
+   */
+  scoreBasis: z.object({ kind: z.literal('codes'), explanation: z.string() }).optional(),
   /** Distinct units in time order; empty only when every id the model gave was rejected. */
   citations: z.array(CitedUnit),
   rejected: z.array(RejectedCitation),

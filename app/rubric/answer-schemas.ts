@@ -60,11 +60,23 @@ export function allowedUnitIds(item: Pick<RubricItem, 'focus'>, units: readonly 
   return unitsForFocus(units, item.focus).map((u) => u.id);
 }
 
-function itemSchema(item: RubricItem, units: readonly TranscriptUnit[]): JsonSchema {
-  const ids = allowedUnitIds(item, units);
+/** What the behaviour codes fix for a guided item (docs/decisions/023): its score, and the units on either side of its guide. */
+export interface FixedItem {
+  score: number;
+  /** The units coded for or against the item; when there are some, the only units the item may cite. */
+  unitIds: readonly string[];
+}
+
+function itemSchema(item: RubricItem, units: readonly TranscriptUnit[], fixed?: FixedItem): JsonSchema {
+  const allowed = allowedUnitIds(item, units);
+  // A code-scored item cites the units the score rests on, so its evidence is the coding's evidence.
+  const guided = fixed ? fixed.unitIds.filter((id) => allowed.includes(id)) : [];
+  const ids = guided.length > 0 ? guided : allowed;
+  const fixedScore = fixed?.score;
   // A transcript with no unit of the item's speaker cannot back any score of it; the caller fails the section instead.
   if (ids.length === 0) throw new Error(`no transcript unit of the ${item.focus} for item ${item.id}`);
-  const scores = Array.from({ length: item.scale.max - item.scale.min + 1 }, (_, k) => item.scale.min + k);
+  // A score the behaviour codes gave (docs/decisions/023) is the only value the model may answer.
+  const scores = fixedScore !== undefined ? [fixedScore] : Array.from({ length: item.scale.max - item.scale.min + 1 }, (_, k) => item.scale.min + k);
   return strictObject({
     evidence: evidence(ids),
     rationale: { type: 'string', minLength: 1, maxLength: MAX_RATIONALE_CHARS },
@@ -73,8 +85,8 @@ function itemSchema(item: RubricItem, units: readonly TranscriptUnit[]): JsonSch
 }
 
 /** One rubric section: `{ "<item id>": { evidence: [unit ids], rationale, score }, … }` in rubric order. */
-export function sectionSchema(section: RubricSection, units: readonly TranscriptUnit[]): JsonSchema {
-  return strictObject(Object.fromEntries(section.items.map((item) => [item.id, itemSchema(item, units)])));
+export function sectionSchema(section: RubricSection, units: readonly TranscriptUnit[], fixed: Readonly<Record<string, FixedItem>> = {}): JsonSchema {
+  return strictObject(Object.fromEntries(section.items.map((item) => [item.id, itemSchema(item, units, fixed[item.id])])));
 }
 
 function statement(ids: readonly string[]): JsonSchema {

@@ -1,4 +1,5 @@
 import { unitIndex, type TranscriptUnit } from '../transcript/units';
+import { codeScore } from './code-score';
 import type { AnalysisStats, CitedStatement, CitedUnit, CoderInfo, CodingResult, Narrative, RejectedCitation, ScoredItem, SectionResult, VerifiedAnalysis } from './analysis';
 import { resolveCitations } from './citations';
 import { computeIndicators, countCodes } from './indicators';
@@ -59,6 +60,7 @@ export function assembleAnalysis(input: AssembleInput): VerifiedAnalysis {
     }
   }
 
+  const unitCodes = coding?.status === 'coded' ? Object.fromEntries(coding.codes.map((c) => [c.unitId, c.code])) : undefined;
   const sections: SectionResult[] = rubric.sections.map((section) => {
     const got = input.sections.find((s) => s.sectionId === section.id);
     const failed = (reason: string, attempts: number): SectionResult => ({ status: 'failed', sectionId: section.id, title: section.title, items: section.items.map((i) => ({ itemId: i.id, title: i.title })), reason, attempts });
@@ -75,15 +77,19 @@ export function assembleAnalysis(input: AssembleInput): VerifiedAnalysis {
     const items: ScoredItem[] = section.items.map((item) => {
       const a = answer[item.id]!;
       const { citations, rejected } = count(resolveCitations(a.evidence, index, item.focus));
+      // The codes' score stands even if a remote model answered another value despite the schema.
+      const fromCodes = codeScore(item, unitCodes);
+      const score = fromCodes?.score ?? a.score;
       return {
         itemId: item.id,
         title: item.title,
         focus: item.focus,
-        score: a.score,
+        score,
         scaleMin: item.scale.min,
         scaleMax: item.scale.max,
-        scoreLabel: item.scale.labels.find((l) => l.value === a.score)?.label ?? null,
+        scoreLabel: item.scale.labels.find((l) => l.value === score)?.label ?? null,
         rationale: a.rationale.trim(),
+        ...(fromCodes ? { scoreBasis: { kind: 'codes' as const, explanation: fromCodes.explanation } } : {}),
         citations,
         rejected,
       };

@@ -28,6 +28,13 @@ describe('parseRubric', () => {
     expect(parseRubric({ ...valid, coding: undefined }).coding).toBeUndefined();
   });
 
+  it('checks that a code guide names codes of the code book, and needs one', () => {
+    const guided = (codeGuide: unknown, withBook = true) => ({ ...valid, coding: withBook ? valid.coding : undefined, sections: [{ id: 's', title: 'S', items: [{ id: 'a', title: 'A', guidance: 'g', scale, codeGuide }] }] });
+    expect(parseRubric(guided({ for: ['reflection'] })).sections[0]!.items[0]!.codeGuide).toEqual({ for: ['reflection'], against: [] });
+    expect(() => parseRubric(guided({ for: ['reflection'], against: ['lecture'] }))).toThrow(expect.objectContaining({ code: 'rubric.invalid', message: expect.stringContaining('code guide names unknown code "lecture"') }));
+    expect(() => parseRubric(guided({ for: ['reflection'] }, false))).toThrow(expect.objectContaining({ message: expect.stringContaining("a code guide needs the rubric's code book") }));
+  });
+
   it('rejects a value that does not match the schema, naming the path', () => {
     expect(() => parseRubric({ ...valid, sections: [] })).toThrow(expect.objectContaining({ code: 'rubric.invalid', message: expect.stringContaining('sections') }));
     expect(() => parseRubric('nope')).toThrow(expect.objectContaining({ code: 'rubric.invalid' }));

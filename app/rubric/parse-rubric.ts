@@ -47,6 +47,12 @@ export function parseRubric(json: unknown): Rubric {
       if (ind.unit !== 'count' && ind.denominator.length === 0) problems.push(`indicator "${ind.id}": a ${ind.unit} needs a denominator`);
     }
   }
+  const bookCodes = new Set((rubric.coding?.codes ?? []).map((c) => c.id));
+  for (const item of rubricItems(rubric)) {
+    if (!item.codeGuide) continue;
+    if (!rubric.coding) problems.push(`item "${item.id}": a code guide needs the rubric's code book`);
+    else for (const id of [...item.codeGuide.for, ...item.codeGuide.against]) if (!bookCodes.has(id)) problems.push(`item "${item.id}": code guide names unknown code "${id}"`);
+  }
   if (problems.length > 0) throw new AppError('rubric.invalid', `Invalid rubric "${rubric.id}": ${problems.join('; ')}`, { details: { issues: problems } });
   return rubric;
 }

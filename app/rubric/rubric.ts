@@ -24,6 +24,12 @@ export const RubricItem = z.strictObject({
   scale: z.object({ min: z.number().int(), max: z.number().int(), labels: z.array(ScaleLabel) }),
   /** Which speaker the item is about: the clinician (channel 0), the patient (channel 1), or both. Cited units are restricted to that speaker. */
   focus: Focus.default('clinician'),
+  /**
+   * Behaviour codes that bear on this item (docs/decisions/021): units coded `for` show it, units
+   * coded `against` work against it. The scoring prompt lists the clinician's units with these
+   * codes, so the model weighs what was counted and cites those units; the model still gives the score.
+   */
+  codeGuide: z.strictObject({ for: z.array(z.string()).min(1), against: z.array(z.string()).default([]) }).optional(),
 });
 export type RubricItem = z.infer<typeof RubricItem>;
 

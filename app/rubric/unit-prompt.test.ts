@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { TranscriptUnit } from '../transcript/units';
 import { PLACEHOLDER_TEXT } from './degenerate-output';
 import { RubricCoding, RubricSection } from './rubric';
-import { codingPrompt, narrativePrompt, sectionPrompt, sharedPrefix, TASK_MARKER } from './unit-prompt';
+import { codeScores, codingPrompt, narrativePrompt, renderCodeGuide, sectionPrompt, sharedPrefix, TASK_MARKER } from './unit-prompt';
+import { RubricItem } from './rubric';
 
 const units: TranscriptUnit[] = [
   { id: 'u1', channel: 0, start: 0, end: 2, text: 'Good morning.' },
@@ -42,6 +43,25 @@ describe('unit prompts', () => {
     expect(tail).toContain('Item empathy: Empathy');
     expect(tail).toContain('How much the clinician shows understanding.');
     expect(tail).toContain('Scale: 1 = Not done; 2; 3; 4; 5 = Done well');
+  });
+
+  it("gives a guided item the score its codes give, lists the units on either side, and adds nothing without a guide or a coding", () => {
+    const guided = RubricItem.parse({ id: 'partnership', title: 'Partnership', guidance: 'g', scale: { min: 1, max: 5, labels: [] }, codeGuide: { for: ['seeking_collaboration'], against: ['persuade', 'confront'] } });
+    const poor = renderCodeGuide(guided, { u1: 'other', u3: 'persuade', u5: 'confront', u7: 'seeking_collaboration', u9: 'persuade' });
+    // 1 for, 3 against: 25 % showing it → a quarter of the way up the 1–5 scale.
+    expect(poor[0]).toBe("The behaviour coding of the clinician's units gives this item 2 (1 unit showing it (seeking_collaboration), 3 against it (persuade, confront): 25 % of them showing it).");
+    expect(poor).toContain('- units showing it: u7 (seeking_collaboration)');
+    expect(poor).toContain('- units working against it: u3 (persuade), u5 (confront), u9 (persuade)');
+    expect(poor.at(-1)).toMatch(/^The score is 2\. Cite the units/);
+    expect(renderCodeGuide(guided, { u1: 'other' })).toContain('- units showing it: none');
+    // No guide on the item, or no coding: nothing is added, and the section schema leaves the score open.
+    expect(renderCodeGuide(section.items[0]!, { u1: 'other' })).toEqual([]);
+    expect(renderCodeGuide(guided, undefined)).toEqual([]);
+    const one = RubricSection.parse({ id: 'rel', title: 'Relationship', items: [guided] });
+    expect(codeScores(one, undefined)).toEqual({});
+    expect(codeScores(one, { u3: 'persuade', u7: 'seeking_collaboration' })).toEqual({ partnership: { score: 3, unitIds: ['u7', 'u3'] } });
+    // In the section prompt, after the item's own lines.
+    expect(sectionPrompt(ctx, 'MI', one, { unitCodes: { u3: 'persuade' } }).user).toContain('- units working against it: u3 (persuade)');
   });
 
   it('never shows placeholder answer text a model could copy', () => {

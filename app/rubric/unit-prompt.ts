@@ -1,6 +1,7 @@
 import { renderUnit, renderUnits, type TranscriptUnit } from '../transcript/units';
 import type { CodeCount } from './analysis';
-import { MAX_EVIDENCE, MAX_NARRATIVE_POINTS } from './answer-schemas';
+import { MAX_EVIDENCE, MAX_NARRATIVE_POINTS, type FixedItem } from './answer-schemas';
+import { codeScore } from './code-score';
 import type { RubricCoding, RubricItem, RubricSection } from './rubric';
 
 /**
@@ -96,6 +97,37 @@ const FOCUS_WORDS = { clinician: "the clinician's units", patient: "the patient'
 export interface ScoringContext {
   /** Code counts of this evaluation's coding, when it ran first (the model may use them). */
   counts?: readonly CodeCount[] | undefined;
+  /** The code of each coded clinician unit (unit id → code id), for the items' code guides. */
+  unitCodes?: Readonly<Record<string, string>> | undefined;
+}
+
+/** At most this many unit ids are listed per side of a code guide (the counts are always whole). */
+const GUIDE_IDS = 10;
+
+/**
+ * For an item with a code guide: the score the behaviour coding gives it (codeScore) and the
+ * clinician's units on either side, so the model cites those units and explains the score; the
+ * answer schema allows only that score.
+ */
+export function renderCodeGuide(item: RubricItem, unitCodes: Readonly<Record<string, string>> | undefined): string[] {
+  const scored = codeScore(item, unitCodes);
+  if (!scored || !unitCodes) return [];
+  const list = (ids: readonly string[]) => (ids.length ? `: ${ids.slice(0, GUIDE_IDS).map((id) => `${id} (${unitCodes[id]})`).join(', ')}${ids.length > GUIDE_IDS ? ', …' : ''}` : '');
+  const lines = [
+    `The behaviour coding of the clinician's units gives this item ${scored.score} (${scored.explanation}).`,
+    `- units showing it${list(scored.showing)}${scored.showing.length ? '' : ': none'}`,
+  ];
+  if (item.codeGuide!.against.length > 0) lines.push(`- units working against it${list(scored.against)}${scored.against.length ? '' : ': none'}`);
+  lines.push(`The score is ${scored.score}. Cite the units that show best why, and explain from what the clinician said there.`);
+  return lines;
+}
+
+/** What the behaviour codes fix for a section's guided items (item id → score and the units on either side). */
+export function codeScores(section: RubricSection, unitCodes: Readonly<Record<string, string>> | undefined): Record<string, FixedItem> {
+  return Object.fromEntries(section.items.flatMap((item) => {
+    const s = codeScore(item, unitCodes);
+    return s ? [[item.id, { score: s.score, unitIds: [...s.showing, ...s.against] }]] : [];
+  }));
 }
 
 function renderCounts(counts: readonly CodeCount[] | undefined): string[] {
@@ -112,6 +144,7 @@ export function sectionPrompt(ctx: PromptContext, rubricTitle: string, section: 
     `What to look for: ${item.guidance}`,
     `Scale: ${renderScale(item)}`,
     `Cite ${FOCUS_WORDS[item.focus]} only.`,
+    ...renderCodeGuide(item, scoring.unitCodes),
   ]);
   const single = section.items.length === 1;
   const instruction = [

@@ -5,7 +5,7 @@ import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/de
 import { CodingBatchAnswer, NarrativeAnswer, SectionAnswer, type CodingAnswer } from '../../../app/rubric/model-output';
 import type { CodeCount } from '../../../app/rubric/analysis';
 import type { Rubric, RubricCoding, RubricSection } from '../../../app/rubric/rubric';
-import { codingPrompt, narrativePrompt, sectionPrompt, type NarrativeContext } from '../../../app/rubric/unit-prompt';
+import { codeScores, codingPrompt, narrativePrompt, sectionPrompt, type NarrativeContext } from '../../../app/rubric/unit-prompt';
 import type { TranscriptUnit } from '../../../app/transcript/units';
 import { checkedCall } from './checked-call';
 import { addUsage, NO_USAGE, type CallRecord, type LlmEndpoint, type StepResult } from './llm-endpoint';
@@ -73,7 +73,7 @@ export async function codeUnitsWithLlm(opts: StepCommon & { book: RubricCoding; 
  * again. An item that fails twice fails its section (the report shows the reason); the items'
  * answers together are checked once more for rationales that say the same thing.
  */
-export async function scoreSection(opts: StepCommon & { rubric: Rubric; section: RubricSection; counts?: readonly CodeCount[] | undefined; onProgress?: ((fraction: number) => void) | undefined }): Promise<StepResult<SectionAnswer>> {
+export async function scoreSection(opts: StepCommon & { rubric: Rubric; section: RubricSection; counts?: readonly CodeCount[] | undefined; unitCodes?: Readonly<Record<string, string>> | undefined; onProgress?: ((fraction: number) => void) | undefined }): Promise<StepResult<SectionAnswer>> {
   const lacking = opts.section.items.filter((i) => allowedUnitIds(i, opts.units).length === 0);
   if (lacking.length > 0) {
     const who = [...new Set(lacking.map((i) => i.focus))].join(' or ');
@@ -88,8 +88,8 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
     const one: RubricSection = { ...opts.section, items: [item] };
     const r = await checkedCall({
       llm: opts.llm,
-      prompt: sectionPrompt({ units: opts.units, book: opts.book }, opts.rubric.title, one, { counts: opts.counts }),
-      sentSchema: sectionSchema(one, opts.units),
+      prompt: sectionPrompt({ units: opts.units, book: opts.book }, opts.rubric.title, one, { counts: opts.counts, unitCodes: opts.unitCodes }),
+      sentSchema: sectionSchema(one, opts.units, codeScores(one, opts.unitCodes)),
       schemaName: SCHEMA_NAME.section(opts.section.id),
       parse: SectionAnswer,
       repair: repairSectionAnswer,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { scoredItems } from '../../../app/rubric/analysis';
+import { codeScore } from '../../../app/rubric/code-score';
 import { splitIntoUnits } from '../../../app/transcript/units';
 import { createLlmCoder } from '../coding/llm-coder';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer, type RecordedRequest } from '../testing/openai-test-server';
@@ -44,10 +45,26 @@ describe('runAnalysis with unit ids', () => {
     // The coding schemas' keys are exactly the clinician units, each asked once.
     const coded = requests.filter((r) => kindOf(r.body) === 'coding').flatMap((r) => Object.keys(schemaOf(r.body).schema.properties ?? {}));
     expect(coded).toEqual(clinicianIds);
-    // A clinician item's evidence enum lists exactly the clinician units.
+    // A clinician item's evidence enum lists exactly the clinician units; an item the codes score
+    // (its guide) lists only the units coded for or against it, and allows only the codes' score.
+    const coding = analysis.coding;
+    if (coding?.status !== 'coded') throw new Error('coding failed');
+    const unitCodes = Object.fromEntries(coding.codes.map((c) => [c.unitId, c.code]));
+    const byId = new Map(rubric.sections.flatMap((sec) => sec.items).map((i) => [i.id, i]));
+    let guided = 0;
     for (const r of requests.filter((x) => kindOf(x.body) === 'section')) {
-      for (const item of Object.values(schemaOf(r.body).schema.properties ?? {})) expect(item.properties?.evidence?.items?.enum).toEqual(clinicianIds);
+      for (const [id, item] of Object.entries(schemaOf(r.body).schema.properties ?? {})) {
+        const fixed = codeScore(byId.get(id)!, unitCodes);
+        const onSides = fixed ? [...fixed.showing, ...fixed.against] : [];
+        expect(item.properties?.evidence?.items?.enum).toEqual(onSides.length > 0 ? onSides : clinicianIds);
+        if (fixed) {
+          guided += 1;
+          expect(item.properties?.score?.enum).toEqual([fixed.score]);
+          expect(scoredItems(analysis).find((i) => i.itemId === id)).toMatchObject({ score: fixed.score, scoreBasis: { kind: 'codes', explanation: fixed.explanation } });
+        }
+      }
     }
+    expect(guided).toBeGreaterThan(0);
 
     // Same system message and the same user-message prefix up to the task, for every call.
     const users = requests.map((r) => (r.body.messages as { role: string; content: string }[]).find((m) => m.role === 'user')!.content);

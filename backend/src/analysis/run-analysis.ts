@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { assembleAnalysis, type AssembleInput } from '../../../app/rubric/assemble-analysis';
 import type { CodeCount, VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { checkRubricScores } from '../../../app/rubric/degenerate-output';
+import { codeScore } from '../../../app/rubric/code-score';
 import { countCodes } from '../../../app/rubric/indicators';
 import type { CallOutcome, CodingAnswer, SectionAnswer } from '../../../app/rubric/model-output';
 import type { Rubric, RubricCoding } from '../../../app/rubric/rubric';
@@ -39,14 +40,24 @@ export function countsOfCoding(book: RubricCoding | undefined, units: readonly T
   return countCodes(book, codes);
 }
 
+/** The valid code of each clinician unit of a coding answer (unit id → code id), for the items' code guides. */
+export function unitCodesOfCoding(book: RubricCoding | undefined, units: readonly TranscriptUnit[], outcome: CallOutcome<CodingAnswer> | null | undefined): Record<string, string> | undefined {
+  if (!book || !outcome?.ok) return undefined;
+  const known = new Set(book.codes.map((c) => c.id));
+  return Object.fromEntries(units.filter((u) => u.channel === 0 && known.has(outcome.answer[u.id] ?? '')).map((u) => [u.id, outcome.answer[u.id]!]));
+}
+
 /**
  * A whole rubric scored the same with the same citations or reasons is not feedback
  * (checkRubricScores): those sections are failed with the reason before assembly.
  */
-export function failUniformSections(rubric: Rubric, sections: AssembleInput['sections']): AssembleInput['sections'] {
+export function failUniformSections(rubric: Rubric, sections: AssembleInput['sections'], unitCodes?: Readonly<Record<string, string>>): AssembleInput['sections'] {
+  // Items the behaviour codes scored (decision 023) say nothing about whether the model rated items one by one.
   const scored = sections.flatMap((s) => {
     const section = rubric.sections.find((x) => x.id === s.sectionId);
-    return section && s.outcome.ok ? [{ section, answer: s.outcome.answer }] : [];
+    if (!section || !s.outcome.ok) return [];
+    const byModel = { ...section, items: section.items.filter((i) => !codeScore(i, unitCodes)) };
+    return [{ section: byModel, answer: s.outcome.answer }];
   });
   const bad = checkRubricScores(scored);
   if (!bad) return sections;
@@ -92,12 +103,12 @@ export async function runAnalysis(input: RunAnalysisInput): Promise<VerifiedAnal
   let model = llm.model;
   for (const [i, section] of rubric.sections.entries()) {
     progress('scoring', i / rubric.sections.length);
-    const r = await scoreSection({ ...common, rubric, section, counts });
+    const r = await scoreSection({ ...common, rubric, section, counts, unitCodes: unitCodesOfCoding(book, units, coding?.outcome) });
     usage = addUsage(usage, r.usage);
     model = r.model;
     sections.push({ sectionId: section.id, attempts: r.attempts, outcome: r.outcome });
   }
-  sections = failUniformSections(rubric, sections);
+  sections = failUniformSections(rubric, sections, unitCodesOfCoding(book, units, coding?.outcome));
 
   progress('narrative', 0);
   const n = await writeNarrative({ ...common, rubric, counts, scores: itemScores(rubric, sections), participants: input.participants });

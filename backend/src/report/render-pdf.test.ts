@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportModel } from '../../../app/report/report-model';
-import { scoredItems, type CitedUnit } from '../../../app/rubric/analysis';
+import { scoredItems, type CitedUnit, type ScoredItem } from '../../../app/rubric/analysis';
 import { computeIndicators, countCodes } from '../../../app/rubric/indicators';
 import { buildReportFixture, buildSampleReport, FIXTURE_FAILED_REASON, FIXTURE_UNKNOWN_UNIT } from '../testing/report-fixture';
 import { collapse, inspectPdf, MM, type InspectedPdf } from '../testing/pdf-inspection';
@@ -37,8 +37,17 @@ function between(text: string, from: string, to: string): string {
   return text.slice(a, b);
 }
 
+/** How an item's heading, score and reason read: the code rule sits between the label and the reason when the codes gave the score. */
+function itemHead(item: ScoredItem): string {
+  const basis = item.scoreBasis ? `Score from the behaviour codes: ${collapse(item.scoreBasis.explanation)}. The model chose the cited units and wrote the reason. ` : '';
+  return `${item.title} ${item.score} / ${item.scaleMax} ${item.scoreLabel} ${basis}${collapse(item.rationale)}`;
+}
+
+/** The report's text without the running header and footer a page break puts inside a paragraph. */
+const flowing = (text: string) => text.replace(/ Feedback Evaluation · .*? Page \d+ of \d+/g, '');
+
 const FEEDBACK = 'Feedback Written by the language model';
-const RUBRIC = 'Rubric items Scored by the language model';
+const RUBRIC = 'Rubric items Scored against';
 const CODING = 'Behaviour coding One clinician sentence';
 const METRICS = 'Conversation metrics Measured from the timing';
 
@@ -64,7 +73,7 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
       'Duration 2 min 55 s',
       'Clinician Dr. Maya Okafor (audio channel 0)',
       'Patient Daniel Reyes (audio channel 1)',
-      'Motivational interviewing (global scores and behaviour counts), version 2.0.0',
+      'Motivational interviewing (global scores and behaviour counts), version 2.1.0',
       'Transcribed by whisper.cpp (base)',
       'Scored by qwen2.5-coder-1.5b-instruct-q4_k_m — language model, scores and feedback',
       'Coded by qwen2.5-coder-1.5b-instruct-q4_k_m — language model, automatic behaviour codes',
@@ -85,7 +94,7 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
     const contents = /Contents: (.*?) Page 1 of/.exec(r.pageTexts[0]!)![1]!;
     const entries = [...contents.matchAll(/([A-Z][^·]*?) p\. (\d+)/g)].map((m) => [m[1]!.trim(), Number(m[2])] as const);
     expect(entries.map((e) => e[0])).toEqual(['Feedback', 'Rubric items', 'Behaviour coding', 'Conversation metrics', 'Transcript', 'How this report was produced']);
-    for (const [title, page] of entries) expect(r.pageTexts[page - 1], title).toMatch(new RegExp(`(^|Recorded 24 Nov 2026, 09:30 UTC |\\. )${escape(title)} `));
+    for (const [title, page] of entries) expect(r.pageTexts[page - 1], title).toMatch(new RegExp(`(^|Recorded 24 Nov 2026, 09:30 UTC |\\. |” )${escape(title)} `));
   });
 
   it('shows the summary, each strength and each suggestion with the moments they rest on: id, time, role, name and the unit’s words', () => {
@@ -109,9 +118,9 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
   });
 
   it('shows every rubric item with its score, label, rationale and each cited unit', () => {
-    const items = between(r.text, RUBRIC, CODING);
+    const items = between(flowing(r.text), RUBRIC, CODING);
     for (const item of scoredItems(model.analysis)) {
-      const head = `${item.title} ${item.score} / ${item.scaleMax} ${item.scoreLabel} ${collapse(item.rationale)} CITED UNITS`;
+      const head = `${itemHead(item)} CITED UNITS`;
       expect(items).toContain(head);
       let from = items.indexOf(head);
       for (const u of item.citations) {
@@ -259,8 +268,10 @@ describe('renderReportPdf edge cases of the content', () => {
     const rubric = between(r.text, RUBRIC, CODING);
     expect(rubric).toContain(`CITED UNITS (INCLUDING THE PATIENT’S WORDS)`);
     expect(rubric).toContain(citedLine(m, patientUnit));
-    expect(rubric).toContain('Closing the session 2 / 5 Attempted, with major gaps The plan was stated but there was no summary and no check for other questions. No cited unit supports this score');
-    expect(r.pageTexts[0]).toContain('Closing the session 2 / 5 Attempted, with major gaps · no cited evidence');
+    const closing = items.find((i) => i.title === 'Closing the session')!;
+    expect(closing.citations).toEqual([]);
+    expect(rubric).toContain(`${itemHead(closing)} No cited unit supports this score`);
+    expect(r.pageTexts[0]).toContain(`Closing the session ${closing.score} / 5 ${closing.scoreLabel} · no cited evidence`);
     expect(rubric).toContain(`Structure and relationship Analysis failed for this section Reason: ${FIXTURE_FAILED_REASON}`);
     expect(r.text).not.toContain(FIXTURE_UNKNOWN_UNIT);
   });

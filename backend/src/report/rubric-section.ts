@@ -14,8 +14,11 @@ const UNIT_X = PAGE.marginX + 2;
 /** Every rubric item: score on its scale, the rubric's label, the rationale and the cited units. */
 export function drawRubricSection(cursor: PdfCursor, model: ReportModel, links: UnitLinks): void {
   cursor.heading(RUBRIC_TITLE, { keepWith: 45 });
+  const fromCodes = model.analysis.sections.some((s) => s.status === 'scored' && s.items.some((i) => i.scoreBasis));
   cursor.paragraph(
-    `Scored by the language model against “${model.rubric.title}” (version ${model.rubric.version}). Each score is followed by the units the model cited for it, as the transcript has them.`,
+    fromCodes
+      ? `Scored against “${model.rubric.title}” (version ${model.rubric.version}): items that name behaviour codes are scored from the codes of the clinician’s units (the rule and counts are under the score), the others by the language model; the model chose the cited units and wrote every reason. Each score is followed by the units cited for it, as the transcript has them.`
+      : `Scored by the language model against “${model.rubric.title}” (version ${model.rubric.version}). Each score is followed by the units the model cited for it, as the transcript has them.`,
     { size: 8.5, color: COLOR.muted },
     { after: 4 },
   );
@@ -75,6 +78,7 @@ function drawItem(cursor: PdfCursor, model: ReportModel, links: UnitLinks, item:
   drawScale(doc, right - scoreWidth - 3 - scaleWidth(item, SCALE_LARGE), top + 0.2, item, SCALE_LARGE);
 
   if (item.scoreLabel) cursor.paragraph(item.scoreLabel, { size: 9, color: COLOR.accent });
+  if (item.scoreBasis) cursor.paragraph(`Score from the behaviour codes: ${item.scoreBasis.explanation}. The model chose the cited units and wrote the reason.`, { size: 8, color: COLOR.muted });
   cursor.gap(1.5);
   if (item.rationale.trim()) cursor.paragraph(item.rationale, { size: RATIONALE_SIZE }, { after: 2 });
 

@@ -17,7 +17,7 @@ import { findChannelSpeech } from '../audio/channel-speech';
 import { echoBleedOfDecoded } from '../audio/echo-bleed-check';
 import { scoreSection, writeNarrative } from '../analysis/analysis-steps';
 import { addUsage, NO_USAGE, type CallUsage, type LlmEndpoint } from '../analysis/llm-endpoint';
-import { countsOfCoding, failUniformSections, itemScores } from '../analysis/run-analysis';
+import { countsOfCoding, unitCodesOfCoding, failUniformSections, itemScores } from '../analysis/run-analysis';
 import { createLlmCoder } from '../coding/llm-coder';
 import type { UnitCoder } from '../coding/unit-coder';
 import { createGatewaySttEngine } from '../stt/gateway-stt-engine';
@@ -260,7 +260,7 @@ export function createActivities(deps: EvaluationDeps) {
           const [from, to] = ANALYSIS_PROGRESS.sections;
           await progress(input, 'analyzing', from + ((to - from) * input.index) / input.of);
           const coding = await readCoding(input, input.coding);
-          const r = await withHeartbeat(async () => scoreSection({ llm: await endpoint(input), rubric, section, units, book: rubric.coding, counts: countsOfCoding(rubric.coding, units, coding?.outcome), idempotencyKey: input.idempotencyKey }));
+          const r = await withHeartbeat(async () => scoreSection({ llm: await endpoint(input), rubric, section, units, book: rubric.coding, counts: countsOfCoding(rubric.coding, units, coding?.outcome), unitCodes: unitCodesOfCoding(rubric.coding, units, coding?.outcome), idempotencyKey: input.idempotencyKey }));
           return { sectionId: section.id, attempts: r.attempts, outcome: r.outcome, usage: r.usage, model: r.model } satisfies StoredSection;
         });
       });
@@ -273,7 +273,7 @@ export function createActivities(deps: EvaluationDeps) {
         return once(input, 'narrative', async () => {
           await progress(input, 'analyzing', ANALYSIS_PROGRESS.narrative[0]);
           const coding = await readCoding(input, input.coding);
-          const sections = failUniformSections(rubric, await readSections(input, input.sections));
+          const sections = failUniformSections(rubric, await readSections(input, input.sections), unitCodesOfCoding(rubric.coding, units, coding?.outcome));
           const ctx = await deps.store.getReportContext(input.orgId, input.sessionId);
           const r = await withHeartbeat(async () =>
             writeNarrative({
@@ -306,7 +306,7 @@ export function createActivities(deps: EvaluationDeps) {
           units,
           model: narrative.model ?? sections[0]?.model ?? deps.gateway.chatModel,
           coding: coding ? { coder: coding.coder, outcome: coding.outcome } : null,
-          sections: failUniformSections(rubric, sections).map((s) => ({ sectionId: s.sectionId, attempts: s.attempts, outcome: s.outcome })),
+          sections: failUniformSections(rubric, sections, unitCodesOfCoding(rubric.coding, units, coding?.outcome)).map((s) => ({ sectionId: s.sectionId, attempts: s.attempts, outcome: s.outcome })),
           narrative: { attempts: narrative.attempts, outcome: narrative.outcome },
           usage,
         });
