@@ -1,6 +1,7 @@
 // `feedback admin create-org`: bootstrap an organisation and its first org_admin (issue 11, item 5).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { answerUsage, parseArgsMessage } from './usage';
 import { loadConfig, type Config } from '../config';
 import { createDatabase } from '../db/database';
 import { migrate } from '../db/migrate';
@@ -83,7 +84,7 @@ function parse(argv: string[]): CreateOrgArgs | ScimCredentialArgs | SamlIdpArgs
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, 'role-map': { type: 'string' }, 'metadata-file': { type: 'string' }, domains: { type: 'string' }, 'role-attribute': { type: 'string' }, 'email-attribute': { type: 'string' }, 'default-role': { type: 'string' }, name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-name': { type: 'string' }, 'public-url': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
-    return (e as Error).message;
+    return parseArgsMessage(e);
   }
   const { values, positionals } = parsed;
   if (values.help) return '';
@@ -120,11 +121,7 @@ function apiBaseOf(config: Config, explicit: string | undefined): string {
 /** The `admin` command: returns the exit code. */
 export async function runAdminCommand(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const args = parse(argv);
-  if (typeof args === 'string') {
-    if (args) console.error(args);
-    console.log(adminUsage);
-    return args ? 2 : 0;
-  }
+  if (typeof args === 'string') return answerUsage('admin', args, adminUsage);
   let stop: (() => Promise<void>) | undefined;
   try {
     const config = loadConfig({ LOG_LEVEL: 'warn', ...env });

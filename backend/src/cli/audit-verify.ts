@@ -10,6 +10,7 @@ import { createDatabase, type Database } from '../db/database';
 import { verifyAuditChain } from '../db/repositories/audit';
 import { verifyGatewayAuditChain } from '../gateway/gateway-audit';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
+import { answerUsage, parseArgsMessage } from './usage';
 
 export type ChainResult =
   | { ok: true; count: number; headHash: string | null; checkpointSeq?: number | null }
@@ -69,14 +70,12 @@ export async function runAuditCommand(argv: string[], env: Record<string, string
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
-    console.error(`${(e as Error).message}\n${auditUsage}`);
-    return 2;
+    return answerUsage('audit', parseArgsMessage(e), auditUsage);
   }
   const { values, positionals } = parsed;
-  if (values.help || positionals[0] !== 'verify' || positionals.length > 1) {
-    console.log(auditUsage);
-    return values.help ? 0 : 2;
-  }
+  if (values.help) return answerUsage('audit', '', auditUsage);
+  if (positionals[0] !== 'verify') return answerUsage('audit', positionals[0] ? `Unknown action '${positionals[0]}'.` : 'Name an action: verify.', auditUsage);
+  if (positionals.length > 1) return answerUsage('audit', `Unexpected argument(s): ${positionals.slice(1).join(' ')}`, auditUsage);
   let stop: (() => Promise<void>) | undefined;
   try {
     const config = loadConfig({ LOG_LEVEL: 'warn', ...env });

@@ -61,9 +61,9 @@ describe('feedback evaluate (CLI)', () => {
     expect(existsSync(path.join(dir, 'mono.pdf'))).toBe(false);
   }, 300_000);
 
-  it('prints usage for a wrong command', async () => {
+  it('prints usage on stderr for a wrong command', async () => {
     const r = await feedback(['evaluat']);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('feedback evaluate <stereo-audio>');
+    expect(r.stderr).toContain('feedback evaluate <stereo-audio>');
   }, 60_000);
 });

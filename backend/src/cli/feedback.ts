@@ -1,17 +1,19 @@
-// `feedback evaluate <audio> [--rubric <id>] [--out <pdf>] [--json <file>]`, `feedback demo`, `feedback audit verify`, `feedback tokens …`, `feedback keys …`, `feedback admin create-org …`.
+// `feedback evaluate <audio> [--rubric <id>] [--out <pdf>] [--json <file>]`, `feedback demo`, `feedback --version`, `feedback audit verify`, `feedback tokens …`, `feedback keys …`, `feedback admin create-org …`.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { resourcesDir } from '../paths';
 import { createLogger } from '../runtime/log';
 import type { EvaluateOptions } from './evaluate-recording';
+import { parseFeedbackArgs } from './feedback-args';
+import { answerUsage, productVersion } from './usage';
 import { auditUsage, runAuditCommand } from './audit-verify';
 import { runTokensCommand, tokensUsage } from './tokens-command';
 import { keysUsage, runKeysCommand } from './keys-command';
 import { adminUsage, runAdminCommand } from './admin-command';
 
 const usage = `Usage:
+  feedback --version | --help
   feedback demo [--out <pdf>] [--json <file>]
       Evaluate the bundled sample session (resources/sample-session) end to end.
   feedback evaluate <stereo-audio> [--rubric <id>] [--out <pdf>] [--json <file>]
@@ -23,26 +25,24 @@ ${tokensUsage.replace(/^Usage:\n/, '')}
 ${keysUsage.replace(/^Usage:\n/, '')}
 ${adminUsage.replace(/^Usage:\n/, '')}`;
 
-// `audit` has its own options: dispatch before the evaluate/demo parser sees them.
-if (process.argv[2] === 'audit') process.exit(await runAuditCommand(process.argv.slice(3), process.env));
-if (process.argv[2] === 'tokens') process.exit(await runTokensCommand(process.argv.slice(3), process.env));
-if (process.argv[2] === 'keys') process.exit(await runKeysCommand(process.argv.slice(3), process.env));
-if (process.argv[2] === 'admin') process.exit(await runAdminCommand(process.argv.slice(3), process.env));
+// The sub-commands have their own options: dispatch before the evaluate/demo parser sees them.
+const runners = new Map<string | undefined, typeof runAuditCommand>([['audit', runAuditCommand], ['tokens', runTokensCommand], ['keys', runKeysCommand], ['admin', runAdminCommand]]);
+const runner = runners.get(process.argv[2]);
+if (runner) process.exit(await runner(process.argv.slice(3), process.env));
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { rubric: { type: 'string' }, out: { type: 'string' }, json: { type: 'string' }, title: { type: 'string' }, names: { type: 'string' }, roles: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-});
-const [command, audioArg] = positionals;
-if (values.help || !command || !['demo', 'evaluate'].includes(command) || (command === 'evaluate' && !audioArg)) {
-  console.log(usage);
-  process.exit(values.help ? 0 : 2);
+const args = parseFeedbackArgs(process.argv.slice(2));
+if (args.kind === 'version') {
+  console.log(productVersion());
+  process.exit(0);
 }
+if (args.kind === 'help') process.exit(answerUsage('', '', usage));
+if (args.kind === 'usage-error') process.exit(answerUsage('', args.message, usage, { withUsage: args.withUsage }));
+const values = args.values;
 
 const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
 const logger = createLogger(config.logLevel);
 let opts: EvaluateOptions;
-if (command === 'demo') {
+if (args.kind === 'demo') {
   const dir = path.join(resourcesDir, 'sample-session');
   const s = JSON.parse(readFileSync(path.join(dir, 'session.json'), 'utf8')) as { title: string; rubricId: string; audio: string; participants: { displayName: string; roleLabel: string }[] };
   opts = { audio: path.join(dir, s.audio), title: s.title, rubricId: values.rubric ?? s.rubricId, participants: [s.participants[0]!, s.participants[1]!], outPdf: values.out ?? 'out/sample-session-report.pdf', outJson: values.json ?? 'out/sample-session.json' };
@@ -50,11 +50,11 @@ if (command === 'demo') {
   const names = (values.names ?? 'Participant A,Participant B').split(',').map((x) => x.trim());
   const roles = (values.roles ?? 'Clinician,Patient').split(',').map((x) => x.trim());
   opts = {
-    audio: path.resolve(audioArg!),
-    title: values.title ?? path.basename(audioArg!),
+    audio: path.resolve(args.audio),
+    title: values.title ?? path.basename(args.audio),
     rubricId: values.rubric ?? 'communication-general',
     participants: [{ displayName: names[0] ?? 'Participant A', roleLabel: roles[0] ?? 'Clinician' }, { displayName: names[1] ?? 'Participant B', roleLabel: roles[1] ?? 'Patient' }],
-    outPdf: values.out ?? `${path.basename(audioArg!).replace(/\.[^.]+$/, '')}-report.pdf`,
+    outPdf: values.out ?? `${path.basename(args.audio).replace(/\.[^.]+$/, '')}-report.pdf`,
     outJson: values.json,
   };
 }

@@ -1,6 +1,7 @@
 // `feedback keys init | status | rotate | retire <version> | seal-legacy [--database-url <url>]`.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { answerUsage, parseArgsMessage } from './usage';
 import { loadConfig, type Config } from '../config';
 import { blobKeysOf, createLocalBlobStore, loadLegacyMasterKey } from '../blobs/local-blob-store';
 import { createDataKeys } from '../crypto/data-keys';
@@ -54,16 +55,14 @@ export async function runKeysCommand(argv: string[], env: Record<string, string 
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
-    console.error(`${(e as Error).message}\n${keysUsage}`);
-    return 2;
+    return answerUsage('keys', parseArgsMessage(e), keysUsage);
   }
   const { values, positionals } = parsed;
   const [sub, arg] = positionals;
-  const arity: Record<string, number> = { init: 1, status: 1, rotate: 1, retire: 2, 'seal-legacy': 1 };
-  if (values.help || !sub || arity[sub] !== positionals.length) {
-    console.log(keysUsage);
-    return values.help ? 0 : 2;
-  }
+  const arity = new Map<string | undefined, number>([['init', 1], ['status', 1], ['rotate', 1], ['retire', 2], ['seal-legacy', 1]]);
+  if (values.help) return answerUsage('keys', '', keysUsage);
+  if (!arity.has(sub)) return answerUsage('keys', sub ? `Unknown action '${sub}'.` : `Name an action: ${[...arity.keys()].join(', ')}.`, keysUsage);
+  if (arity.get(sub) !== positionals.length) return answerUsage('keys', sub === 'retire' && !arg ? 'Name the key version to retire.' : `Unexpected argument(s): ${positionals.slice(arity.get(sub)).join(' ')}`, keysUsage);
   const log = (m: string) => console.error(m);
   try {
     const config = loadConfig({ LOG_LEVEL: 'warn', ...env });

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { answerUsage, parseArgsMessage } from './usage';
 import pg from 'pg';
 import { AppError } from '../../../app/contracts/errors';
 import { loadConfig } from '../config';
@@ -91,7 +92,7 @@ function parse(argv: string[]): TokensArgs | string {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, email: { type: 'string' }, days: { type: 'string' }, label: { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
-    return (e as Error).message;
+    return parseArgsMessage(e);
   }
   const { values, positionals } = parsed;
   const [action, tokenId, ...extra] = positionals;
@@ -111,11 +112,7 @@ function parse(argv: string[]): TokensArgs | string {
 /** The `tokens` command: returns the exit code. */
 export async function runTokensCommand(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const args = parse(argv);
-  if (typeof args === 'string') {
-    if (args) console.error(args);
-    console.log(tokensUsage);
-    return args ? 2 : 0;
-  }
+  if (typeof args === 'string') return answerUsage('tokens', args, tokensUsage);
   let stop: (() => Promise<void>) | undefined;
   try {
     let databaseUrl = args.databaseUrl;
