@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { app, BrowserWindow, ipcMain, safeStorage } from 'electron';
 import { DesktopContract } from '../app/contracts/ipc/desktop';
 import type { Settings } from '../app/contracts/ipc/settings';
@@ -8,6 +9,9 @@ import { contentSecurityPolicy, isAppUrl } from './navigation-policy';
 import { safeStorageCipher } from './platform/safe-storage-cipher';
 import { registerRendererScheme, serveRenderer } from './renderer-protocol';
 import { createMainWindow } from './window';
+import { createSettingsStore } from './services/settings-store';
+import { electronUpdater } from './features/update/update-electron';
+import { installIdOf, updateFeedUrl } from './features/update/update-feed-url';
 
 /** Electron entry: only wires config, features, IPC and the window. Not exercised without Electron. */
 let initialized = false;
@@ -21,7 +25,12 @@ export async function initialize(): Promise<void> {
 
   const config = parseDesktopConfig(process.env, { userDataDir: app.getPath('userData'), appDir: app.getAppPath() });
   const log = (channel: string, e: unknown) => console.error(`[main] ${channel}:`, e);
-  const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: safeStorageCipher(safeStorage, process.platform), onListenerError: (e) => log('event', e), draftTranscriber: { modelPath: config.sttModelPath } });
+  const cipher = safeStorageCipher(safeStorage, process.platform);
+  const userSettings = await createSettingsStore({ file: path.join(config.dataDir, 'settings.json') }).get();
+  const channel = 'stable';
+  // Packaged builds only: a development run has no signed installer to update to.
+  const updater = app.isPackaged ? { port: electronUpdater(updateFeedUrl(userSettings.backendUrl, { channel, orgId: undefined, installId: await installIdOf(path.join(config.dataDir, 'install-id.json')) }), { allowPrerelease: false }), channel } : { channel };
+  const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: cipher, onListenerError: (e) => log('event', e), draftTranscriber: { modelPath: config.sttModelPath }, updater });
   const settings = await features.handlers['settings:get']({});
 
   // The page's CSP names the backend: a new backend URL takes effect with a reload.

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { startApiHarness, type ApiHarness } from '../../backend/src/testing/api-
 import { makeStereoOpusWebm } from '../../backend/src/testing/audio-fixtures';
 import { createAesGcmCipher } from '../services/secret-store';
 import { createDesktopFeatures, type DesktopFeatures } from './desktop-features';
+import type { UpdaterPort } from './update/update-controller';
 
 let h: ApiHarness;
 let token: string;
@@ -90,5 +92,30 @@ describe('desktop features wired together', () => {
     expect(ref.recovered).toBe(true);
     expect((await done).sha256).toBe(ref.sha256);
     expect(await serverSha(id)).toBe(ref.sha256);
+  });
+});
+
+describe('updates and recordings', () => {
+  it('holds a downloaded update back while a recording runs and installs once it is finished', async () => {
+    const updater = Object.assign(new EventEmitter(), { checks: 0, installs: 0, checkForUpdates: async () => null, quitAndInstall: () => void updater.installs++ });
+    const data = mkdtempSync(path.join(dir, 'app-'));
+    const f = createDesktopFeatures({ dataDir: data, secretCipher: createAesGcmCipher(key), updater: { port: updater as unknown as UpdaterPort, channel: 'beta' } });
+    running.push(f);
+    const id = randomUUID();
+    await f.handlers['recordings:start']({ sessionId: id, mimeType: 'audio/webm;codecs=opus' });
+    updater.emit('update-available', { version: '9.9.9' });
+    updater.emit('update-downloaded', { version: '9.9.9' });
+    expect(await f.handlers['update:install']({})).toMatchObject({ phase: 'downloaded', busy: true, installWhenIdle: true, channel: 'beta' });
+    await f.handlers['recordings:append']({ sessionId: id, seq: 0, chunk: webm.subarray(0, 4000) });
+    expect(updater.installs).toBe(0);
+    await f.handlers['recordings:finish']({ sessionId: id });
+    expect(updater.installs).toBe(1);
+    expect(await f.handlers['update:status']({})).toMatchObject({ phase: 'installing', version: '9.9.9' });
+  });
+
+  it('answers disabled without an updater', async () => {
+    const f = createDesktopFeatures({ dataDir: mkdtempSync(path.join(dir, 'app-')), secretCipher: createAesGcmCipher(key) });
+    running.push(f);
+    expect(await f.handlers['update:check']({})).toEqual({ phase: 'disabled', busy: false, channel: 'stable' });
   });
 });

@@ -15,6 +15,8 @@ import { createRecordingsHandlers } from './recordings/recordings-handlers';
 import { createSecretsHandlers } from './secrets/secrets-handlers';
 import { createSettingsHandlers } from './settings/settings-handlers';
 import { createUploadsHandlers } from './uploads/uploads-handlers';
+import { createUpdateController, type UpdaterPort } from './update/update-controller';
+import { createUpdateHandlers } from './update/update-handlers';
 
 export interface DesktopFeaturesOptions {
   /** The app's own folder (Electron: app.getPath('userData')). */
@@ -32,6 +34,11 @@ export interface DesktopFeaturesOptions {
   onListenerError?: (e: unknown) => void;
   /** The Whisper model for live drafts (decision 005); without it `drafts:start/feed` answer stt.model_missing. */
   draftTranscriber?: { modelPath: string; threads?: number; partialEverySec?: number };
+  /**
+   * electron-updater's autoUpdater pointed at the org's feed (update/update-electron.ts). Without it
+   * (Node, tests, or updates turned off by managed policy) `update:status` answers `disabled`.
+   */
+  updater?: { port: UpdaterPort; channel: string } | { port?: undefined; channel: string };
 }
 
 export interface DesktopFeatures {
@@ -67,6 +74,16 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
   });
 
   const uploads = createUploadsHandlers({ queue, recordings });
+  const update = createUpdateController({ updater: opts.updater?.port ?? inertUpdater, channel: opts.updater?.channel ?? 'stable', enabled: !!opts.updater?.port, onChange: (s) => events.emit('update:changed', s) });
+  // A running recording holds any restart back (update/update-state.ts).
+  const recording = new Set<string>();
+  const stopBusyWatch = events.subscribe((event, payload) => {
+    if (event !== 'recordings:changed') return;
+    const s = payload as EventPayloadOf<DesktopEvents, 'recordings:changed'>;
+    if (s.state === 'recording') recording.add(s.sessionId);
+    else recording.delete(s.sessionId);
+    update.setRecordingActive(recording.size > 0);
+  });
   // A finished or recovered recording goes to the queue at once unless the user turned that off.
   const stopAutoUpload = events.subscribe((event, payload) => {
     if (event !== 'recordings:changed') return;
@@ -82,10 +99,17 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
       ...createDraftsHandlers({ drafts, transcriber }),
       ...createSettingsHandlers({ settings }),
       ...createSecretsHandlers({ secrets }),
+      ...createUpdateHandlers({ controller: update }),
     },
     events,
-    start: () => queue.start(),
+    start: () => {
+      queue.start();
+      update.start();
+    },
     async stop() {
+      update.quitting();
+      update.stop();
+      stopBusyWatch();
       stopAutoUpload();
       await transcriber?.close();
       await queue.stop();
@@ -93,3 +117,6 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
     },
   };
 }
+
+/** Stands in when the app runs without electron-updater: never checks, never installs. */
+const inertUpdater: UpdaterPort = { on: () => undefined, checkForUpdates: async () => null, quitAndInstall: () => undefined };

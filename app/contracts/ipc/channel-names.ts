@@ -24,9 +24,13 @@ export const DESKTOP_CHANNELS = [
   'secrets:set',
   'secrets:delete',
   'secrets:status',
+  'update:status',
+  'update:check',
+  'update:install',
+  'update:call',
 ] as const;
 
-export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts:updated', 'drafts:caption', 'settings:changed'] as const;
+export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts:updated', 'drafts:caption', 'settings:changed', 'update:changed'] as const;
 
 /** The one Electron IPC channel main uses to push events: `(eventName, payload)`. */
 export const DESKTOP_EVENT_CHANNEL = 'desktop:event';

@@ -10,7 +10,7 @@ describe('desktop IPC contract', () => {
   });
 
   it('names every channel feature:action', () => {
-    for (const c of DESKTOP_CHANNELS) expect(c).toMatch(/^(recordings|uploads|drafts|settings|secrets):[a-z]+$/);
+    for (const c of DESKTOP_CHANNELS) expect(c).toMatch(/^(recordings|uploads|drafts|settings|secrets|update):[a-z]+$/);
   });
 
   it('accepts nothing for channels without input and refuses extra keys', () => {

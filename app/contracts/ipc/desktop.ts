@@ -3,6 +3,7 @@ import { DraftEvents, DraftsContract } from './drafts';
 import { RecordingEvents, RecordingsContract } from './recordings';
 import { SecretsContract } from './secrets';
 import { SettingsContract, SettingsEvents } from './settings';
+import { UpdateContract, UpdateEvents } from './update';
 import { UploadEvents, UploadsContract } from './uploads';
 
 /** The whole main-process contract: one intersection of the feature maps. */
@@ -12,6 +13,7 @@ export const DesktopContract = {
   ...DraftsContract,
   ...SettingsContract,
   ...SecretsContract,
+  ...UpdateContract,
 } satisfies ContractMap;
 export type DesktopContract = typeof DesktopContract;
 
@@ -20,6 +22,7 @@ export const DesktopEvents = {
   ...UploadEvents,
   ...DraftEvents,
   ...SettingsEvents,
+  ...UpdateEvents,
 } satisfies EventContract;
 export type DesktopEvents = typeof DesktopEvents;
 
