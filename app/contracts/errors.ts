@@ -100,6 +100,13 @@ export const ErrorCode = z.enum([
   'auth.saml_audience_invalid',
   'auth.saml_request_unknown',
   'auth.saml_response_invalid',
+  'update.not_found',
+  'update.manifest_invalid',
+  'update.check_failed',
+  'update.download_failed',
+  'update.signature_invalid',
+  'policy.invalid',
+  'settings.managed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -149,6 +156,8 @@ function defaultStatus(code: ErrorCode): number {
   if (code === 'request.invalid_text') return 400;
   if (code === 'request.method_not_allowed') return 405;
   if (code === 'budget.exceeded') return 402;
+  if (code === 'update.manifest_invalid') return 503;
+  if (code === 'settings.managed') return 403;
   if (code === 'policy.denied') return 403;
   if (code === 'idempotency.conflict' || code === 'idempotency.in_flight') return 409;
   return 422;

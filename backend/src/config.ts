@@ -103,6 +103,9 @@ export const configKeys = {
   samlSpCertFile: { env: 'FE_SAML_SP_CERT_FILE', schema: z.string().min(1).optional(), default: undefined, doc: 'PEM certificate of FE_SAML_SP_KEY_FILE, published in each org\'s SP metadata (/v1/auth/saml/<org>/metadata) for the IdP to check the AuthnRequest signatures.' },
   samlRequestTtlSec: { env: 'FE_SAML_REQUEST_TTL_SEC', schema: z.coerce.number().int().min(30).max(3600), default: 600, doc: 'How long a SAML AuthnRequest may wait for its response (its id is then forgotten and a late response is auth.saml_request_unknown), in seconds.' },
   samlClockSkewSec: { env: 'FE_SAML_CLOCK_SKEW_SEC', schema: z.coerce.number().int().min(0).max(600), default: 60, doc: 'Clock skew tolerated on a SAML assertion\'s NotBefore / NotOnOrAfter, in seconds.' },
+  updatesManifestFile: { env: 'FE_UPDATES_MANIFEST_FILE', schema: z.string().min(1).optional(), default: undefined, doc: 'Release manifest of the desktop update feed (/v1/updates/<channel>/<org>/<install>/latest.yml; written by `tsx scripts/release.ts`, edited to stage a rollout or halt it; read at every request). Unset: no update feed. docs/it-guide.md, docs/decisions/024.' },
+  updatesArtefactsDir: { env: 'FE_UPDATES_ARTEFACTS_DIR', schema: z.string().min(1).optional(), default: undefined, doc: 'Folder holding the installers and update archives the release manifest names (served with range requests).' },
+  updatesArtefactsUrl: { env: 'FE_UPDATES_ARTEFACTS_URL', schema: z.string().url().optional(), default: undefined, doc: 'Instead of FE_UPDATES_ARTEFACTS_DIR: base URL of a blob container or CDN the artefact requests are redirected to (302); electron-updater still checks each file\'s sha512 from the feed.' },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']), default: 'info', doc: 'Log level.' },
 } as const;
 

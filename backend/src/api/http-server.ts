@@ -27,6 +27,7 @@ import type { SignInLinks } from '../auth/sign-in-links';
 import { mountScimRoutes, scimRoutes, SCIM_BASE } from './routes/scim-routes';
 import type { ScimService } from '../scim/scim-service';
 import { samlRoutes } from './routes/saml-routes';
+import { updateFeedRoutes, type UpdateFeedOptions } from '../updates/update-routes';
 import type { SamlSignIn } from '../auth/saml-sign-in';
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
@@ -82,13 +83,15 @@ export interface ApiServerDeps {
   ops?: OpsEndpoints;
   /** Counts every HTTP answer by route template (ops/metrics.ts). */
   metrics?: Pick<Metrics, 'observeHttp'>;
+  /** Desktop update feed (/v1/updates, FE_UPDATES_*); off when not given. */
+  updates?: UpdateFeedOptions;
 }
 
 /**
  * The API's route table (paths under /v1): each row names its access action and resource. The
  * access-matrix test is generated from it, so a route added here without a rule in the policy fails.
  */
-export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'scim' | 'saml' | 'publicUrl'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
+export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'scim' | 'saml' | 'publicUrl' | 'updates'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
   return [
     {
       method: 'get', path: '/me', resource: 'org', action: 'me.read',
@@ -111,6 +114,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks) : []),
     ...(deps.scim ? scimRoutes(deps.scim) : []),
     ...(deps.saml ? samlRoutes(deps.saml, deps.publicUrl) : []),
+    ...(deps.updates ? updateFeedRoutes(deps.updates) : []),
   ];
 }
 

@@ -12,6 +12,7 @@ import { registerOidcOpenApi } from './routes/oidc-routes';
 import { registerSignInLinkOpenApi } from './routes/sign-in-link-routes';
 import { registerScimOpenApi } from './routes/scim-routes';
 import { registerSamlOpenApi } from './routes/saml-routes';
+import { registerUpdateFeedOpenApi } from '../updates/update-routes';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(serverUrl: string) {
@@ -56,6 +57,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   registerSignInLinkOpenApi(reg, { errors, json });
   registerScimOpenApi(reg, { errors });
   registerSamlOpenApi(reg, { errors, json });
+  registerUpdateFeedOpenApi(reg, { errors });
 
   return new OpenApiGeneratorV31(reg.definitions).generateDocument({
     openapi: '3.1.0',

@@ -227,6 +227,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         ...(config.samlSpKeyFile && config.samlSpCertFile
           ? { saml: createSamlSignIn({ db, spKey: readFileSync(config.samlSpKeyFile, 'utf8'), spCert: readFileSync(config.samlSpCertFile, 'utf8'), sessionTtlSec: config.oidcSessionTtlSec, requestTtlSec: config.samlRequestTtlSec, clockSkewSec: config.samlClockSkewSec }) }
           : {}),
+        ...(config.updatesManifestFile ? { updates: { manifestFile: config.updatesManifestFile, artefactsDir: config.updatesArtefactsDir, artefactsUrl: config.updatesArtefactsUrl } } : {}),
         log: opts.log('api'),
         ops,
         metrics,

@@ -1,0 +1,75 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { AppError } from '../../../app/contracts/errors';
+import { ArtefactName, ReleaseManifest, UpdateChannelName } from '../../../app/contracts/release-manifest';
+import type { ApiRoute } from '../api/route-table';
+import { FEED_FILES, feedYaml, listedArtefact, offeredRelease } from './update-feed';
+
+export interface UpdateFeedOptions {
+  /** FE_UPDATES_MANIFEST_FILE: read at every request, so a halt takes effect at once. */
+  manifestFile: string;
+  /** FE_UPDATES_ARTEFACTS_DIR: where the installers the manifest names lie. */
+  artefactsDir?: string;
+  /** FE_UPDATES_ARTEFACTS_URL: or a blob store / CDN the artefacts are redirected to. */
+  artefactsUrl?: string;
+}
+
+const Params = z.object({
+  channel: UpdateChannelName,
+  /** The org IT configured (policy OrgId), or `any` before one is known. */
+  org: z.union([z.string().uuid(), z.literal('any')]),
+  install: z.string().uuid(),
+  file: ArtefactName,
+});
+
+async function loadManifest(file: string) {
+  const raw = await readFile(file, 'utf8').catch((e: unknown) => {
+    throw new AppError('update.manifest_invalid', `The release manifest ${file} cannot be read.`, { cause: e });
+  });
+  const parsed = ReleaseManifest.safeParse(JSON.parse(raw));
+  if (!parsed.success) throw new AppError('update.manifest_invalid', `The release manifest is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/**
+ * The update feed electron-updater's generic provider reads: /v1/updates/<channel>/<org>/<install>/latest.yml
+ * and the artefacts beside it. Public (docs/decisions/024): installers are signed and the same
+ * for every org, and a signed-out or expired install must still get a security fix.
+ */
+export function updateFeedRoutes(opts: UpdateFeedOptions): ApiRoute[] {
+  return [
+    {
+      method: 'get', path: '/updates/:channel/:org/:install/:file', resource: 'public', action: null,
+      handler: async (req, res) => {
+        const parsed = Params.safeParse(req.params);
+        if (!parsed.success) throw new AppError('request.invalid', `Invalid update feed path: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { status: 400 });
+        const p = parsed.data;
+        const m = await loadManifest(opts.manifestFile);
+        const platform = FEED_FILES[p.file];
+        if (platform) {
+          const release = offeredRelease(m, { channel: p.channel, orgId: p.org === 'any' ? null : p.org, installId: p.install });
+          res.set('Cache-Control', 'no-store').type('text/yaml').send(feedYaml(release, platform));
+          return;
+        }
+        if (!listedArtefact(m, p.file)) throw new AppError('update.not_found', `${p.file} is not an artefact of any release.`, { status: 404 });
+        if (opts.artefactsUrl) return void res.redirect(302, `${opts.artefactsUrl.replace(/\/+$/, '')}/${encodeURIComponent(p.file)}`);
+        if (!opts.artefactsDir) throw new AppError('update.not_found', 'No artefact location is configured (FE_UPDATES_ARTEFACTS_DIR or FE_UPDATES_ARTEFACTS_URL).', { status: 404 });
+        const file = path.join(opts.artefactsDir, p.file);
+        if (!(await stat(file).catch(() => null))?.isFile()) throw new AppError('update.not_found', `${p.file} is listed but missing from the artefact location.`, { status: 404 });
+        // Ranges let electron-updater resume and use differential downloads (blockmaps).
+        await new Promise<void>((resolve, reject) => res.sendFile(file, { acceptRanges: true, cacheControl: false, headers: { 'Cache-Control': 'public, max-age=86400, immutable' } }, (e) => (e ? reject(e) : resolve())));
+      },
+    },
+  ];
+}
+
+export function registerUpdateFeedOpenApi(reg: OpenAPIRegistry, h: { errors: RouteConfig['responses'] }) {
+  reg.registerPath({
+    method: 'get', path: '/v1/updates/{channel}/{org}/{install}/{file}',
+    summary: 'Update feed of electron-updater\'s generic provider: latest.yml, latest-mac.yml, latest-linux.yml for this install (staged rollout per org, pinned version, kill switch), or an artefact they name. Problems: update.not_found, update.manifest_invalid',
+    request: { params: z.object({ channel: z.string(), org: z.string(), install: z.string(), file: z.string() }) },
+    responses: { 200: { description: 'The feed (text/yaml) or the artefact' }, 302: { description: 'The artefact in the configured blob location' }, ...h.errors },
+  });
+}
