@@ -69,7 +69,11 @@ async function run(rt: Runtime, name: string, audio: string) {
   }
   const { pages } = await rt.sessions.getReportPdf(who, s.id);
   const transcript = await rt.sessions.getTranscript(who, s.id);
-  return { name, audioSec: rec.durationSec, bytes: rec.bytes, uploadCompleteToPdfSec: totalSec, realTimeFactor: Math.round((totalSec / (rec.durationSec ?? 1)) * 1000) / 1000, stepsSec: steps, peakRssMb: Math.round(peakRss / 2 ** 20), pages, words: transcript.segments.reduce((n, x) => n + x.words.length, 0) };
+  // Tokens of every model call of the analysis (coding, items, narrative) over the steps that made them.
+  const { stats } = await rt.sessions.getAnalysis(who, s.id);
+  const llmSec = ['codeUnits', 'scoreSection', 'writeNarrative', 'analyzeSection'].reduce((n, k) => n + (steps[k] ?? 0), 0);
+  const llm = { calls: stats.calls, retries: stats.retries, promptTokens: stats.promptTokens, completionTokens: stats.completionTokens, stepsSec: Math.round(llmSec * 10) / 10, completionTokensPerStepSec: llmSec ? Math.round((stats.completionTokens / llmSec) * 10) / 10 : null };
+  return { name, llm, audioSec: rec.durationSec, bytes: rec.bytes, uploadCompleteToPdfSec: totalSec, realTimeFactor: Math.round((totalSec / (rec.durationSec ?? 1)) * 1000) / 1000, stepsSec: steps, peakRssMb: Math.round(peakRss / 2 ** 20), pages, words: transcript.segments.reduce((n, x) => n + x.words.length, 0) };
 }
 
 const config = loadConfig({ ...process.env, FE_DATA_DIR: path.join(benchDir, 'runtime'), FE_STT_MODEL_PATH: path.join(defaultDataDir, 'models', 'ggml-tiny.en.bin'), FE_LLM_MODEL_PATH: path.join(defaultDataDir, 'models', embeddedLlmModel(loadConfig().llmModel).file), FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'), FE_API_PORT: '0', LOG_LEVEL: 'warn' });
@@ -77,7 +81,7 @@ const rt = await startRuntime(config, { api: false, worker: true, log: () => sil
 const results: Record<string, unknown>[] = [];
 /** Written after every run, so a long run that is stopped keeps the figures of the ones before. */
 function writeResults() {
-  const out = { benchmark: 'pipeline', measuredAt: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage1m: os.loadavg()[0] }, engines: { stt: 'whisper.cpp tiny.en (ggml, converted)', llm: config.llmModel }, note: 'peakRssMb is the Node process running the API-less runtime + worker (whisper.cpp and node-llama-cpp in-process); ffmpeg children are not included.', results };
+  const out = { benchmark: 'pipeline', measuredAt: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage1m: os.loadavg()[0] }, engines: { stt: 'whisper.cpp tiny.en (ggml, converted)', sttThreads: config.sttThreads, llm: config.llmModel, llmThreads: config.llmThreads }, note: 'peakRssMb is the Node process running the API-less runtime + worker (whisper.cpp and node-llama-cpp in-process); ffmpeg children are not included.', results };
   mkdirSync(path.join(repoRoot, 'bench', 'results'), { recursive: true });
   writeFileSync(path.join(repoRoot, 'bench', 'results', 'pipeline.json'), JSON.stringify(out, null, 2) + '\n');
   return out;
