@@ -96,9 +96,10 @@ export const ScoredItem = z.object({
   rationale: z.string(),
   /**
    * Where the score came from when the behaviour codes gave it (docs/decisions/023): the rule in
-   * words with the counts. Absent when the model gave the score.
+   * words with the counts; `notShown` when no unit was coded for or against the item (then nothing
+   * is cited and no model was asked). Absent when the model gave the score.
    */
-  scoreBasis: z.object({ kind: z.literal('codes'), explanation: z.string() }).optional(),
+  scoreBasis: z.object({ kind: z.literal('codes'), explanation: z.string(), notShown: z.boolean().optional() }).optional(),
   /** Distinct units in time order; empty only when every id the model gave was rejected. */
   citations: z.array(CitedUnit),
   rejected: z.array(RejectedCitation),

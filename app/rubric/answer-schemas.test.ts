@@ -59,4 +59,19 @@ describe('answer schemas', () => {
     expect(s.properties.strengths).toMatchObject({ type: 'array', minItems: 1, maxItems: 3 });
     expect(s.properties.suggestions.items.properties.evidence.items.enum).toHaveLength(5);
   });
+
+  it('limits strengths and suggestions to their pools of units when the codes give some, and ignores ids not in the transcript', () => {
+    const s = narrativeSchema(units, { strengths: ['u3', 'u9'], suggestions: [] }) as Obj;
+    expect(s.properties.strengths.items.properties.evidence.items.enum).toEqual(['u3']);
+    expect(s.properties.suggestions.items.properties.evidence.items.enum).toHaveLength(5);
+    expect(s.properties.summary.properties.evidence.items.enum).toHaveLength(5);
+  });
+
+  it('lets a code-scored item answer only its score and cite only the units coded for or against it', () => {
+    const one = { ...section, items: [section.items[0]!] };
+    const s = sectionSchema(one, units, { [one.items[0]!.id]: { score: 2, unitIds: ['u3'] } }) as Obj;
+    const item = s.properties[one.items[0]!.id];
+    expect(item.properties.score.enum).toEqual([2]);
+    expect(item.properties.evidence.items.enum).toEqual(['u3']);
+  });
 });

@@ -93,10 +93,18 @@ function statement(ids: readonly string[]): JsonSchema {
   return strictObject({ text: { type: 'string', minLength: 1, maxLength: MAX_STATEMENT_CHARS }, evidence: evidence(ids) });
 }
 
-/** Summary, strengths and suggestions, each a sentence with the units (either speaker) it rests on. */
-export function narrativeSchema(units: readonly TranscriptUnit[]): JsonSchema {
+/**
+ * Summary, strengths and suggestions, each a sentence with the units it rests on: the summary any
+ * unit; strengths and suggestions the units of their pool when it has some (narrativeUnitPools:
+ * the clinician units whose codes show good practice, and the others), else any unit.
+ */
+export function narrativeSchema(units: readonly TranscriptUnit[], pools: { strengths?: readonly string[]; suggestions?: readonly string[] } = {}): JsonSchema {
   if (units.length === 0) throw new Error('a narrative needs a transcript with at least one unit');
   const ids = units.map((u) => u.id);
-  const points: JsonSchema = { type: 'array', items: statement(ids), minItems: 1, maxItems: MAX_NARRATIVE_POINTS };
-  return strictObject({ summary: statement(ids), strengths: points, suggestions: { ...points } });
+  const from = (pool: readonly string[] | undefined) => {
+    const known = (pool ?? []).filter((id) => ids.includes(id));
+    return known.length > 0 ? known : ids;
+  };
+  const points = (pool: readonly string[] | undefined): JsonSchema => ({ type: 'array', items: statement(from(pool)), minItems: 1, maxItems: MAX_NARRATIVE_POINTS });
+  return strictObject({ summary: statement(ids), strengths: points(pools.strengths), suggestions: points(pools.suggestions) });
 }

@@ -1,5 +1,5 @@
 import { unitIndex, type TranscriptUnit } from '../transcript/units';
-import { codeScore } from './code-score';
+import { codeScore, isNotShown } from './code-score';
 import type { AnalysisStats, CitedStatement, CitedUnit, CoderInfo, CodingResult, Narrative, RejectedCitation, ScoredItem, SectionResult, VerifiedAnalysis } from './analysis';
 import { resolveCitations } from './citations';
 import { computeIndicators, countCodes } from './indicators';
@@ -89,7 +89,7 @@ export function assembleAnalysis(input: AssembleInput): VerifiedAnalysis {
         scaleMax: item.scale.max,
         scoreLabel: item.scale.labels.find((l) => l.value === score)?.label ?? null,
         rationale: a.rationale.trim(),
-        ...(fromCodes ? { scoreBasis: { kind: 'codes' as const, explanation: fromCodes.explanation } } : {}),
+        ...(fromCodes ? { scoreBasis: { kind: 'codes' as const, explanation: fromCodes.explanation, ...(isNotShown(fromCodes) ? { notShown: true } : {}) } } : {}),
         citations,
         rejected,
       };

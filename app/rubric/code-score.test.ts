@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeScore } from './code-score';
+import { codeScore, isNotShown, narrativeUnitPools, notShownRationale } from './code-score';
 import { RubricItem } from './rubric';
 
 const item = RubricItem.parse({
@@ -49,5 +49,23 @@ describe('codeScore', () => {
     expect(codeScore(wide, units('confront', 2))!.score).toBe(0);
     expect(codeScore(item, undefined)).toBeNull();
     expect(codeScore(RubricItem.parse({ ...item, codeGuide: undefined }), units('confront', 2))).toBeNull();
+  });
+});
+
+describe('notShownRationale and narrativeUnitPools', () => {
+  it('says in words which codes were looked for when nothing was coded for or against the item', () => {
+    expect(notShownRationale(item)).toBe('No clinician sentence was coded as showing it (simple reflection, complex reflection) or as working against it (confront), so it is scored as not shown. If the conversation did show it, the coding missed it: the transcript\'s codes are listed under Behaviour coding.');
+    expect(isNotShown(codeScore(item, { u1: 'other' })!)).toBe(true);
+    expect(isNotShown(codeScore(item, { u1: 'confront' })!)).toBe(false);
+  });
+
+  it('lets strengths cite units coded in some item\'s favour, and suggestions the clinician\'s other units', () => {
+    const other = RubricItem.parse({ ...item, id: 'partnership', codeGuide: { for: ['seeking_collaboration'], against: ['persuade'] } });
+    const rubric = { sections: [{ id: 's', title: 'S', items: [item, other] }] } as unknown as Parameters<typeof narrativeUnitPools>[0];
+    const codes = { u1: 'simple_reflection', u3: 'persuade', u5: 'seeking_collaboration', u7: 'closed_question', u9: 'confront' };
+    expect(narrativeUnitPools(rubric, codes)).toEqual({ strengths: ['u1', 'u5'], suggestions: ['u3', 'u7', 'u9'] });
+    expect(narrativeUnitPools(rubric, undefined)).toEqual({ strengths: [], suggestions: [] });
+    const unguided = { sections: [{ id: 's', title: 'S', items: [RubricItem.parse({ ...item, codeGuide: undefined })] }] } as unknown as Parameters<typeof narrativeUnitPools>[0];
+    expect(narrativeUnitPools(unguided, codes)).toEqual({ strengths: [], suggestions: [] });
   });
 });

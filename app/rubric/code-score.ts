@@ -1,4 +1,4 @@
-import type { RubricItem } from './rubric';
+import type { Rubric, RubricItem } from './rubric';
 
 /**
  * The score of an item that has a code guide, from the behaviour codes of the clinician's units
@@ -43,4 +43,31 @@ export function codeScore(item: Pick<RubricItem, 'codeGuide' | 'scale'>, unitCod
   else if (share < 0.75) fraction = 0.5;
   else fraction = p >= TOP_NEEDS_SHOWING && c === 0 ? 1 : 0.75;
   return { score: at(fraction), showing, against, explanation: `${counted}: ${pct}` };
+}
+
+/**
+ * The reason given for an item the codes score as "not shown": no unit to cite exists, so no model
+ * is asked (the 1.5B model, asked anyway, praised behaviour the coding had not found).
+ */
+export function notShownRationale(item: Pick<RubricItem, 'codeGuide'>): string {
+  const g = item.codeGuide!;
+  const words = (codes: readonly string[]) => codes.map((c) => c.replace(/_/g, ' ')).join(', ');
+  return `No clinician sentence was coded as showing it (${words(g.for)})${g.against.length ? ` or as working against it (${words(g.against)})` : ''}, so it is scored as not shown. If the conversation did show it, the coding missed it: the transcript's codes are listed under Behaviour coding.`;
+}
+
+/** Whether a code score rests on no unit at all (nothing coded for or against the item). */
+export const isNotShown = (s: CodeScore): boolean => s.showing.length + s.against.length === 0;
+
+/**
+ * The clinician units a narrative point may cite, from the codes (docs/decisions/023): a strength
+ * cites units coded with a code some item counts in its favour; a suggestion cites the clinician's
+ * other units (coded against an item, or with a code no item counts in its favour) — the moments
+ * where something else could have been done. Empty when the rubric has no guides or there is no coding.
+ */
+export function narrativeUnitPools(rubric: Pick<Rubric, 'sections'>, unitCodes: Readonly<Record<string, string>> | undefined): { strengths: string[]; suggestions: string[] } {
+  const guides = rubric.sections.flatMap((s) => s.items.flatMap((i) => (i.codeGuide ? [i.codeGuide] : [])));
+  if (!unitCodes || guides.length === 0) return { strengths: [], suggestions: [] };
+  const favoured = new Set(guides.flatMap((g) => g.for));
+  const ids = Object.keys(unitCodes);
+  return { strengths: ids.filter((id) => favoured.has(unitCodes[id]!)), suggestions: ids.filter((id) => !favoured.has(unitCodes[id]!)) };
 }

@@ -4,6 +4,7 @@ import { repairNarrativeAnswer, repairSectionAnswer } from '../../../app/rubric/
 import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
 import { CodingBatchAnswer, NarrativeAnswer, SectionAnswer, type CodingAnswer } from '../../../app/rubric/model-output';
 import type { CodeCount } from '../../../app/rubric/analysis';
+import { codeScore, isNotShown, narrativeUnitPools, notShownRationale } from '../../../app/rubric/code-score';
 import type { Rubric, RubricCoding, RubricSection } from '../../../app/rubric/rubric';
 import { codeScores, codingPrompt, narrativePrompt, sectionPrompt, type NarrativeContext } from '../../../app/rubric/unit-prompt';
 import type { TranscriptUnit } from '../../../app/transcript/units';
@@ -86,6 +87,13 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
   let model = opts.llm.model;
   for (const [k, item] of opts.section.items.entries()) {
     const one: RubricSection = { ...opts.section, items: [item] };
+    // Nothing coded for or against a guided item: there is no unit to cite and nothing to ask.
+    const fromCodes = codeScore(item, opts.unitCodes);
+    if (fromCodes && isNotShown(fromCodes)) {
+      answer[item.id] = { evidence: [], rationale: notShownRationale(item), score: fromCodes.score };
+      opts.onProgress?.((k + 1) / opts.section.items.length);
+      continue;
+    }
     const r = await checkedCall({
       llm: opts.llm,
       prompt: sectionPrompt({ units: opts.units, book: opts.book }, opts.rubric.title, one, { counts: opts.counts, unitCodes: opts.unitCodes }),
@@ -107,7 +115,8 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
     if (r.outcome.answer[item.id]) answer[item.id] = r.outcome.answer[item.id]!;
     opts.onProgress?.((k + 1) / opts.section.items.length);
   }
-  const same = checkSectionAnswer(answer, opts.section);
+  const asked = { ...opts.section, items: opts.section.items.filter((i) => answer[i.id]?.evidence.length) };
+  const same = asked.items.length > 0 ? checkSectionAnswer(answer, asked) : null;
   if (same) return { outcome: { ok: false, reason: same.reason }, attempts, usage, model };
   return { outcome: { ok: true, answer }, attempts, usage, model };
 }
@@ -119,7 +128,7 @@ export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & Nar
   return checkedCall({
     llm: opts.llm,
     prompt,
-    sentSchema: narrativeSchema(opts.units),
+    sentSchema: narrativeSchema(opts.units, narrativeUnitPools(opts.rubric, opts.unitCodes)),
     schemaName: SCHEMA_NAME.narrative,
     parse: NarrativeAnswer,
     repair: repairNarrativeAnswer,

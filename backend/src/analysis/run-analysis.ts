@@ -111,7 +111,7 @@ export async function runAnalysis(input: RunAnalysisInput): Promise<VerifiedAnal
   sections = failUniformSections(rubric, sections, unitCodesOfCoding(book, units, coding?.outcome));
 
   progress('narrative', 0);
-  const n = await writeNarrative({ ...common, rubric, counts, scores: itemScores(rubric, sections), participants: input.participants });
+  const n = await writeNarrative({ ...common, rubric, counts, unitCodes: unitCodesOfCoding(book, units, coding?.outcome), scores: itemScores(rubric, sections), participants: input.participants });
   usage = addUsage(usage, n.usage);
   progress('narrative', 1);
 

@@ -171,7 +171,7 @@ function drawGlanceSection(cursor: PdfCursor, section: SectionResult): void {
   }
   for (const item of section.items) {
     const title = cursor.lines(item.title, GLANCE.title - 2, { size: 9 });
-    const labelText = [item.scoreLabel, item.citations.length === 0 ? 'no cited evidence' : null].filter(Boolean).join(' · ');
+    const labelText = [item.scoreLabel, item.scoreBasis?.notShown ? 'not shown in the coding' : item.citations.length === 0 ? 'no cited evidence' : null].filter(Boolean).join(' · ');
     const label = labelText ? cursor.lines(labelText, PAGE.marginX + CONTENT_WIDTH - GLANCE.labelX, { size: 8.5 }) : [];
     const h = Math.max(title.length * lineHeight(9), label.length * lineHeight(8.5), 4) + 1.6;
     cursor.ensure(h);

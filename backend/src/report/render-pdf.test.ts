@@ -39,7 +39,8 @@ function between(text: string, from: string, to: string): string {
 
 /** How an item's heading, score and reason read: the code rule sits between the label and the reason when the codes gave the score. */
 function itemHead(item: ScoredItem): string {
-  const basis = item.scoreBasis ? `Score from the behaviour codes: ${collapse(item.scoreBasis.explanation)}. The model chose the cited units and wrote the reason. ` : '';
+  const who = item.scoreBasis?.notShown ? 'No unit to cite, so no model was asked.' : 'The model chose the cited units and wrote the reason.';
+  const basis = item.scoreBasis ? `Score from the behaviour codes: ${collapse(item.scoreBasis.explanation)}. ${who} ` : '';
   return `${item.title} ${item.score} / ${item.scaleMax} ${item.scoreLabel} ${basis}${collapse(item.rationale)}`;
 }
 

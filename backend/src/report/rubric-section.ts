@@ -78,11 +78,15 @@ function drawItem(cursor: PdfCursor, model: ReportModel, links: UnitLinks, item:
   drawScale(doc, right - scoreWidth - 3 - scaleWidth(item, SCALE_LARGE), top + 0.2, item, SCALE_LARGE);
 
   if (item.scoreLabel) cursor.paragraph(item.scoreLabel, { size: 9, color: COLOR.accent });
-  if (item.scoreBasis) cursor.paragraph(`Score from the behaviour codes: ${item.scoreBasis.explanation}. The model chose the cited units and wrote the reason.`, { size: 8, color: COLOR.muted });
+  if (item.scoreBasis) {
+    const who = item.scoreBasis.notShown ? 'No unit to cite, so no model was asked.' : 'The model chose the cited units and wrote the reason.';
+    cursor.paragraph(`Score from the behaviour codes: ${item.scoreBasis.explanation}. ${who}`, { size: 8, color: COLOR.muted });
+  }
   cursor.gap(1.5);
   if (item.rationale.trim()) cursor.paragraph(item.rationale, { size: RATIONALE_SIZE }, { after: 2 });
 
   if (item.citations.length === 0) {
+    if (item.scoreBasis?.notShown) return;
     cursor.paragraph('No cited unit supports this score: none of the units the model cited exists under the right speaker. Treat the score with caution.', { size: 9, color: COLOR.warning }, { after: 1 });
     return;
   }

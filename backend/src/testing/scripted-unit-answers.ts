@@ -66,8 +66,25 @@ function itemIndex(sectionSchema: string, itemId: string): number {
   return seen.indexOf(itemId);
 }
 
+/**
+ * A plausible code for a clinician sentence from its surface, like a coder that reads the words:
+ * a request for permission, a check of understanding, a summary, questions by their first word,
+ * reflections ("So …", "You …"), affirmations, else information. Codes not in the book fall through
+ * to the next candidate, so the same rules serve both rubrics' code books.
+ */
 function pickCode(text: string, codes: string[]): string {
-  const prefer = text.trim().endsWith('?') ? ['open_question', 'closed_question'] : ['giving_information', 'simple_reflection', 'reflection', 'other'];
+  const t = text.trim().toLowerCase();
+  const prefer: string[] = [];
+  if (/^let me make sure/.test(t)) prefer.push('summary', 'complex_reflection');
+  if (/^(before we|let's|let us)\b/.test(t)) prefer.push('signposting');
+  if (t.endsWith('?')) {
+    if (/^(would it be (all right|ok)|may i|can i share)/.test(t)) prefer.push('persuade_with_permission', 'signposting');
+    if (/(did i miss anything|does that make sense|what do you think might suit)/.test(t)) prefer.push('checking_understanding', 'seeking_collaboration');
+    prefer.push(/^(what|how|why|tell)\b/.test(t) ? 'open_question' : 'closed_question');
+  }
+  if (/^(so|you)\b/.test(t)) prefer.push(/\b(and at the same time|worried|takes)\b/.test(t) ? 'complex_reflection' : 'simple_reflection', 'reflection');
+  if (/(takes real commitment|good to hear)/.test(t)) prefer.push('affirm', 'empathic_statement');
+  prefer.push('giving_information', 'other');
   return prefer.find((c) => codes.includes(c)) ?? codes[0]!;
 }
 

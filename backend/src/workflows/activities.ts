@@ -282,6 +282,7 @@ export function createActivities(deps: EvaluationDeps) {
               units,
               book: rubric.coding,
               counts: countsOfCoding(rubric.coding, units, coding?.outcome),
+              unitCodes: unitCodesOfCoding(rubric.coding, units, coding?.outcome),
               scores: itemScores(rubric, sections),
               participants: { clinician: ctx.participants[0].displayName, patient: ctx.participants[1].displayName },
               idempotencyKey: input.idempotencyKey,

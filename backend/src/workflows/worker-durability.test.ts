@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scoredItems, type VerifiedAnalysis } from '../../../app/rubric/analysis';
 import { getRubric } from '../rubrics/rubric-catalog';
 import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
 import { defaultDataDir } from '../paths';
@@ -14,7 +15,8 @@ import { makeStereoSpeechWav } from '../testing/audio-fixtures';
 import { workflowIdFor } from './evaluation-client';
 
 const RUBRIC = 'communication-general';
-const HELD_SECTION = 'information';
+// Its shared-planning item has no code guide, so the model is always asked for it (decision 023).
+const HELD_SECTION = 'explanation';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-durable-'));
 let llm: OpenAiTestServer;
 let h: PipelineHarness;
@@ -78,12 +80,15 @@ describe('worker durability', () => {
     for (const r of llm.requests) byCall.set(callOfRequest(r.body), (byCall.get(callOfRequest(r.body)) ?? 0) + 1);
     expect([...byCall.keys()].filter((k) => k.startsWith('coding:')).length).toBeGreaterThan(0);
     // A section is one call per item; the held section's first item was asked again once after the kill.
+    // Items the codes scored as not shown are not asked (decision 023): the stored analysis says which.
+    const analysis = (await (await fetch(`${h.runtime.apiUrl}/v1/sessions/${session.id}/analysis`, { headers })).json()) as VerifiedAnalysis;
+    const notShown = new Set(scoredItems(analysis).filter((i) => i.scoreBasis?.notShown).map((i) => i.itemId));
     const callsOf = (call: string) => {
       const section = rubric.sections.find((s) => call === `section:${s.id}`);
-      return section ? section.items.length + (section.id === HELD_SECTION ? 1 : 0) : 1;
+      return section ? section.items.filter((i) => !notShown.has(i.id)).length + (section.id === HELD_SECTION ? 1 : 0) : 1;
     };
     for (const [call, n] of byCall) expect([call, n]).toEqual([call, callsOf(call)]);
-    for (const s of rubric.sections) expect(byCall.has(`section:${s.id}`)).toBe(true);
+    for (const s of rubric.sections) expect(byCall.has(`section:${s.id}`)).toBe(s.items.some((i) => !notShown.has(i.id)));
     expect(byCall.get('narrative')).toBe(1);
     // The gateway charged every answer once; the call cut off by the kill was released, not charged.
     const audit = (await h.tdb.db.withOrg(h.who.orgId, (tx) => listGatewayAudit(tx, { limit: 1000 }))).filter((a) => a.sessionId === session.id && a.purpose === 'rubric_analysis');
