@@ -55,6 +55,17 @@ describe('degenerate-output detector', () => {
     // Only contradictions: nothing left to show as a strength, so the narrative fails.
     const onlyBoth: NarrativeAnswer = { summary, strengths: [walks], suggestions: [{ ...walks, text: `${walks.text}!` }] };
     expect(checkNarrativeAnswer(dropRepeatedPoints(onlyBoth).answer)).toMatchObject({ kind: 'empty', reason: expect.stringContaining('no strengths') });
+    // Two strengths in other words on exactly the same units (recorded from the 1.5B model on the sample): the second goes.
+    const sameUnits: NarrativeAnswer = {
+      summary,
+      strengths: [
+        { text: 'The clinician provided complex reflections to help Daniel understand the different options available to him.', evidence: ['u23', 'u26'] },
+        { text: 'The clinician used simple reflections to help Daniel understand the different options available to him.', evidence: ['u26', 'u23'] },
+        { text: 'You asked how the evening walks went.', evidence: ['u23'] },
+      ],
+      suggestions: [walks],
+    };
+    expect(dropRepeatedPoints(sameUnits).answer.strengths.map((p) => p.evidence)).toEqual([['u23', 'u26'], ['u23']]);
     // Junk is not repaired: "one strength" six times is still placeholder text.
     expect(checkNarrativeAnswer(dropRepeatedPoints(RECORDED_NARRATIVE).answer)).toMatchObject({ kind: 'placeholder' });
   });

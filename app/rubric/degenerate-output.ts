@@ -137,12 +137,17 @@ export function checkRubricScores(sections: readonly { section: RubricSection; a
 /**
  * Repeated points are removed before the narrative is checked, so one repetition does not cost the
  * reader every other point: within strengths (or suggestions) the first of two near-duplicates is
- * kept; a point given both as a strength and as a suggestion contradicts itself, so both go. Junk
+ * kept (near-duplicate text, or exactly the same cited units); a point given both as a strength and
+ * as a suggestion contradicts itself, so both go. Junk
  * is not repaired here: placeholder, copied or looping text still fails the narrative. A list left
  * empty fails it too (checkNarrativeAnswer), because the reader would get no points at all.
  */
 export function dropRepeatedPoints(answer: NarrativeAnswer): { answer: NarrativeAnswer; dropped: number } {
-  const keepFirst = <P extends { text: string }>(list: readonly P[]) => list.filter((p, i) => !list.slice(0, i).some((q) => nearDuplicate(p.text, q.text)));
+  // Two points resting on exactly the same units say the same about the same moments (seen: "used
+  // complex reflections …" and "used simple reflections …", both citing u23 and u26).
+  const units = (p: { evidence?: readonly string[] }) => [...new Set(p.evidence ?? [])].sort().join(',');
+  const repeats = <P extends { text: string; evidence?: readonly string[] }>(p: P, q: P) => nearDuplicate(p.text, q.text) || (units(p) !== '' && units(p) === units(q));
+  const keepFirst = <P extends { text: string; evidence?: readonly string[] }>(list: readonly P[]) => list.filter((p, i) => !list.slice(0, i).some((q) => repeats(p, q)));
   const strengths = keepFirst(answer.strengths);
   const suggestions = keepFirst(answer.suggestions);
   const both = (p: { text: string }, other: readonly { text: string }[]) => other.some((q) => nearDuplicate(p.text, q.text));
