@@ -98,6 +98,7 @@ declare module 'electron' {
     getPath(name: 'userData' | 'appData' | 'temp'): string;
     getAppPath(): string;
     isPackaged: boolean;
+    commandLine: { appendSwitch(name: string, value?: string): void };
     requestSingleInstanceLock(): boolean;
     quit(): void;
     on(event: 'window-all-closed' | 'before-quit' | 'second-instance', listener: (...args: unknown[]) => void): this;

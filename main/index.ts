@@ -10,6 +10,7 @@ import { safeStorageCipher } from './platform/safe-storage-cipher';
 import { registerRendererScheme, serveRenderer } from './renderer-protocol';
 import { createMainWindow } from './window';
 import { createSettingsStore } from './services/settings-store';
+import { readManagedPolicy } from './features/policy/policy-sources';
 import { electronUpdater } from './features/update/update-electron';
 import { installIdOf, updateFeedUrl } from './features/update/update-feed-url';
 
@@ -21,16 +22,21 @@ export async function initialize(): Promise<void> {
   initialized = true;
   if (!app.requestSingleInstanceLock()) return app.quit();
   registerRendererScheme();
+  const policy = await readManagedPolicy(process.platform, 'org.feedback-evaluation.desktop');
+  for (const p of policy.problems) console.error(`[main] policy ${p.key}: ${p.message}`);
+  const proxy = policy.policy.proxy;
+  if (proxy === 'direct') app.commandLine.appendSwitch('no-proxy-server');
+  else if (proxy && proxy !== 'system') app.commandLine.appendSwitch('proxy-server', proxy);
   await app.whenReady();
 
   const config = parseDesktopConfig(process.env, { userDataDir: app.getPath('userData'), appDir: app.getAppPath() });
   const log = (channel: string, e: unknown) => console.error(`[main] ${channel}:`, e);
   const cipher = safeStorageCipher(safeStorage, process.platform);
   const userSettings = await createSettingsStore({ file: path.join(config.dataDir, 'settings.json') }).get();
-  const channel = 'stable';
+  const channel = policy.policy.updateChannel ?? 'stable';
   // Packaged builds only: a development run has no signed installer to update to.
-  const updater = app.isPackaged ? { port: electronUpdater(updateFeedUrl(userSettings.backendUrl, { channel, orgId: undefined, installId: await installIdOf(path.join(config.dataDir, 'install-id.json')) }), { allowPrerelease: false }), channel } : { channel };
-  const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: cipher, onListenerError: (e) => log('event', e), draftTranscriber: { modelPath: config.sttModelPath }, updater });
+  const updater = app.isPackaged && policy.policy.autoUpdate !== false ? { port: electronUpdater(updateFeedUrl(policy.policy.backendUrl ?? userSettings.backendUrl, { channel, orgId: policy.policy.orgId, installId: await installIdOf(path.join(config.dataDir, 'install-id.json')) }), { allowPrerelease: channel === 'beta' }), channel } : { channel };
+  const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: cipher, onListenerError: (e) => log('event', e), draftTranscriber: { modelPath: config.sttModelPath }, updater, policy });
   const settings = await features.handlers['settings:get']({});
 
   // The page's CSP names the backend: a new backend URL takes effect with a reload.

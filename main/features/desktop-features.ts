@@ -17,6 +17,7 @@ import { createSettingsHandlers } from './settings/settings-handlers';
 import { createUploadsHandlers } from './uploads/uploads-handlers';
 import { createUpdateController, type UpdaterPort } from './update/update-controller';
 import { createUpdateHandlers } from './update/update-handlers';
+import type { PolicyReading } from './policy/managed-policy';
 
 export interface DesktopFeaturesOptions {
   /** The app's own folder (Electron: app.getPath('userData')). */
@@ -39,6 +40,8 @@ export interface DesktopFeaturesOptions {
    * (Node, tests, or updates turned off by managed policy) `update:status` answers `disabled`.
    */
   updater?: { port: UpdaterPort; channel: string } | { port?: undefined; channel: string };
+  /** Managed configuration (policy/policy-sources.ts): beats the user's settings. */
+  policy?: PolicyReading;
 }
 
 export interface DesktopFeatures {
@@ -61,11 +64,12 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
     keys,
     onChange: ({ draft, added, replaced }) => events.emit('drafts:updated', { sessionId: draft.sessionId, added, replaced, complete: draft.complete, lagSec: transcriber?.has(draft.sessionId) ? transcriber.progress(draft.sessionId).lagSec : undefined }),
   });
-  const transcriber = opts.draftTranscriber && createDraftTranscriber({ ...opts.draftTranscriber, store: drafts });
+  // Managed policy can forbid on-device speech recognition (LocalDraft = 0): drafts then answer stt.model_missing.
+  const transcriber = opts.draftTranscriber && opts.policy?.policy.localDraft !== false ? createDraftTranscriber({ ...opts.draftTranscriber, store: drafts }) : undefined;
   transcriber?.onCaption((caption) => events.emit('drafts:caption', caption));
   const queue = createUploadQueue({
     dataDir: opts.dataDir,
-    endpoint: async () => `${(await settings.get()).backendUrl.replace(/\/+$/, '')}/v1/uploads`,
+    endpoint: async () => `${(opts.policy?.policy.backendUrl ?? (await settings.get()).backendUrl).replace(/\/+$/, '')}/v1/uploads`,
     token: () => secrets.get('api.token').catch(() => null),
     retryDelaysMs: opts.uploadRetryDelaysMs,
     chunkSize: opts.uploadChunkSize,
@@ -97,7 +101,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
       ...createRecordingsHandlers({ store: recordings }),
       ...uploads,
       ...createDraftsHandlers({ drafts, transcriber }),
-      ...createSettingsHandlers({ settings }),
+      ...createSettingsHandlers({ settings, policy: opts.policy }),
       ...createSecretsHandlers({ secrets }),
       ...createUpdateHandlers({ controller: update }),
     },

@@ -20,6 +20,7 @@ export const DESKTOP_CHANNELS = [
   'drafts:finish',
   'settings:get',
   'settings:update',
+  'settings:managed',
   'secrets:get',
   'secrets:set',
   'secrets:delete',

@@ -22,9 +22,18 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/** Which settings IT manages (Group Policy, configuration profile, policy file): shown read-only. */
+export const ManagedSettings = z.object({
+  fields: z.array(z.string()),
+  source: z.string().nullable(),
+  problems: z.array(z.object({ key: z.string(), code: z.string(), message: z.string() })),
+});
+export type ManagedSettings = z.infer<typeof ManagedSettings>;
+
 export const SettingsContract = {
+  'settings:managed': { input: NoInput, output: ManagedSettings },
   'settings:get': { input: NoInput, output: Settings },
-  /** Changes the given keys only. */
+  /** Changes the given keys only; a managed key is refused with settings.managed. */
   'settings:update': { input: Settings.partial().strict(), output: Settings },
 } satisfies ContractMap;
 
