@@ -44,11 +44,6 @@ export function gapsBetween(spans: Span[]): Span[] {
   return out;
 }
 
-/** Seconds of `s` covered by the disjoint sorted list `cover`. */
-export function coveredLength(s: Span, cover: Span[]): number {
-  return totalLength(intersectSpans([s], cover));
-}
-
 /** First instant of `s` not covered by the disjoint sorted list `cover`, or null when fully covered. */
 export function firstUncovered(s: Span, cover: Span[]): number | null {
   let t = s.start;

@@ -36,12 +36,6 @@ export async function createEvaluation(tx: Tx, input: { sessionId: string; workf
   return toEvaluation(rows[0]!);
 }
 
-export async function getEvaluation(tx: Tx, evaluationId: string): Promise<Evaluation | null> {
-  if (!isUuid(evaluationId)) return null;
-  const { rows } = await tx.query<EvaluationRow>('SELECT * FROM evaluations WHERE id = $1', [evaluationId]);
-  return rows[0] ? toEvaluation(rows[0]) : null;
-}
-
 export async function getEvaluationByWorkflowId(tx: Tx, workflowId: string): Promise<Evaluation | null> {
   const { rows } = await tx.query<EvaluationRow>('SELECT * FROM evaluations WHERE workflow_id = $1', [workflowId]);
   return rows[0] ? toEvaluation(rows[0]) : null;

@@ -55,12 +55,6 @@ export async function insertRecording(tx: Tx, input: NewRecording): Promise<Reco
   return toRecording(rows[0]!);
 }
 
-export async function getRecording(tx: Tx, recordingId: string): Promise<Recording | null> {
-  if (!isUuid(recordingId)) return null;
-  const { rows } = await tx.query<RecordingRow>('SELECT * FROM recordings WHERE id = $1', [recordingId]);
-  return rows[0] ? toRecording(rows[0]) : null;
-}
-
 /** The session's most recent recording, whatever its status (null when none). */
 export async function getLatestRecording(tx: Tx, sessionId: string, opts: { status?: RecordingStatus } = {}): Promise<Recording | null> {
   if (!isUuid(sessionId)) return null;
