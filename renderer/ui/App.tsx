@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useApp } from './app-context';
 import { CallRoom } from './CallRoom';
+import { DesktopSettings } from './DesktopSettings';
 import { ErrorBoundary } from './ErrorBoundary';
 import { JoinPage } from './JoinPage';
 import { NewSession } from './NewSession';
@@ -59,6 +60,7 @@ export function App() {
       <div id="content">
         <ErrorBoundary key={hash}>{page}</ErrorBoundary>
       </div>
+      {platform.kind === 'desktop' ? <DesktopSettings /> : null}
     </>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { desktopApi } from '../platform/desktop-platform';
 import type { CreateInviteResponse } from '../../app/contracts/signaling';
 import { createDraftFeed, type DraftFeed } from '../call/draft-feed';
 import { openMicrophone, type TwoChannelRecorder } from '../call/two-channel-recorder';
@@ -29,6 +30,13 @@ export function CallRoom({ sessionId, navigate }: { sessionId: string; navigate:
     if (!session) api.session(sessionId).then(putSession, setError);
   }, [api, session, sessionId, putSession]);
   useEffect(() => () => conn?.mic.getTracks().forEach((t) => t.stop()), [conn]);
+  // While in the call the desktop holds any update restart back (main/features/update/update-state.ts).
+  useEffect(() => {
+    const desktop = desktopApi();
+    if (!conn || !desktop) return;
+    void desktop.send('update:call', { active: true });
+    return () => void desktop.send('update:call', { active: false });
+  }, [conn]);
   // Re-render every half second so the elapsed time and the indicator stay current.
   useEffect(() => {
     const t = setInterval(() => tick((n) => n + 1), 500);
