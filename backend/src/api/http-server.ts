@@ -83,7 +83,7 @@ export interface ApiServerDeps {
   ops?: OpsEndpoints;
   /** Counts every HTTP answer by route template (ops/metrics.ts). */
   metrics?: Pick<Metrics, 'observeHttp'>;
-  /** Desktop update feed (/v1/updates, FE_UPDATES_*); off when not given. */
+  /** Desktop update feed (/v1/updates, FE_UPDATES_*); answers 404 update.not_found when not given. */
   updates?: UpdateFeedOptions;
 }
 
@@ -114,7 +114,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks) : []),
     ...(deps.scim ? scimRoutes(deps.scim) : []),
     ...(deps.saml ? samlRoutes(deps.saml, deps.publicUrl) : []),
-    ...(deps.updates ? updateFeedRoutes(deps.updates) : []),
+    ...updateFeedRoutes(deps.updates),
   ];
 }
 

@@ -38,7 +38,7 @@ async function loadManifest(file: string) {
  * and the artefacts beside it. Public (docs/decisions/024): installers are signed and the same
  * for every org, and a signed-out or expired install must still get a security fix.
  */
-export function updateFeedRoutes(opts: UpdateFeedOptions): ApiRoute[] {
+export function updateFeedRoutes(opts: UpdateFeedOptions | undefined): ApiRoute[] {
   return [
     {
       method: 'get', path: '/updates/:channel/:org/:install/:file', resource: 'public', action: null,
@@ -46,6 +46,8 @@ export function updateFeedRoutes(opts: UpdateFeedOptions): ApiRoute[] {
         const parsed = Params.safeParse(req.params);
         if (!parsed.success) throw new AppError('request.invalid', `Invalid update feed path: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { status: 400 });
         const p = parsed.data;
+        // Always routed, so the API is the same on every server; without a manifest there is no feed.
+        if (!opts) throw new AppError('update.not_found', 'This server has no update feed (FE_UPDATES_MANIFEST_FILE is not set).', { status: 404 });
         const m = await loadManifest(opts.manifestFile);
         const platform = FEED_FILES[p.file];
         if (platform) {
