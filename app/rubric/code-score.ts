@@ -1,4 +1,5 @@
-import type { Rubric, RubricItem } from './rubric';
+import type { FixedItem } from './answer-schemas';
+import type { Rubric, RubricItem, RubricSection } from './rubric';
 
 /**
  * The score of an item that has a code guide, from the behaviour codes of the clinician's units
@@ -70,4 +71,12 @@ export function narrativeUnitPools(rubric: Pick<Rubric, 'sections'>, unitCodes: 
   const favoured = new Set(guides.flatMap((g) => g.for));
   const ids = Object.keys(unitCodes);
   return { strengths: ids.filter((id) => favoured.has(unitCodes[id]!)), suggestions: ids.filter((id) => !favoured.has(unitCodes[id]!)) };
+}
+
+/** What the behaviour codes fix for a section's guided items (item id → score and the units on either side). */
+export function codeScores(section: RubricSection, unitCodes: Readonly<Record<string, string>> | undefined): Record<string, FixedItem> {
+  return Object.fromEntries(section.items.flatMap((item) => {
+    const s = codeScore(item, unitCodes);
+    return s ? [[item.id, { score: s.score, unitIds: [...s.showing, ...s.against] }]] : [];
+  }));
 }

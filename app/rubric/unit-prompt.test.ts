@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { TranscriptUnit } from '../transcript/units';
 import { PLACEHOLDER_TEXT } from './degenerate-output';
 import { RubricCoding, RubricSection } from './rubric';
-import { codeScores, codingPrompt, narrativePrompt, renderCodeGuide, sectionPrompt, sharedPrefix, TASK_MARKER } from './unit-prompt';
+import { codingPrompt, narrativePrompt, renderCodeGuide, sectionPrompt, sharedPrefix, TASK_MARKER } from './unit-prompt';
 import { RubricItem } from './rubric';
+import { codeScores } from './code-score';
 
 const units: TranscriptUnit[] = [
   { id: 'u1', channel: 0, start: 0, end: 2, text: 'Good morning.' },

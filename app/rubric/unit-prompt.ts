@@ -1,6 +1,6 @@
 import { renderUnit, renderUnits, type TranscriptUnit } from '../transcript/units';
 import type { CodeCount } from './analysis';
-import { MAX_EVIDENCE, MAX_NARRATIVE_POINTS, type FixedItem } from './answer-schemas';
+import { MAX_EVIDENCE, MAX_NARRATIVE_POINTS } from './answer-schemas';
 import { codeScore } from './code-score';
 import type { RubricCoding, RubricItem, RubricSection } from './rubric';
 
@@ -120,14 +120,6 @@ export function renderCodeGuide(item: RubricItem, unitCodes: Readonly<Record<str
   if (item.codeGuide!.against.length > 0) lines.push(`- units working against it${list(scored.against)}${scored.against.length ? '' : ': none'}`);
   lines.push(`The score is ${scored.score}. Cite the units that show best why, and explain from what the clinician said there.`);
   return lines;
-}
-
-/** What the behaviour codes fix for a section's guided items (item id → score and the units on either side). */
-export function codeScores(section: RubricSection, unitCodes: Readonly<Record<string, string>> | undefined): Record<string, FixedItem> {
-  return Object.fromEntries(section.items.flatMap((item) => {
-    const s = codeScore(item, unitCodes);
-    return s ? [[item.id, { score: s.score, unitIds: [...s.showing, ...s.against] }]] : [];
-  }));
 }
 
 function renderCounts(counts: readonly CodeCount[] | undefined): string[] {

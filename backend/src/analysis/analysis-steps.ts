@@ -4,9 +4,9 @@ import { repairNarrativeAnswer, repairSectionAnswer } from '../../../app/rubric/
 import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
 import { CodingBatchAnswer, NarrativeAnswer, SectionAnswer, type CodingAnswer } from '../../../app/rubric/model-output';
 import type { CodeCount } from '../../../app/rubric/analysis';
-import { codeScore, isNotShown, narrativeUnitPools, notShownRationale } from '../../../app/rubric/code-score';
+import { codeScore, codeScores, isNotShown, narrativeUnitPools, notShownRationale } from '../../../app/rubric/code-score';
 import type { Rubric, RubricCoding, RubricSection } from '../../../app/rubric/rubric';
-import { codeScores, codingPrompt, narrativePrompt, sectionPrompt, type NarrativeContext } from '../../../app/rubric/unit-prompt';
+import { codingPrompt, narrativePrompt, sectionPrompt, type NarrativeContext } from '../../../app/rubric/unit-prompt';
 import type { TranscriptUnit } from '../../../app/transcript/units';
 import { checkedCall } from './checked-call';
 import { addUsage, NO_USAGE, type CallRecord, type LlmEndpoint, type StepResult } from './llm-endpoint';

@@ -98,20 +98,21 @@ export async function runAnalysis(input: RunAnalysisInput): Promise<VerifiedAnal
     coding = { coder: input.coder.info, outcome: r.outcome };
   }
   const counts = countsOfCoding(book, units, coding?.outcome);
+  const unitCodes = unitCodesOfCoding(book, units, coding?.outcome);
 
   let sections: AssembleInput['sections'] = [];
   let model = llm.model;
   for (const [i, section] of rubric.sections.entries()) {
     progress('scoring', i / rubric.sections.length);
-    const r = await scoreSection({ ...common, rubric, section, counts, unitCodes: unitCodesOfCoding(book, units, coding?.outcome) });
+    const r = await scoreSection({ ...common, rubric, section, counts, unitCodes });
     usage = addUsage(usage, r.usage);
     model = r.model;
     sections.push({ sectionId: section.id, attempts: r.attempts, outcome: r.outcome });
   }
-  sections = failUniformSections(rubric, sections, unitCodesOfCoding(book, units, coding?.outcome));
+  sections = failUniformSections(rubric, sections, unitCodes);
 
   progress('narrative', 0);
-  const n = await writeNarrative({ ...common, rubric, counts, unitCodes: unitCodesOfCoding(book, units, coding?.outcome), scores: itemScores(rubric, sections), participants: input.participants });
+  const n = await writeNarrative({ ...common, rubric, counts, unitCodes, scores: itemScores(rubric, sections), participants: input.participants });
   usage = addUsage(usage, n.usage);
   progress('narrative', 1);
 

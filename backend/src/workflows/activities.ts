@@ -273,7 +273,8 @@ export function createActivities(deps: EvaluationDeps) {
         return once(input, 'narrative', async () => {
           await progress(input, 'analyzing', ANALYSIS_PROGRESS.narrative[0]);
           const coding = await readCoding(input, input.coding);
-          const sections = failUniformSections(rubric, await readSections(input, input.sections), unitCodesOfCoding(rubric.coding, units, coding?.outcome));
+          const unitCodes = unitCodesOfCoding(rubric.coding, units, coding?.outcome);
+          const sections = failUniformSections(rubric, await readSections(input, input.sections), unitCodes);
           const ctx = await deps.store.getReportContext(input.orgId, input.sessionId);
           const r = await withHeartbeat(async () =>
             writeNarrative({
@@ -282,7 +283,7 @@ export function createActivities(deps: EvaluationDeps) {
               units,
               book: rubric.coding,
               counts: countsOfCoding(rubric.coding, units, coding?.outcome),
-              unitCodes: unitCodesOfCoding(rubric.coding, units, coding?.outcome),
+              unitCodes,
               scores: itemScores(rubric, sections),
               participants: { clinician: ctx.participants[0].displayName, patient: ctx.participants[1].displayName },
               idempotencyKey: input.idempotencyKey,
