@@ -145,13 +145,18 @@ export const AUDIT_CSV_COLUMNS = [
 
 export const ChainCheck = z
   .discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), count: z.number().int().nonnegative(), headHash: z.string().nullable() }),
+    z.object({
+      ok: z.literal(true),
+      count: z.number().int().nonnegative(),
+      headHash: z.string().nullable(),
+      checkpointSeq: z.number().int().nullable().describe('The seq of the signed head checkpointed outside the database that the trail reaches; null when this deployment keeps none'),
+    }),
     z.object({
       ok: z.literal(false),
       count: z.number().int().nonnegative().describe('Records verified before the first broken one'),
-      firstBrokenId: z.string(),
+      firstBrokenId: z.string().nullable().describe('null when the row is missing (truncated) or the break is the checkpoint itself'),
       firstBrokenSeq: z.number().int(),
-      reason: z.enum(['sequence_gap', 'prev_hash_mismatch', 'hash_mismatch']),
+      reason: z.enum(['sequence_gap', 'prev_hash_mismatch', 'hash_mismatch', 'truncated', 'checkpoint_mismatch', 'checkpoint_missing', 'checkpoint_invalid']),
     }),
   ])
   .meta({ id: 'AiAuditChainCheck' });

@@ -58,17 +58,17 @@ describe('feedback audit verify', () => {
   it('reports every org intact with its record count and head hash', async () => {
     const reports = await verifyAuditTrails(t.url, trails());
     expect(reports.map((r) => [r.orgName, r.gateway, r.session.ok && r.session.count])).toEqual([
-      ['Alpha Clinic', { ok: true, count: 4, headHash: alpha.gateway[3]!.hash }, 2],
-      ['Beta Clinic', { ok: true, count: 2, headHash: beta.gateway[1]!.hash }, 0],
+      ['Alpha Clinic', { ok: true, count: 4, headHash: alpha.gateway[3]!.hash, checkpointSeq: 4 }, 2],
+      ['Beta Clinic', { ok: true, count: 2, headHash: beta.gateway[1]!.hash, checkpointSeq: 2 }, 0],
     ]);
   });
 
   it('exits 0 and prints ok lines, selecting one org by name or id', async () => {
     const all = await feedback(['audit', 'verify', '--database-url', t.url]);
     expect(all.code, all.stderr).toBe(0);
-    expect(all.stdout).toContain(`Alpha Clinic (${alpha.orgId})\n  gateway audit: ok: 4 records, head ${alpha.gateway[3]!.hash}\n  session audit: ok: 2 records, head `);
+    expect(all.stdout).toContain(`Alpha Clinic (${alpha.orgId})\n  gateway audit: ok: 4 records, head ${alpha.gateway[3]!.hash}, checkpoint at seq 4\n  session audit: ok: 2 records, head `);
     expect(all.stdout).toMatch(/session audit: ok: 2 records, head [0-9a-f]{64}, checkpoint at seq 2\n/);
-    expect(all.stdout).toContain(`Beta Clinic (${beta.orgId})\n  gateway audit: ok: 2 records, head ${beta.gateway[1]!.hash}\n  session audit: ok: 0 records, head none`);
+    expect(all.stdout).toContain(`Beta Clinic (${beta.orgId})\n  gateway audit: ok: 2 records, head ${beta.gateway[1]!.hash}, checkpoint at seq 2\n  session audit: ok: 0 records, head none`);
     expect((await verifyAuditTrails(t.url, { ...trails(), org: beta.orgId })).map((r) => r.orgName)).toEqual(['Beta Clinic']);
     expect((await verifyAuditTrails(t.url, { ...trails(), org: 'Alpha Clinic' })).map((r) => r.orgId)).toEqual([alpha.orgId]);
     await expect(verifyAuditTrails(t.url, { ...trails(), org: 'Nobody' })).rejects.toThrow(/No org with id or name "Nobody"/);
@@ -98,6 +98,26 @@ describe('feedback audit verify', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain(`Gamma Clinic (${gamma.orgId})\n  gateway audit: ok: 0 records, head none\n  session audit: BROKEN at seq 2 (id ${gamma.events[2]!.id}): row_deleted\n`);
     expect(r.stdout).toContain(`Delta Clinic (${delta.orgId})\n  gateway audit: ok: 0 records, head none\n  session audit: BROKEN at seq 4 (id none: missing): truncated\n`);
+  }, 60_000);
+
+  it('catches a superuser who edits a gateway row and re-hashes the rest of the trail (signed head outside the database)', async () => {
+    const eps = await org('Epsilon Clinic', 3, 0);
+    const zeta = await org('Zeta Clinic', 3, 0);
+    // Edit row 2, then recompute every hash from it on with the database's own function: the walk alone finds nothing.
+    await tamper('UPDATE ai_gateway_audit SET tokens_in = 1 WHERE org_id = $1 AND seq = 2', [eps.orgId]);
+    for (const seq of [2, 3]) {
+      await tamper('UPDATE ai_gateway_audit SET prev_hash = (SELECT hash FROM ai_gateway_audit WHERE org_id = $1 AND seq = $2 - 1) WHERE org_id = $1 AND seq = $2', [eps.orgId, seq]);
+      await tamper('UPDATE ai_gateway_audit a SET hash = ai_gateway_audit_hash(a) WHERE org_id = $1 AND seq = $2', [eps.orgId, seq]);
+    }
+    // And cut the newest row of another org's trail.
+    await tamper('DELETE FROM ai_gateway_audit WHERE org_id = $1 AND seq = 3', [zeta.orgId]);
+    const [e] = await verifyAuditTrails(t.url, { ...trails(), org: eps.orgId });
+    expect(e!.gateway).toMatchObject({ ok: false, brokenSeq: 3, brokenId: eps.gateway[2]!.id, reason: 'checkpoint_mismatch' });
+    const [z] = await verifyAuditTrails(t.url, { ...trails(), org: zeta.orgId });
+    expect(z!.gateway).toMatchObject({ ok: false, brokenSeq: 3, brokenId: null, reason: 'truncated' });
+    const r = await feedback(['audit', 'verify', '--database-url', t.url, '--org', 'Epsilon Clinic']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain(`gateway audit: BROKEN at seq 3 (id ${eps.gateway[2]!.id}): checkpoint_mismatch`);
   }, 60_000);
 
   it('exits 2 on a usage error or an unknown org', async () => {

@@ -28,7 +28,9 @@ export interface OrgChains {
 export const auditUsage = `Usage:
   feedback audit verify [--org <id|name>] [--database-url <url>]
       Verify the hash-chained audit trails (AI gateway calls and session events) of every org, or
-      of one. Session events are keyed (HMAC with a key from the org's data key, so the
+      of one. Both trails must reach their signed heads checkpointed in FE_AUDIT_HEAD_DIR (so a
+      superuser who edits a gateway row and re-hashes the rest is caught: checkpoint_mismatch).
+      Session events are also keyed (HMAC with a key from the org's data key, so the
       key-encryption key must be reachable: FE_KEY_PROVIDER, FE_KEK_FILE) and must reach the head
       checkpointed in FE_AUDIT_HEAD_DIR. Prints per org and trail "ok: N records, head <hash>" or
       "BROKEN at seq S (id I): <reason>" (hash_mismatch: that row was edited; row_deleted: that row

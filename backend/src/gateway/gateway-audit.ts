@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../../../app/contracts/errors';
+import { headSignatureValid } from '../audit/audit-head-file';
 import type { Tx } from '../db/database';
 import { orgOf } from '../db/database';
+import { scheduleGatewayHeadCheckpoint } from './gateway-audit-head';
 import { int, intOrNull, iso } from '../db/row-values';
 
 /** One gateway call in the org's hash-chained, append-only trail (migration 0007). */
@@ -46,8 +48,25 @@ export type NewGatewayAuditRecord = Omit<GatewayAuditRecord, 'id' | 'orgId' | 's
 };
 
 export type GatewayAuditChainCheck =
-  | { ok: true; count: number; headHash: string | null }
-  | { ok: false; count: number; firstBrokenId: string; firstBrokenSeq: number; reason: 'sequence_gap' | 'prev_hash_mismatch' | 'hash_mismatch' };
+  | { ok: true; count: number; headHash: string | null; checkpointSeq: number | null }
+  | {
+      ok: false;
+      count: number;
+      /** null when the row is missing (truncated) or the break is the checkpoint itself. */
+      firstBrokenId: string | null;
+      firstBrokenSeq: number;
+      reason:
+        | 'sequence_gap'
+        | 'prev_hash_mismatch'
+        | 'hash_mismatch'
+        /** The rows from firstBrokenSeq on are missing: the trail ends before the checkpointed head. */
+        | 'truncated'
+        /** The row at the checkpointed seq is not the checkpointed one: rows up to it were rewritten and re-hashed. */
+        | 'checkpoint_mismatch'
+        /** No checkpoint although the trail has rows, or one whose signature does not verify. */
+        | 'checkpoint_missing'
+        | 'checkpoint_invalid';
+    };
 
 /** sha256 hex of text as UTF-8: what the trail stores instead of a prompt or a response. */
 export function sha256Hex(text: string | Uint8Array): string {
@@ -81,6 +100,8 @@ export async function appendGatewayAudit(tx: Tx, r: NewGatewayAuditRecord): Prom
       r.outcome ?? 'ok',
     ],
   );
+  const orgId = orgOf(tx);
+  if (tx.auditHeads) tx.afterCommit((db) => scheduleGatewayHeadCheckpoint(db, orgId));
   return toRecord(rows[0]!);
 }
 
@@ -126,11 +147,12 @@ export async function listGatewayAudit(tx: Tx, opts: { afterSeq?: number; limit?
 /**
  * Walk the org's trail in seq order and name the first record that breaks it: an edited record
  * (hash_mismatch), an edited and re-hashed one (its successor: prev_hash_mismatch), a deleted one
- * (the record after the gap: sequence_gap). Dropping the newest records leaves a shorter valid
- * chain; compare headHash with an anchored copy to detect that.
+ * (the record after the gap: sequence_gap). Then, when the handle has the checkpoint store, the
+ * trail must reach the signed head kept outside the database (gateway-audit-head.ts): a trail
+ * edited and re-hashed to its end (checkpoint_mismatch) or cut short (truncated) is caught there.
  */
 export async function verifyGatewayAuditChain(tx: Tx): Promise<GatewayAuditChainCheck> {
-  orgOf(tx);
+  const orgId = orgOf(tx);
   const { rows } = await tx.query<{ id: string; seq: string; prev_hash: string | null; hash: string; expected: string }>(
     'SELECT a.id, a.seq, a.prev_hash, a.hash, ai_gateway_audit_hash(a) AS expected FROM ai_gateway_audit a ORDER BY a.seq',
   );
@@ -143,7 +165,26 @@ export async function verifyGatewayAuditChain(tx: Tx): Promise<GatewayAuditChain
     prev = r.hash;
     count += 1;
   }
-  return { ok: true, count, headHash: prev };
+  let checkpointSeq: number | null = null;
+  if (tx.auditHeads) {
+    const head = await tx.auditHeads.read(orgId, 'gateway');
+    if (!head) {
+      if (count > 0) return { ok: false, count, firstBrokenId: null, firstBrokenSeq: count, reason: 'checkpoint_missing' };
+    } else {
+      let valid = false;
+      try {
+        valid = !!tx.keys && headSignatureValid(head, await tx.keys.byId(tx, head.keyId), 'gateway');
+      } catch {
+        valid = false;
+      }
+      if (!valid) return { ok: false, count, firstBrokenId: null, firstBrokenSeq: head.seq, reason: 'checkpoint_invalid' };
+      if (head.seq > count) return { ok: false, count, firstBrokenId: null, firstBrokenSeq: count + 1, reason: 'truncated' };
+      const at = rows[head.seq - 1]!;
+      if (at.hash !== head.hash) return { ok: false, count, firstBrokenId: at.id, firstBrokenSeq: head.seq, reason: 'checkpoint_mismatch' };
+      checkpointSeq = head.seq;
+    }
+  }
+  return { ok: true, count, headHash: prev, checkpointSeq };
 }
 
 /** A row of ai_gateway_audit as pg returns it (shared with the admin queries). */

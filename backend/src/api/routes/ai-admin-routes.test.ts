@@ -304,7 +304,7 @@ describe('AI admin API: audit', () => {
   it('verifies the chain, and names the first edited record after a superuser changed its tokens', async () => {
     const admin = await user('org_admin');
     const stored = await appendAll(admin.orgId, [record(), record(), record(), record()]);
-    expect((await call('GET', '/audit/verify', admin.token)).json).toEqual({ ok: true, count: 4, headHash: stored[3]!.hash });
+    expect((await call('GET', '/audit/verify', admin.token)).json).toEqual({ ok: true, count: 4, headHash: stored[3]!.hash, checkpointSeq: 4 });
     await tamper('UPDATE ai_gateway_audit SET tokens_in = tokens_in + 1 WHERE org_id = $1 AND seq = 3', [admin.orgId]);
     expect((await call('GET', '/audit/verify', admin.token)).json).toEqual({ ok: false, count: 2, firstBrokenId: stored[2]!.id, firstBrokenSeq: 3, reason: 'hash_mismatch' });
     const auditor = await user('auditor', admin.orgId);
@@ -324,7 +324,7 @@ describe('AI admin API: audit', () => {
     expect((await call('GET', '/usage?groupBy=model', b.token)).json.rows).toEqual([]);
     expect((await call('GET', '/audit', b.token)).json.records).toEqual([]);
     expect((await call('GET', '/audit/export', b.token)).json).toEqual([]);
-    expect((await call('GET', '/audit/verify', b.token)).json).toEqual({ ok: true, count: 0, headHash: null });
+    expect((await call('GET', '/audit/verify', b.token)).json).toEqual({ ok: true, count: 0, headHash: null, checkpointSeq: null });
     expect((await call('DELETE', `/budgets/${budget.id}`, b.token)).json.code).toBe('budget.not_found');
     // b's PUT of the same key creates b's own budget; a's is untouched.
     await call('PUT', '/budgets', b.token, { scope: 'org', period: 'day', capMicros: 1 });

@@ -1,6 +1,7 @@
 import type { Database } from '../../db/database';
 import { checkReserveInput, finishReservationError, reserveResultOf, withDeadlockRetry, type FinishReservationJson, type ReserveInput, type ReserveJson, type ReserveResult } from '../budget-ledger';
 import { gatewayAuditColumns, type NewGatewayAuditRecord } from '../gateway-audit';
+import { scheduleGatewayHeadCheckpoint } from '../gateway-audit-head';
 import { beginResultOf, validateBegin, type BeginJson, type BeginResult, DEFAULT_LEASE_SEC } from '../idempotency-store';
 
 /**
@@ -38,7 +39,8 @@ export interface FinishCallResult {
   reservationError: Error | null;
 }
 
-export function createCallLedger(db: Database): CallLedger {
+/** onCheckpointError: a head checkpoint that failed (the call itself is committed and answered). */
+export function createCallLedger(db: Database, opts: { onCheckpointError?: (e: Error) => void } = {}): CallLedger {
   return {
     begin(orgId, q) {
       checkReserveInput(q.reserve);
@@ -75,6 +77,8 @@ export function createCallLedger(db: Database): CallLedger {
           answer,
           JSON.stringify(audit),
         ]);
+        // The audit row is committed: advance the trail's signed head outside the database.
+        await scheduleGatewayHeadCheckpoint(db, orgId).catch((e: unknown) => opts.onCheckpointError?.(e instanceof Error ? e : new Error(String(e))));
         return { reservationError: finishReservationError(q.reservationId, rows[0]!.r.reservation) };
       });
     },

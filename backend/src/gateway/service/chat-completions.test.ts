@@ -327,7 +327,7 @@ describe('audit trail', () => {
     expect(statuses).toEqual([200, 403, 200, 200, 409]);
     const records = await h.audit(o.orgId);
     expect(records.map((r) => r.outcome)).toEqual(['ok', 'policy.denied', 'ok', 'idempotent_replay', 'idempotency.conflict']);
-    expect(await h.verify(o.orgId)).toEqual({ ok: true, count: 5, headHash: records[4]!.hash });
+    expect(await h.verify(o.orgId)).toEqual({ ok: true, count: 5, headHash: records[4]!.hash, checkpointSeq: 5 });
     const first = records[0]!;
     expect(first).toMatchObject({ orgId: o.orgId, userId, sessionId, purpose: 'rubric_analysis', provider: 'upstream-eu', model: 'test-chat', tokensIn: 20, tokensOut: 3, costMicros: 26, policyDecision: 'allow', policyVersion: h.policy.version, redactionCounts: { PERSON: 1 } });
     expect(first.promptSha256).toMatch(/^[0-9a-f]{64}$/);

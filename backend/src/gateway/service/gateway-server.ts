@@ -37,7 +37,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     orgContext: createOrgCallContextLoader(deps.db, { cacheMs: deps.cacheMs?.orgSettings ?? 1000 }),
     rateLimiter: createOrgRateLimiter(deps.limits.requestsPerMinutePerOrg),
     users: createCallUserChecker(deps.db, deps.access, { cacheMs: deps.cacheMs?.credentials ?? 1000 }),
-    calls: createCallLedger(deps.db),
+    calls: createCallLedger(deps.db, { onCheckpointError: (e) => deps.log.error('gateway audit head checkpoint failed', { err: String(e.stack ?? e) }) }),
   };
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse, abort: AbortSignal) => Promise<void>> = {

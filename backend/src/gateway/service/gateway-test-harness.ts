@@ -140,7 +140,7 @@ export async function startGatewayHarness(
 ): Promise<GatewayHarness> {
   const policy = await loadTestPolicyEngine();
   const t = await createTestDatabase();
-  const db = createDatabase(t.url, { max: 16, keys: t.keys });
+  const db = createDatabase(t.url, { max: 16, keys: t.keys, auditHeads: t.auditHeads });
   const upstream = await startScriptedUpstream();
   const config = parseProvidersConfig({
     providers: [{ id: 'upstream-eu', kind: 'openai-compatible', baseUrl: upstream.baseURL, region: 'eu', timeoutMs: 10_000, maxRetries: 2 }],
