@@ -1,6 +1,6 @@
 import { AppError } from '../../../app/contracts/errors';
 import type { BlobStore } from '../blobs/blob-store';
-import { workflowIdFor, type EvaluationClient } from '../workflows/evaluation-client';
+import type { EvaluationClient } from '../workflows/evaluation-client';
 import type { Database, Tx } from '../db/database';
 import { appendAuditEvent } from '../db/repositories/audit';
 import { effectiveRetention, type RetentionPeriods } from '../db/repositories/retention';
@@ -35,12 +35,12 @@ export async function eraseSession(db: Database, blobs: BlobStore, who: { orgId:
   return db.withOrg(who.orgId, async (tx) => {
     const { rows: found } = await tx.query<{ id: string }>('SELECT id FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
     if (!found[0]) throw new AppError('session.not_found', `Session ${sessionId} not found`);
-    // The workflow id derives from the evaluation id as the client started it (evaluation-client.ts).
-    const running = await tx.query<{ id: string }>("SELECT id FROM evaluations WHERE session_id = $1 AND status IN ('queued', 'running')", [sessionId]);
+    // The stored workflow id is the one the client started the workflow under (evaluation-client.ts).
+    const running = await tx.query<{ workflow_id: string }>("SELECT workflow_id FROM evaluations WHERE session_id = $1 AND status IN ('queued', 'running')", [sessionId]);
     let terminated = 0;
     for (const r of running.rows) {
       try {
-        if ((await workflows.terminate(workflowIdFor(r.id), `session ${sessionId} erased`)) === 'terminated') terminated++;
+        if ((await workflows.terminate(r.workflow_id, `session ${sessionId} erased`)) === 'terminated') terminated++;
       } catch (cause) {
         throw new AppError('upstream.unavailable', `The running evaluation of session ${sessionId} could not be stopped, so the session was not erased; try again.`, { cause });
       }

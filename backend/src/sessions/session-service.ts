@@ -16,7 +16,7 @@ import { appendAuditEvent } from '../db/repositories/audit';
 import type { BlobStore } from '../blobs/blob-store';
 import { validateRecording } from '../audio/validate-recording';
 import { findChannelSpeech } from '../audio/channel-speech';
-import type { EvaluationClient } from '../workflows/evaluation-client';
+import { workflowIdFor, type EvaluationClient } from '../workflows/evaluation-client';
 import { notifyEvaluation } from '../evaluations/evaluation-events';
 import type { Identity } from '../api/auth';
 import { sessionView } from './session-views';
@@ -144,7 +144,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         if (!moved) throw new AppError('session.state_invalid', `An evaluation cannot start while the session is ${s.status}.`);
         const rubric = rubricId ?? s.rubricId;
         await deps.rubric(rubric);
-        const ev = await evaluations.createEvaluation(tx, { sessionId, workflowId: `evaluate-${evaluationId}`, recordingId: rec.id });
+        const ev = await evaluations.createEvaluation(tx, { id: evaluationId, sessionId, workflowId: workflowIdFor(evaluationId), recordingId: rec.id });
         await appendAuditEvent(tx, { actorUserId: who.userId, action: 'evaluation.started', targetType: 'session', targetId: sessionId, data: { evaluationId: ev.id, rubricId: rubric } });
         await notifyEvaluation(tx, ev);
         return { ev, rec, rubric };

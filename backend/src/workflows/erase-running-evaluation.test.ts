@@ -75,6 +75,11 @@ describe('erasing a session while its evaluation runs', () => {
     const started = (await (await fetch(`${h.runtime.apiUrl}/v1/sessions/${session.id}/evaluations`, { method: 'POST', headers, body: '{}' })).json()) as { evaluation: { id: string } };
     const evaluationId = started.evaluation.id;
     const workflowId = workflowIdFor(evaluationId);
+    // The row names the workflow that really runs (it used to store a workflow id nothing ran under).
+    const stored = new pg.Client({ connectionString: h.tdb.url });
+    await stored.connect();
+    const [row] = (await stored.query<{ workflow_id: string }>('SELECT workflow_id FROM evaluations WHERE id = $1', [evaluationId]).finally(() => stored.end())).rows;
+    expect(row?.workflow_id).toBe(workflowId);
     const evaluationBlobs = path.join(h.env.FE_DATA_DIR!, 'blobs', h.who.orgId, 'evaluations', evaluationId);
 
     // Mid-analysis: transcripts and the coding answer are stored, a section call is in flight.

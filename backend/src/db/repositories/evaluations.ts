@@ -25,13 +25,17 @@ export interface Evaluation {
   updatedAt: string;
 }
 
-/** Idempotent by workflowId: starting the same workflow twice returns the first evaluation. */
-export async function createEvaluation(tx: Tx, input: { sessionId: string; workflowId: string; recordingId?: string | null; runId?: string | null }): Promise<Evaluation> {
+/**
+ * Idempotent by workflowId: starting the same workflow twice returns the first evaluation.
+ * `id` lets the caller fix the evaluation id up front, so the stored workflow id is the one the
+ * workflow really runs under (it derives from the evaluation id, evaluation-client.ts).
+ */
+export async function createEvaluation(tx: Tx, input: { id?: string; sessionId: string; workflowId: string; recordingId?: string | null; runId?: string | null }): Promise<Evaluation> {
   const { rows } = await tx.query<EvaluationRow>(
-    `INSERT INTO evaluations (org_id, session_id, recording_id, workflow_id, run_id) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO evaluations (id, org_id, session_id, recording_id, workflow_id, run_id) VALUES (coalesce($6::uuid, gen_random_uuid()), $1, $2, $3, $4, $5)
      ON CONFLICT (workflow_id) DO UPDATE SET run_id = coalesce(evaluations.run_id, EXCLUDED.run_id)
      RETURNING *`,
-    [orgOf(tx), input.sessionId, input.recordingId ?? null, input.workflowId, input.runId ?? null],
+    [orgOf(tx), input.sessionId, input.recordingId ?? null, input.workflowId, input.runId ?? null, input.id ?? null],
   );
   return toEvaluation(rows[0]!);
 }
