@@ -133,7 +133,7 @@ test('a guest who does not consent cannot join, a used invite link admits nobody
   echoConsole(third, 'third');
   await joinAsGuest(third, secondLink, { name: 'Third Person', consent: true });
   await expect(third.getByTestId('call-state')).toHaveAttribute('data-state', 'refused');
-  await expect(third.getByRole('alert')).toContainText('signal.room_full');
+  await expect(third.getByRole('alert')).toHaveAttribute('data-code', 'signal.room_full');
   // The call in progress is untouched.
   await expect(owner.getByTestId('call-state')).toHaveAttribute('data-state', 'connected');
   await expect(owner.getByTestId('call-state')).toContainText('Daniel Reyes');

@@ -36,7 +36,7 @@ test.afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-test('a clinician signs in, creates a consented session, uploads a stereo WAV, follows the evaluation live and reads the PDF report in the app', async () => {
+test('a clinician signs in, creates a consented session, uploads a stereo WAV, the evaluation starts by itself and is followed step by step and reads the PDF report in the app', async () => {
   const wav = await makeStereoSpeechWav(tmp, { left: CLINICIAN_SAYS, right: PATIENT_SAYS, sampleRate: 48000 });
   const browser = await launchChromium();
   try {
@@ -44,10 +44,6 @@ test('a clinician signs in, creates a consented session, uploads a stereo WAV, f
     echoConsole(page, 'clinician');
     await signIn(page, h.runtime.apiUrl!, h.who.token);
     await createSession(page, { title: 'Sleep follow-up', owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
-
-    await page.getByLabel(/^Recording file/).setInputFiles(wav.path);
-    await page.getByRole('button', { name: 'Upload recording' }).click();
-    await expect(page.getByTestId('session-status')).toHaveText('Recording uploaded');
 
     // Every text the progress bar shows, as the pushed events arrive (the page never polls).
     await page.evaluate(() => {
@@ -59,9 +55,18 @@ test('a clinician signs in, creates a consented session, uploads a stereo WAV, f
         if (t && log[log.length - 1] !== t) log.push(t);
       }).observe(g.document.body, { subtree: true, childList: true, characterData: true });
     });
-    await page.getByRole('button', { name: 'Start evaluation' }).click();
+    // Before the upload, the evaluate button says why it cannot be pressed yet.
+    await expect(page.getByRole('button', { name: 'Start evaluation' })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Start evaluation' })).toHaveAccessibleDescription(/Upload the recording first/);
+    await page.getByLabel(/^Recording file/).setInputFiles(wav.path);
+    await page.getByRole('button', { name: 'Upload recording' }).click();
+    // Nobody presses "Start evaluation": it starts by itself after the upload.
+    await expect(page.getByRole('list', { name: 'Evaluation steps' })).toBeVisible();
     await expect(page.getByTestId('session-status')).toHaveText('Report ready', { timeout: 180_000 });
+    await expect(page.getByRole('list', { name: 'Evaluation steps' }).getByRole('listitem')).toHaveText(Array(7).fill(/^✓.*\(done\)$/));
     const log = await page.evaluate(() => (globalThis as unknown as ProgressPage).progressLog);
+    // Step names in words, never the workflow's ids.
+    expect(log.join(' ')).not.toMatch(/transcribing:|analyzing:/);
     const percents = log.map((t) => Number(/(\d+) %/.exec(t)?.[1] ?? NaN)).filter((n) => !Number.isNaN(n));
     expect(new Set(percents.filter((p) => p > 0 && p < 100)).size, `progress seen: ${log.join(' | ')}`).toBeGreaterThanOrEqual(2);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));

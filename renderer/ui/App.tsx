@@ -24,7 +24,6 @@ function useHash(): [string, (h: string) => void] {
 export function App() {
   const me = useApp((s) => s.me);
   const signOut = useApp((s) => s.signOut);
-  const platform = useApp((s) => s.platform);
   const [hash, navigate] = useHash();
   const joinCode = new URLSearchParams(window.location.search).get('join');
 
@@ -46,7 +45,6 @@ export function App() {
         <a href="#/" className="brand">
           Feedback Evaluation
         </a>
-        <span className="help">{platform.kind === 'desktop' ? 'Desktop app' : 'Browser'}</span>
         {me && joinCode === null ? (
           <span className="who">
             {me.displayName} ({me.orgName}){' '}

@@ -12,7 +12,7 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, { error: E
       <main>
         <h1>Something went wrong on this page</h1>
         <div role="alert" className="error" data-code="client.render_failed">
-          {this.state.error.message} <code className="error-code">client.render_failed</code>
+          {this.state.error.message}
         </div>
         <button type="button" onClick={() => this.setState({ error: null })}>
           Try again

@@ -3,13 +3,14 @@ import { useApp } from './app-context';
 import { ErrorMessage } from './ErrorMessage';
 import { useFocusHeading } from './focus-heading';
 import { ProgressBar } from './ProgressBar';
+import { stepLabel } from './evaluation-steps';
 import { evaluationProgress, sessionStatusText } from './status-text';
 
 export function SessionList() {
   const sessions = useApp((s) => s.sessions);
   const live = useApp((s) => s.live);
   const refresh = useApp((s) => s.refreshSessions);
-  const eventsState = useApp((s) => s.eventsState);
+  const uploads = useApp((s) => s.uploads);
   const [error, setError] = useState<unknown>(null);
   const h = useFocusHeading<HTMLHeadingElement>();
   useEffect(() => {
@@ -20,8 +21,7 @@ export function SessionList() {
     <main>
       <h1 tabIndex={-1} ref={h}>Sessions</h1>
       <p>
-        <a className="button" href="#/new">New session</a>{' '}
-        <span className="help" role="status">Live updates: {eventsState === 'open' ? 'connected' : eventsState}</span>
+        <a className="button" href="#/new">New session</a>
       </p>
       <ErrorMessage error={error} context="Could not load the sessions" />
       {rows.length === 0 ? (
@@ -45,7 +45,7 @@ export function SessionList() {
                   </td>
                   <td>{new Date(s.createdAt).toLocaleString()}</td>
                   <td className="session-status">
-                    {p && (p.status === 'running' || p.status === 'queued') ? <ProgressBar label={`Evaluation of ${s.title}`} value={p.progress} text={`${p.step} ${Math.round(p.progress * 100)} %`} /> : sessionStatusText(s.status)}
+                    {p && (p.status === 'running' || p.status === 'queued') ? <ProgressBar label={`Evaluation of ${s.title}`} value={p.progress} text={`${stepLabel(p.step)} ${Math.round(p.progress * 100)} %`} /> : sessionStatusText(s.status, uploads.filter((u) => u.sessionId === s.id).at(-1)?.state)}
                   </td>
                 </tr>
               );

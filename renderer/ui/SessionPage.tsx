@@ -3,11 +3,14 @@ import type { Segment } from '../../app/transcript/transcript';
 import { useApp } from './app-context';
 import { ErrorMessage } from './ErrorMessage';
 import { useFocusHeading } from './focus-heading';
-import { ProgressBar } from './ProgressBar';
+import { EvaluationProgress } from './EvaluationProgress';
 import { ReportView } from './ReportView';
 import { TranscriptView } from './TranscriptView';
 import { UploadPanel } from './UploadPanel';
 import { evaluationProgress, sessionStatusText } from './status-text';
+
+const AUTO_KEY = 'fe.autoEvaluate';
+const readAuto = () => window.localStorage.getItem(AUTO_KEY) !== 'off';
 
 export function SessionPage({ sessionId }: { sessionId: string }) {
   const api = useApp((s) => s.api);
@@ -15,18 +18,40 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   const session = useApp((s) => s.sessions[sessionId]);
   const live = useApp((s) => s.live[sessionId]);
   const putSession = useApp((s) => s.putSession);
+  const uploadState = useApp((s) => s.uploads.filter((u) => u.sessionId === sessionId).at(-1)?.state);
   const [error, setError] = useState<unknown>(null);
   const [draft, setDraft] = useState<Segment[] | null>(null);
   const h = useFocusHeading<HTMLHeadingElement>();
+  const [auto, setAuto] = useState(readAuto);
+  const [autoPending, setAutoPending] = useState(false);
 
   const reload = useCallback(() => {
     api.session(sessionId).then(putSession, setError);
   }, [api, sessionId, putSession]);
   useEffect(reload, [reload]);
+  const onUploaded = useCallback(() => {
+    reload();
+    if (readAuto()) setAutoPending(true);
+  }, [reload]);
   // A pushed status change (queued → running → completed) also changes the session's status.
   useEffect(() => {
     if (live && session && live.status !== session.evaluation?.status) reload();
   }, [live?.status, session?.evaluation?.status, reload]);
+  const start = useCallback(async () => {
+    setError(null);
+    try {
+      putSession(await api.startEvaluation(sessionId));
+    } catch (err) {
+      setError(err);
+    }
+  }, [api, sessionId, putSession]);
+  // Evaluation starts by itself once the upload this page followed is confirmed (unless turned off).
+  const readyToAutoStart = autoPending && session?.status === 'recording_uploaded' && !session.evaluation;
+  useEffect(() => {
+    if (!readyToAutoStart) return;
+    setAutoPending(false);
+    void start();
+  }, [readyToAutoStart, start]);
   useEffect(() => {
     const drafts = platform.drafts;
     if (!drafts.available) return;
@@ -48,25 +73,22 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   }
   const progress = evaluationProgress(session, live);
   const canEvaluate = ['recording_uploaded', 'completed', 'failed'].includes(session.status) && progress?.status !== 'running' && progress?.status !== 'queued';
-  const start = async () => {
-    setError(null);
-    try {
-      putSession(await api.startEvaluation(session.id));
-    } catch (err) {
-      setError(err);
-    }
+  const whyDisabled = canEvaluate ? null : progress?.status === 'running' || progress?.status === 'queued' ? 'An evaluation is already running.' : 'Upload the recording first; the evaluation needs it.';
+  const toggleAuto = (on: boolean) => {
+    window.localStorage.setItem(AUTO_KEY, on ? 'on' : 'off');
+    setAuto(on);
   };
 
   return (
     <main>
       <h1 tabIndex={-1} ref={h}>{session.title}</h1>
       <p>
-        Status: <strong data-testid="session-status">{sessionStatusText(session.status)}</strong>
+        Status: <strong data-testid="session-status">{sessionStatusText(session.status, uploadState)}</strong>
       </p>
       <ul className="participants" aria-label="Participants">
         {session.participants.map((p) => (
           <li key={p.channel}>
-            Channel {p.channel}: {p.displayName} ({p.roleLabel}) — {p.consented ? 'consent recorded' : 'consent not yet given'}
+            <strong>{p.displayName}</strong> ({p.roleLabel}){p.channel === 0 ? ', you' : ''} — {p.consented ? 'consent recorded' : 'consent not yet given'}
           </li>
         ))}
       </ul>
@@ -76,7 +98,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
         </a>
       </p>
       <ErrorMessage error={error} />
-      <UploadPanel sessionId={session.id} onUploaded={reload} />
+      <UploadPanel sessionId={session.id} onUploaded={onUploaded} />
       <section aria-labelledby="draft-h">
         <h2 id="draft-h">Draft transcript</h2>
         {platform.drafts.available ? draft && draft.length ? <TranscriptView title="Draft transcript (on this device)" segments={draft} session={session} /> : <p>No draft yet.</p> : <p className="help">{platform.drafts.reason}</p>}
@@ -85,13 +107,21 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
         <h2 id="evaluation-h">Evaluation</h2>
         {progress ? (
           <div data-testid="evaluation" data-status={progress.status}>
-            <ProgressBar label="Evaluation progress" value={progress.progress} text={`${progress.status === 'completed' ? 'Done' : progress.step}: ${Math.round(progress.progress * 100)} %`} />
+            <EvaluationProgress status={progress.status} step={progress.step} progress={progress.progress} startedAt={session.evaluation?.startedAt} finishedAt={progress.status === 'completed' || progress.status === 'failed' ? (session.evaluation?.finishedAt ?? null) : null} />
             {progress.error ? <ErrorMessage error={progress.error} context="The evaluation failed" /> : null}
           </div>
         ) : null}
-        <button type="button" onClick={start} disabled={!canEvaluate}>
+        <button type="button" onClick={start} disabled={!canEvaluate} aria-describedby={whyDisabled ? 'evaluate-why' : undefined}>
           {session.status === 'completed' || session.status === 'failed' ? 'Evaluate again' : 'Start evaluation'}
         </button>
+        {whyDisabled ? (
+          <p id="evaluate-why" className="help">
+            {whyDisabled}
+          </p>
+        ) : null}
+        <label className="checkbox">
+          <input type="checkbox" checked={auto} onChange={(e) => toggleAuto(e.target.checked)} /> Start the evaluation by itself after an upload
+        </label>
       </section>
       {session.status === 'completed' ? <ReportView session={session} /> : null}
     </main>

@@ -7,7 +7,9 @@ export const DEV_TOKEN = 'dev-clinician-token';
 
 export function SignIn() {
   const signIn = useApp((s) => s.signIn);
-  const [token, setToken] = useState(DEV_TOKEN);
+  // Only the desktop app embeds the development server; a web deployment never shows its token.
+  const embedded = useApp((s) => s.platform.kind === 'desktop');
+  const [token, setToken] = useState(embedded ? DEV_TOKEN : '');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const h = useFocusHeading<HTMLHeadingElement>();
@@ -30,7 +32,7 @@ export function SignIn() {
         <label htmlFor="token">Access token</label>
         <input id="token" name="token" type="password" autoComplete="off" required value={token} onChange={(e) => setToken(e.target.value)} aria-describedby="token-help" />
         <p id="token-help" className="help">
-          Paste your bearer token. The embedded development server accepts <code>{DEV_TOKEN}</code>.
+          Paste the access token your organisation gave you.{embedded ? ' The built-in server of this app accepts the pre-filled one.' : ''}
         </p>
         <button type="submit" disabled={busy || !token.trim()}>
           {busy ? 'Signing in…' : 'Sign in'}

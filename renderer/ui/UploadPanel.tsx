@@ -63,6 +63,9 @@ export function UploadPanel({ sessionId, onUploaded }: { sessionId: string; onUp
           </button>
         </div>
       ) : null}
+      {completed ? (
+        <p className="help">The recording is uploaded and stored; this session needs no other file.</p>
+      ) : (
       <form onSubmit={upload}>
         <label htmlFor="recording-file">Recording file (two channels: WAV, WebM/Ogg Opus or FLAC)</label>
         <input id="recording-file" type="file" accept="audio/*,.wav,.webm,.ogg,.opus,.flac" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
@@ -70,11 +73,17 @@ export function UploadPanel({ sessionId, onUploaded }: { sessionId: string; onUp
           Upload recording
         </button>
       </form>
+      )}
       {latest ? (
         <div className="upload" data-state={latest.state}>
           <ProgressBar label="Upload progress" value={latest.bytes ? latest.bytesSent / latest.bytes : 0} text={`${STATE_TEXT[latest.state]}: ${Math.round(latest.bytesSent / 1024)} of ${Math.round(latest.bytes / 1024)} kB`} />
           {latest.error && latest.state !== 'completed' ? <ErrorMessage error={latest.error} context={latest.state === 'failed' ? 'The upload was refused' : 'The upload will be retried'} /> : null}
-          {latest.state === 'failed' || latest.state === 'waiting' ? (
+          {latest.state === 'failed' ? (
+            <p className="notice" data-testid="upload-refused-help">
+              This file cannot be evaluated, so sending it again would be refused again. Choose a recording with two channels (you on the left, the other participant on the right) in WAV, WebM/Ogg Opus or FLAC, or record the call in the call room.
+            </p>
+          ) : null}
+          {latest.state === 'waiting' ? (
             <button type="button" onClick={() => void platform.uploads.retry(latest.id)}>
               Retry now
             </button>

@@ -1,4 +1,5 @@
 import type { EvaluationEvent, SessionView } from '../../app/contracts/api';
+import type { UploadState } from '../platform/platform';
 
 const SESSION_STATUS: Record<SessionView['status'], string> = {
   created: 'Waiting for the recording',
@@ -8,7 +9,8 @@ const SESSION_STATUS: Record<SessionView['status'], string> = {
   failed: 'Evaluation failed',
 };
 
-export const sessionStatusText = (s: SessionView['status']) => SESSION_STATUS[s];
+/** A session still waiting for its recording whose upload from this device was refused says so (the server never stored it). */
+export const sessionStatusText = (s: SessionView['status'], upload?: UploadState) => (s === 'created' && upload === 'failed' ? 'Upload refused' : SESSION_STATUS[s]);
 
 /** The freshest evaluation progress: the pushed event if newer than what the session says. */
 export function evaluationProgress(session: SessionView, live: EvaluationEvent | undefined) {

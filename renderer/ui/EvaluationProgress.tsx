@@ -1,0 +1,42 @@
+import { useEffect, useState } from 'react';
+import { ProgressBar } from './ProgressBar';
+import { elapsedText, stepLabel, stepRows } from './evaluation-steps';
+
+const MARK = { done: '✓', current: '…', pending: '', failed: '✗' } as const;
+const STATE_TEXT = { done: 'done', current: 'in progress', pending: 'not started', failed: 'failed' } as const;
+
+/** The workflow's named steps with checkmarks, the overall bar and the time since the evaluation started. */
+export function EvaluationProgress({ status, step, progress, startedAt, finishedAt }: { status: 'queued' | 'running' | 'completed' | 'failed'; step: string; progress: number; startedAt?: string; finishedAt?: string | null }) {
+  const [now, setNow] = useState(() => Date.now());
+  const active = status === 'queued' || status === 'running';
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  const started = startedAt ? Date.parse(startedAt) : NaN;
+  const end = finishedAt ? Date.parse(finishedAt) : now;
+  const elapsed = Number.isNaN(started) ? null : elapsedText(end - started);
+  const headline = status === 'completed' ? 'Done' : status === 'failed' ? `Stopped at: ${stepLabel(step)}` : stepLabel(step);
+  return (
+    <div className="evaluation-progress">
+      <ProgressBar label="Evaluation progress" value={status === 'completed' ? 1 : progress} text={`${headline}: ${Math.round((status === 'completed' ? 1 : progress) * 100)} %`} />
+      {elapsed ? (
+        <p className="help">
+          {active ? 'Running for' : 'Took'} {elapsed}
+        </p>
+      ) : null}
+      <ol className="steps" aria-label="Evaluation steps">
+        {stepRows(status, step).map((r) => (
+          <li key={r.id} className={`step step-${r.state}`} aria-current={r.state === 'current' ? 'step' : undefined}>
+            <span className="step-mark" aria-hidden="true">
+              {MARK[r.state]}
+            </span>
+            {r.label}
+            <span className="visually-hidden"> ({STATE_TEXT[r.state]})</span>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
