@@ -24,6 +24,7 @@ function useHash(): [string, (h: string) => void] {
 export function App() {
   const me = useApp((s) => s.me);
   const signOut = useApp((s) => s.signOut);
+  const platform = useApp((s) => s.platform);
   const [hash, navigate] = useHash();
   const joinCode = new URLSearchParams(window.location.search).get('join');
 
