@@ -88,7 +88,7 @@ async function channelMatches(file: string) {
 }
 
 test('two browsers hold a call; the owner records, stops and uploads: the owner is on channel 0 and the guest on channel 1 of the uploaded file', async () => {
-  const { owner, sessionId } = await setUpCall({ url: h.url, token, ownerBrowser: await launch(ownerWav), guestBrowser: await launch(guestWav), title: 'Call follow-up' });
+  const { owner, sessionId } = await setUpCall({ url: h.url, token, ownerBrowser: await launch(ownerWav), guestBrowser: await launch(guestWav), title: 'Call follow-up', autoEvaluate: false });
   await owner.getByRole('button', { name: 'Start recording' }).click();
   await expect(owner.getByTestId('recording-indicator')).toContainText('Recording');
   await expect(owner.getByTestId('elapsed')).toHaveText('00:12', { timeout: 30_000 });
@@ -114,14 +114,14 @@ test('a guest who does not consent cannot join, a used invite link admits nobody
   const noConsent = await other.newPage();
   echoConsole(noConsent, 'no-consent');
   await joinAsGuest(noConsent, joinLink, { name: 'Sam Sceptic', consent: false });
-  await expect(noConsent.getByRole('alert')).toContainText('consent.missing');
+  await expect(noConsent.getByRole('alert')).toHaveAttribute('data-code', 'consent.missing');
   await expect(noConsent.getByTestId('call-state')).toHaveCount(0);
 
   // Invite codes are single-use: the link the guest already used admits nobody else.
   const reuse = await (await other.newContext()).newPage();
   echoConsole(reuse, 'reuse');
   await joinAsGuest(reuse, joinLink, { name: 'Link Reuser', consent: true });
-  await expect(reuse.getByRole('alert')).toContainText('invite.invalid');
+  await expect(reuse.getByRole('alert')).toHaveAttribute('data-code', 'invite.invalid');
   await expect(reuse.getByTestId('call-state')).toHaveCount(0);
 
   // With a fresh code of their own, a third person still finds the call full.
@@ -140,7 +140,7 @@ test('a guest who does not consent cannot join, a used invite link admits nobody
 });
 
 test('the host page reloaded mid-recording: the recording is recovered from IndexedDB with at most 1 s lost, and uploaded', async () => {
-  const { owner, sessionId } = await setUpCall({ url: h.url, token, ownerBrowser: await launch(ownerWav), guestBrowser: await launch(guestWav), title: 'Interrupted call' });
+  const { owner, sessionId } = await setUpCall({ url: h.url, token, ownerBrowser: await launch(ownerWav), guestBrowser: await launch(guestWav), title: 'Interrupted call', autoEvaluate: false });
   await owner.getByRole('button', { name: 'Start recording' }).click();
   const indicator = owner.getByTestId('recording-indicator');
   await expect(owner.getByTestId('elapsed')).toHaveText('00:08', { timeout: 30_000 });

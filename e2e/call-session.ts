@@ -10,8 +10,10 @@ export interface CallSetup {
 }
 
 /** The owner creates a session for a remote guest, opens the room, invites; the guest joins with consent; both connected. */
-export async function setUpCall(opts: { url: string; token: string; ownerBrowser: Browser; guestBrowser: Browser; title: string }): Promise<CallSetup> {
+export async function setUpCall(opts: { url: string; token: string; ownerBrowser: Browser; guestBrowser: Browser; title: string; autoEvaluate?: boolean }): Promise<CallSetup> {
   const owner = await opts.ownerBrowser.newPage();
+  // The app starts the evaluation by itself after an upload; a server without Temporal turns that setting off.
+  if (opts.autoEvaluate === false) await owner.addInitScript(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('fe.autoEvaluate', 'off'));
   echoConsole(owner, 'owner');
   await signIn(owner, opts.url, opts.token);
   const sessionId = await createSession(owner, { title: opts.title, owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
