@@ -31,18 +31,26 @@ export default tseslint.config(
     },
   },
   {
-    // Decision 005: the draft transcriber shares the backend's STT engine; nothing else of the backend.
+    // Decision 005 / issue 14: the draft transcriber shares the speech module with the backend; nothing of the backend itself.
     files: ['main/**/*.ts'],
     ignores: ['main/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(backend/(?!src/stt/)|renderer/|scripts/)', message: 'main/ imports only app/ and backend/src/stt/ from outside main/ (docs/decisions/005).' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(backend/|renderer/|scripts/)', message: 'main/ imports only app/ and speech/ from outside main/ (docs/architecture.md).' }] }],
+    },
+  },
+  {
+    // speech/ is shared by main/ and backend/: it may import app/ only.
+    files: ['speech/**/*.ts'],
+    ignores: ['speech/**/*.test.ts', 'speech/speech-fixtures.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(backend/|main/|renderer/|scripts/)', message: 'speech/ imports only app/ (docs/architecture.md).' }] }],
     },
   },
   {
     // Issue 4: every STT and LLM call of the pipeline goes through the governance gateway over HTTP.
     files: ['backend/src/workflows/activities.ts', 'backend/src/workflows/evaluation-deps.ts', 'backend/src/workflows/worker.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '(/gateway/providers/|/llm/local-llm-server|/llm/llama-engine|/stt/whisper-engine|/stt/whisper-thread|^openai$|^@ai-sdk/anthropic$)', message: 'Activities reach AI providers only through the gateway (docs/decisions/008).' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(/gateway/providers/|/llm/local-llm-server|/llm/llama-engine|/speech/whisper-engine|/speech/whisper-thread|^openai$|^@ai-sdk/anthropic$)', message: 'Activities reach AI providers only through the gateway (docs/decisions/008).' }] }],
     },
   },
   {

@@ -17,8 +17,8 @@ import { detectSpeech } from '../app/audio/vad';
 import type { Channel, Segment } from '../app/transcript/transcript';
 import { findChannelSpeech } from '../backend/src/audio/channel-speech';
 import { defaultDataDir, repoRoot, resourcesDir } from '../backend/src/paths';
-import { decodeToMono16k, place } from '../backend/src/stt/speech-fixtures';
-import { createWhisperEngine } from '../backend/src/stt/whisper-engine';
+import { decodeToMono16k, place } from '../speech/speech-fixtures';
+import { createWhisperEngine } from '../speech/whisper-engine';
 import { turnTiming } from '../backend/src/testing/turn-timing';
 import { readModelManifest, setupWhisperModel } from '../scripts/setup/whisper-model';
 

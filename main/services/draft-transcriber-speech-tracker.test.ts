@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { place, speak } from '../../backend/src/stt/speech-fixtures';
+import { place, speak } from '../../speech/speech-fixtures';
 import { SpeechTracker, type SpeechSpan } from './draft-transcriber-speech-tracker';
 
 const SR = 16000;

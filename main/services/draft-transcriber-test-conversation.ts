@@ -1,5 +1,5 @@
 import type { Channel } from '../../app/transcript/transcript';
-import { place, speak } from '../../backend/src/stt/speech-fixtures';
+import { place, speak } from '../../speech/speech-fixtures';
 
 /**
  * A short two-party conversation for tests: real espeak-ng speech, one voice per channel (the

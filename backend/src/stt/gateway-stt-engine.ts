@@ -1,10 +1,10 @@
 import { AppError, ErrorCode } from '../../../app/contracts/errors';
 import type { Segment } from '../../../app/transcript/transcript';
 import { encodeWav16 } from '../audio/wav';
-import type { ChannelAudio, SttEngine } from './stt-engine';
-import { planSpeechWindows, windowSamples } from './speech-windows';
-import { dropNonSpeech, placeWords, wordsToSegments } from './whisper-engine';
-import type { WhisperWord } from './whisper-thread';
+import type { ChannelAudio, SttEngine } from '../../../speech/stt-engine';
+import { planSpeechWindows, windowSamples } from '../../../speech/speech-windows';
+import { dropNonSpeech, placeWords, wordsToSegments } from '../../../speech/whisper-engine';
+import type { WhisperWord } from '../../../speech/whisper-thread';
 
 /**
  * Speech-to-text through the AI governance gateway's OpenAI-compatible `/v1/audio/transcriptions`.

@@ -4,7 +4,7 @@ import { setupWhisperModel } from '../../../../scripts/setup/whisper-model';
 import { encodeWav16 } from '../../audio/wav';
 import { defaultDataDir } from '../../paths';
 import { startLocalLlmServer, type LocalLlmServer } from '../../llm/local-llm-server';
-import { createWhisperEngine } from '../../stt/whisper-engine';
+import { createWhisperEngine } from '../../../../speech/whisper-engine';
 import { synthesizeSpeech } from '../../testing/espeak-speech';
 import { UpstreamError } from '../gateway-contracts';
 import { createLocalProvider } from './local-provider';

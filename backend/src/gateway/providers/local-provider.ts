@@ -1,7 +1,7 @@
 import { isAppError } from '../../../../app/contracts/errors';
 import type { ChatAnswer, ChatBody, ChatChunk, Provider, TranscriptionAnswer, TranscriptionRequest } from '../gateway-contracts';
 import { UpstreamError } from '../gateway-contracts';
-import type { SttEngine } from '../../stt/stt-engine';
+import type { SttEngine } from '../../../../speech/stt-engine';
 import { createOpenAiWireProvider } from './openai-provider';
 import { uploadToMono16k } from './upload-audio';
 

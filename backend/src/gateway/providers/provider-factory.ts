@@ -1,5 +1,5 @@
 import { AppError } from '../../../../app/contracts/errors';
-import type { SttEngine } from '../../stt/stt-engine';
+import type { SttEngine } from '../../../../speech/stt-engine';
 import type { Provider } from '../gateway-contracts';
 import { createAnthropicProvider } from './anthropic-provider';
 import { createAzureOpenAiProvider } from './azure-openai-provider';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectSpeech, isSilentChannel } from '../../../app/audio/vad';
+import { detectSpeech, isSilentChannel } from '../app/audio/vad';
 import { place, speak } from './speech-fixtures';
 
 // app/ may not spawn processes, so the VAD's test on real synthetic speech lives here.

@@ -1,4 +1,4 @@
-import type { Channel, Segment, SpeechRegion } from '../../../app/transcript/transcript';
+import type { Channel, Segment, SpeechRegion } from '../app/transcript/transcript';
 
 export interface ChannelAudio {
   /** Mono float samples of one channel, [-1, 1]. */

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAppError } from '../../../app/contracts/errors';
-import { detectSpeech } from '../../../app/audio/vad';
-import { computeWer } from '../../../app/transcript/wer';
-import type { Segment } from '../../../app/transcript/transcript';
-import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
-import { defaultDataDir } from '../paths';
+import { isAppError } from '../app/contracts/errors';
+import { detectSpeech } from '../app/audio/vad';
+import { computeWer } from '../app/transcript/wer';
+import type { Segment } from '../app/transcript/transcript';
+import { setupWhisperModel } from '../scripts/setup/whisper-model';
+import { defaultDataDir } from '../backend/src/paths';
 import { decodeToMono16k, place, speak } from './speech-fixtures';
 import type { SttEngine } from './stt-engine';
 import { createWhisperEngine } from './whisper-engine';

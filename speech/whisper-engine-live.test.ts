@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectSpeech } from '../../../app/audio/vad';
-import { computeWer } from '../../../app/transcript/wer';
-import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
-import { defaultDataDir } from '../paths';
+import { detectSpeech } from '../app/audio/vad';
+import { computeWer } from '../app/transcript/wer';
+import { setupWhisperModel } from '../scripts/setup/whisper-model';
+import { defaultDataDir } from '../backend/src/paths';
 import { place, speak } from './speech-fixtures';
 import { createWhisperEngine, defaultLiveBounds, repetitionLoopEnd, type WhisperEngine } from './whisper-engine';
 

@@ -1,4 +1,4 @@
-import type { SpeechRegion } from '../../../app/transcript/transcript';
+import type { SpeechRegion } from '../app/transcript/transcript';
 
 /**
  * Cuts a channel's speech into windows of at most `maxWindowSec` of audio: by default one window

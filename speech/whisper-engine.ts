@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../../../app/contracts/errors';
-import type { Channel, Segment, Word } from '../../../app/transcript/transcript';
+import { AppError } from '../app/contracts/errors';
+import type { Channel, Segment, Word } from '../app/transcript/transcript';
 import type { ChannelAudio, SttEngine } from './stt-engine';
 import { type SpeechWindow, type WindowOptions, planSpeechWindows, windowSamples, windowToRecording } from './speech-windows';
 import { audioCtxFor, type WhisperWord, WhisperThread } from './whisper-thread';
