@@ -10,6 +10,7 @@ import { providersFromConfig } from '../../backend/src/gateway/embedded-gateway'
 import { localChatModel } from '../../backend/src/gateway/providers/provider-config';
 import { defaultLlmModelId } from '../../backend/src/llm/llm-manifest';
 import { setupPolicyBundle } from './policy-bundle';
+import { ensureTemporalServer } from '../../backend/src/runtime/temporal-server-build';
 import { setupEmbeddingModel } from './embedding-model';
 
 const withTests = process.argv.includes('--tests');
@@ -22,6 +23,8 @@ const progress = (step: string) => (e: { step?: string; fraction?: number; messa
 try {
   ensureSystemPackages({ withTests, onProgress: (m) => say('system', m) });
   if (!config.temporalCli && !config.temporalAddress) await setupTemporalCli({ dataDir: config.dataDir, onProgress: (m) => say('temporal', m) });
+  // The Temporal server on PostgreSQL (FE_TEMPORAL_MODE=server, and its tests): built from the Go modules once, cached in <data>/bin.
+  if (!config.temporalAddress && (config.temporalMode === 'server' || withTests)) await ensureTemporalServer({ dataDir: config.dataDir, pathEnv: process.env.PATH, onProgress: (m) => say('temporal-server', m) });
   await setupPolicyBundle({ dataDir: config.dataDir, onProgress: (m) => say('policy', m) });
   // tiny.en for the desktop's live draft and the tests, and the backend's model (FE_STT_MODEL) when
   // it is one set-up makes and FE_STT_MODEL_PATH does not name another file.

@@ -1,3 +1,4 @@
+import { AppError } from '../../../app/contracts/errors';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -35,6 +36,8 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 import { provisionEmbeddedLogins, warnIfPrivilegedLogin } from './database-logins';
 import { refuseExposedDevToken } from './exposure-check';
 import { findTemporalCli, startTemporalDevServer } from './temporal-dev-server';
+import { startTemporalServer } from './temporal-server';
+import { ensureTemporalServer } from './temporal-server-build';
 import type { Log } from './log';
 import { readServerTls } from '../transport/tls-server';
 import { temporalConnectionOptions } from '../transport/temporal-connection';
@@ -92,10 +95,12 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
 
     let databaseUrl = config.databaseUrl;
     let migrateUrl = config.databaseMigrateUrl ?? config.databaseUrl;
+    let temporalDatabaseUrl = config.temporalDatabaseUrl;
     if (!databaseUrl) {
       log('starting embedded PostgreSQL…');
       const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: config.embeddedPgPort, log: opts.log('postgres') });
       stops.push({ name: 'PostgreSQL', fn: () => pg.stop() });
+      temporalDatabaseUrl ??= pg.adminUrl;
       const logins = await provisionEmbeddedLogins(pg.adminUrl, pg.url);
       databaseUrl = logins.appUrl;
       migrateUrl = logins.ownerUrl;
@@ -115,6 +120,14 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     const access = await loadAccessEngine({ bundleDir: bundle.bundleDir });
 
     let temporalAddress = config.temporalAddress;
+    if (!temporalAddress && config.temporalMode === 'server') {
+      if (!temporalDatabaseUrl) throw new AppError('config.invalid', 'FE_TEMPORAL_MODE=server with DATABASE_URL needs FE_TEMPORAL_DATABASE_URL (a login that may create the temporal and temporal_visibility databases).');
+      log('starting Temporal server on PostgreSQL…');
+      const binaries = await ensureTemporalServer({ dataDir: config.dataDir, pathEnv: config.derived.pathEnv, onProgress: (m) => log(m) });
+      const t = await startTemporalServer({ binaries, adminUrl: temporalDatabaseUrl, namespace: config.temporalNamespace, stateDir: path.join(config.dataDir, 'temporal-server'), log: opts.log('temporal') });
+      stops.push({ name: 'Temporal server', fn: () => t.stop() });
+      temporalAddress = t.address;
+    }
     if (!temporalAddress) {
       const cli = findTemporalCli({ explicit: config.temporalCli, dataDir: config.dataDir });
       log(`starting Temporal dev server (${cli})…`);
