@@ -62,7 +62,7 @@ export function SessionList() {
                   <td>{rubricName(s.rubricId)}</td>
                   <td>
                     {new Date(s.recordedAt ?? s.createdAt).toLocaleDateString(undefined, { dateStyle: 'medium' })}
-                    {s.recording ? <div className="meta">{clock(s.recording.durationSec)} min</div> : null}
+                    {s.recording ? <div className="meta">Recording {clock(s.recording.durationSec)}</div> : null}
                   </td>
                   <td className="session-status">
                     {p && (p.status === 'running' || p.status === 'queued') ? <ProgressBar label={`Evaluation of ${s.title}`} value={p.progress} text={`${stepLabel(p.step)} ${Math.round(p.progress * 100)} %`} /> : badge(s)}
