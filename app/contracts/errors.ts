@@ -100,6 +100,8 @@ export const ErrorCode = z.enum([
   'auth.saml_audience_invalid',
   'auth.saml_request_unknown',
   'auth.saml_response_invalid',
+  'auth.csrf_invalid',
+  'auth.web_session_missing',
   'update.not_found',
   'update.manifest_invalid',
   'update.check_failed',
@@ -145,7 +147,7 @@ function defaultStatus(code: ErrorCode): number {
   if (code === 'blob.foreign_org') return 403;
   if (code === 'crypto.key_unavailable') return 503;
   if (code === 'crypto.key_destroyed') return 410;
-  if (code.startsWith('auth.')) return code === 'auth.forbidden' ? 403 : 401;
+  if (code.startsWith('auth.')) return code === 'auth.forbidden' || code === 'auth.csrf_invalid' ? 403 : 401;
   if (code.endsWith('not_found')) return 404;
   if (code === 'recording.too_large') return 413;
   if (code === 'recording.unsupported_format') return 415;

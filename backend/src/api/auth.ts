@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { AppError, isAppError } from '../../../app/contracts/errors';
 import type { Role } from '../../../app/contracts/api';
 import { noFailureLimit, type FailureLimiter } from './abuse-limits';
+import type { WebSessions } from '../auth/web-session';
 
 /** Limits on failed sign-ins per client address (abuse-limits.ts). */
 export type SignInThrottle = FailureLimiter;
@@ -49,9 +50,22 @@ export async function throttledSignIn(throttle: SignInThrottle, resolver: Identi
   }
 }
 
-export function authenticate(resolver: IdentityResolver, throttle: SignInThrottle = noSignInThrottle): RequestHandler {
+/**
+ * The request's app token: the bearer header, else the browser's session cookie. A state-changing
+ * request signed in by the cookie must carry the session's CSRF token (web-session.ts).
+ */
+export function requestToken(req: Request, web?: WebSessions): string | null {
+  const bearer = bearerToken(req.headers.authorization);
+  if (bearer || !web) return bearer;
+  const cookie = web.tokenOf(req);
+  if (cookie) web.requireCsrf(req);
+  return cookie;
+}
+
+export function authenticate(resolver: IdentityResolver, throttle: SignInThrottle = noSignInThrottle, web?: WebSessions): RequestHandler {
   return (req, res, next) => {
-    throttledSignIn(throttle, resolver, bearerToken(req.headers.authorization), req.ip ?? req.socket.remoteAddress ?? 'unknown')
+    Promise.resolve()
+      .then(() => throttledSignIn(throttle, resolver, requestToken(req, web), req.ip ?? req.socket.remoteAddress ?? 'unknown'))
       .then((id) => {
         res.locals.identity = id;
         next();

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import cookieParser from 'cookie-parser';
 import { Rubric } from '../../../app/rubric/rubric';
 import { bearerToken, type IdentityResolver } from './auth';
 import { AppError } from '../../../app/contracts/errors';
@@ -21,6 +22,8 @@ import type { AiAdminService } from '../gateway/admin/ai-admin-service';
 import { aiGatewaySettingsRoutes } from './routes/ai-gateway-settings-routes';
 import type { AiGatewaySettingsService } from '../gateway/admin/ai-gateway-settings-service';
 import { oidcRoutes } from './routes/oidc-routes';
+import { webSessionRoutes } from './routes/web-session-routes';
+import type { WebSessions } from '../auth/web-session';
 import type { OidcSignIn } from '../auth/oidc-sign-in';
 import { signInLinkRoutes } from './routes/sign-in-link-routes';
 import type { SignInLinks } from '../auth/sign-in-links';
@@ -63,6 +66,8 @@ export interface ApiServerDeps {
   aiGatewaySettings?: AiGatewaySettingsService;
   /** OpenID Connect sign-in (/v1/auth/oidc); off when not given. */
   oidc?: OidcSignIn;
+  /** The browser's session cookie and its CSRF protection (decision 025); bearer tokens only when not given. */
+  web?: WebSessions;
   /** One-time sign-in links (/v1/auth/sign-in-link, `feedback admin create-org`); off when not given. */
   signInLinks?: SignInLinks;
   /** SCIM 2.0 provisioning (/scim/v2/Users, /Groups) with each org's SCIM credential; off when not given. */
@@ -91,7 +96,7 @@ export interface ApiServerDeps {
  * The API's route table (paths under /v1): each row names its access action and resource. The
  * access-matrix test is generated from it, so a route added here without a rule in the policy fails.
  */
-export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'scim' | 'saml' | 'publicUrl' | 'updates'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
+export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'scim' | 'saml' | 'publicUrl' | 'updates' | 'web'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
   return [
     {
       method: 'get', path: '/me', resource: 'org', action: 'me.read',
@@ -110,8 +115,9 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...signalingRoutes,
     ...(deps.aiAdmin ? aiAdminRoutes(deps.aiAdmin) : []),
     ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),
-    ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl) : []),
-    ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks) : []),
+    ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl, deps.web) : []),
+    ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks, deps.web) : []),
+    ...(deps.web ? webSessionRoutes(deps.web) : []),
     ...(deps.scim ? scimRoutes(deps.scim) : []),
     ...(deps.saml ? samlRoutes(deps.saml, deps.publicUrl) : []),
     ...updateFeedRoutes(deps.updates),
@@ -188,7 +194,9 @@ export function createApiServer(deps: ApiServerDeps) {
   // Sign-in and the access decision come before any body is parsed (route-table.ts).
   const routes = apiRoutes(deps, authorizer, signaling?.routes ?? []);
   const v1 = express.Router();
-  mountRoutes(v1, routes, { authorizer, resolver: deps.resolver, throttle: limits.signIn });
+  // Only the API's routes read cookies (the browser's session, its CSRF cookie); tus and the sockets take bearer tokens.
+  v1.use(cookieParser());
+  mountRoutes(v1, routes, { authorizer, resolver: deps.resolver, throttle: limits.signIn, web: deps.web });
   app.use('/v1', v1);
   if (deps.scim) {
     const scim = express.Router();

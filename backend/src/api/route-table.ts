@@ -3,6 +3,7 @@ import type { AccessAction, SessionResource, UserSubject } from '../access/acces
 import type { Authorizer } from '../access/authorizer';
 import { authenticate, identityOf, type IdentityResolver, type Identity, type SignInThrottle } from './auth';
 import { refuseInvalidText } from './text-guard';
+import type { WebSessions } from '../auth/web-session';
 
 /** What a route's handler gets besides req and res: who calls, and the session the guard loaded. */
 export interface RouteContext {
@@ -41,6 +42,8 @@ export interface MountOptions {
   authorizer: Authorizer;
   resolver: IdentityResolver;
   throttle?: SignInThrottle;
+  /** The browser's cookie session and its CSRF check; bearer tokens only when not given. */
+  web?: WebSessions;
   /** JSON bodies larger than this are refused (413). */
   jsonLimit?: string;
 }
@@ -52,7 +55,7 @@ export interface MountOptions {
  */
 export function mountRoutes(router: Router, routes: readonly ApiRoute[], opts: MountOptions): void {
   const json = express.json({ limit: opts.jsonLimit ?? '1mb' });
-  const signIn = authenticate(opts.resolver, opts.throttle);
+  const signIn = authenticate(opts.resolver, opts.throttle, opts.web);
   for (const route of routes) {
     if (route.resource === 'scim') continue;
     const chain: RequestHandler[] = [];

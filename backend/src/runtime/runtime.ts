@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../../../app/contracts/errors';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { createSessionService, type SessionService } from '../sessions/session-service';
 import { createOidcSignIn } from '../auth/oidc-sign-in';
 import { createSignInLinks } from '../auth/sign-in-links';
+import { createWebSessions } from '../auth/web-session';
 import { createScimService } from '../scim/scim-service';
 import { createSamlSignIn } from '../auth/saml-sign-in';
 import { createApiServer } from '../api/http-server';
@@ -236,6 +238,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         oidc: createOidcSignIn({ db, flowTtlSec: config.oidcFlowTtlSec, sessionTtlSec: config.oidcSessionTtlSec, allowHttpIssuer: config.oidcAllowHttpIssuer }),
         signInLinks: createSignInLinks({ db, sessionTtlSec: config.oidcSessionTtlSec }),
+        web: createWebSessions({ csrfSecret: config.csrfSecret ?? randomBytes(32).toString('base64url') }),
         scim: createScimService({ db }),
         ...(config.samlSpKeyFile && config.samlSpCertFile
           ? { saml: createSamlSignIn({ db, spKey: readFileSync(config.samlSpKeyFile, 'utf8'), spCert: readFileSync(config.samlSpCertFile, 'utf8'), sessionTtlSec: config.oidcSessionTtlSec, requestTtlSec: config.samlRequestTtlSec, clockSkewSec: config.samlClockSkewSec }) }

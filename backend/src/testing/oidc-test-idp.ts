@@ -59,15 +59,17 @@ export async function startTestIdp(opts: { redirectUris: string[]; accounts?: Re
  * login and consent pages submits the form as `login`. `rewrite` may change any URL before it is
  * requested (an attacker in the browser). Returns the last response (not a redirect).
  */
-export async function browse(start: string, login: string, rewrite: (u: URL) => URL = (u) => u): Promise<{ url: URL; status: number; body: string }> {
+export async function browse(start: string, login: string, rewrite: (u: URL) => URL = (u) => u, headers: Record<string, string> = {}): Promise<{ url: URL; status: number; body: string; cookies: Map<string, Map<string, string>>; setCookies: string[] }> {
+  const setCookies: string[] = [];
   const jar = new Map<string, Map<string, string>>();
   let url = new URL(start);
   let init: RequestInit = {};
   for (let hop = 0; hop < 30; hop++) {
     url = rewrite(url);
     const cookies = jar.get(url.host);
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookies?.size ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}) } });
+    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...headers, ...(init.headers as Record<string, string>), ...(cookies?.size ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}) } });
     for (const c of res.headers.getSetCookie()) {
+      setCookies.push(c);
       const [pair] = c.split(';');
       const i = pair!.indexOf('=');
       const m = jar.get(url.host) ?? new Map<string, string>();
@@ -88,7 +90,7 @@ export async function browse(start: string, login: string, rewrite: (u: URL) => 
       init = { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
       continue;
     }
-    return { url, status: res.status, body };
+    return { url, status: res.status, body, cookies: jar, setCookies };
   }
   throw new Error(`too many redirects from ${start}`);
 }
