@@ -20,6 +20,11 @@ export const MAX_EVIDENCE = 3;
 /** Longest rationale or narrative sentence, in characters; stops a runaway repetition early. */
 export const MAX_RATIONALE_CHARS = 360;
 export const MAX_STATEMENT_CHARS = 320;
+/**
+ * A code-scored item's reason explains units already chosen (about 30 words): shorter, so the
+ * grammar closes the string well inside the call's token budget instead of the answer being cut.
+ */
+export const MAX_GUIDED_RATIONALE_CHARS = 220;
 export const MAX_NARRATIVE_POINTS = 3;
 
 /** Name of the schema in response_format.json_schema.name: tells a reader (and the test provider) what a call is. */
@@ -79,7 +84,7 @@ function itemSchema(item: RubricItem, units: readonly TranscriptUnit[], fixed?: 
   const scores = fixedScore !== undefined ? [fixedScore] : Array.from({ length: item.scale.max - item.scale.min + 1 }, (_, k) => item.scale.min + k);
   return strictObject({
     evidence: evidence(ids),
-    rationale: { type: 'string', minLength: 1, maxLength: MAX_RATIONALE_CHARS },
+    rationale: { type: 'string', minLength: 1, maxLength: fixedScore !== undefined ? MAX_GUIDED_RATIONALE_CHARS : MAX_RATIONALE_CHARS },
     score: { type: 'integer', enum: scores },
   });
 }
@@ -94,11 +99,11 @@ function statement(ids: readonly string[]): JsonSchema {
 }
 
 /**
- * Summary, strengths and suggestions, each a sentence with the units it rests on: the summary any
- * unit; strengths and suggestions the units of their pool when it has some (narrativeUnitPools:
+ * Summary, strengths and suggestions, each a sentence with the units it rests on: each from its
+ * pool when it has some, else any unit; strengths and suggestions the units of their pool when it has some (narrativeUnitPools:
  * the clinician units whose codes show good practice, and the others), else any unit.
  */
-export function narrativeSchema(units: readonly TranscriptUnit[], pools: { strengths?: readonly string[]; suggestions?: readonly string[] } = {}): JsonSchema {
+export function narrativeSchema(units: readonly TranscriptUnit[], pools: { summary?: readonly string[]; strengths?: readonly string[]; suggestions?: readonly string[] } = {}): JsonSchema {
   if (units.length === 0) throw new Error('a narrative needs a transcript with at least one unit');
   const ids = units.map((u) => u.id);
   const from = (pool: readonly string[] | undefined) => {
@@ -106,5 +111,5 @@ export function narrativeSchema(units: readonly TranscriptUnit[], pools: { stren
     return known.length > 0 ? known : ids;
   };
   const points = (pool: readonly string[] | undefined): JsonSchema => ({ type: 'array', items: statement(from(pool)), minItems: 1, maxItems: MAX_NARRATIVE_POINTS });
-  return strictObject({ summary: statement(ids), strengths: points(pools.strengths), suggestions: points(pools.suggestions) });
+  return strictObject({ summary: statement(from(pools.summary)), strengths: points(pools.strengths), suggestions: points(pools.suggestions) });
 }

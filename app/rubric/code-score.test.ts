@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeScore, isNotShown, narrativeUnitPools, notShownRationale } from './code-score';
+import { codeScore, isNotShown, narrativeUnitPools, notShownRationale, unitsToCite } from './code-score';
 import { RubricItem } from './rubric';
 
 const item = RubricItem.parse({
@@ -62,10 +62,30 @@ describe('notShownRationale and narrativeUnitPools', () => {
   it('lets strengths cite units coded in some item\'s favour, and suggestions the clinician\'s other units', () => {
     const other = RubricItem.parse({ ...item, id: 'partnership', codeGuide: { for: ['seeking_collaboration'], against: ['persuade'] } });
     const rubric = { sections: [{ id: 's', title: 'S', items: [item, other] }] } as unknown as Parameters<typeof narrativeUnitPools>[0];
-    const codes = { u1: 'simple_reflection', u3: 'persuade', u5: 'seeking_collaboration', u7: 'closed_question', u9: 'confront' };
-    expect(narrativeUnitPools(rubric, codes)).toEqual({ strengths: ['u1', 'u5'], suggestions: ['u3', 'u7', 'u9'] });
-    expect(narrativeUnitPools(rubric, undefined)).toEqual({ strengths: [], suggestions: [] });
+    const codes = { u1: 'simple_reflection', u3: 'persuade', u5: 'seeking_collaboration', u7: 'closed_question', u9: 'confront', u11: 'other' };
+    const all = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7', 'u8', 'u9', 'u10', 'u11'];
+    // Small talk (other) is never a suggestion's moment while others remain, nor the summary's.
+    expect(narrativeUnitPools(rubric, codes, all)).toEqual({ summary: all.filter((id) => id !== 'u11'), strengths: ['u1', 'u5'], suggestions: ['u3', 'u7', 'u9'] });
+    expect(narrativeUnitPools(rubric, { u1: 'simple_reflection', u11: 'other' }, all).suggestions).toEqual(['u11']);
+    expect(narrativeUnitPools(rubric, undefined)).toEqual({ summary: [], strengths: [], suggestions: [] });
     const unguided = { sections: [{ id: 's', title: 'S', items: [RubricItem.parse({ ...item, codeGuide: undefined })] }] } as unknown as Parameters<typeof narrativeUnitPools>[0];
-    expect(narrativeUnitPools(unguided, codes)).toEqual({ strengths: [], suggestions: [] });
+    expect(narrativeUnitPools(unguided, codes)).toEqual({ summary: [], strengths: [], suggestions: [] });
+  });
+});
+
+describe('unitsToCite', () => {
+  const item = { codeGuide: { for: ['complex_reflection', 'open_question'], against: ['persuade'] } };
+  const codes = { u1: 'open_question', u3: 'complex_reflection', u5: 'open_question', u7: 'complex_reflection', u9: 'persuade', u11: 'other' };
+  const words = (id: string) => ({ u1: 4, u3: 6, u5: 12, u7: 15, u9: 8, u11: 3 })[id] ?? 0;
+
+  it("cites the guide's first codes first, the longer unit first, and keeps the last place for a unit against it", () => {
+    expect(unitsToCite(item, { showing: ['u1', 'u3', 'u5', 'u7'], against: [] }, codes, words)).toEqual(['u7', 'u3', 'u5']);
+    expect(unitsToCite(item, { showing: ['u1', 'u3', 'u5', 'u7'], against: ['u9'] }, codes, words)).toEqual(['u7', 'u3', 'u9']);
+    expect(unitsToCite(item, { showing: [], against: ['u9'] }, codes, words)).toEqual(['u9']);
+  });
+
+  it('puts units another item already cites last, and gives nothing for an unguided item', () => {
+    expect(unitsToCite(item, { showing: ['u1', 'u3', 'u5', 'u7'], against: [] }, codes, words, new Set(['u7', 'u3']))).toEqual(['u5', 'u1', 'u7']);
+    expect(unitsToCite({ codeGuide: undefined }, { showing: ['u1'], against: [] }, codes, words)).toEqual([]);
   });
 });

@@ -1,5 +1,4 @@
-import type { FixedItem } from './answer-schemas';
-import type { Rubric, RubricItem, RubricSection } from './rubric';
+import type { Rubric, RubricItem } from './rubric';
 
 /**
  * The score of an item that has a code guide, from the behaviour codes of the clinician's units
@@ -56,27 +55,67 @@ export function notShownRationale(item: Pick<RubricItem, 'codeGuide'>): string {
   return `No clinician sentence was coded as showing it (${words(g.for)})${g.against.length ? ` or as working against it (${words(g.against)})` : ''}, so it is scored as not shown. If the conversation did show it, the coding missed it: the transcript's codes are listed under Behaviour coding.`;
 }
 
+/**
+ * The reason of a code-scored item whose written explanation the model failed twice: the score and
+ * the cited units do not depend on the model, so they stand, and the reader is told why no
+ * explanation in words is given.
+ */
+export function codeOnlyRationale(refusal: string): string {
+  return `Scored from the behaviour codes of the sentences shown. The language model's explanation was set aside: ${refusal}.`;
+}
+
 /** Whether a code score rests on no unit at all (nothing coded for or against the item). */
 export const isNotShown = (s: CodeScore): boolean => s.showing.length + s.against.length === 0;
+
+/** The code of small talk (greetings, thanks): never evidence for a narrative point when the coding has it. */
+export const SMALL_TALK_CODE = 'other';
 
 /**
  * The clinician units a narrative point may cite, from the codes (docs/decisions/023): a strength
  * cites units coded with a code some item counts in its favour; a suggestion cites the clinician's
  * other units (coded against an item, or with a code no item counts in its favour) — the moments
- * where something else could have been done. Empty when the rubric has no guides or there is no coding.
+ * where something else could have been done — leaving out small talk when other units remain (the
+ * demo's one suggestion cited the greeting); the summary may cite any unit but the clinician's
+ * small talk (it cited the greeting and "how have things been"). Empty when the rubric has no guides or there is no coding.
  */
-export function narrativeUnitPools(rubric: Pick<Rubric, 'sections'>, unitCodes: Readonly<Record<string, string>> | undefined): { strengths: string[]; suggestions: string[] } {
+export function narrativeUnitPools(rubric: Pick<Rubric, 'sections'>, unitCodes: Readonly<Record<string, string>> | undefined, unitIds: readonly string[] = []): { summary: string[]; strengths: string[]; suggestions: string[] } {
   const guides = rubric.sections.flatMap((s) => s.items.flatMap((i) => (i.codeGuide ? [i.codeGuide] : [])));
-  if (!unitCodes || guides.length === 0) return { strengths: [], suggestions: [] };
+  if (!unitCodes || guides.length === 0) return { summary: [], strengths: [], suggestions: [] };
   const favoured = new Set(guides.flatMap((g) => g.for));
   const ids = Object.keys(unitCodes);
-  return { strengths: ids.filter((id) => favoured.has(unitCodes[id]!)), suggestions: ids.filter((id) => !favoured.has(unitCodes[id]!)) };
+  const others = ids.filter((id) => !favoured.has(unitCodes[id]!));
+  const substantive = others.filter((id) => unitCodes[id] !== SMALL_TALK_CODE);
+  return {
+    summary: unitIds.filter((id) => unitCodes[id] !== SMALL_TALK_CODE),
+    strengths: ids.filter((id) => favoured.has(unitCodes[id]!)),
+    suggestions: substantive.length > 0 ? substantive : others,
+  };
 }
 
-/** What the behaviour codes fix for a section's guided items (item id → score and the units on either side). */
-export function codeScores(section: RubricSection, unitCodes: Readonly<Record<string, string>> | undefined): Record<string, FixedItem> {
-  return Object.fromEntries(section.items.flatMap((item) => {
-    const s = codeScore(item, unitCodes);
-    return s ? [[item.id, { score: s.score, unitIds: [...s.showing, ...s.against] }]] : [];
-  }));
+/**
+ * The units a guided item cites, chosen from its code score rather than by the model (docs/decisions/023):
+ * asked to choose, the 1.5B model spent a third of its tokens on ids and picked the first units
+ * listed (a greeting question for "cultivating change talk"). Units showing it come first, ranked
+ * by the order of the guide's `for` codes (the rubric lists the most telling code first), then by
+ * how much was said; a unit already cited by another item of the section goes last. When units
+ * work against the item, the strongest of them takes the last place, so the reader sees what kept
+ * the score down.
+ */
+export function unitsToCite(
+  item: Pick<RubricItem, 'codeGuide'>,
+  scored: Pick<CodeScore, 'showing' | 'against'>,
+  unitCodes: Readonly<Record<string, string>>,
+  words: (unitId: string) => number,
+  alreadyCited: ReadonlySet<string> = new Set(),
+  max = 3,
+): string[] {
+  const guide = item.codeGuide;
+  if (!guide) return [];
+  const rank = (codes: readonly string[]) => (ids: readonly string[]) =>
+    [...ids].sort((a, b) => Number(alreadyCited.has(a)) - Number(alreadyCited.has(b)) || codes.indexOf(unitCodes[a]!) - codes.indexOf(unitCodes[b]!) || words(b) - words(a));
+  const showing = rank(guide.for)(scored.showing);
+  const against = rank(guide.against)(scored.against);
+  if (against.length === 0) return showing.slice(0, max);
+  if (showing.length === 0) return against.slice(0, max);
+  return [...showing.slice(0, max - 1), against[0]!];
 }

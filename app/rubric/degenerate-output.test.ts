@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkNarrativeAnswer, checkRubricScores, checkSectionAnswer, checkText, dropRepeatedPoints } from './degenerate-output';
+import { checkNarrativeAnswer, checkRubricScores, checkSectionAnswer, checkText, dropRepeatedPoints, inventedQuote } from './degenerate-output';
 import type { NarrativeAnswer, SectionAnswer } from './model-output';
 import { RubricSection } from './rubric';
 import { SYSTEM_PROMPT } from './unit-prompt';
@@ -129,5 +129,30 @@ describe('degenerate-output detector', () => {
       suggestions: [{ text: 'When he said he could not fit it in, reflect both sides before moving on to the walks.', evidence: ['u9'] }],
     };
     expect(checkNarrativeAnswer(good, { instructions })).toBeNull();
+  });
+});
+
+describe('quotes checked against the transcript', () => {
+  const said = ['What do you make of that?', "I know I should do more, it's just the kids."];
+  it('finds a quote nobody said, and accepts quotes that differ from the words only in case and punctuation', () => {
+    expect(inventedQuote("The clinician asked 'What do you mean by that?' early on.", said)).toBe('What do you mean by that?');
+    expect(inventedQuote('The clinician asked “what do you make of that” and waited.', said)).toBeNull();
+    expect(inventedQuote('The patient said "it\'s just the kids".', said)).toBeNull();
+    // An apostrophe inside a word opens no quote; a one-word quote is not checked.
+    expect(inventedQuote("The patient's worry about the 'kids' was heard.", said)).toBeNull();
+  });
+
+  it('refuses a rationale or a strength with an invented quote, but not a suggestion proposing words', () => {
+    const section = relational;
+    const answer: SectionAnswer = { empathy: { evidence: ['u1'], rationale: "The clinician asked 'How are the walks going for you?' and listened.", score: 4 } };
+    expect(checkSectionAnswer(answer, section, { quotable: said })).toMatchObject({ kind: 'invented_quote' });
+    expect(checkSectionAnswer(answer, section)).toBeNull();
+    const narrative = (strength: string): NarrativeAnswer => ({
+      summary: { text: 'The patient talked about fitting exercise around the kids.', evidence: ['u2'] },
+      strengths: [{ text: strength, evidence: ['u1'] }],
+      suggestions: [{ text: "The clinician could have reflected instead: 'So time is the real barrier.'", evidence: ['u1'] }],
+    });
+    expect(checkNarrativeAnswer(narrative("Asking 'what do you make of that' invited the patient's view."), { quotable: said })).toBeNull();
+    expect(checkNarrativeAnswer(narrative("Asking 'what is your plan now' invited the patient's view."), { quotable: said })).toMatchObject({ kind: 'invented_quote', reason: expect.stringContaining('strength') });
   });
 });

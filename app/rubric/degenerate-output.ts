@@ -10,7 +10,7 @@ import type { RubricSection } from './rubric';
  * whole rubric at 1 for a poor consultation (with reasons of its own per item), a rationale
  * that uses a term of the guidance, the same unit cited for two items.
  */
-export type DegenerateKind = 'empty' | 'placeholder' | 'repetition' | 'copied_instructions' | 'identical_rationales' | 'duplicate_points' | 'uniform_scores';
+export type DegenerateKind = 'empty' | 'placeholder' | 'repetition' | 'copied_instructions' | 'identical_rationales' | 'duplicate_points' | 'uniform_scores' | 'invented_quote';
 
 export interface Degenerate {
   kind: DegenerateKind;
@@ -21,6 +21,8 @@ export interface Degenerate {
 export interface DetectorContext {
   /** The instruction text the model was given (system message and task, without the transcript). */
   instructions?: string;
+  /** What the speakers said (the transcript units' texts): a quoted phrase must be found in one of them. */
+  quotable?: readonly string[];
 }
 
 /** Text a model copies from a shown answer shape instead of writing one ("one sentence", "two sentences", "one strength"). */
@@ -48,6 +50,27 @@ export function checkText(text: string, what: string, ctx: DetectorContext = {})
   if (ctx.instructions) {
     const copied = sharedRun(w, words(ctx.instructions), COPY_RUN);
     if (copied) return { kind: 'copied_instructions', reason: `the ${what} copied the instructions ("${excerpt(copied)}")` };
+  }
+  if (ctx.quotable) {
+    const invented = inventedQuote(text, ctx.quotable);
+    if (invented) return { kind: 'invented_quote', reason: `the ${what} quoted words nobody said in the transcript ("${excerpt(invented)}")` };
+  }
+  return null;
+}
+
+/**
+ * A quoted phrase (in straight or curly quotes, two words or more) that occurs in no unit's text,
+ * compared by words so that case and punctuation do not matter; null when every quote is found.
+ * An apostrophe inside a word ("patient's") does not open a quote.
+ */
+export function inventedQuote(text: string, quotable: readonly string[]): string | null {
+  const said = quotable.map((t) => ` ${words(t).join(' ')} `);
+  const quote = /(?<![\p{L}\p{N}])["“‘']([^"“”‘’]+?)["”’'](?![\p{L}\p{N}])/gu;
+  for (const m of text.matchAll(quote)) {
+    const w = words(m[1]!);
+    if (w.length < 2) continue;
+    const phrase = ` ${w.join(' ')} `;
+    if (!said.some((s) => s.includes(phrase))) return m[1]!;
   }
   return null;
 }
@@ -163,8 +186,10 @@ export function checkNarrativeAnswer(answer: NarrativeAnswer, ctx: DetectorConte
     return { kind: 'empty', reason: `the answer has no ${answer.strengths.length === 0 ? 'strengths' : 'suggestions'} left that are not repeated` };
   }
   const points = [...answer.strengths.map((s) => ({ what: 'strength', text: s.text })), ...answer.suggestions.map((s) => ({ what: 'suggestion', text: s.text }))];
+  // A suggestion may quote what the clinician could have said instead, which nobody said.
+  const { quotable: _quotable, ...unquoted } = ctx;
   for (const p of points) {
-    const b = checkText(p.text, p.what, ctx);
+    const b = checkText(p.text, p.what, p.what === 'suggestion' ? unquoted : ctx);
     if (b) return b;
   }
   for (let i = 0; i < points.length; i++) {

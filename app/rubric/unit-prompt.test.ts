@@ -4,7 +4,6 @@ import { PLACEHOLDER_TEXT } from './degenerate-output';
 import { RubricCoding, RubricSection } from './rubric';
 import { codingPrompt, narrativePrompt, renderCodeGuide, sectionPrompt, sharedPrefix, TASK_MARKER } from './unit-prompt';
 import { RubricItem } from './rubric';
-import { codeScores } from './code-score';
 
 const units: TranscriptUnit[] = [
   { id: 'u1', channel: 0, start: 0, end: 2, text: 'Good morning.' },
@@ -59,10 +58,19 @@ describe('unit prompts', () => {
     expect(renderCodeGuide(section.items[0]!, { u1: 'other' })).toEqual([]);
     expect(renderCodeGuide(guided, undefined)).toEqual([]);
     const one = RubricSection.parse({ id: 'rel', title: 'Relationship', items: [guided] });
-    expect(codeScores(one, undefined)).toEqual({});
-    expect(codeScores(one, { u3: 'persuade', u7: 'seeking_collaboration' })).toEqual({ partnership: { score: 3, unitIds: ['u7', 'u3'] } });
     // In the section prompt, after the item's own lines.
     expect(sectionPrompt(ctx, 'MI', one, { unitCodes: { u3: 'persuade' } }).user).toContain('- units working against it: u3 (persuade)');
+  });
+
+  it('asks a guided item with chosen units to explain them, not to choose', () => {
+    const guided = RubricItem.parse({ id: 'partnership', title: 'Partnership', guidance: 'g', scale: { min: 1, max: 5, labels: [] }, codeGuide: { for: ['seeking_collaboration'], against: ['persuade'] } });
+    const one = RubricSection.parse({ id: 'rel', title: 'Relationship', items: [guided] });
+    const tail = sectionPrompt(ctx, 'MI', one, { unitCodes: { u3: 'persuade', u5: 'seeking_collaboration' }, cited: { partnership: ['u5', 'u3'] } }).user.split(TASK_MARKER)[1]!;
+    expect(tail).toContain('The score is 3. It is shown with the units u5 (seeking_collaboration), u3 (persuade).');
+    expect(tail).toContain('Explain a score of the clinician');
+    expect(tail).not.toMatch(/choose up to/);
+    // Without chosen units the model chooses, as for an item without a guide.
+    expect(sectionPrompt(ctx, 'MI', one, { unitCodes: { u3: 'persuade' } }).user).toMatch(/choose up to 3 units/);
   });
 
   it('never shows placeholder answer text a model could copy', () => {

@@ -99,17 +99,20 @@ export interface ScoringContext {
   counts?: readonly CodeCount[] | undefined;
   /** The code of each coded clinician unit (unit id → code id), for the items' code guides. */
   unitCodes?: Readonly<Record<string, string>> | undefined;
+  /** Per guided item, the units it cites (unitsToCite): the model then explains rather than chooses. */
+  cited?: Readonly<Record<string, readonly string[]>> | undefined;
 }
 
 /** At most this many unit ids are listed per side of a code guide (the counts are always whole). */
 const GUIDE_IDS = 10;
 
 /**
- * For an item with a code guide: the score the behaviour coding gives it (codeScore) and the
- * clinician's units on either side, so the model cites those units and explains the score; the
- * answer schema allows only that score.
+ * For an item with a code guide: the score the behaviour coding gives it (codeScore), the counts
+ * on either side, and the units it cites (chosen by unitsToCite, not by the model), so the model
+ * only explains the score from what was said in those units; the answer schema allows only that
+ * score and those units.
  */
-export function renderCodeGuide(item: RubricItem, unitCodes: Readonly<Record<string, string>> | undefined): string[] {
+export function renderCodeGuide(item: RubricItem, unitCodes: Readonly<Record<string, string>> | undefined, cited: readonly string[] = []): string[] {
   const scored = codeScore(item, unitCodes);
   if (!scored || !unitCodes) return [];
   const list = (ids: readonly string[]) => (ids.length ? `: ${ids.slice(0, GUIDE_IDS).map((id) => `${id} (${unitCodes[id]})`).join(', ')}${ids.length > GUIDE_IDS ? ', …' : ''}` : '');
@@ -118,7 +121,8 @@ export function renderCodeGuide(item: RubricItem, unitCodes: Readonly<Record<str
     `- units showing it${list(scored.showing)}${scored.showing.length ? '' : ': none'}`,
   ];
   if (item.codeGuide!.against.length > 0) lines.push(`- units working against it${list(scored.against)}${scored.against.length ? '' : ': none'}`);
-  lines.push(`The score is ${scored.score}. Cite the units that show best why, and explain from what the clinician said there.`);
+  if (cited.length > 0) lines.push(`The score is ${scored.score}. It is shown with the units ${cited.map((id) => `${id} (${unitCodes[id]})`).join(', ')}.`);
+  else lines.push(`The score is ${scored.score}. Cite the units that show best why, and explain from what the clinician said there.`);
   return lines;
 }
 
@@ -136,9 +140,19 @@ export function sectionPrompt(ctx: PromptContext, rubricTitle: string, section: 
     `What to look for: ${item.guidance}`,
     `Scale: ${renderScale(item)}`,
     `Cite ${FOCUS_WORDS[item.focus]} only.`,
-    ...renderCodeGuide(item, scoring.unitCodes),
+    ...renderCodeGuide(item, scoring.unitCodes, scoring.cited?.[item.id]),
   ]);
   const single = section.items.length === 1;
+  const chosen = single && (scoring.cited?.[section.items[0]!.id]?.length ?? 0) > 0;
+  if (chosen) {
+    return prompt(ctx, [
+      `Explain a score of the clinician on one item of "${rubricTitle}: ${section.title}".`,
+      ...items,
+      ...renderCounts(scoring.counts),
+      '',
+      'Give those units as the evidence and the score as given. The rationale, in at most 30 words: what the clinician said in those units, about what part of the patient\'s story, and why that earns the score (or keeps it down). Write it in your own words about this conversation: do not repeat the wording of "What to look for" or the unit ids.',
+    ].join('\n'));
+  }
   const instruction = [
     single ? `Rate the clinician on one item of "${rubricTitle}: ${section.title}".` : `Rate the clinician on the items of "${rubricTitle}: ${section.title}".`,
     ...items,
@@ -166,10 +180,10 @@ export function narrativePrompt(ctx: PromptContext, rubricTitle: string, n: Narr
     ...(scores.length > 0 ? ['', `Item scores: ${scores.join('; ')}.`] : []),
     ...renderCounts(n.counts),
     '',
-    'Keep each text under 40 words.',
-    'summary: what happened in this conversation and how well the clinician handled it, naming its topic.',
+    'Keep each text under 30 words.',
+    "summary: what the patient came with and what was agreed, and how well the clinician handled it, naming the patient's own concerns.",
     `strengths: up to ${MAX_NARRATIVE_POINTS} things the clinician did well, each about a different moment, saying what was done and why it helped.`,
-    `suggestions: up to ${MAX_NARRATIVE_POINTS} concrete changes, each about a moment of this conversation that could have gone better, saying what the clinician could have said or done instead.`,
+    `suggestions: up to ${MAX_NARRATIVE_POINTS} concrete changes, each about one clinician unit where another response would have helped more (for example a question or advice where the patient's words could have been reflected back), saying briefly what the clinician could have said there instead.`,
     'Each point cites the units it is about and names what was said there. Do not repeat a point: a moment is either a strength or a suggestion, never both.',
   ];
   return prompt(ctx, instruction.join('\n'));

@@ -4,7 +4,7 @@ import { repairNarrativeAnswer, repairSectionAnswer } from '../../../app/rubric/
 import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
 import { CodingBatchAnswer, NarrativeAnswer, SectionAnswer, type CodingAnswer } from '../../../app/rubric/model-output';
 import type { CodeCount } from '../../../app/rubric/analysis';
-import { codeScore, codeScores, isNotShown, narrativeUnitPools, notShownRationale } from '../../../app/rubric/code-score';
+import { codeOnlyRationale, codeScore, isNotShown, narrativeUnitPools, notShownRationale, unitsToCite } from '../../../app/rubric/code-score';
 import type { Rubric, RubricCoding, RubricSection } from '../../../app/rubric/rubric';
 import { codingPrompt, narrativePrompt, sectionPrompt, type NarrativeContext } from '../../../app/rubric/unit-prompt';
 import type { TranscriptUnit } from '../../../app/transcript/units';
@@ -82,6 +82,10 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
   }
   const key = opts.idempotencyKey ?? randomUUID();
   const answer: SectionAnswer = {};
+  const words = new Map(opts.units.map((u) => [u.id, u.text.split(/\s+/).length]));
+  const quotable = opts.units.map((u) => u.text);
+  const codeOnly = new Set<string>();
+  const cited = new Set<string>();
   let usage = NO_USAGE;
   let attempts = 1;
   let model = opts.llm.model;
@@ -94,16 +98,19 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
       opts.onProgress?.((k + 1) / opts.section.items.length);
       continue;
     }
+    // A guided item cites the units its code score rests on, chosen here; the model explains them.
+    const cite = fromCodes && opts.unitCodes ? unitsToCite(item, fromCodes, opts.unitCodes, (id) => words.get(id) ?? 0, cited) : [];
+    const fixed = fromCodes ? { [item.id]: { score: fromCodes.score, unitIds: cite.length ? cite : [...fromCodes.showing, ...fromCodes.against] } } : {};
     const r = await checkedCall({
       llm: opts.llm,
-      prompt: sectionPrompt({ units: opts.units, book: opts.book }, opts.rubric.title, one, { counts: opts.counts, unitCodes: opts.unitCodes }),
-      sentSchema: sectionSchema(one, opts.units, codeScores(one, opts.unitCodes)),
+      prompt: sectionPrompt({ units: opts.units, book: opts.book }, opts.rubric.title, one, { counts: opts.counts, unitCodes: opts.unitCodes, cited: { [item.id]: cite } }),
+      sentSchema: sectionSchema(one, opts.units, fixed),
       schemaName: SCHEMA_NAME.section(opts.section.id),
       parse: SectionAnswer,
       repair: repairSectionAnswer,
-      check: (a, ctx) => checkSectionAnswer(a, one, ctx),
+      check: (a, ctx) => checkSectionAnswer(a, one, { ...ctx, quotable }),
       idempotencyKey: `${key}:section:${opts.section.id}:${item.id}`,
-      maxOutputTokens: 220,
+      maxOutputTokens: cite.length ? 160 : 220,
       step: `section ${opts.section.id} ${item.id}`,
       onCall: opts.onCall,
       signal: opts.signal,
@@ -111,11 +118,27 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
     usage = addUsage(usage, r.usage);
     attempts = Math.max(attempts, r.attempts);
     model = r.model;
+    if (!r.outcome.ok && fromCodes && cite.length > 0) {
+      // The score and the units come from the codes; only the explanation in words is missing.
+      answer[item.id] = { evidence: cite, rationale: codeOnlyRationale(r.outcome.reason), score: fromCodes.score };
+      codeOnly.add(item.id);
+      for (const id of cite) cited.add(id);
+      opts.onProgress?.((k + 1) / opts.section.items.length);
+      continue;
+    }
     if (!r.outcome.ok) return { outcome: { ok: false, reason: `for "${item.title}": ${r.outcome.reason}` }, attempts, usage, model };
-    if (r.outcome.answer[item.id]) answer[item.id] = r.outcome.answer[item.id]!;
+    const got = r.outcome.answer[item.id];
+    if (got && cite.length > 0) {
+      // The chosen units are the evidence. Ids outside the schema that name no unit of the item's
+      // speaker (a remote model may ignore the schema) are kept so that they are rejected and counted.
+      const valid = new Set(allowedUnitIds(item, opts.units));
+      answer[item.id] = { ...got, evidence: [...cite, ...got.evidence.filter((id) => !valid.has(id.trim()))] };
+    } else if (got) answer[item.id] = got;
+    for (const id of answer[item.id]?.evidence ?? []) cited.add(id);
     opts.onProgress?.((k + 1) / opts.section.items.length);
   }
-  const asked = { ...opts.section, items: opts.section.items.filter((i) => answer[i.id]?.evidence.length) };
+  // Only explanations the model wrote are compared with each other (code-only reasons are alike by design).
+  const asked = { ...opts.section, items: opts.section.items.filter((i) => answer[i.id]?.evidence.length && !codeOnly.has(i.id)) };
   const same = asked.items.length > 0 ? checkSectionAnswer(answer, asked) : null;
   if (same) return { outcome: { ok: false, reason: same.reason }, attempts, usage, model };
   return { outcome: { ok: true, answer }, attempts, usage, model };
@@ -128,13 +151,13 @@ export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & Nar
   return checkedCall({
     llm: opts.llm,
     prompt,
-    sentSchema: narrativeSchema(opts.units, narrativeUnitPools(opts.rubric, opts.unitCodes)),
+    sentSchema: narrativeSchema(opts.units, narrativeUnitPools(opts.rubric, opts.unitCodes, opts.units.map((u) => u.id))),
     schemaName: SCHEMA_NAME.narrative,
     parse: NarrativeAnswer,
     repair: repairNarrativeAnswer,
-    check: (answer, ctx) => checkNarrativeAnswer(answer, ctx),
+    check: (answer, ctx) => checkNarrativeAnswer(answer, { ...ctx, quotable: opts.units.map((u) => u.text) }),
     idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:narrative`,
-    maxOutputTokens: 1100,
+    maxOutputTokens: 700,
     step: 'narrative',
     onCall: opts.onCall,
     signal: opts.signal,

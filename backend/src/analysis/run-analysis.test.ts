@@ -56,7 +56,15 @@ describe('runAnalysis with unit ids', () => {
       for (const [id, item] of Object.entries(schemaOf(r.body).schema.properties ?? {})) {
         const fixed = codeScore(byId.get(id)!, unitCodes);
         const onSides = fixed ? [...fixed.showing, ...fixed.against] : [];
-        expect(item.properties?.evidence?.items?.enum).toEqual(onSides.length > 0 ? onSides : clinicianIds);
+        const allowed = item.properties?.evidence?.items?.enum as string[];
+        if (onSides.length === 0) expect(allowed).toEqual(clinicianIds);
+        else {
+          // The units to cite are chosen from the coded ones (unitsToCite), and the item cites exactly them.
+          expect(allowed.length).toBeGreaterThan(0);
+          expect(allowed.length).toBeLessThanOrEqual(3);
+          for (const u of allowed) expect(onSides).toContain(u);
+          expect(scoredItems(analysis).find((i) => i.itemId === id)?.citations.map((e) => e.id).sort()).toEqual([...allowed].sort());
+        }
         if (fixed) {
           guided += 1;
           expect(item.properties?.score?.enum).toEqual([fixed.score]);
@@ -106,16 +114,26 @@ describe('runAnalysis with unit ids', () => {
     expect(calls.find((c) => c.step === 'narrative' && c.attempt === 1)?.refused).toMatch(/two sentences/);
   });
 
-  it('fails a section whose answers stay degenerate, with the reason and without its text', async () => {
+  it('keeps the code scores and units of items whose explanations stay degenerate, says why, and drops the text', async () => {
     const loop = "I'm a partner in a partnership I'm a partner in a partnership I'm a partner in a partnership";
     const { analysis } = await run((req) => {
       const a = scriptedUnitAnswer(req.body) as Record<string, { rationale: string }>;
       if (schemaOf(req.body).name !== 'section_global_relational') return a;
       return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, { ...v, rationale: loop }]));
     });
-    const failed = analysis.sections.find((s) => s.sectionId === 'global_relational');
-    expect(failed).toMatchObject({ status: 'failed', attempts: 2, reason: expect.stringMatching(/repeats itself.*again after a retry/) });
-    expect(analysis.sections.find((s) => s.sectionId === 'global_change')?.status).toBe('scored');
+    const kept = analysis.sections.find((s) => s.sectionId === 'global_relational');
+    // Every MI item is scored from the codes (decision 023): only the written reason was the model's.
+    expect(kept).toMatchObject({ status: 'scored' });
+    const coding = analysis.coding;
+    if (coding?.status !== 'coded') throw new Error('coding failed');
+    const unitCodes = Object.fromEntries(coding.codes.map((c) => [c.unitId, c.code]));
+    const items = kept?.status === 'scored' ? kept.items : [];
+    expect(items.length).toBe(2);
+    for (const i of items) {
+      const item = rubric.sections.flatMap((s) => s.items).find((x) => x.id === i.itemId)!;
+      expect(i.score).toBe(codeScore(item, unitCodes)!.score);
+      if (i.citations.length > 0) expect(i.rationale).toMatch(/^Scored from the behaviour codes.*set aside: .*repeats itself.*again after a retry\.$/);
+    }
     expect(JSON.stringify(analysis.sections)).not.toContain('a partnership I');
   });
 
