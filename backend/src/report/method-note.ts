@@ -24,9 +24,13 @@ export function methodSentences(model: ReportModel): string[] {
     sentences.push(`${coder.kind === 'llm' ? `The language model ${coder.name}` : `A trained classifier (${coder.name})`} gave every clinician unit one behaviour code automatically; the indicators are calculated from the code counts.`);
     if (sameModel) scorer = 'The same model';
   }
+  const fromCodes = a.sections.some((s) => s.status === 'scored' && s.items.some((i) => i.scoreBasis));
+  const scored = fromCodes
+    ? `Items that name behaviour codes were scored from those codes by the rule printed under each score, citing units chosen from the coded ones; ${scorer.charAt(0).toLowerCase()}${scorer.slice(1)} wrote their reasons, scored the other items and wrote the feedback by citing units by id`
+    : `${scorer} scored each rubric item and wrote the feedback by citing units by id`;
   sentences.push(
-    `${scorer} scored each rubric item and wrote the feedback by citing units by id, and the report shows only those units' own words (${cited}).`,
-    `Answers that were repetitive, empty or copied from the instructions were asked for again once (${plural(a.stats.retries, 'retry', 'retries')} in ${plural(a.stats.calls, 'model call', 'model calls')}) and, if still unusable, are shown as “analysis failed” with the reason.`,
+    `${scored}, and the report shows only those units' own words (${cited}).`,
+    `Answers that were repetitive, empty or copied from the instructions were asked for again once (${plural(a.stats.retries, 'retry', 'retries')} in ${plural(a.stats.calls, 'model call', 'model calls')}) and, if still unusable, are shown as “analysis failed” with the reason${fromCodes ? ' (a code-scored item keeps its score and units, and says why its reason is missing)' : ''}.`,
     `${model.rubric.attribution} The scores are a starting point for reflection and discussion, not an assessment of competence.`,
   );
   return sentences;

@@ -39,7 +39,7 @@ function between(text: string, from: string, to: string): string {
 
 /** How an item's heading, score and reason read: the code rule sits between the label and the reason when the codes gave the score. */
 function itemHead(item: ScoredItem): string {
-  const who = item.scoreBasis?.notShown ? 'No unit to cite, so no model was asked.' : 'The model chose the cited units and wrote the reason.';
+  const who = item.scoreBasis?.notShown ? 'No unit to cite, so no model was asked.' : 'The units cited are chosen from those codes; the language model wrote the reason.';
   const basis = item.scoreBasis ? `Score from the behaviour codes: ${collapse(item.scoreBasis.explanation)}. ${who} ` : '';
   return `${item.title} ${item.score} / ${item.scaleMax} ${item.scoreLabel} ${basis}${collapse(item.rationale)}`;
 }
@@ -199,7 +199,7 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
     expect(method).toContain('How this report was produced');
     expect(method).toContain('transcribed by whisper.cpp (base) and split into 58 numbered units');
     expect(method).toContain('The language model qwen2.5-coder-1.5b-instruct-q4_k_m gave every clinician unit one behaviour code automatically');
-    expect(method).toContain('The same model scored each rubric item and wrote the feedback by citing units by id');
+    expect(method).toContain('Items that name behaviour codes were scored from those codes by the rule printed under each score, citing units chosen from the coded ones; the same model wrote their reasons');
     expect(method).toContain('(0 retries in 6 model calls)');
     expect(method).toContain('not a validated instrument');
     expect(method).toContain('Tokens 2460 prompt, 612 completion');

@@ -17,7 +17,7 @@ export function drawRubricSection(cursor: PdfCursor, model: ReportModel, links: 
   const fromCodes = model.analysis.sections.some((s) => s.status === 'scored' && s.items.some((i) => i.scoreBasis));
   cursor.paragraph(
     fromCodes
-      ? `Scored against “${model.rubric.title}” (version ${model.rubric.version}): items that name behaviour codes are scored from the codes of the clinician’s units (the rule and counts are under the score), the others by the language model; the model chose the cited units and wrote every reason. Each score is followed by the units cited for it, as the transcript has them.`
+      ? `Scored against “${model.rubric.title}” (version ${model.rubric.version}): items that name behaviour codes are scored from the codes of the clinician’s units (the rule and counts are under the score), the others by the language model. For code-scored items the cited units are picked from the coded ones; the language model wrote every reason. Each score is followed by the units cited for it, as the transcript has them.`
       : `Scored by the language model against “${model.rubric.title}” (version ${model.rubric.version}). Each score is followed by the units the model cited for it, as the transcript has them.`,
     { size: 8.5, color: COLOR.muted },
     { after: 4 },
@@ -79,7 +79,7 @@ function drawItem(cursor: PdfCursor, model: ReportModel, links: UnitLinks, item:
 
   if (item.scoreLabel) cursor.paragraph(item.scoreLabel, { size: 9, color: COLOR.accent });
   if (item.scoreBasis) {
-    const who = item.scoreBasis.notShown ? 'No unit to cite, so no model was asked.' : 'The model chose the cited units and wrote the reason.';
+    const who = item.scoreBasis.notShown ? 'No unit to cite, so no model was asked.' : 'The units cited are chosen from those codes; the language model wrote the reason.';
     cursor.paragraph(`Score from the behaviour codes: ${item.scoreBasis.explanation}. ${who}`, { size: 8, color: COLOR.muted });
   }
   cursor.gap(1.5);
