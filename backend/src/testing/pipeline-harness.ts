@@ -55,6 +55,8 @@ export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcess
     // The key-encryption key outside the data folder, as in a deployment (docs/decisions/015); the
     // test database's own handle (tdb.db) wraps and unwraps the org data keys with the same file.
     FE_KEK_FILE: tdb.kekFile,
+    // The signed audit heads where tdb.db reads them, so a test can verify the trails the runtime wrote.
+    FE_AUDIT_HEAD_DIR: tdb.auditHeadDir,
     FE_STT_MODEL_PATH: path.join(defaultDataDir, 'models', 'ggml-tiny.en.bin'),
     FE_STT_THREADS: '2',
     // The bundle `npm run setup` built from resources/policies (a fresh data folder has none).
