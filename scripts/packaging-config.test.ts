@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url);
 type Cfg = Record<string, Record<string, unknown> & { target?: unknown }>;
 const config = parse(readFileSync(path.join(repoRoot, 'electron-builder.yml'), 'utf8')) as Cfg;
 const targets = (p: string) => ((config[p]?.target ?? []) as (string | { target: string })[]).map((t) => (typeof t === 'string' ? t : t.target));
-const msiHook = require(path.join(repoRoot, 'resources/build/msi-policy-properties.cjs')) as { addPolicyProperties(wxs: string): string; PROPERTIES: { property: string; name: string }[] };
+const msiHook = require(path.join(repoRoot, 'resources/build/msi-policy-properties.cjs')) as { addPolicyProperties(wxs: string): string; PROPERTIES: { property: string; name: string; type: string }[] };
 const notarizeHook = require(path.join(repoRoot, 'resources/build/notarize.cjs')) as { notarizeOptions(ctx: unknown, env: Record<string, string>): Record<string, string> | null };
 
 describe('packaging for IT (electron-builder.yml)', () => {
@@ -23,6 +23,17 @@ describe('packaging for IT (electron-builder.yml)', () => {
     expect(config.mac).toMatchObject({ hardenedRuntime: true, entitlements: 'resources/build/entitlements.mac.plist' });
     expect((config.mac?.extendInfo as Record<string, string>).NSMicrophoneUsageDescription).toBeTruthy();
     expect((config as Record<string, unknown>).afterSign).toBe('resources/build/notarize.cjs');
+  });
+
+  it('keeps the update signature check on: a publisher name for Windows, a publish config so app-update.yml is written', () => {
+    // electron-updater's NsisUpdater skips the Authenticode check when app-update.yml has no
+    // publisherName (or there is no app-update.yml); electron-builder writes both from these.
+    // publisherName must equal the CN of the certificate in WIN_CSC_LINK (docs/it-guide.md).
+    expect(config.win?.verifyUpdateCodeSignature).not.toBe(false);
+    expect((config.win?.signtoolOptions as { publisherName?: string[] }).publisherName).toEqual([expect.stringMatching(/\S/)]);
+    expect((config as Record<string, unknown>).publish).toMatchObject({ provider: 'generic' });
+    // macOS: Squirrel.Mac installs only an update signed with the running app's designated requirement.
+    expect(config.mac?.identity).not.toBeNull();
   });
 
   it('holds no signing secret: certificates and passwords come from the environment only', () => {
@@ -50,8 +61,9 @@ describe('MSI properties → machine policy (msiProjectCreated hook)', () => {
     expect(msiHook.PROPERTIES.map((p) => p.property)).toEqual(expect.arrayContaining(['BACKEND_URL', 'UPDATE_CHANNEL']));
   });
 
-  it('names only keys the policy reader knows, and keeps the project well-formed', () => {
-    for (const p of msiHook.PROPERTIES) expect(Object.keys(POLICY_KEYS)).toContain(p.name);
+  it('has a property for every key the policy reader knows, of its kind, and keeps the project well-formed', () => {
+    expect(msiHook.PROPERTIES.map((p) => p.name).sort()).toEqual(Object.keys(POLICY_KEYS).sort());
+    for (const p of msiHook.PROPERTIES as { name: keyof typeof POLICY_KEYS; type: string }[]) expect(p.type, p.name).toBe(POLICY_KEYS[p.name].kind === 'boolean' ? 'integer' : 'string');
     const { DOMParser } = require('@xmldom/xmldom') as { DOMParser: new (o: { errorHandler: Record<string, (m: string) => void> }) => { parseFromString(x: string, t: string): unknown } };
     const errors: string[] = [];
     new DOMParser({ errorHandler: { warning: (m) => void errors.push(m), error: (m) => void errors.push(m), fatalError: (m) => void errors.push(m) } }).parseFromString(out, 'text/xml');

@@ -29,7 +29,8 @@ describe('managed policy: macOS managed preferences', () => {
   it('reads the plist a configuration profile leaves', async () => {
     const r = await readMacPolicy(fixture('managed-preferences.plist'));
     expect(r.policy).toEqual({ backendUrl: 'https://feedback.example-hospital.org', updateChannel: 'stable', autoUpdate: true, localDraft: false, proxy: 'system' });
-    expect(r.problems.map((p) => p.key)).toEqual(['PayloadUUID']);
+    // PayloadUUID is profile bookkeeping, not a setting; Colour is a key nobody defined.
+    expect(r.problems.map((p) => p.key)).toEqual(['Colour']);
     expect(managedFields(r.policy).sort()).toEqual(['autoUpdate', 'backendUrl', 'localDraft', 'proxy', 'updateChannel']);
   });
 

@@ -48,11 +48,14 @@ async function readText(file: string): Promise<string | null> {
   });
 }
 
+/** Profile bookkeeping (PayloadUUID, PayloadIdentifier, …) an MDM may leave beside the settings: never a setting. */
+const withoutPayloadKeys = (v: Record<string, unknown>) => Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('Payload')));
+
 export async function readMacPolicy(file: string): Promise<PolicyReading> {
   const xml = await readText(file);
   if (xml === null) return { policy: {}, source: null, problems: [] };
   try {
-    return policyFromValues(parseManagedPlist(xml), file);
+    return policyFromValues(withoutPayloadKeys(parseManagedPlist(xml)), file);
   } catch (e) {
     return { policy: {}, source: file, problems: [{ key: '(file)', code: 'policy.invalid', message: `${file}: ${(e as Error).message}` }] };
   }

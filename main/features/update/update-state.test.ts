@@ -69,6 +69,8 @@ describe('update state machine', () => {
   it('a periodic check does not interrupt a download or forget a downloaded update', () => {
     const dl = run([{ type: 'update-available', version: '1.2.0' }, { type: 'download-progress', percent: 50 }]);
     expect(updateReducer(dl, { type: 'check-started' })).toBe(dl);
+    // electron-updater reports the same version again after that check: the progress stays.
+    expect(updateReducer(dl, { type: 'update-available', version: '1.2.0' })).toBe(dl);
     const ready = downloaded();
     expect(run([{ type: 'check-started' }, { type: 'update-available', version: '1.2.0' }], ready)).toEqual(ready);
   });

@@ -61,7 +61,8 @@ export function updateReducer(state: UpdateState, event: UpdateEvent): UpdateSta
       if (cur.phase !== 'checking') return state;
       return { ...state, current: { phase: 'idle', lastCheckedAt: event.at } };
     case 'update-available':
-      if (cur.phase === 'downloaded' && cur.version === event.version) return state;
+      // A periodic check during a download (or after it) finds the same version again: keep the progress.
+      if ((cur.phase === 'downloaded' || cur.phase === 'downloading') && cur.version === event.version) return state;
       return { ...state, current: { phase: 'downloading', version: event.version, percent: 0 } };
     case 'download-progress':
       if (cur.phase !== 'downloading') return state;
