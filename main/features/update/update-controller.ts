@@ -10,7 +10,8 @@ export interface UpdaterPort {
   on(event: 'update-available' | 'update-downloaded', l: (info: { version: string }) => void): unknown;
   on(event: 'download-progress', l: (p: { percent: number }) => void): unknown;
   on(event: 'error', l: (e: Error) => void): unknown;
-  checkForUpdates(): Promise<unknown>;
+  /** With autoDownload, the result carries the download's promise (electron-updater's UpdateCheckResult). */
+  checkForUpdates(): Promise<{ downloadPromise?: Promise<unknown> | null } | null>;
   quitAndInstall(isSilent?: boolean, isForceRunAfter?: boolean): void;
 }
 
@@ -75,8 +76,10 @@ export function createUpdateController(opts: UpdateControllerOptions) {
 
   const check = async (): Promise<UpdateStatus> => {
     if (!opts.enabled) return status();
-    // electron-updater reports its failures through 'error' as well; the promise's rejection adds nothing.
-    await u.checkForUpdates().catch(() => undefined);
+    // electron-updater reports its failures through 'error' as well; the promises' rejections add
+    // nothing, and an unobserved download rejection (bad sha512, lost connection) would be unhandled.
+    const result = await u.checkForUpdates().catch(() => null);
+    result?.downloadPromise?.catch(() => undefined);
     return status();
   };
   const setBusy = () => dispatch({ type: 'busy-changed', busy: recordingBusy || callBusy });
