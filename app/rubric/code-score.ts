@@ -60,8 +60,17 @@ export function notShownRationale(item: Pick<RubricItem, 'codeGuide'>): string {
  * the cited units do not depend on the model, so they stand, and the reader is told why no
  * explanation in words is given.
  */
-export function codeOnlyRationale(refusal: string): string {
-  return `Scored from the behaviour codes of the sentences shown. The language model's explanation was set aside: ${refusal}.`;
+export function codeOnlyRationale(refusal: string, scored?: Pick<CodeScore, 'showing' | 'against'>, unitCodes?: Readonly<Record<string, string>>): string {
+  const tally = (ids: readonly string[]) => {
+    const n = new Map<string, number>();
+    for (const id of ids) n.set(unitCodes?.[id] ?? '?', (n.get(unitCodes?.[id] ?? '?') ?? 0) + 1);
+    return [...n].map(([code, k]) => `${code.replace(/_/g, ' ')} ×${k}`).join(', ');
+  };
+  const sentences = (k: number) => `${k} clinician sentence${k === 1 ? '' : 's'}`;
+  const basis = scored && unitCodes
+    ? `Scored from the behaviour coding: ${sentences(scored.showing.length)} ${scored.showing.length === 1 ? 'shows' : 'show'} it${scored.showing.length ? ` (${tally(scored.showing)})` : ''}${scored.against.length ? ` and ${sentences(scored.against.length)} ${scored.against.length === 1 ? 'works' : 'work'} against it (${tally(scored.against)})` : ''}; the cited sentences are shown below.`
+    : 'Scored from the behaviour codes of the sentences shown.';
+  return `${basis} The language model's explanation was set aside: ${refusal}.`;
 }
 
 /** Whether a code score rests on no unit at all (nothing coded for or against the item). */

@@ -10,12 +10,14 @@ import type { RubricSection } from './rubric';
  * whole rubric at 1 for a poor consultation (with reasons of its own per item), a rationale
  * that uses a term of the guidance, the same unit cited for two items.
  */
-export type DegenerateKind = 'empty' | 'placeholder' | 'repetition' | 'copied_instructions' | 'identical_rationales' | 'duplicate_points' | 'uniform_scores' | 'invented_quote';
+export type DegenerateKind = 'empty' | 'placeholder' | 'repetition' | 'copied_instructions' | 'identical_rationales' | 'duplicate_points' | 'uniform_scores' | 'invented_quote' | 'not_grounded' | 'unsupported_code';
 
 export interface Degenerate {
   kind: DegenerateKind;
   /** Shown to the reader after "Analysis failed …: ", so plain words and a short excerpt. */
   reason: string;
+  /** Retrying with other sampling will not help and a fallback exists: the caller stops at once. */
+  final?: boolean;
 }
 
 export interface DetectorContext {

@@ -145,12 +145,19 @@ export function sectionPrompt(ctx: PromptContext, rubricTitle: string, section: 
   const single = section.items.length === 1;
   const chosen = single && (scoring.cited?.[section.items[0]!.id]?.length ?? 0) > 0;
   if (chosen) {
+    // The cited units' own lines, here at the end: a 1.5B model asked to explain units it had to
+    // find far above in the transcript restated the rubric instead (docs/decisions/026).
+    const byId = new Map(ctx.units.map((u) => [u.id, u]));
+    const shown = (scoring.cited?.[section.items[0]!.id] ?? []).flatMap((id) => (byId.has(id) ? [`- ${renderUnit(byId.get(id)!)}`] : []));
     return prompt(ctx, [
       `Explain a score of the clinician on one item of "${rubricTitle}: ${section.title}".`,
       ...items,
       ...renderCounts(scoring.counts),
       '',
-      'Give those units as the evidence and the score as given. The rationale, in at most 30 words: what the clinician said in those units, about what part of the patient\'s story, and why that earns the score (or keeps it down). Write it in your own words about this conversation: do not repeat the wording of "What to look for" or the unit ids.',
+      'The units it is shown with:',
+      ...shown,
+      '',
+      'Give those units as the evidence and the score as given. The rationale, in at most 30 words: what the clinician said in those units (name the topic, in the speakers\' own words), about what part of the patient\'s story, and why that earns the score (or keeps it down). Do not repeat the wording of "What to look for" or the unit ids.',
     ].join('\n'));
   }
   const instruction = [

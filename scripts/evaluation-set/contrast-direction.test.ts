@@ -45,7 +45,9 @@ beforeAll(async () => {
       const temperature = (req.body as { temperature?: number }).temperature ?? 0;
       // One call per rubric item shares its section's schema name: the item ids asked for tell them apart.
       const keys = Object.keys(schema.properties ?? {}).join(',');
-      const call = recorded[version].calls.find((c) => c.schema === name && c.temperature === temperature && (!name.startsWith('section_') || answerKeys(c.content) === keys));
+      const at = (t: number) => recorded[version].calls.find((c) => c.schema === name && c.temperature === t && (!name.startsWith('section_') || answerKeys(c.content) === keys));
+      // A retry the recording never made (the checks have changed since): the model answering the same again.
+      const call = at(temperature) ?? at(0);
       if (!call) throw new Error(`no recorded answer for ${version} ${name} (${keys}) at temperature ${temperature}`);
       return chatCompletion(call.content);
     },
@@ -79,6 +81,9 @@ describe('contrast pair direction (recorded embedded-model answers)', () => {
     expect(cmp.poor.unscored).toEqual([]);
     expect(cmp.difference!).toBeGreaterThanOrEqual(CONTRAST_TARGETS.minDifference);
     expect(cmp.favourPoor).toBeLessThanOrEqual(cmp.favourGood);
+    // The poor version's recorded strengths all name behaviours their units were not coded with
+    // ("used affirmations" citing advice): dropped, so no false praise reaches its report.
+    expect(analyses.poor.narrative).toMatchObject({ status: 'failed', reason: expect.stringMatching(/no strengths/) });
     // Every scored item rests on cited units of the right speaker, shown with their own words.
     for (const v of VERSIONS) {
       for (const s of analyses[v].sections) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { codingBatchSchema, narrativeSchema, sectionSchema, allowedUnitIds, SCHEMA_NAME } from '../../../app/rubric/answer-schemas';
 import { repairNarrativeAnswer, repairSectionAnswer } from '../../../app/rubric/answer-repair';
 import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
+import { checkSectionGrounding, dropUngroundedStrengths, type GroundingContext } from '../../../app/rubric/grounding';
 import { CodingBatchAnswer, NarrativeAnswer, SectionAnswer, type CodingAnswer } from '../../../app/rubric/model-output';
 import type { CodeCount } from '../../../app/rubric/analysis';
 import { codeOnlyRationale, codeScore, isNotShown, narrativeUnitPools, notShownRationale, unitsToCite } from '../../../app/rubric/code-score';
@@ -84,6 +85,7 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
   const answer: SectionAnswer = {};
   const words = new Map(opts.units.map((u) => [u.id, u.text.split(/\s+/).length]));
   const quotable = opts.units.map((u) => u.text);
+  const grounding: GroundingContext = { unitText: new Map(opts.units.map((u) => [u.id, u.text])), unitCodes: opts.unitCodes, codes: opts.book?.codes ?? [] };
   const codeOnly = new Set<string>();
   const cited = new Set<string>();
   let usage = NO_USAGE;
@@ -108,7 +110,8 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
       schemaName: SCHEMA_NAME.section(opts.section.id),
       parse: SectionAnswer,
       repair: repairSectionAnswer,
-      check: (a, ctx) => checkSectionAnswer(a, one, { ...ctx, quotable }),
+      // Grounding is checked where the codes give a fallback (score and units stand without the model's words).
+      check: (a, ctx) => checkSectionAnswer(a, one, { ...ctx, quotable }) ?? (cite.length > 0 ? checkSectionGrounding(a, one.items, grounding) : null),
       idempotencyKey: `${key}:section:${opts.section.id}:${item.id}`,
       maxOutputTokens: cite.length ? 160 : 220,
       step: `section ${opts.section.id} ${item.id}`,
@@ -120,7 +123,7 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
     model = r.model;
     if (!r.outcome.ok && fromCodes && cite.length > 0) {
       // The score and the units come from the codes; only the explanation in words is missing.
-      answer[item.id] = { evidence: cite, rationale: codeOnlyRationale(r.outcome.reason), score: fromCodes.score };
+      answer[item.id] = { evidence: cite, rationale: codeOnlyRationale(r.outcome.reason, fromCodes, opts.unitCodes), score: fromCodes.score };
       codeOnly.add(item.id);
       for (const id of cite) cited.add(id);
       opts.onProgress?.((k + 1) / opts.section.items.length);
@@ -147,6 +150,7 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
 /** Summary, strengths and suggestions, each citing units; may be given the codes and item scores. */
 export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & NarrativeContext): Promise<StepResult<NarrativeAnswer>> {
   if (opts.units.length === 0) return { outcome: { ok: false, reason: 'the transcript is empty' }, attempts: 1, usage: NO_USAGE, model: opts.llm.model };
+  const grounding: GroundingContext = { unitText: new Map(opts.units.map((u) => [u.id, u.text])), unitCodes: opts.unitCodes, codes: opts.book?.codes ?? [] };
   const prompt = narrativePrompt({ units: opts.units, book: opts.book }, opts.rubric.title, { counts: opts.counts, scores: opts.scores, participants: opts.participants });
   return checkedCall({
     llm: opts.llm,
@@ -154,7 +158,7 @@ export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & Nar
     sentSchema: narrativeSchema(opts.units, narrativeUnitPools(opts.rubric, opts.unitCodes, opts.units.map((u) => u.id))),
     schemaName: SCHEMA_NAME.narrative,
     parse: NarrativeAnswer,
-    repair: repairNarrativeAnswer,
+    repair: (answer, ctx) => dropUngroundedStrengths(repairNarrativeAnswer(answer, ctx), grounding).answer,
     check: (answer, ctx) => checkNarrativeAnswer(answer, { ...ctx, quotable: opts.units.map((u) => u.text) }),
     idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:narrative`,
     maxOutputTokens: 700,

@@ -34,7 +34,9 @@ export interface CheckedCall<T> {
 /** The instruction text of a prompt without the transcript: what a copied answer would be copied from. */
 export function instructionsOf(prompt: CallPrompt): string {
   const at = prompt.user.lastIndexOf(TASK_MARKER);
-  return `${prompt.system}\n${at >= 0 ? prompt.user.slice(at + TASK_MARKER.length) : ''}`;
+  // Transcript lines repeated in the task (the units an item is shown with) are what was said, not instructions: quoting them is not copying.
+  const task = at >= 0 ? prompt.user.slice(at + TASK_MARKER.length).replace(/^- u\d+ \[\d+:\d\d\] .*$/gm, '') : '';
+  return `${prompt.system}\n${task}`;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function checkedCall<T>(c: CheckedCall<T>): Promise<StepResult<T>> 
     usage.calls += 1;
     if (i > 0) usage.retries += 1;
     let refused: string | null = null;
+    let final = false;
     let answer: T | undefined;
     let record: Omit<CallRecord, 'refused' | 'wallMs'> = { step: c.step, attempt: i + 1, promptTokens: 0, completionTokens: 0, timings: null };
     try {
@@ -77,7 +80,9 @@ export async function checkedCall<T>(c: CheckedCall<T>): Promise<StepResult<T>> 
       usage.completionTokens += r.usage.outputTokens;
       record = { ...record, promptTokens: r.usage.inputTokens, completionTokens: r.usage.outputTokens, timings: r.timings };
       answer = c.repair ? c.repair(r.object, { instructions }) : r.object;
-      refused = c.check(answer, { instructions })?.reason ?? null;
+      const bad = c.check(answer, { instructions });
+      refused = bad?.reason ?? null;
+      final = bad?.final ?? false;
     } catch (e) {
       if (!isAppError(e) || e.code !== 'analysis.invalid_output') throw e;
       refused = 'the answer did not follow the required format';
@@ -85,8 +90,10 @@ export async function checkedCall<T>(c: CheckedCall<T>): Promise<StepResult<T>> 
     c.onCall?.({ ...record, wallMs: Math.round(performance.now() - started), refused });
     if (refused === null && answer !== undefined) return { outcome: { ok: true, answer }, attempts: i + 1, usage, model };
     reasons.push(refused ?? 'no answer');
+    // A refusal that other sampling cannot mend and that the caller has a fallback for: no retry.
+    if (final) break;
   }
   const [first, second] = reasons;
-  const reason = first === second ? `${second}, again after a retry` : `${second} (and before the retry: ${first})`;
-  return { outcome: { ok: false, reason }, attempts: SAMPLING.length, usage, model };
+  const reason = second === undefined ? first! : first === second ? `${second}, again after a retry` : `${second} (and before the retry: ${first})`;
+  return { outcome: { ok: false, reason }, attempts: reasons.length, usage, model };
 }

@@ -132,9 +132,28 @@ describe('runAnalysis with unit ids', () => {
     for (const i of items) {
       const item = rubric.sections.flatMap((s) => s.items).find((x) => x.id === i.itemId)!;
       expect(i.score).toBe(codeScore(item, unitCodes)!.score);
-      if (i.citations.length > 0) expect(i.rationale).toMatch(/^Scored from the behaviour codes.*set aside: .*repeats itself.*again after a retry\.$/);
+      if (i.citations.length > 0) expect(i.rationale).toMatch(/^Scored from the behaviour coding: \d+ clinician sentences? shows? it.*set aside: .*repeats itself.*again after a retry\.$/);
     }
     expect(JSON.stringify(analysis.sections)).not.toContain('a partnership I');
+  });
+
+  it('sets aside, without a retry, an explanation that only restates the rubric, and keeps the code score and units', async () => {
+    // Like the embedded model's reason in the demo of 2026-12-03 ("Softening sustain talk"): the rubric in other words, true of any conversation.
+    const restated = 'The clinician steadily avoided feeding the reasons for staying the same and kept steering towards a different future.';
+    const { analysis, requests } = await run((req) => {
+      const a = scriptedUnitAnswer(req.body) as Record<string, { rationale: string }>;
+      if (schemaOf(req.body).name !== 'section_global_change') return a;
+      return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, { ...v, rationale: restated }]));
+    });
+    const section = analysis.sections.find((s) => s.sectionId === 'global_change');
+    expect(section).toMatchObject({ status: 'scored' });
+    const items = section?.status === 'scored' ? section.items.filter((i) => i.citations.length > 0) : [];
+    expect(items.length).toBeGreaterThan(0);
+    for (const i of items) expect(i.rationale).toMatch(/^Scored from the behaviour coding: .*set aside: the rationale for ".*" does not mention anything said in the units it cites/);
+    // One call per item: no retry at another temperature for a refusal the codes can stand in for.
+    const change = requests.filter((r) => schemaOf(r.body).name === 'section_global_change');
+    expect(change.every((r) => r.body.temperature === 0)).toBe(true);
+    expect(JSON.stringify(analysis.sections)).not.toContain('pass without amplifying');
   });
 
   it('reads a remote model\'s bare codes too, and counts a code that is not in the code book', async () => {

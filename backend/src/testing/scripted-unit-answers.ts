@@ -50,9 +50,14 @@ export function kindOf(body: unknown): CallKind {
  */
 const RATIONALES: ((unit: string, quote: string, item: string) => string)[] = [
   (unit, quote, item) => `In ${unit} the clinician said "${quote}", which is what ${item} rests on.`,
-  (unit, _quote, item) => `For ${item}, look at ${unit}: the wording there shows how far the clinician went with this part of the visit.`,
-  (unit, _quote, item) => `${unit} is the clearest moment for ${item}; its phrasing earns a middle mark, neither missing nor complete.`,
+  (unit, quote, item) => `For ${item}, look at ${unit}: "${tail(quote)}" shows how far the clinician went with this part of the visit.`,
+  (unit, quote, item) => `${unit} is the clearest moment for ${item}; saying "${tail(quote)}" earns a middle mark, neither missing nor complete.`,
 ];
+
+/** The last few words of a unit, as a model naming what was said there would quote them. */
+function tail(text: string, n = 4): string {
+  return text.replace(/[.?!,;:]+$/, '').split(/\s+/).slice(-n).join(' ');
+}
 
 /**
  * An item's place in its section, in the order the pipeline asks for the items (one call per item,
@@ -112,7 +117,7 @@ export function scriptedUnitAnswer(body: unknown): unknown {
   const ids = lines.map((l) => l.id);
   return {
     summary: { text: `A scripted summary of a conversation of ${lines.length} units that opens with "${lines[0]?.text ?? ''}".`, evidence: ids.slice(0, 2) },
-    strengths: [{ text: `The clinician's words in ${ids[2] ?? ids[0]} invited the patient to talk.`, evidence: [ids[2] ?? ids[0]!] }],
+    strengths: [{ text: `Saying "${tail(text.get(ids[2] ?? ids[0]!) ?? '', 8)}" in ${ids[2] ?? ids[0]} invited the patient to talk.`, evidence: [ids[2] ?? ids[0]!] }],
     suggestions: [{ text: `After ${ids[3] ?? ids[0]}, a reflection of the patient's concern would have helped more than moving on.`, evidence: [ids[3] ?? ids[0]!] }],
   };
 }
