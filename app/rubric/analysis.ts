@@ -97,9 +97,11 @@ export const ScoredItem = z.object({
   /**
    * Where the score came from when the behaviour codes gave it (docs/decisions/023): the rule in
    * words with the counts; `notShown` when no unit was coded for or against the item (then nothing
-   * is cited and no model was asked). Absent when the model gave the score.
+   * is cited and no model was asked); `reasonSetAside` when the model's explanation did not match
+   * the cited units and the rationale is the factual one from the codes (docs/decisions/026).
+   * Absent when the model gave the score.
    */
-  scoreBasis: z.object({ kind: z.literal('codes'), explanation: z.string(), notShown: z.boolean().optional() }).optional(),
+  scoreBasis: z.object({ kind: z.literal('codes'), explanation: z.string(), notShown: z.boolean().optional(), reasonSetAside: z.boolean().optional() }).optional(),
   /** Distinct units in time order; empty only when every id the model gave was rejected. */
   citations: z.array(CitedUnit),
   rejected: z.array(RejectedCitation),

@@ -89,7 +89,7 @@ export function assembleAnalysis(input: AssembleInput): VerifiedAnalysis {
         scaleMax: item.scale.max,
         scoreLabel: item.scale.labels.find((l) => l.value === score)?.label ?? null,
         rationale: a.rationale.trim(),
-        ...(fromCodes ? { scoreBasis: { kind: 'codes' as const, explanation: fromCodes.explanation, ...(isNotShown(fromCodes) ? { notShown: true } : {}) } } : {}),
+        ...(fromCodes ? { scoreBasis: { kind: 'codes' as const, explanation: fromCodes.explanation, ...(isNotShown(fromCodes) ? { notShown: true } : {}), ...(a.reasonSetAside ? { reasonSetAside: true } : {}) } } : {}),
         citations,
         rejected,
       };

@@ -56,9 +56,10 @@ export function notShownRationale(item: Pick<RubricItem, 'codeGuide'>): string {
 }
 
 /**
- * The reason of a code-scored item whose written explanation the model failed twice: the score and
- * the cited units do not depend on the model, so they stand, and the reader is told why no
- * explanation in words is given.
+ * The reason of a code-scored item whose written explanation was set aside (failed twice, or not
+ * about the units it cites): the score and the cited units do not depend on the model, so they
+ * stand. The report's basis line already gives the totals, so this says what the cited sentences
+ * were coded as, and why no explanation in words is given.
  */
 export function codeOnlyRationale(refusal: string, scored?: Pick<CodeScore, 'showing' | 'against'>, unitCodes?: Readonly<Record<string, string>>): string {
   const tally = (ids: readonly string[]) => {
@@ -66,11 +67,10 @@ export function codeOnlyRationale(refusal: string, scored?: Pick<CodeScore, 'sho
     for (const id of ids) n.set(unitCodes?.[id] ?? '?', (n.get(unitCodes?.[id] ?? '?') ?? 0) + 1);
     return [...n].map(([code, k]) => `${code.replace(/_/g, ' ')} ×${k}`).join(', ');
   };
-  const sentences = (k: number) => `${k} clinician sentence${k === 1 ? '' : 's'}`;
-  const basis = scored && unitCodes
-    ? `Scored from the behaviour coding: ${sentences(scored.showing.length)} ${scored.showing.length === 1 ? 'shows' : 'show'} it${scored.showing.length ? ` (${tally(scored.showing)})` : ''}${scored.against.length ? ` and ${sentences(scored.against.length)} ${scored.against.length === 1 ? 'works' : 'work'} against it (${tally(scored.against)})` : ''}; the cited sentences are shown below.`
+  const coded = scored && unitCodes && scored.showing.length + scored.against.length > 0
+    ? `Coded in the conversation: ${[scored.showing.length ? `showing it, ${tally(scored.showing)}` : '', scored.against.length ? `against it, ${tally(scored.against)}` : ''].filter(Boolean).join('; ')}.`
     : 'Scored from the behaviour codes of the sentences shown.';
-  return `${basis} The language model's explanation was set aside: ${refusal}.`;
+  return `${coded} No explanation in words: the language model's was set aside (${refusal}).`;
 }
 
 /** Whether a code score rests on no unit at all (nothing coded for or against the item). */

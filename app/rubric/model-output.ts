@@ -23,6 +23,11 @@ export const ItemAnswer = z.object({
   evidence: z.array(z.string()),
   rationale: z.string(),
   score: z.number(),
+  /**
+   * Set by the analysis, never by a model (a model's value is dropped): the model's explanation
+   * was set aside as not grounded in the cited units, so `rationale` is the factual one from the codes.
+   */
+  reasonSetAside: z.literal(true).optional(),
 });
 export type ItemAnswer = z.infer<typeof ItemAnswer>;
 

@@ -123,14 +123,16 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
     model = r.model;
     if (!r.outcome.ok && fromCodes && cite.length > 0) {
       // The score and the units come from the codes; only the explanation in words is missing.
-      answer[item.id] = { evidence: cite, rationale: codeOnlyRationale(r.outcome.reason, fromCodes, opts.unitCodes), score: fromCodes.score };
+      answer[item.id] = { evidence: cite, rationale: codeOnlyRationale(r.outcome.reason, fromCodes, opts.unitCodes), score: fromCodes.score, reasonSetAside: true };
       codeOnly.add(item.id);
       for (const id of cite) cited.add(id);
       opts.onProgress?.((k + 1) / opts.section.items.length);
       continue;
     }
     if (!r.outcome.ok) return { outcome: { ok: false, reason: `for "${item.title}": ${r.outcome.reason}` }, attempts, usage, model };
-    const got = r.outcome.answer[item.id];
+    const given = r.outcome.answer[item.id];
+    // Only the analysis marks an explanation as set aside; a remote model's own value is dropped.
+    const got = given ? { evidence: given.evidence, rationale: given.rationale, score: given.score } : undefined;
     if (got && cite.length > 0) {
       // The chosen units are the evidence. Ids outside the schema that name no unit of the item's
       // speaker (a remote model may ignore the schema) are kept so that they are rejected and counted.

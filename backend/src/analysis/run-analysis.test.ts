@@ -132,7 +132,9 @@ describe('runAnalysis with unit ids', () => {
     for (const i of items) {
       const item = rubric.sections.flatMap((s) => s.items).find((x) => x.id === i.itemId)!;
       expect(i.score).toBe(codeScore(item, unitCodes)!.score);
-      if (i.citations.length > 0) expect(i.rationale).toMatch(/^Scored from the behaviour coding: \d+ clinician sentences? shows? it.*set aside: .*repeats itself.*again after a retry\.$/);
+      if (i.citations.length === 0) continue;
+      expect(i.rationale).toMatch(/^Coded in the conversation: (showing it, [a-z ]+ ×\d+|against it).*set aside \(.*repeats itself.*again after a retry\)\.$/);
+      expect(i.scoreBasis).toMatchObject({ kind: 'codes', reasonSetAside: true });
     }
     expect(JSON.stringify(analysis.sections)).not.toContain('a partnership I');
   });
@@ -149,7 +151,13 @@ describe('runAnalysis with unit ids', () => {
     expect(section).toMatchObject({ status: 'scored' });
     const items = section?.status === 'scored' ? section.items.filter((i) => i.citations.length > 0) : [];
     expect(items.length).toBeGreaterThan(0);
-    for (const i of items) expect(i.rationale).toMatch(/^Scored from the behaviour coding: .*set aside: the rationale for ".*" does not mention anything said in the units it cites/);
+    for (const i of items) {
+      expect(i.rationale).toMatch(/^Coded in the conversation: .*set aside \(the rationale for ".*" does not mention anything said in the units it cites/);
+      // The report must not also say the model wrote this reason.
+      expect(i.scoreBasis?.reasonSetAside).toBe(true);
+    }
+    const kept = analysis.sections.flatMap((s) => (s.status === 'scored' ? s.items : [])).filter((i) => i.scoreBasis && !i.scoreBasis.notShown && !i.rationale.startsWith('Coded in'));
+    for (const i of kept) expect(i.scoreBasis?.reasonSetAside).toBeUndefined();
     // One call per item: no retry at another temperature for a refusal the codes can stand in for.
     const change = requests.filter((r) => schemaOf(r.body).name === 'section_global_change');
     expect(change.every((r) => r.body.temperature === 0)).toBe(true);

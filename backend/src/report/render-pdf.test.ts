@@ -39,7 +39,11 @@ function between(text: string, from: string, to: string): string {
 
 /** How an item's heading, score and reason read: the code rule sits between the label and the reason when the codes gave the score. */
 function itemHead(item: ScoredItem): string {
-  const who = item.scoreBasis?.notShown ? 'No unit to cite, so no model was asked.' : 'The units cited are chosen from those codes; the language model wrote the reason.';
+  const who = item.scoreBasis?.notShown
+    ? 'No unit to cite, so no model was asked.'
+    : item.scoreBasis?.reasonSetAside
+      ? 'The units cited are chosen from those codes; the language model’s reason was set aside.'
+      : 'The units cited are chosen from those codes; the language model wrote the reason.';
   const basis = item.scoreBasis ? `Score from the behaviour codes: ${collapse(item.scoreBasis.explanation)}. ${who} ` : '';
   return `${item.title} ${item.score} / ${item.scaleMax} ${item.scoreLabel} ${basis}${collapse(item.rationale)}`;
 }
@@ -120,6 +124,10 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
 
   it('shows every rubric item with its score, label, rationale and each cited unit', () => {
     const items = between(flowing(r.text), RUBRIC, CODING);
+    // The sample has an item whose model reason was set aside: its basis line must not claim the model wrote it.
+    const setAside = scoredItems(model.analysis).find((i) => i.scoreBasis?.reasonSetAside);
+    expect(setAside?.rationale).toMatch(/^Coded in the conversation: showing it, .*×\d.*set aside/);
+    expect(items).not.toContain(`${collapse(setAside!.scoreBasis!.explanation)}. The units cited are chosen from those codes; the language model wrote the reason.`);
     for (const item of scoredItems(model.analysis)) {
       const head = `${itemHead(item)} CITED UNITS`;
       expect(items).toContain(head);

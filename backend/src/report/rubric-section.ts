@@ -79,7 +79,11 @@ function drawItem(cursor: PdfCursor, model: ReportModel, links: UnitLinks, item:
 
   if (item.scoreLabel) cursor.paragraph(item.scoreLabel, { size: 9, color: COLOR.accent });
   if (item.scoreBasis) {
-    const who = item.scoreBasis.notShown ? 'No unit to cite, so no model was asked.' : 'The units cited are chosen from those codes; the language model wrote the reason.';
+    const who = item.scoreBasis.notShown
+      ? 'No unit to cite, so no model was asked.'
+      : item.scoreBasis.reasonSetAside
+        ? 'The units cited are chosen from those codes; the language model’s reason was set aside.'
+        : 'The units cited are chosen from those codes; the language model wrote the reason.';
     cursor.paragraph(`Score from the behaviour codes: ${item.scoreBasis.explanation}. ${who}`, { size: 8, color: COLOR.muted });
   }
   cursor.gap(1.5);

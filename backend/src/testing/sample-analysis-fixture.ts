@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { assembleAnalysis } from '../../../app/rubric/assemble-analysis';
 import type { VerifiedAnalysis } from '../../../app/rubric/analysis';
+import { codeOnlyRationale, codeScore } from '../../../app/rubric/code-score';
 import type { CodingAnswer, NarrativeAnswer, SectionAnswer } from '../../../app/rubric/model-output';
 import { parseRubric } from '../../../app/rubric/parse-rubric';
 import type { Rubric } from '../../../app/rubric/rubric';
@@ -90,10 +91,12 @@ export function buildSampleAnalysis(opts: SampleAnalysisOptions = {}): VerifiedA
       rationale: 'Asked permission before sharing ideas and let the patient choose which would suit him.',
       score: 4,
     },
+    // As in the demo of 2026-12-03: the model's reason restated the rubric, so it was set aside and the codes speak.
     empathy: {
       evidence: [id("So your father's stroke is something you think about, and at the same time, your days are already full."), id('Changing the cooking would mean changing things for the whole family.')],
-      rationale: 'Reflected his worry about his father and the strain of changing the family cooking, but did not name his feelings directly.',
+      rationale: codeOnlyRationale('the rationale for "Empathy" does not mention anything said in the units it cites', codeScore(rubric.sections.flatMap((s) => s.items).find((i) => i.id === 'empathy')!, coding)!, coding),
       score: 3,
+      reasonSetAside: true,
     },
   };
   const narrative: NarrativeAnswer = {
