@@ -128,6 +128,8 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
     const setAside = scoredItems(model.analysis).find((i) => i.scoreBasis?.reasonSetAside);
     expect(setAside?.rationale).toMatch(/^Coded in the conversation: showing it, .*×\d.*set aside/);
     expect(items).not.toContain(`${collapse(setAside!.scoreBasis!.explanation)}. The units cited are chosen from those codes; the language model wrote the reason.`);
+    expect(items).not.toContain('the language model wrote every reason');
+    expect(items).toContain('except where the item says its reason was set aside');
     for (const item of scoredItems(model.analysis)) {
       const head = `${itemHead(item)} CITED UNITS`;
       expect(items).toContain(head);

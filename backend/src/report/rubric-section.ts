@@ -15,9 +15,13 @@ const UNIT_X = PAGE.marginX + 2;
 export function drawRubricSection(cursor: PdfCursor, model: ReportModel, links: UnitLinks): void {
   cursor.heading(RUBRIC_TITLE, { keepWith: 45 });
   const fromCodes = model.analysis.sections.some((s) => s.status === 'scored' && s.items.some((i) => i.scoreBasis));
+  const setAside = model.analysis.sections.some((s) => s.status === 'scored' && s.items.some((i) => i.scoreBasis?.reasonSetAside));
+  const reasons = setAside
+    ? 'the language model wrote each reason except where the item says its reason was set aside (it was not about the cited units), and there the codes are listed instead'
+    : 'the language model wrote every reason';
   cursor.paragraph(
     fromCodes
-      ? `Scored against “${model.rubric.title}” (version ${model.rubric.version}): items that name behaviour codes are scored from the codes of the clinician’s units (the rule and counts are under the score), the others by the language model. For code-scored items the cited units are picked from the coded ones; the language model wrote every reason. Each score is followed by the units cited for it, as the transcript has them.`
+      ? `Scored against “${model.rubric.title}” (version ${model.rubric.version}): items that name behaviour codes are scored from the codes of the clinician’s units (the rule and counts are under the score), the others by the language model. For code-scored items the cited units are picked from the coded ones; ${reasons}. Each score is followed by the units cited for it, as the transcript has them.`
       : `Scored by the language model against “${model.rubric.title}” (version ${model.rubric.version}). Each score is followed by the units the model cited for it, as the transcript has them.`,
     { size: 8.5, color: COLOR.muted },
     { after: 4 },
