@@ -185,6 +185,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
           workDir: path.join(config.dataDir, 'work'),
           log: opts.log('worker'),
         },
+        log: opts.log('worker'),
         retention: { db, blobs, defaults: { recordingsDays: config.retentionRecordingsDays, transcriptsDays: config.retentionTranscriptsDays, reportsDays: config.retentionReportsDays } },
       });
       const running = worker.run();

@@ -133,7 +133,8 @@ export function createSessionService(deps: SessionServiceDeps) {
       }
     },
 
-    async startEvaluation(who: Identity, sessionId: string, rubricId?: string): Promise<SessionView> {
+    /** `requestId`: the API request's id, carried into the workflow, its activities' logs and their gateway calls. */
+    async startEvaluation(who: Identity, sessionId: string, rubricId?: string, opts: { requestId?: string } = {}): Promise<SessionView> {
       const evaluationId = randomUUID();
       const started = await db.withOrg(who.orgId, async (tx) => {
         const s = await sessions.getSession(tx, sessionId);
@@ -150,7 +151,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         return { ev, rec, rubric };
       });
       try {
-        await deps.evaluations.start({ orgId: who.orgId, sessionId, evaluationId: started.ev.id, rubricId: started.rubric, recording: { uri: started.rec.blobUri, sha256: started.rec.sha256, bytes: started.rec.bytes }, requestedBy: who.userId });
+        await deps.evaluations.start({ orgId: who.orgId, sessionId, evaluationId: started.ev.id, rubricId: started.rubric, recording: { uri: started.rec.blobUri, sha256: started.rec.sha256, bytes: started.rec.bytes }, requestedBy: who.userId, ...(opts.requestId ? { requestId: opts.requestId } : {}) });
       } catch (e) {
         await db.withOrg(who.orgId, async (tx) => {
           const ev = await evaluations.finishEvaluation(tx, started.ev.id, { status: 'failed', errorCode: 'evaluation.failed', errorMessage: `Could not start the workflow: ${(e as Error).message}` });

@@ -23,6 +23,8 @@ export interface GatewaySttOptions {
   sessionId?: string;
   /** The user the call is made for (per-user budgets). */
   userId?: string;
+  /** Sent as X-Request-Id: the gateway logs its lines for the call under the API request that started the evaluation. */
+  requestId?: string;
   /** Window i is sent with Idempotency-Key `${idempotencyPrefix}-w${i}`: a retried activity is not charged twice. */
   idempotencyPrefix?: string;
   language?: string;
@@ -77,6 +79,7 @@ async function postWindow(opts: GatewaySttOptions, wav: Buffer, idempotencyKey: 
   const headers: Record<string, string> = { authorization: `Bearer ${opts.apiKey}`, 'x-fe-purpose': opts.purpose ?? 'transcription' };
   if (opts.sessionId) headers['x-fe-session'] = opts.sessionId;
   if (opts.userId) headers['x-fe-user'] = opts.userId;
+  if (opts.requestId) headers['x-request-id'] = opts.requestId;
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   const url = `${opts.baseURL.replace(/\/$/, '')}/audio/transcriptions`;
   let res: Response;

@@ -11,7 +11,7 @@ import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from 
 import { startRuntime, type Runtime } from '../runtime/runtime';
 import type { Identity } from '../api/auth';
 import { createTestDatabase, type TestDatabase } from './test-database';
-import { silentLog } from '../runtime/log';
+import { silentLog, type Log } from '../runtime/log';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -34,8 +34,11 @@ export interface PipelineHarness {
  * database, the API runtime, and workers in-process or as separate processes. Only the LLM
  * provider is replaced (by `llmBaseUrl`, an OpenAI-compatible test server).
  */
-/** `webRoot`: static files of the web client, served at / by the API (e2e tests). */
-export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcessWorker: boolean; maxDurationSec?: number; webRoot?: string }): Promise<PipelineHarness> {
+/**
+ * `webRoot`: static files of the web client, served at / by the API (e2e tests); `log`: the
+ * runtime's loggers (silent by default); `env`: config keys added to or replacing the harness's.
+ */
+export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcessWorker: boolean; maxDurationSec?: number; webRoot?: string; log?: (component: string) => Log; env?: Record<string, string> }): Promise<PipelineHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-pipeline-'));
   const tdb = await createTestDatabase();
   const temporal = await startTemporalDevServer({ cli: findTemporalCli({ dataDir: defaultDataDir }), dbFile: path.join(dir, 'temporal.db'), namespace: 'default' });
@@ -64,8 +67,9 @@ export async function startPipelineHarness(opts: { llmBaseUrl: string; inProcess
     FE_API_PORT: '0',
     FE_MAX_DURATION_SEC: String(opts.maxDurationSec ?? 3600),
     LOG_LEVEL: 'warn',
+    ...opts.env,
   };
-  const runtime = await startRuntime(loadConfig(env), { api: true, worker: opts.inProcessWorker, gateway: true, log: () => silentLog(), webRoot: opts.webRoot });
+  const runtime = await startRuntime(loadConfig(env), { api: true, worker: opts.inProcessWorker, gateway: true, log: opts.log ?? (() => silentLog()), webRoot: opts.webRoot });
   // Workers in their own processes reach this runtime's gateway, as in a deployment with FE_GATEWAY_URL.
   env.FE_GATEWAY_URL = runtime.gatewayUrl!;
   const orgId = randomUUID();

@@ -30,6 +30,8 @@ interface Ids {
   orgId: string;
   sessionId: string;
   evaluationId: string;
+  /** The API request that started the evaluation, passed on to the gateway as X-Request-Id. */
+  requestId?: string;
 }
 
 const artefactKey = (evaluationId: string, name: string) => `evaluations/${evaluationId}/${name}`;
@@ -141,7 +143,7 @@ export function createActivities(deps: EvaluationDeps) {
       baseURL: deps.gateway.baseURL,
       apiKey: await deps.gateway.credential(ids.orgId),
       model: deps.gateway.chatModel,
-      headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': ids.sessionId, 'X-FE-User': ctx.ownerUserId },
+      headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': ids.sessionId, 'X-FE-User': ctx.ownerUserId, ...(ids.requestId ? { 'X-Request-Id': ids.requestId } : {}) },
     };
   }
 
@@ -187,6 +189,7 @@ export function createActivities(deps: EvaluationDeps) {
           purpose: 'transcription',
           sessionId: input.sessionId,
           userId: owner,
+          requestId: input.requestId,
           // Windows already transcribed by an attempt that crashed are answered from the gateway's record, not charged again.
           idempotencyPrefix: `${input.evaluationId}-stt-ch${input.channel}`,
         });

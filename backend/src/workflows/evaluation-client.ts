@@ -27,7 +27,7 @@ export async function connectEvaluationClient(opts: TemporalConnectionOptions & 
     async start(input) {
       const workflowId = workflowIdFor(input.evaluationId);
       try {
-        const h = await client.workflow.start(EVALUATE_SESSION, { taskQueue: opts.taskQueue, workflowId, args: [input] });
+        const h = await client.workflow.start(EVALUATE_SESSION, { taskQueue: opts.taskQueue, workflowId, args: [input], ...(input.requestId ? { memo: { requestId: input.requestId } } : {}) });
         return { workflowId, runId: h.firstExecutionRunId };
       } catch (e) {
         if (e instanceof WorkflowExecutionAlreadyStartedError) {

@@ -12,6 +12,8 @@ export interface EvaluateSessionInput {
   recording: BlobRef;
   /** The user who started the evaluation; the worker refuses to run unless they may session.evaluate it. */
   requestedBy?: string;
+  /** The API request that started it (X-Request-Id): every activity logs it and sends it on to the gateway. */
+  requestId?: string;
 }
 
 export interface PreparedRecording {

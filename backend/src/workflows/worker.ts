@@ -4,6 +4,8 @@ import { createActivities } from './activities';
 import type { EvaluationDeps } from './evaluation-deps';
 import type { TemporalConnectionOptions } from '../transport/temporal-connection';
 import { createRetentionActivities, type RetentionDeps } from './retention-activities';
+import { activityLog } from './activity-log';
+import type { Log } from '../runtime/log';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
@@ -32,7 +34,7 @@ export async function connectWorkerConnection(opts: TemporalConnectionOptions): 
   return NativeConnection.connect({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey });
 }
 
-export async function createEvaluationWorker(opts: TemporalConnectionOptions & { namespace: string; taskQueue: string; deps: EvaluationDeps; retention?: RetentionDeps; identity?: string }) {
+export async function createEvaluationWorker(opts: TemporalConnectionOptions & { namespace: string; taskQueue: string; deps: EvaluationDeps; retention?: RetentionDeps; identity?: string; log?: Log }) {
   const connection = await connectWorkerConnection(opts);
   const worker = await Worker.create({
     connection,
@@ -42,6 +44,7 @@ export async function createEvaluationWorker(opts: TemporalConnectionOptions & {
     activities: { ...createActivities(opts.deps), ...(opts.retention ? createRetentionActivities(opts.retention) : {}) },
     // Whisper and the local model each use both cores: one heavy activity at a time.
     maxConcurrentActivityTaskExecutions: 2,
+    ...(opts.log ? { interceptors: { activity: [activityLog(opts.log)] } } : {}),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });
   return {

@@ -23,7 +23,7 @@ export const stepQuery = defineQuery<{ step: EvaluationStep }>('step');
 export async function evaluateSession(input: EvaluateSessionInput): Promise<EvaluateSessionResult> {
   let step: EvaluationStep = 'decoding';
   setHandler(stepQuery, () => ({ step }));
-  const ids = { orgId: input.orgId, sessionId: input.sessionId, evaluationId: input.evaluationId };
+  const ids = { orgId: input.orgId, sessionId: input.sessionId, evaluationId: input.evaluationId, requestId: input.requestId };
   try {
     const prepared = await heavy.prepareRecording({ ...ids, recording: input.recording, requestedBy: input.requestedBy });
 

@@ -3,6 +3,7 @@ import { CreateSessionRequest, RecordConsentRequest, StartEvaluationRequest } fr
 import type { Authorizer } from '../../access/authorizer';
 import type { SessionService } from '../../sessions/session-service';
 import type { ApiRoute, RouteContext } from '../route-table';
+import { requestIdFrom } from '../../ops/request-log';
 
 const sid = (req: Request) => String(req.params.id);
 const ctxOf = (ctx: RouteContext | null): RouteContext => ctx!;
@@ -34,7 +35,7 @@ export function sessionRoutes(sessions: SessionService, authorizer: Authorizer):
       method: 'post', path: '/sessions/:id/evaluations', resource: 'session', action: 'session.evaluate',
       handler: async (req, res, ctx) => {
         const body = StartEvaluationRequest.parse(req.body ?? {});
-        res.status(202).json(await sessions.startEvaluation(ctxOf(ctx).identity, sid(req), body.rubricId));
+        res.status(202).json(await sessions.startEvaluation(ctxOf(ctx).identity, sid(req), body.rubricId, { requestId: requestIdFrom(req) }));
       },
     },
     {
