@@ -1,7 +1,8 @@
 import { access } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { getLlama, LlamaChat, LlamaLogLevel, resolveChatWrapper, type ChatHistoryItem, type ChatWrapper, type GbnfJsonSchema, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
+import { LlamaChat, resolveChatWrapper, type ChatHistoryItem, type ChatWrapper, type GbnfJsonSchema, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
 import { AppError } from '../../../app/contracts/errors';
+import { sharedLlama } from './shared-llama';
 import { toGrammarSchema } from './grammar-schema';
 
 export type LlmLog = {
@@ -59,11 +60,7 @@ export class LlamaEngine {
       throw new AppError('llm.unavailable', `local LLM model not found at ${opts.modelPath}: run the model setup first`, { cause });
     }
     const log = opts.log;
-    const llama = await getLlama({
-      gpu: false,
-      logLevel: LlamaLogLevel.warn,
-      logger: (level, message) => log?.warn({ level, llama: message.trim() }, 'llama.cpp'),
-    });
+    const llama = await sharedLlama(log);
     let model: LlamaModel | undefined;
     try {
       model = await llama.loadModel({ modelPath: opts.modelPath });
@@ -78,7 +75,6 @@ export class LlamaEngine {
       return { engine: new LlamaEngine(llama, model, context, chat, context.contextSize, threads, log), loadMs };
     } catch (cause) {
       await model?.dispose();
-      await llama.dispose();
       throw new AppError('llm.unavailable', `could not load the local LLM from ${opts.modelPath}`, { cause });
     }
   }
@@ -106,7 +102,6 @@ export class LlamaEngine {
     this.chat.dispose();
     await this.context.dispose();
     await this.model.dispose();
-    await this.llama.dispose();
   }
 
   private async completeNow(input: CompletionInput): Promise<CompletionResult> {

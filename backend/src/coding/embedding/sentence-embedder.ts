@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { getLlama, LlamaLogLevel, type Llama, type LlamaEmbeddingContext, type LlamaModel, type Token } from 'node-llama-cpp';
+import type { LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
 import { AppError } from '../../../../app/contracts/errors';
 import { sha256File } from '../../file-digest';
+import { sharedLlama } from '../../llm/shared-llama';
 
 export type EmbedderLog = { warn(obj: object, msg?: string): void };
 
@@ -10,34 +11,6 @@ export type EmbedderLog = { warn(obj: object, msg?: string): void };
 const MAX_SEQUENCE_TOKENS = 256;
 /** [CLS] and [SEP], added by node-llama-cpp's embedding context. */
 const SPECIAL_TOKENS = 2;
-const EXPECTED_LOG = [
-  // node-llama-cpp checks that detokenize(tokenize(x)) == x; an uncased WordPiece model lowercases
-  // and llama.cpp's WPM detokenizer adds a leading space, so this is expected, not a defect.
-  /tokenize text and then detokenize it resulted in a different text/,
-  // node-llama-cpp marks only the last token as output; pooling needs all, llama.cpp says so per batch.
-  /embeddings required but some input tokens were not marked as outputs/,
-];
-
-let llamaInstance: Promise<Llama> | undefined;
-let llamaLog: EmbedderLog | undefined;
-
-/**
- * One llama.cpp binding per process for the embedder: after a Llama instance is disposed, a new
- * one no longer receives llama.cpp's log callback (its per-batch warnings then go straight to
- * stderr), so the instance is kept and only models and contexts are released.
- */
-function sharedLlama(log: EmbedderLog | undefined): Promise<Llama> {
-  if (log) llamaLog = log;
-  llamaInstance ??= getLlama({
-    gpu: false,
-    logLevel: LlamaLogLevel.warn,
-    logger: (level, message) => {
-      if (EXPECTED_LOG.some((re) => re.test(message))) return;
-      llamaLog?.warn({ level, llama: message.trim() }, 'llama.cpp (embedding)');
-    },
-  });
-  return llamaInstance;
-}
 
 /**
  * Sentence embeddings (all-MiniLM-L6-v2 as GGUF) computed by node-llama-cpp's embedding
