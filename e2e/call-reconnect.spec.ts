@@ -108,6 +108,8 @@ async function callThroughCuts(opts: { title: string; guestFirst: boolean; cutsS
 
   const owner = await ownerBrowser.newPage();
   echoConsole(owner, 'owner');
+  // This harness has no Temporal: the evaluation that starts by itself after the upload would fail.
+  await owner.addInitScript(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('fe.autoEvaluate', 'off'));
   await signIn(owner, h.url, token);
   const sessionId = await createSession(owner, { title: opts.title, owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
   await owner.getByRole('link', { name: 'Open the call room' }).click();

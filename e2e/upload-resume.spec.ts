@@ -59,7 +59,9 @@ test('the network drops during an upload: the app shows it queued, resumes where
     await context.setOffline(true);
     await expect(page.getByRole('status').filter({ hasText: 'You are offline' })).toContainText('1 upload queued');
     await expect(upload).toHaveAttribute('data-state', 'waiting');
-    await expect(upload.getByRole('alert')).toContainText('upload.unreachable');
+    // The code is carried as data (data-code), not printed to the user (issue 13: no raw codes in messages).
+    await expect(upload.getByRole('alert')).toHaveAttribute('data-code', 'upload.unreachable');
+    await expect(upload.getByRole('alert')).toContainText('offline');
 
     await context.setOffline(false);
     // The "will be retried" notice is still on screen for a moment: wait for the outcome itself.

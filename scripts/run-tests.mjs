@@ -37,10 +37,18 @@ function playwright() {
     broken = true;
     return;
   }
-  const s = JSON.parse(readFileSync(json, 'utf8')).stats;
+  const rep = JSON.parse(readFileSync(json, 'utf8'));
+  const s = rep.stats;
   passed += s.expected + (s.flaky ?? 0);
   failed += s.unexpected;
   skipped += s.skipped;
+  // An error outside any test (global set-up that cannot load, a spec that does not compile) runs no
+  // test at all: it was printed and then lost, and the e2e suite silently did not run. It counts as failed.
+  const outside = (rep.errors ?? []).length;
+  if (outside > 0 || (r.status !== 0 && s.unexpected === 0)) {
+    failed += Math.max(1, outside);
+    console.error(`playwright failed outside any test (exit ${r.status}, ${outside} error(s))`);
+  }
 }
 
 /** Static checks count as one test each: the boundaries of CONVENTIONS §3 and strict types. */

@@ -60,7 +60,8 @@ export function updateFeedRoutes(opts: UpdateFeedOptions | undefined): ApiRoute[
         if (!opts.artefactsDir) throw new AppError('update.not_found', 'No artefact location is configured (FE_UPDATES_ARTEFACTS_DIR or FE_UPDATES_ARTEFACTS_URL).', { status: 404 });
         const file = path.join(opts.artefactsDir, p.file);
         if (!(await stat(file).catch(() => null))?.isFile()) throw new AppError('update.not_found', `${p.file} is listed but missing from the artefact location.`, { status: 404 });
-        // Ranges let electron-updater resume and use differential downloads (blockmaps).
+        // Ranges let electron-updater resume a download. Blockmaps are not in the release manifest, so a
+        // request for one is 404 (update.not_found) and electron-updater downloads the whole file.
         await new Promise<void>((resolve, reject) => res.sendFile(file, { acceptRanges: true, cacheControl: false, headers: { 'Cache-Control': 'public, max-age=86400, immutable' } }, (e) => (e ? reject(e) : resolve())));
       },
     },
