@@ -37,6 +37,8 @@ test('the network drops during an upload: the app shows it queued, resumes where
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
+    // This harness has no Temporal: the evaluation that starts by itself after the upload would fail.
+    await page.addInitScript(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('fe.autoEvaluate', 'off'));
     echoConsole(page, 'clinician');
     await signIn(page, h.url, token);
     const sessionId = await createSession(page, { title: 'Upload over a bad line', owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
