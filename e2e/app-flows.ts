@@ -36,3 +36,8 @@ export async function expectNoAlert(page: Page, target: ReturnType<Page['locator
     });
   if (await alert.count()) throw new Error(`the app shows an error: ${(await alert.allTextContents()).join(' | ')}`);
 }
+
+/** The app starts the evaluation by itself after an upload; a harness without Temporal turns that setting off. */
+export async function turnOffAutoEvaluate(page: Page): Promise<void> {
+  await page.addInitScript(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('fe.autoEvaluate', 'off'));
+}

@@ -6,7 +6,7 @@ import { checkEchoBleed } from '../backend/src/audio/echo-bleed-check';
 import { getLatestRecording } from '../backend/src/db/repositories/recordings';
 import { startApiHarness, type ApiHarness } from '../backend/src/testing/api-harness';
 import { webOutDir } from '../scripts/build-web';
-import { expectNoAlert, createSession, signIn } from './app-flows';
+import { expectNoAlert, createSession, signIn, turnOffAutoEvaluate } from './app-flows';
 import { bestEnvelopeCorrelation, decodeAll, envelope, makeMicWav, rmsDb } from './audio-analysis';
 import { joinAsGuest } from './call-session';
 import { echoConsole, launchChromium } from './chromium';
@@ -108,8 +108,7 @@ async function callThroughCuts(opts: { title: string; guestFirst: boolean; cutsS
 
   const owner = await ownerBrowser.newPage();
   echoConsole(owner, 'owner');
-  // This harness has no Temporal: the evaluation that starts by itself after the upload would fail.
-  await owner.addInitScript(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('fe.autoEvaluate', 'off'));
+  await turnOffAutoEvaluate(owner);
   await signIn(owner, h.url, token);
   const sessionId = await createSession(owner, { title: opts.title, owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
   await owner.getByRole('link', { name: 'Open the call room' }).click();

@@ -1,5 +1,5 @@
 import { expect, type Browser, type Page } from '@playwright/test';
-import { createSession, expectNoAlert, signIn } from './app-flows';
+import { createSession, expectNoAlert, signIn, turnOffAutoEvaluate } from './app-flows';
 import { echoConsole } from './chromium';
 
 export interface CallSetup {
@@ -12,8 +12,7 @@ export interface CallSetup {
 /** The owner creates a session for a remote guest, opens the room, invites; the guest joins with consent; both connected. */
 export async function setUpCall(opts: { url: string; token: string; ownerBrowser: Browser; guestBrowser: Browser; title: string; autoEvaluate?: boolean }): Promise<CallSetup> {
   const owner = await opts.ownerBrowser.newPage();
-  // The app starts the evaluation by itself after an upload; a server without Temporal turns that setting off.
-  if (opts.autoEvaluate === false) await owner.addInitScript(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('fe.autoEvaluate', 'off'));
+  if (opts.autoEvaluate === false) await turnOffAutoEvaluate(owner);
   echoConsole(owner, 'owner');
   await signIn(owner, opts.url, opts.token);
   const sessionId = await createSession(owner, { title: opts.title, owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });

@@ -9,7 +9,7 @@ import type { SessionView } from '../app/contracts/api';
 import { makeStereoSpeechWav } from '../backend/src/testing/audio-fixtures';
 import { startApiHarness, type ApiHarness } from '../backend/src/testing/api-harness';
 import { webOutDir } from '../scripts/build-web';
-import { createSession, signIn } from './app-flows';
+import { createSession, signIn, turnOffAutoEvaluate } from './app-flows';
 import { echoConsole, launchChromium } from './chromium';
 
 const run = promisify(execFile);
@@ -37,8 +37,7 @@ test('the network drops during an upload: the app shows it queued, resumes where
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
-    // This harness has no Temporal: the evaluation that starts by itself after the upload would fail.
-    await page.addInitScript(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('fe.autoEvaluate', 'off'));
+    await turnOffAutoEvaluate(page);
     echoConsole(page, 'clinician');
     await signIn(page, h.url, token);
     const sessionId = await createSession(page, { title: 'Upload over a bad line', owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
