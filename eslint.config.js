@@ -35,7 +35,7 @@ export default tseslint.config(
     files: ['main/**/*.ts'],
     ignores: ['main/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(backend/|renderer/|scripts/)', message: 'main/ imports only app/ and speech/ from outside main/ (docs/architecture.md).' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(backend/|renderer/|scripts/)', message: 'main/ imports only app/, speech/ and files/ from outside main/ (docs/architecture.md).' }] }],
     },
   },
   {
@@ -44,6 +44,14 @@ export default tseslint.config(
     ignores: ['speech/**/*.test.ts', 'speech/speech-fixtures.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(backend/|main/|renderer/|scripts/)', message: 'speech/ imports only app/ (docs/architecture.md).' }] }],
+    },
+  },
+  {
+    // files/ (streamed file digests) is shared by main/, backend/ and scripts/: it may import app/ only.
+    files: ['files/**/*.ts'],
+    ignores: ['files/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(backend/|main/|renderer/|scripts/|speech/)', message: 'files/ imports only app/ (docs/architecture.md).' }] }],
     },
   },
   {

@@ -7,7 +7,7 @@ import { Id } from '../../app/contracts/api';
 import { AppError } from '../../app/contracts/errors';
 import { RecordingRef, type RecordingSummary } from '../../app/contracts/ipc/recordings';
 import { readJsonFile, syncDir, writeFileAtomic, writeJsonAtomic } from './atomic-file';
-import { digestStream } from './file-digest';
+import { digestStream } from '../../files/file-digest';
 import { containerOf, defaultMediaTools, rebuildRecording, scanAudio, type MediaTools } from './media-repair';
 import { chunkMac, openRecordFile, readRecords, sealedSize, sealRecord, type PlainSource } from './sealed-file';
 import type { EncryptionKeyStore } from './storage-key';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { classifierWeightsPath, parseClassifierWeights } from '../../backend/src/coding/classifier/classifier-weights';
 import { defaultDataDir } from '../../backend/src/paths';
 import { getRubric } from '../../backend/src/rubrics/rubric-catalog';
-import { sha256File } from '../../backend/src/file-digest';
+import { sha256File } from '../../files/file-digest';
 import { setupEmbeddingModel } from '../setup/embedding-model';
 import { CODE_SETS, codingSetPath, type CodeSetField } from '../evaluation-set/coding-set';
 import { trainClassifier } from './train-classifier';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { embeddingModelPath, readEmbeddingManifest } from '../../backend/src/coding/embedding/embedding-manifest';
 import { SentenceEmbedder } from '../../backend/src/coding/embedding/sentence-embedder';
-import { sha256File } from '../../backend/src/file-digest';
+import { sha256File } from '../../files/file-digest';
 import { repoRoot } from '../../backend/src/paths';
 import { buildCodingConversations, type CodingConversation } from '../evaluation-set/coding-conversations';
 import { codingSetPath, loadCodingSet, type CodingItem } from '../evaluation-set/coding-set';

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../app/contracts/errors';
-import { digestFile } from '../../backend/src/file-digest';
+import { digestFile } from '../../files/file-digest';
 import type { WheelSource } from '../../backend/src/llm/llm-manifest';
 
 /**

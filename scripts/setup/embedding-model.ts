@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AppError } from '../../app/contracts/errors';
 import { BertConversionError, convertBertToGguf } from '../../backend/src/coding/embedding/bert-to-gguf';
 import { embeddingManifestPath, embeddingModelPath, readEmbeddingManifest, type EmbeddingManifest } from '../../backend/src/coding/embedding/embedding-manifest';
-import { sha256File } from '../../backend/src/file-digest';
+import { sha256File } from '../../files/file-digest';
 import { defaultDataDir } from '../../backend/src/paths';
 import { listZipEntries } from '../../backend/src/stt/model/wheel-archive';
 

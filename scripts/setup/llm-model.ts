@@ -3,7 +3,7 @@ import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../../app/contracts/errors';
-import { digestFile } from '../../backend/src/file-digest';
+import { digestFile } from '../../files/file-digest';
 import { embeddedLlmModel, readLlmManifest, type LlmModelEntry } from '../../backend/src/llm/llm-manifest';
 import { defaultDataDir } from '../../backend/src/paths';
 import { ensureWheels, joinChunks } from './chunked-wheels';

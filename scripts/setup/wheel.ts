@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-import { sha256File } from '../../backend/src/file-digest';
+import { sha256File } from '../../files/file-digest';
 
 export { sha256File };
 

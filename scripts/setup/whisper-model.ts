@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { sha256File } from '../../backend/src/file-digest';
+import { sha256File } from '../../files/file-digest';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../../app/contracts/errors';
 import { convertCt2WhisperToGgml } from '../../backend/src/stt/model/ct2-to-ggml';

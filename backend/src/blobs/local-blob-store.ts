@@ -10,7 +10,7 @@ import { blobUriOf, keyInOrg, parseBlobUri } from './blob-uri';
 import { associatedData, TAG_BYTES } from '../crypto/aead';
 import type { DataKey, DataKeys } from '../crypto/data-keys';
 import type { Database } from '../db/database';
-import { digestFile } from '../file-digest';
+import { digestFile } from '../../../files/file-digest';
 
 /** Before per-org keys: per-blob keys wrapped by one master key, no associated data (read only). */
 const MAGIC_V1 = Buffer.from('FEB1');

@@ -20,7 +20,7 @@ import { workflowIdFor, type EvaluationClient } from '../workflows/evaluation-cl
 import { notifyEvaluation } from '../evaluations/evaluation-events';
 import type { Identity } from '../api/auth';
 import { sessionView } from './session-views';
-import { sha256File } from '../file-digest';
+import { sha256File } from '../../../files/file-digest';
 import { eraseSession, type SessionErasure } from './session-erasure';
 
 export interface SessionServiceDeps {

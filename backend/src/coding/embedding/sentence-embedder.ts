@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
 import { AppError } from '../../../../app/contracts/errors';
-import { sha256File } from '../../file-digest';
+import { sha256File } from '../../../../files/file-digest';
 import { sharedLlama } from '../../llm/shared-llama';
 
 export type EmbedderLog = { warn(obj: object, msg?: string): void };
