@@ -102,6 +102,8 @@ export const ErrorCode = z.enum([
   'auth.saml_response_invalid',
   'auth.csrf_invalid',
   'auth.web_session_missing',
+  'auth.refresh_invalid',
+  'auth.refresh_reused',
   'update.not_found',
   'update.manifest_invalid',
   'update.check_failed',

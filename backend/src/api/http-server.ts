@@ -26,6 +26,8 @@ import { webSessionRoutes } from './routes/web-session-routes';
 import type { WebSessions } from '../auth/web-session';
 import type { OidcSignIn } from '../auth/oidc-sign-in';
 import { signInLinkRoutes } from './routes/sign-in-link-routes';
+import { desktopSessionRoutes } from './routes/desktop-session-routes';
+import type { DesktopSessions } from '../auth/desktop-sessions';
 import type { SignInLinks } from '../auth/sign-in-links';
 import { mountScimRoutes, scimRoutes, SCIM_BASE } from './routes/scim-routes';
 import type { ScimService } from '../scim/scim-service';
@@ -70,6 +72,8 @@ export interface ApiServerDeps {
   web?: WebSessions;
   /** One-time sign-in links (/v1/auth/sign-in-link, `feedback admin create-org`); off when not given. */
   signInLinks?: SignInLinks;
+  /** The desktop's rotating refresh tokens (/v1/auth/refresh, /v1/auth/revoke); off when not given. */
+  desktopSessions?: DesktopSessions;
   /** SCIM 2.0 provisioning (/scim/v2/Users, /Groups) with each org's SCIM credential; off when not given. */
   scim?: ScimService;
   /** SAML 2.0 sign-in (/v1/auth/saml/:org/…); off when not given (no SP key and certificate configured). */
@@ -96,7 +100,7 @@ export interface ApiServerDeps {
  * The API's route table (paths under /v1): each row names its access action and resource. The
  * access-matrix test is generated from it, so a route added here without a rule in the policy fails.
  */
-export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'scim' | 'saml' | 'publicUrl' | 'updates' | 'web'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
+export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'desktopSessions' | 'scim' | 'saml' | 'publicUrl' | 'updates' | 'web'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
   return [
     {
       method: 'get', path: '/me', resource: 'org', action: 'me.read',
@@ -117,6 +121,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),
     ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl, deps.web) : []),
     ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks, deps.web) : []),
+    ...(deps.desktopSessions ? desktopSessionRoutes(deps.desktopSessions) : []),
     ...(deps.web ? webSessionRoutes(deps.web) : []),
     ...(deps.scim ? scimRoutes(deps.scim) : []),
     ...(deps.saml ? samlRoutes(deps.saml, deps.publicUrl) : []),

@@ -10,6 +10,7 @@ import { registerAiAdminOpenApi } from './routes/ai-admin-routes';
 import { registerAiGatewaySettingsOpenApi } from './routes/ai-gateway-settings-routes';
 import { registerOidcOpenApi } from './routes/oidc-routes';
 import { registerSignInLinkOpenApi } from './routes/sign-in-link-routes';
+import { registerDesktopSessionOpenApi } from './routes/desktop-session-routes';
 import { registerWebSessionOpenApi } from './routes/web-session-routes';
 import { registerScimOpenApi } from './routes/scim-routes';
 import { registerSamlOpenApi } from './routes/saml-routes';
@@ -56,6 +57,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   registerAiGatewaySettingsOpenApi(reg, { security, errors, json });
   registerOidcOpenApi(reg, { security, errors, json });
   registerSignInLinkOpenApi(reg, { errors, json });
+  registerDesktopSessionOpenApi(reg, { errors, json });
   registerWebSessionOpenApi(reg, { security, errors, json });
   registerScimOpenApi(reg, { errors });
   registerSamlOpenApi(reg, { errors, json });

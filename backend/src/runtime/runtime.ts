@@ -23,6 +23,7 @@ import { createWorkerCredentials } from '../gateway/worker-credentials';
 import { createSessionService, type SessionService } from '../sessions/session-service';
 import { createOidcSignIn } from '../auth/oidc-sign-in';
 import { createSignInLinks } from '../auth/sign-in-links';
+import { createDesktopSessions } from '../auth/desktop-sessions';
 import { createWebSessions } from '../auth/web-session';
 import { createScimService } from '../scim/scim-service';
 import { createSamlSignIn } from '../auth/saml-sign-in';
@@ -239,6 +240,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
         aiGatewaySettings: createAiGatewaySettingsService(db, { policyVersion: readPolicySources().version }),
         oidc: createOidcSignIn({ db, flowTtlSec: config.oidcFlowTtlSec, sessionTtlSec: config.oidcSessionTtlSec, allowHttpIssuer: config.oidcAllowHttpIssuer }),
         signInLinks: createSignInLinks({ db, sessionTtlSec: config.oidcSessionTtlSec }),
+        desktopSessions: createDesktopSessions({ db, lifetimes: { accessTtlSec: config.desktopAccessTtlSec, refreshIdleSec: config.desktopRefreshIdleSec, refreshAbsoluteSec: config.desktopRefreshAbsoluteSec } }),
         web: createWebSessions({ csrfSecret: config.csrfSecret ?? randomBytes(32).toString('base64url') }),
         scim: createScimService({ db }),
         ...(config.samlSpKeyFile && config.samlSpCertFile

@@ -9,6 +9,7 @@ import { createApiServer } from '../api/http-server';
 import { createOidcSignIn, type OidcSignInOptions } from '../auth/oidc-sign-in';
 import { createWebSessions } from '../auth/web-session';
 import { createSignInLinks } from '../auth/sign-in-links';
+import { createDesktopSessions, type DesktopSessionLifetimes, type DesktopSessions } from '../auth/desktop-sessions';
 import { createScimService } from '../scim/scim-service';
 import { createSamlSignIn } from '../auth/saml-sign-in';
 import { testSpKeys } from './saml-test-idp';
@@ -32,6 +33,8 @@ export interface ApiHarness {
   dir: string;
   blobs: LocalBlobStore;
   api: ApiServer;
+  /** The desktop sessions the API serves (start a family as a desktop sign-in would). */
+  desktopSessions: DesktopSessions;
   /** A new org (or a new user in `orgId`) with one role and a bearer token. */
   user(role?: Role, orgId?: string): Promise<{ orgId: string; userId: string; token: string }>;
   /** Assigns a clinician to a supervisor (supervision_assignments) in their org. */
@@ -44,7 +47,7 @@ export interface ApiHarness {
  * temp encrypted blob store. `evaluations` is the Temporal client (a real one in workflow tests).
  */
 export async function startApiHarness(
-  opts: { uploadExpirySec?: number; maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start' | 'terminate'>; ice?: IceConfig; webRoot?: string; sockets?: ApiServerDeps['sockets']; limits?: Parameters<typeof testAbuseLimits>[1]; trustedProxies?: string[]; publicUrl?: string; tls?: ApiServerDeps['tls']; corsOrigins?: string[]; /** Mount the AI admin routes too (budgets, audit, policy, credentials). */ admin?: boolean; log?: ApiServerDeps['log']; metrics?: ApiServerDeps['metrics']; /** OIDC sign-in options (e.g. a tampering fetch). */ oidc?: Partial<OidcSignInOptions>; /** The desktop update feed. */ updates?: ApiServerDeps['updates'] } = {},
+  opts: { uploadExpirySec?: number; maxBytes?: number; maxDurationSec?: number; evaluations?: Pick<EvaluationClient, 'start' | 'terminate'>; ice?: IceConfig; webRoot?: string; sockets?: ApiServerDeps['sockets']; limits?: Parameters<typeof testAbuseLimits>[1]; trustedProxies?: string[]; publicUrl?: string; tls?: ApiServerDeps['tls']; corsOrigins?: string[]; /** Mount the AI admin routes too (budgets, audit, policy, credentials). */ admin?: boolean; log?: ApiServerDeps['log']; metrics?: ApiServerDeps['metrics']; /** OIDC sign-in options (e.g. a tampering fetch). */ oidc?: Partial<OidcSignInOptions>; /** The desktop update feed. */ updates?: ApiServerDeps['updates']; /** Desktop access/refresh lifetimes. */ desktopLifetimes?: Partial<DesktopSessionLifetimes> } = {},
 ): Promise<ApiHarness> {
   const tdb = await createTestDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-api-'));
@@ -59,7 +62,8 @@ export async function startApiHarness(
   const sessions = createSessionService({ db: tdb.db, blobs, evaluations, rubric: (id) => getRubric(id), limits: { maxBytes: opts.maxBytes ?? 50_000_000, maxDurationSec: opts.maxDurationSec ?? 3600 } });
   const access = await loadTestAccessEngine();
   const sp = await testSpKeys();
-  const api = createApiServer({ sessions, db: tdb.db, access, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, uploadExpirySec: opts.uploadExpirySec, webRoot: opts.webRoot, sockets: opts.sockets, limits: testAbuseLimits(tdb.db, opts.limits), trustedProxies: opts.trustedProxies, publicUrl: opts.publicUrl, tls: opts.tls, corsOrigins: opts.corsOrigins, log: opts.log, metrics: opts.metrics, updates: opts.updates, ...(opts.admin ? { aiAdmin: createAiAdminService(tdb.db), aiGatewaySettings: createAiGatewaySettingsService(tdb.db, { policyVersion: readPolicySources().version }) } : {}), oidc: createOidcSignIn({ db: tdb.db, flowTtlSec: 600, sessionTtlSec: 3600, allowHttpIssuer: true, ...opts.oidc }), signInLinks: createSignInLinks({ db: tdb.db, sessionTtlSec: 3600 }), web: createWebSessions({ csrfSecret: 'test-csrf-secret-of-at-least-32-characters' }), scim: createScimService({ db: tdb.db }), saml: createSamlSignIn({ db: tdb.db, spKey: sp.key, spCert: sp.cert, sessionTtlSec: 3600, requestTtlSec: 600, clockSkewSec: 60 }), signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
+  const desktopSessions = createDesktopSessions({ db: tdb.db, lifetimes: { accessTtlSec: 900, refreshIdleSec: 3600, refreshAbsoluteSec: 7200, ...opts.desktopLifetimes } });
+  const api = createApiServer({ sessions, db: tdb.db, access, resolver: databaseTokenResolver(tdb.db), rubrics: () => listRubrics(), uploadsDir: path.join(dir, 'uploads'), maxUploadBytes: opts.maxBytes ?? 50_000_000, uploadExpirySec: opts.uploadExpirySec, webRoot: opts.webRoot, sockets: opts.sockets, limits: testAbuseLimits(tdb.db, opts.limits), trustedProxies: opts.trustedProxies, publicUrl: opts.publicUrl, tls: opts.tls, corsOrigins: opts.corsOrigins, log: opts.log, metrics: opts.metrics, updates: opts.updates, ...(opts.admin ? { aiAdmin: createAiAdminService(tdb.db), aiGatewaySettings: createAiGatewaySettingsService(tdb.db, { policyVersion: readPolicySources().version }) } : {}), oidc: createOidcSignIn({ db: tdb.db, flowTtlSec: 600, sessionTtlSec: 3600, allowHttpIssuer: true, ...opts.oidc }), signInLinks: createSignInLinks({ db: tdb.db, sessionTtlSec: 3600 }), desktopSessions, web: createWebSessions({ csrfSecret: 'test-csrf-secret-of-at-least-32-characters' }), scim: createScimService({ db: tdb.db }), saml: createSamlSignIn({ db: tdb.db, spKey: sp.key, spCert: sp.cert, sessionTtlSec: 3600, requestTtlSec: 600, clockSkewSec: 60 }), signaling: { db: tdb.db, ice: opts.ice ?? { stunUrls: [], turnUrls: [], turnTtlSec: 3600 }, inviteTtlSec: 3600, guestTokenTtlSec: 3600 } });
   const events = await listenEvaluationEvents(tdb.url, (orgId, e) => void api.hub.publish(orgId, e));
   const url = await api.listen(0, '127.0.0.1');
   return {
@@ -68,6 +72,7 @@ export async function startApiHarness(
     dir,
     blobs,
     api,
+    desktopSessions,
     async user(role: Role = 'clinician', orgId?: string) {
       const org = orgId ?? randomUUID();
       const token = `t-${randomBytes(16).toString('hex')}`;
