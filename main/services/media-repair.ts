@@ -2,20 +2,13 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../app/contracts/errors';
+import { packetScanArgs, readPacketScan, type PacketScan } from '../../app/audio/packet-scan';
 
 export interface MediaTools {
   ffmpeg: string;
   ffprobe: string;
 }
 export const defaultMediaTools: MediaTools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' };
-
-export interface AudioScan {
-  /** End of the last audio packet. */
-  durationSec: number;
-  packets: number;
-  /** What the demuxer complained about; empty for a whole file. */
-  errors: string;
-}
 
 /** Where a tool reads its input: a file, or bytes piped to its stdin (decrypted recordings never touch the disk in clear). */
 export type MediaInput = string | (() => AsyncIterable<Uint8Array>);
@@ -68,18 +61,9 @@ function runTool(cmd: string, args: string[], input: MediaInput, consume?: (stdo
 }
 
 /** Demuxes every audio packet without decoding (the same check the backend's validation makes). */
-export async function scanAudio(input: MediaInput, tools: MediaTools = defaultMediaTools): Promise<AudioScan> {
-  const { stdout, stderr } = await runTool(tools.ffprobe, ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', '{input}'], input);
-  let end = 0;
-  let packets = 0;
-  for (const line of stdout.split('\n')) {
-    const [pts, dur] = line.split(',');
-    if (!pts) continue;
-    const t = Number(pts) + (Number(dur) || 0);
-    if (Number.isFinite(t)) end = Math.max(end, t);
-    packets++;
-  }
-  return { durationSec: Math.round(end * 1e6) / 1e6, packets, errors: stderr.trim() };
+export async function scanAudio(input: MediaInput, tools: MediaTools = defaultMediaTools): Promise<PacketScan> {
+  const { stdout, stderr } = await runTool(tools.ffprobe, packetScanArgs('{input}'), input);
+  return readPacketScan(stdout, stderr);
 }
 
 const REENCODE: Record<string, string[]> = {
@@ -102,7 +86,7 @@ export interface MediaOutput {
  * (lossless), and only if the result still does not scan cleanly by re-encoding them. Input and
  * output are streamed through pipes, so the store can keep both encrypted on disk.
  */
-export async function rebuildRecording(input: MediaInput, output: MediaOutput, container: string, tools: MediaTools = defaultMediaTools): Promise<{ method: 'remux' | 'reencode'; scan: AudioScan }> {
+export async function rebuildRecording(input: MediaInput, output: MediaOutput, container: string, tools: MediaTools = defaultMediaTools): Promise<{ method: 'remux' | 'reencode'; scan: PacketScan }> {
   const attempts: { method: 'remux' | 'reencode'; codec: string[] }[] = [{ method: 'remux', codec: ['-c', 'copy'] }];
   const reencode = REENCODE[container];
   if (reencode) attempts.push({ method: 'reencode', codec: reencode });

@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { AppError } from '../../../app/contracts/errors';
 import { sniffAudioHeader } from '../../../app/audio/sniff';
+import { packetScanArgs, readPacketScan, type PacketScan } from '../../../app/audio/packet-scan';
 
 const run = promisify(execFile);
 /** ffprobe's packet listing of a 30-minute WAV is a few MB of CSV. */
@@ -50,32 +51,11 @@ export async function probeRecording(filePath: string): Promise<ProbeResult> {
   };
 }
 
-export interface PacketScan {
-  /** End of the last audio packet: the duration actually present in the file. */
-  durationSec: number;
-  packets: number;
-  /** What the demuxer complained about (empty for a sound file). */
-  errors: string;
-}
-
 /** Demuxes (without decoding) every packet of the first audio stream; cheap even for long files. */
 export async function scanPackets(filePath: string): Promise<PacketScan> {
   try {
-    const { stdout, stderr } = await run(
-      'ffprobe',
-      ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', filePath],
-      { maxBuffer: MAX_TOOL_OUTPUT },
-    );
-    let end = 0;
-    let packets = 0;
-    for (const line of stdout.split('\n')) {
-      const [pts, dur] = line.split(',');
-      if (!pts) continue;
-      const t = Number(pts) + (Number(dur) || 0);
-      if (Number.isFinite(t)) end = Math.max(end, t);
-      packets++;
-    }
-    return { durationSec: roundMicro(end), packets, errors: stderr.trim() };
+    const { stdout, stderr } = await run('ffprobe', packetScanArgs(filePath), { maxBuffer: MAX_TOOL_OUTPUT });
+    return readPacketScan(stdout, stderr);
   } catch (cause) {
     throw await unreadable(filePath, cause);
   }
