@@ -19,7 +19,7 @@ import { updateFeedUrl } from './update-feed-url';
  * configureUpdater and driven through the app's update controller. Electron itself is replaced
  * only where electron-updater takes it as a parameter: the app adapter (version, paths, quit) and
  * the HTTP executor (Node's http instead of Electron's net). Not covered here: Windows (NSIS,
- * Authenticode) and macOS (Squirrel.Mac, code signature) — docs/it-guide.md "What was not run".
+ * Authenticode) and macOS (Squirrel.Mac, code signature) — docs/it-guide.md "Proving it on the three platforms".
  */
 class NodeHttpExecutor extends HttpExecutor<ClientRequest> {
   createRequest(options: http.RequestOptions, callback: (r: IncomingMessage) => void): ClientRequest {
