@@ -111,6 +111,7 @@ export const ErrorCode = z.enum([
   'update.signature_invalid',
   'policy.invalid',
   'settings.managed',
+  'recording.range_not_satisfiable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -152,6 +153,7 @@ function defaultStatus(code: ErrorCode): number {
   if (code.startsWith('auth.')) return code === 'auth.forbidden' || code === 'auth.csrf_invalid' ? 403 : 401;
   if (code.endsWith('not_found')) return 404;
   if (code === 'recording.too_large') return 413;
+  if (code === 'recording.range_not_satisfiable') return 416;
   if (code === 'recording.unsupported_format') return 415;
   if (code === 'session.state_invalid' || code === 'report.not_ready') return 409;
   if (code === 'llm.unavailable' || code === 'stt.unavailable' || code === 'stt.model_missing' || code === 'coder.weights_missing' || code === 'upstream.unavailable') return 503;

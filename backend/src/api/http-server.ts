@@ -17,6 +17,7 @@ import { createClientAddressing } from './client-address';
 import { buildOpenApiDocument } from './openapi';
 import { methodNotAllowed } from './method-not-allowed';
 import { sessionRoutes } from './routes/session-routes';
+import { recordingRoutes } from './routes/recording-routes';
 import { aiAdminRoutes } from './routes/ai-admin-routes';
 import type { AiAdminService } from '../gateway/admin/ai-admin-service';
 import { aiGatewaySettingsRoutes } from './routes/ai-gateway-settings-routes';
@@ -116,6 +117,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
       },
     },
     ...sessionRoutes(deps.sessions, authorizer),
+    ...recordingRoutes(deps.sessions),
     ...signalingRoutes,
     ...(deps.aiAdmin ? aiAdminRoutes(deps.aiAdmin) : []),
     ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),

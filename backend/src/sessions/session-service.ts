@@ -187,6 +187,16 @@ export function createSessionService(deps: SessionServiceDeps) {
       return a.body;
     },
 
+    /**
+     * The accepted recording's plaintext (the blob store checks its tag and sha256, so a whole
+     * file is decrypted for any range of it) and what a media answer needs to describe it.
+     */
+    async getRecording(who: Identity, sessionId: string): Promise<{ data: Uint8Array; sha256: string; container: string }> {
+      const rec = await inSession(who, sessionId, (tx) => recordings.getLatestRecording(tx, sessionId, { status: 'accepted' }));
+      if (!rec) throw new AppError('recording.missing', 'No recording has been accepted for this session yet.', { status: 404 });
+      return { data: await deps.blobs.getBytes(who.orgId, { uri: rec.blobUri, sha256: rec.sha256, bytes: rec.bytes }), sha256: rec.sha256, container: rec.container ?? 'unknown' };
+    },
+
     async getReportPdf(who: Identity, sessionId: string): Promise<{ pdf: Uint8Array; sha256: string; pages: number }> {
       const r = await inSession(who, sessionId, (tx) => getLatestReport(tx, sessionId));
       if (!r) throw new AppError('report.not_ready', 'The report is not ready yet.');

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * `GET /v1/sessions/{id}/recording`: the session's accepted recording, streamed with HTTP range
+ * requests so a media element can seek to a cited unit (issue 13). Authorised like the transcript
+ * read (`session.read_transcript`, an audited read): whoever may read what was said may hear it.
+ *
+ * Answers: 200 the whole file; 206 one range with Content-Range; 416 `recording.range_not_satisfiable`
+ * with `Content-Range: bytes *\/<size>`; 404 `recording.missing` before an upload was accepted.
+ * A Range header this route does not understand (another unit, several ranges, bad syntax) is
+ * ignored and the whole file is sent, as RFC 9110 §14.2 allows.
+ */
+export const SessionRecordingRoute = {
+  method: 'get',
+  /** Under /v1, express syntax. */
+  path: '/sessions/:id/recording',
+  operationId: 'getSessionRecording',
+  params: z.object({ id: z.string().uuid() }),
+  headers: z.object({ range: z.string().max(200).optional().describe('bytes=<first>-[<last>] or bytes=-<suffix length>; one range') }),
+  /** The stable codes of this route's refusals, besides the guard's (auth.*, session.not_found). */
+  errors: ['recording.missing', 'recording.range_not_satisfiable'] as const,
+} as const;
+
+/** The URL path a client puts in a media element's src. */
+export const sessionRecordingPath = (sessionId: string): string => `/v1${SessionRecordingRoute.path.replace(':id', encodeURIComponent(sessionId))}`;
+
+/** Content-Type per accepted container (the probe's normalised names). */
+export const RECORDING_MEDIA_TYPES: Readonly<Record<string, string>> = { wav: 'audio/wav', ogg: 'audio/ogg', webm: 'audio/webm', flac: 'audio/flac' };
+export const recordingMediaType = (container: string): string => RECORDING_MEDIA_TYPES[container] ?? 'application/octet-stream';
