@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorCode } from './errors';
+import { OidcSignInResult } from './oidc-api';
 
 /**
  * The desktop's session: a short-lived access token (the bearer of every API call) and a rotating
@@ -23,6 +24,13 @@ export const DesktopTokens = z.object({
   refreshExpiresAt: z.string(),
 });
 export type DesktopTokens = z.infer<typeof DesktopTokens>;
+
+/**
+ * What the desktop's sign-in (POST /v1/auth/oidc/token) answers: the sign-in's result, its token
+ * now the desktop's short-lived access token (`expiresAt`), and the first refresh token of a new family.
+ */
+export const DesktopSignInResult = OidcSignInResult.extend({ refreshToken: DesktopTokens.shape.refreshToken, refreshExpiresAt: z.string() });
+export type DesktopSignInResult = z.infer<typeof DesktopSignInResult>;
 
 export const RevokeResponse = z.object({ revoked: z.boolean() });
 export type RevokeResponse = z.infer<typeof RevokeResponse>;

@@ -49,6 +49,12 @@ describe('desktop sign-in through the system browser (loopback redirect)', () =>
     expect(seen.some((u) => u.hostname === '127.0.0.1' && u.pathname === '/oidc/callback' && u.searchParams.has('code'))).toBe(true);
     const me = await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${r.value.token}` } });
     expect(await me.json()).toMatchObject({ orgId, roles: ['clinician'] });
+    // A short-lived access token (the harness's 900 s, not the sign-in's 3600 s) and a refresh token that rotates.
+    expect(Date.parse(r.value.expiresAt) - Date.now()).toBeLessThanOrEqual(900_000);
+    const refreshed = await fetch(`${h.url}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: r.value.refreshToken }) });
+    expect(refreshed.status).toBe(200);
+    const next = (await refreshed.json()) as { accessToken: string };
+    expect((await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${next.accessToken}` } })).status).toBe(200);
   });
 
   it('refuses a redirect caught by another local program that lacks the binding verifier', async () => {

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError, ErrorCode, isAppError } from '../../app/contracts/errors';
-import { OidcSignInResult, type OidcDesktopTokenRequest } from '../../app/contracts/oidc-api';
+import type { OidcDesktopTokenRequest } from '../../app/contracts/oidc-api';
+import { DesktopSignInResult } from '../../app/contracts/desktop-session-api';
 import { err, ok, type Result } from '../../app/contracts/result';
 
 export interface LoopbackSignInOptions {
@@ -25,7 +26,7 @@ const DONE_PAGE = '<!doctype html><meta charset="utf-8"><title>Signed in</title>
  * finishes the sign-in only with the binding verifier this process made (its S256 hash went with
  * the start), so another local program that catches the redirect cannot use it.
  */
-export async function signInWithSystemBrowser(opts: LoopbackSignInOptions): Promise<Result<OidcSignInResult>> {
+export async function signInWithSystemBrowser(opts: LoopbackSignInOptions): Promise<Result<DesktopSignInResult>> {
   const doFetch = opts.fetch ?? fetch;
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier, 'ascii').digest('base64url');
@@ -63,7 +64,7 @@ export async function signInWithSystemBrowser(opts: LoopbackSignInOptions): Prom
       const code = ErrorCode.safeParse(p.code);
       return err({ code: code.success ? code.data : 'internal', message: typeof p.detail === 'string' ? p.detail : `HTTP ${res.status}` });
     }
-    return ok(OidcSignInResult.parse(json));
+    return ok(DesktopSignInResult.parse(json));
   } catch (e) {
     if (isAppError(e)) return err({ code: (e as AppError).code, message: (e as AppError).message });
     return err({ code: 'upstream.unavailable', message: `Sign-in failed: ${(e as Error).message}` });

@@ -121,7 +121,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...signalingRoutes,
     ...(deps.aiAdmin ? aiAdminRoutes(deps.aiAdmin) : []),
     ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),
-    ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl, deps.web) : []),
+    ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl, deps.web, deps.desktopSessions) : []),
     ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks, deps.web) : []),
     ...(deps.desktopSessions ? desktopSessionRoutes(deps.desktopSessions) : []),
     ...(deps.web ? webSessionRoutes(deps.web) : []),

@@ -44,6 +44,10 @@ export function createDesktopSessions(opts: { db: Database; lifetimes: DesktopSe
     return { accessToken, accessExpiresAt: accessExpiresAt.toISOString(), refreshToken, refreshExpiresAt: refreshExpiresAt.toISOString() };
   }
 
+  function start(tx: Tx, input: { userId: string; accessToken?: string }): Promise<DesktopTokens> {
+    return issue(tx, { userId: input.userId, familyId: randomUUID(), familyExpiresAt: new Date(Date.now() + lifetimes.refreshAbsoluteSec * 1000), accessToken: input.accessToken });
+  }
+
   const orgOfToken = (token: string): string | null => (REFRESH_TOKEN.test(token) ? token.slice('fe_rt_'.length, token.indexOf('.')) : null);
 
   return {
@@ -51,8 +55,11 @@ export function createDesktopSessions(opts: { db: Database; lifetimes: DesktopSe
      * A new family for a user of the transaction's org (after a desktop sign-in). `accessToken`:
      * the one the sign-in issued, kept (shortened and bound); without it a new one is issued.
      */
-    start(tx: Tx, input: { userId: string; accessToken?: string }): Promise<DesktopTokens> {
-      return issue(tx, { userId: input.userId, familyId: randomUUID(), familyExpiresAt: new Date(Date.now() + lifetimes.refreshAbsoluteSec * 1000), accessToken: input.accessToken });
+    start,
+
+    /** After a desktop sign-in: its access token joins a new family (shortened to the access lifetime) with a first refresh token. */
+    begin(orgId: string, input: { userId: string; accessToken: string }): Promise<DesktopTokens> {
+      return db.withOrg(orgId, (tx) => start(tx, input));
     },
 
     async refresh(token: string): Promise<DesktopTokens> {

@@ -8,6 +8,8 @@ import type { WebSessions } from '../../auth/web-session';
 import { answerWebSignIn } from './web-session-routes';
 import type { ApiRoute } from '../route-table';
 import type { OidcSignIn } from '../../auth/oidc-sign-in';
+import type { DesktopSessions } from '../../auth/desktop-sessions';
+import { DesktopSignInResult } from '../../../../app/contracts/desktop-session-api';
 
 export const OIDC_PATH = '/auth/oidc';
 
@@ -16,7 +18,7 @@ export const OIDC_PATH = '/auth/oidc';
  * callback and token are public (the caller has no token yet; state, nonce, PKCE and the desktop's
  * binding verifier are the checks); logout needs the token it revokes.
  */
-export function oidcRoutes(signIn: OidcSignIn, publicUrl: string | undefined, web?: WebSessions): ApiRoute[] {
+export function oidcRoutes(signIn: OidcSignIn, publicUrl: string | undefined, web?: WebSessions, desktop?: DesktopSessions): ApiRoute[] {
   const base = OIDC_PATH;
   const apiBase = (req: Request) => publicUrl ?? `${req.protocol}://${req.get('host')}`;
   return [
@@ -36,7 +38,10 @@ export function oidcRoutes(signIn: OidcSignIn, publicUrl: string | undefined, we
       const callbackUrl = URL.canParse(body.callbackUrl) ? new URL(body.callbackUrl) : null;
       if (!callbackUrl) throw new AppError('request.invalid', 'callbackUrl is not a valid URL.', { status: 400 });
       const result = await signIn.complete(callbackUrl, body.bindingVerifier);
-      res.set('Cache-Control', 'no-store').json(result satisfies OidcSignInResult);
+      // With desktop sessions the token becomes a short-lived access token with a refresh token beside it.
+      if (!desktop) return void res.set('Cache-Control', 'no-store').json(result satisfies OidcSignInResult);
+      const t = await desktop.begin(result.identity.orgId, { userId: result.identity.userId, accessToken: result.token });
+      res.set('Cache-Control', 'no-store').json(DesktopSignInResult.parse({ ...result, expiresAt: t.accessExpiresAt, refreshToken: t.refreshToken, refreshExpiresAt: t.refreshExpiresAt }));
     } },
     // Signing out is an act on one's own identity: the same rule as reading it (me.read).
     { method: 'post', path: `${base}/logout`, resource: 'org', action: 'me.read', handler: async (req, res, ctx) => {
@@ -53,6 +58,6 @@ export function registerOidcOpenApi(reg: OpenAPIRegistry, h: { security: RouteCo
   const startQuery = z.object({ org: z.string().uuid(), redirect_uri: z.string().regex(/^http:\/\/127\.0\.0\.1:[1-9][0-9]{0,4}\/[A-Za-z0-9/_-]*$/).optional(), binding_challenge: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional() });
   reg.registerPath({ method: 'get', path: `${p}/start`, summary: 'Start OIDC sign-in for an org (authorization code + PKCE S256): 302 to the identity provider. Desktop (RFC 8252): pass a loopback redirect_uri and the S256 binding_challenge of a verifier only the app knows. Problems: auth.oidc_not_configured', request: { query: startQuery }, responses: { 302: { description: 'Redirect to the identity provider' }, ...h.errors } });
   reg.registerPath({ method: 'get', path: `${p}/callback`, summary: 'The identity provider returns here (web): validates state, nonce, PKCE and the ID token, creates the user just in time, sets the browser session cookie (HttpOnly, Secure, SameSite=Lax) and redirects a browser (Accept: text/html) into the app with 303, or answers the result as JSON. Problems: auth.oidc_state_invalid, auth.oidc_nonce_mismatch, auth.oidc_token_invalid, auth.domain_not_allowed, auth.role_not_mapped, auth.oidc_provider_error', request: { query: z.object({ state: z.string(), code: z.string().optional(), error: z.string().optional(), iss: z.string().optional() }) }, responses: { 200: h.json(result, 'Signed in'), 303: { description: 'Signed in (a browser): the session cookie is set; on into the app' }, ...h.errors } });
-  reg.registerPath({ method: 'post', path: `${p}/token`, summary: 'Desktop (RFC 8252): finish a loopback sign-in with the URL the loopback listener received and the binding verifier. Problems as the callback, and auth.oidc_binding_invalid', request: { body: { content: { 'application/json': { schema: OidcDesktopTokenRequest } } } }, responses: { 200: h.json(result, 'Signed in'), ...h.errors } });
+  reg.registerPath({ method: 'post', path: `${p}/token`, summary: 'Desktop (RFC 8252): finish a loopback sign-in with the URL the loopback listener received and the binding verifier; answers a short-lived access token and the first refresh token of a new family (POST /v1/auth/refresh). Problems as the callback, and auth.oidc_binding_invalid', request: { body: { content: { 'application/json': { schema: OidcDesktopTokenRequest } } } }, responses: { 200: h.json(DesktopSignInResult.meta({ id: 'DesktopSignInResult' }), 'Signed in'), ...h.errors } });
   reg.registerPath({ method: 'post', path: `${p}/logout`, summary: 'Sign out: revokes the bearer token or the browser\'s session cookie (and clears it); answers the identity provider\'s end-session URL (RP-initiated logout) when it has one', security: h.security, responses: { 200: h.json(OidcLogoutResponse, 'Signed out'), ...h.errors } });
 }
