@@ -6,6 +6,7 @@ import { AppError } from '../../../app/contracts/errors';
 import { findBinary } from './find-binary';
 import { defaultDataDir } from '../paths';
 import { freePort } from './free-port';
+import { childLifetime } from './child-lifetime';
 
 export interface TemporalDevServer {
   address: string;
@@ -38,16 +39,11 @@ export async function startTemporalDevServer(opts: { cli: string; dbFile: string
     stderr = (stderr + d.toString()).slice(-4000);
   });
   child.stdout?.resume();
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
+  const life = childLifetime(child, 5000);
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited) throw new AppError('internal', `Temporal dev server exited during start: ${stderr.trim() || 'no output'}`);
+    if (life.exited) throw new AppError('internal', `Temporal dev server exited during start: ${stderr.trim() || 'no output'}`);
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });
       await conn.workflowService.describeNamespace({ namespace: opts.namespace });
@@ -64,14 +60,6 @@ export async function startTemporalDevServer(opts: { cli: string; dbFile: string
   opts.log?.(`Temporal dev server ready at ${address} (state ${opts.dbFile})`);
   return {
     address,
-    async stop() {
-      process.removeListener('exit', killOnExit);
-      if (exited) return;
-      const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await done;
-      clearTimeout(t);
-    },
+    stop: () => life.stop(),
   };
 }

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { AppError } from '../../../app/contracts/errors';
 import net from 'node:net';
 import { freePort } from './free-port';
+import { childLifetime } from './child-lifetime';
 import type { TemporalServerBinaries } from './temporal-server-build';
 
 export interface TemporalServer {
@@ -52,14 +53,11 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-6000));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  let exited = false;
-  child.once('exit', () => (exited = true));
+  const life = childLifetime(child, 10_000);
   const address = `127.0.0.1:${ports.frontend}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (exited) throw new AppError('internal', `Temporal server exited during start: ${output.trim().slice(-2000) || 'no output'}`);
+    if (life.exited) throw new AppError('internal', `Temporal server exited during start: ${output.trim().slice(-2000) || 'no output'}`);
     try {
       const c = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -80,15 +78,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   return {
     address,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
-    async stop() {
-      process.removeListener('exit', killOnExit);
-      if (exited) return;
-      const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await done;
-      clearTimeout(t);
-    },
+    stop: () => life.stop(),
   };
 }
 
