@@ -4,67 +4,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNAL_PATH } from '../../../app/contracts/signaling';
 import { addApiToken, createUser } from '../db/repositories/identity';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
-import { createConsentedSession, jsonCall } from '../signaling/signaling-fixtures';
+import { seedEvaluatedSession } from '../testing/evaluated-session-fixture';
+import { createConsentedSession, createInvite, joinAsGuest, jsonCall } from '../signaling/signaling-fixtures';
 import { EVENTS_PATH } from '../api/events-hub';
 import { UPLOADS_PATH } from '../uploads/recording-upload';
 import { fullPathOf, routeRule, type RouteRule } from '../api/route-table';
 import { issueScimCredential } from '../scim/scim-credential';
-import { ACCESS_ACTIONS, type AccessAction } from './access-policy';
 import { buildOpenApiDocument } from '../api/openapi';
+import { ACCESS_ACTIONS } from './access-policy';
+import { ACTORS, HTTP_MATRIX, LIST_SHOWS_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, describeCell, type Actor, type Cell, type HttpRouteKey } from './access-matrix';
 
 /**
- * The access matrix, generated from the API's route table (plus the tus and WebSocket actions):
- * every route × every kind of caller × ownership of the session, against the real API and the
- * real policy. The expectations below are written by hand, per action and caller, independently
- * of access.rego: a route whose action has no row here does not compile, and a route missing
- * from the table fails the OpenAPI comparison.
+ * Runs every cell of access-matrix.ts against the real API (express, tus, ws) on a real
+ * PostgreSQL with the real OPA access policy. Each cell gets a fresh session of the owner (and,
+ * for the guest, an invite to that very session redeemed at /v1/join), so an allowed change in
+ * one cell never leaks into the next.
  */
 
-type Caller = 'owner' | 'other_clinician' | 'assigned_supervisor' | 'unassigned_supervisor' | 'org_admin' | 'auditor' | 'no_role' | 'other_org_clinician';
-const CALLERS: Caller[] = ['owner', 'other_clinician', 'assigned_supervisor', 'unassigned_supervisor', 'org_admin', 'auditor', 'no_role', 'other_org_clinician'];
-type Outcome = 'allow' | 'forbidden' | 'not_found';
-
-const all = (o: Outcome): Record<Caller, Outcome> => Object.fromEntries(CALLERS.map((c) => [c, o])) as Record<Caller, Outcome>;
-/** Org actions: which callers' roles allow them; the rest are 403 (another org's clinician acts in their own org). */
-const orgAction = (allowed: Caller[]): Record<Caller, Outcome> => Object.fromEntries(CALLERS.map((c) => [c, allowed.includes(c) ? 'allow' : 'forbidden'])) as Record<Caller, Outcome>;
-const CLINICAL: Caller[] = ['owner', 'other_clinician', 'org_admin', 'other_org_clinician'];
-const WITH_ROLE: Caller[] = CALLERS.filter((c) => c !== 'no_role');
-/** Session actions: callers who may, callers who may see the session but not do this (403); everyone else is told 404. */
-const sessionAction = (allowed: Caller[], seeing: Caller[] = []): Record<Caller, Outcome> =>
-  Object.fromEntries(CALLERS.map((c) => [c, allowed.includes(c) ? 'allow' : seeing.includes(c) ? 'forbidden' : 'not_found'])) as Record<Caller, Outcome>;
-const READERS: Caller[] = ['owner', 'assigned_supervisor', 'org_admin', 'auditor'];
-const changes = sessionAction(['owner', 'org_admin'], ['assigned_supervisor', 'auditor']);
-
-const EXPECTED: Record<AccessAction, Record<Caller, Outcome>> = {
-  'me.read': all('allow'),
-  'rubrics.read': orgAction(WITH_ROLE),
-  'session.create': orgAction(CLINICAL),
-  'session.list': orgAction(WITH_ROLE),
-  'session.read': sessionAction(READERS),
-  'session.update': changes,
-  'session.consent': changes,
-  'session.invite': changes,
-  'session.upload': changes,
-  'session.evaluate': changes,
-  'session.read_transcript': sessionAction(['owner', 'assigned_supervisor', 'org_admin'], ['auditor']),
-  'session.read_analysis': sessionAction(['owner', 'assigned_supervisor', 'org_admin'], ['auditor']),
-  'session.read_report': sessionAction(READERS),
-  'session.delete': changes,
-  'upload.create': changes,
-  // On an upload the owner created: the uploader, or an org admin.
-  'upload.patch': changes,
-  'upload.head': changes,
-  'upload.delete': changes,
-  'call.join_owner': sessionAction(['owner'], ['assigned_supervisor', 'org_admin', 'auditor']),
-  'call.join_guest': sessionAction([], READERS),
-  'events.subscribe': orgAction(WITH_ROLE),
-  'ai_admin.read': orgAction(['org_admin', 'auditor']),
-  'ai_admin.write': orgAction(['org_admin']),
-  'gateway.call': sessionAction(['owner', 'org_admin'], ['assigned_supervisor', 'auditor']),
-};
-
 let h: ApiHarness;
-let tokens: Record<Caller, string>;
+let tokens: Record<Exclude<Actor, 'guest'>, string>;
 let owner: { orgId: string; userId: string; token: string };
 
 beforeAll(async () => {
@@ -83,142 +41,240 @@ beforeAll(async () => {
     other_clinician: (await h.user('clinician', org)).token,
     assigned_supervisor: sup.token,
     unassigned_supervisor: (await h.user('supervisor', org)).token,
-    org_admin: (await h.user('org_admin', org)).token,
     auditor: (await h.user('auditor', org)).token,
+    org_admin: (await h.user('org_admin', org)).token,
     no_role: noRoleToken,
-    other_org_clinician: (await h.user('clinician')).token,
+    other_org_user: (await h.user('clinician')).token,
   };
 });
 afterAll(async () => h?.close());
 
-function outcomeOf(status: number, code: string | undefined): Outcome | `unexpected ${number} ${string}` {
-  if (status === 403 && code === 'auth.forbidden') return 'forbidden';
-  if (status === 404 && (code === 'session.not_found' || code === 'upload.not_found')) return 'not_found';
-  if (status === 401 || status === 403 || status >= 500) return `unexpected ${status} ${code ?? ''}`;
-  return 'allow';
+type Observed = { status: number; code?: string };
+
+/** Does what the API answered match the cell? (A public cell is checked against the anonymous answer by the caller.) */
+function matches(cell: Cell, got: Observed): boolean {
+  if ('public' in cell) throw new Error('public cells are compared with the anonymous answer');
+  if ('refuse' in cell) return got.status === REFUSALS[cell.refuse] && got.code === cell.refuse;
+  // An allowed 2xx has no problem code; an allowed non-2xx is the route's own refusal, by code.
+  return got.status === cell.allow && (cell.code === undefined ? got.status < 300 : got.code === cell.code);
+}
+const show = (o: Observed) => `${o.status}${o.code ? ` ${o.code}` : ''}`;
+
+/** The owner's session a cell acts on, and the token of the actor for it (the guest's is for that very session). */
+async function sessionFor(kind: 'consented' | 'evaluated'): Promise<string> {
+  if (kind === 'evaluated') return (await seedEvaluatedSession(h.tdb.db, h.blobs, owner.orgId, owner.userId)).sessionId;
+  return createConsentedSession(h.url, owner.token);
+}
+async function tokenFor(actor: Actor, sessionId: string): Promise<string> {
+  if (actor !== 'guest') return tokens[actor];
+  // Invites need a session without a recording; an evaluated one gets its guest through a twin session of the owner.
+  const invited = (await h.tdb.db.withOrg(owner.orgId, (tx) => tx.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE session_id = $1', [sessionId]))).rows[0]!.n === 0 ? sessionId : await createConsentedSession(h.url, owner.token);
+  const invite = await createInvite(h.url, owner.token, invited);
+  return (await joinAsGuest(h.url, invite.code)).guestToken;
 }
 
-const sameRule = (a: RouteRule) => `${a.method.toUpperCase()} ${fullPathOf(a)}`;
+/** What each route is called with: the request a legitimate caller would make. */
+interface RouteRequest {
+  session?: 'consented' | 'evaluated';
+  body?: unknown;
+  /** Path parameters other than the session's :id. */
+  params?: () => Record<string, string>;
+  query?: string;
+  /** The route revokes the token it is called with: a throwaway token of the same user is used. */
+  signsOut?: boolean;
+}
+const consent = { given: true, method: 'in_app', textVersion: 'consent-v1' };
+const REQUESTS: Partial<Record<HttpRouteKey, RouteRequest>> = {
+  'POST /v1/sessions': {
+    body: { title: 'Visit', rubricId: 'motivational-interviewing', participants: [{ channel: 0, displayName: 'Dr A', roleLabel: 'Clinician', consent }, { channel: 1, displayName: 'Pat B', roleLabel: 'Patient', consent }] },
+  },
+  'POST /v1/sessions/:id/consents': { body: { channel: 1, consent } },
+  'POST /v1/sessions/:id/evaluations': { body: {} },
+  'GET /v1/sessions/:id/analysis': { session: 'evaluated' },
+  'GET /v1/sessions/:id/report.pdf': { session: 'evaluated' },
+  'GET /v1/sessions/:id/recording': { session: 'evaluated' },
+  'PUT /v1/admin/ai/budgets': { body: { scope: 'org', period: 'day', capMicros: 1_000_000 } },
+  'DELETE /v1/admin/ai/budgets/:id': { params: () => ({ id: randomUUID() }) },
+  'PUT /v1/admin/ai/policy': { body: {} },
+  'POST /v1/admin/ai/credentials': { body: { name: 'matrix' } },
+  'DELETE /v1/admin/ai/credentials/:id': { params: () => ({ id: randomUUID() }) },
+  'POST /v1/auth/oidc/logout': { signsOut: true },
+  'POST /v1/join': { body: { code: 'ABCD-EFGH', displayName: 'X', consent: { given: true } } },
+  'POST /v1/auth/refresh': { body: { refreshToken: 'fe_rt_not-a-token' } },
+  'POST /v1/auth/revoke': { body: { refreshToken: 'fe_rt_not-a-token' } },
+  'GET /v1/auth/saml/:org/metadata': { params: () => ({ org: owner.orgId }) },
+  'GET /v1/auth/saml/:org/start': { params: () => ({ org: owner.orgId }) },
+  'POST /v1/auth/saml/:org/acs': { params: () => ({ org: owner.orgId }) },
+  'GET /v1/updates/:channel/:org/:install/:file': { params: () => ({ channel: 'stable', org: owner.orgId, install: randomUUID(), file: 'latest.yml' }) },
+};
 
-/** Routes that revoke the caller's token: they are called with a throwaway token of the same user. */
-const SIGNS_OUT = new Set(['POST /v1/auth/oidc/logout']);
 async function throwawayToken(of: string): Promise<string> {
-  const me = (await jsonCall(h.url, 'GET', '/v1/me', of)).json as { orgId: string; userId: string };
+  const me = (await jsonCall(h.url, 'GET', '/v1/me', of)).json as { orgId: string; userId: string } | null;
+  if (!me?.userId) return of;
   const token = `t-${randomBytes(16).toString('hex')}`;
   await h.tdb.db.withOrg(me.orgId, (tx) => addApiToken(tx, { userId: me.userId, token }));
   return token;
 }
 
+const keyOf = (r: RouteRule) => `${r.method.toUpperCase()} ${fullPathOf(r)}`;
+
+async function call(method: string, path: string, token: string | null, body: unknown): Promise<Observed> {
+  const res = await fetch(`${h.url}${path}`, {
+    method,
+    redirect: 'manual',
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = /json/.test(res.headers.get('content-type') ?? '') && text ? (JSON.parse(text) as { code?: unknown }) : null;
+  return { status: res.status, code: typeof json?.code === 'string' ? json.code : undefined };
+}
+
 describe('access matrix', () => {
-  it('covers every route of the OpenAPI document, and the policy knows every action', () => {
-    const table = new Set(h.api.routes.map((r) => sameRule(routeRule(r))));
+  it('has one row per route of the route table and of the OpenAPI document, no more, and the policy knows every action', () => {
+    const rows = Object.keys(HTTP_MATRIX).sort();
+    const table = h.api.routes.map((r) => keyOf(routeRule(r))).sort();
     const doc = buildOpenApiDocument('http://x') as unknown as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`));
-    // tus is not an express route; its actions are in the matrix below.
-    expect(documented.filter((d) => !table.has(d) && d !== `POST ${UPLOADS_PATH}`)).toEqual([]);
-    expect([...table].filter((t) => !documented.includes(t))).toEqual([]);
+    const documented = Object.entries(doc.paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`))
+      // tus is no express route: its actions are rows of TUS_MATRIX.
+      .filter((d) => !(d in TUS_MATRIX))
+      .sort();
+    expect(table).toEqual(rows);
+    expect(documented).toEqual(rows);
     for (const action of ACCESS_ACTIONS) {
       const d = h.api.authorizer.engine.decide(action, { kind: 'user', orgId: owner.orgId, userId: owner.userId, roles: [], supervisees: [] }, { type: 'org', orgId: owner.orgId });
       expect(d.reasons.join(' '), action).not.toMatch(/is not known/);
     }
   });
 
-  it('answers every route × caller as the matrix says', async () => {
+  it('answers every HTTP route × actor as the matrix says', async () => {
     const failures: string[] = [];
-    let rows = 0;
+    let cells = 0;
     for (const route of h.api.routes.map(routeRule)) {
-      if (route.resource === 'public' || route.resource === 'scim') continue;
-      for (const caller of CALLERS) {
-        // A fresh session per row: allowed changes (consents, invites) never leak into the next row.
-        const sessionId = route.resource === 'session' ? await createConsentedSession(h.url, owner.token) : randomUUID();
-        const path = `/v1${route.path.replace(':id', sessionId)}`;
-        const token = SIGNS_OUT.has(sameRule(route)) ? await throwawayToken(tokens[caller]) : tokens[caller];
-        const r = await jsonCall(h.url, route.method.toUpperCase(), path, token, route.method === 'get' || route.method === 'delete' ? undefined : {});
-        const got = outcomeOf(r.status, r.json?.code as string | undefined);
-        const want = EXPECTED[route.action][caller];
-        rows++;
-        if (got !== want) failures.push(`${route.method.toUpperCase()} ${route.path} as ${caller}: want ${want}, got ${got} (${r.status} ${r.json?.code ?? ''})`);
+      const key = keyOf(route) as HttpRouteKey;
+      const req = REQUESTS[key] ?? {};
+      const body = req.body ?? (route.method === 'get' || route.method === 'delete' ? undefined : {});
+      for (const actor of ACTORS) {
+        const cell = HTTP_MATRIX[key][actor];
+        const sessionId = route.resource === 'session' ? await sessionFor(req.session ?? 'consented') : null;
+        const params: Record<string, string> = { ...(sessionId ? { id: sessionId } : { id: randomUUID() }), ...req.params?.() };
+        const path = fullPathOf(route).replace(/:(\w+)/g, (_, p: string) => params[p] ?? `:${p}`) + (req.query ?? '');
+        let token = await tokenFor(actor, sessionId ?? (await createConsentedSession(h.url, owner.token)));
+        if (req.signsOut) token = await throwawayToken(token);
+        const got = await call(route.method.toUpperCase(), path, token, body);
+        cells++;
+        if ('public' in cell) {
+          // A public route ignores the bearer token: the same answer as without one.
+          const anonymous = await call(route.method.toUpperCase(), path, null, body);
+          if (got.status !== anonymous.status || got.code !== anonymous.code || got.status >= 500) failures.push(`${key} as ${actor}: want the anonymous answer ${show(anonymous)}, got ${show(got)}`);
+        } else if (!matches(cell, got)) {
+          failures.push(`${key} as ${actor}: want ${describeCell(cell)}, got ${show(got)}`);
+        }
       }
     }
     expect(failures).toEqual([]);
-    expect(rows).toBeGreaterThanOrEqual(24 * CALLERS.length);
+    expect(cells).toBe(Object.keys(HTTP_MATRIX).length * ACTORS.length);
   });
 
-  it('opens the SCIM routes to the org\'s SCIM credential only: every user token, whatever its role, is 401', async () => {
-    const scimRoutes = h.api.routes.map(routeRule).filter((r) => r.resource === 'scim');
-    expect(scimRoutes.length).toBe(12);
+  it('lists the owner\'s session to those who may read it, and to nobody else', async () => {
+    const sessionId = await createConsentedSession(h.url, owner.token);
+    const failures: string[] = [];
+    for (const [actor, shows] of Object.entries(LIST_SHOWS_OWNERS_SESSION) as [Exclude<Actor, 'guest'>, boolean][]) {
+      const r = await jsonCall(h.url, 'GET', '/v1/sessions', tokens[actor]);
+      const ids = r.status === 200 ? (r.json as { sessions: { id: string }[] }).sessions.map((s) => s.id) : [];
+      if (ids.includes(sessionId) !== shows) failures.push(`${actor}: want ${shows ? 'listed' : 'not listed'}, got ${r.status} ${ids.includes(sessionId) ? 'listed' : 'not listed'}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('opens the SCIM routes to the org\'s SCIM credential (which passes every one of them)', async () => {
     const credential = await issueScimCredential(h.tdb.db, owner.orgId, {});
     const failures: string[] = [];
-    for (const route of scimRoutes) {
+    for (const route of h.api.routes.map(routeRule).filter((r) => r.resource === 'scim')) {
       const path = fullPathOf(route).replace(':id', randomUUID());
-      for (const caller of CALLERS) {
-        const r = await jsonCall(h.url, route.method.toUpperCase(), path, tokens[caller], route.method === 'get' || route.method === 'delete' ? undefined : {});
-        if (r.status !== 401 || r.json?.code !== 'auth.scim_credential_invalid') failures.push(`${route.method.toUpperCase()} ${path} as ${caller}: want 401, got ${r.status} ${String(r.json?.code)}`);
-      }
-      // The credential passes the check (then 404 for an unknown id, 400 for an empty body, 200 for a list).
       const r = await jsonCall(h.url, route.method.toUpperCase(), path, credential, route.method === 'get' || route.method === 'delete' ? undefined : {});
-      if (r.status === 401 || r.status >= 500) failures.push(`${route.method.toUpperCase()} ${path} with the SCIM credential: got ${r.status} ${String(r.json?.code)}`);
+      if (r.status === 401 || r.status === 403 || r.status >= 500) failures.push(`${keyOf(route)} with the SCIM credential: got ${r.status} ${String(r.json?.code)}`);
     }
     expect(failures).toEqual([]);
   });
 
-  it('answers the tus upload actions as the matrix says', async () => {
+  it('answers the tus upload actions × actor as the matrix says', async () => {
     const failures: string[] = [];
     const meta = (sessionId: string) => `sessionId ${Buffer.from(sessionId).toString('base64')},sha256 ${Buffer.from('a'.repeat(64)).toString('base64')},filename ${Buffer.from('r.wav').toString('base64')}`;
     const tus = (method: string, url: string, token: string, headers: Record<string, string> = {}) =>
       fetch(url, { method, headers: { 'Tus-Resumable': '1.0.0', authorization: `Bearer ${token}`, ...headers } });
-    const problem = async (res: Response) => {
+    const observe = async (res: Response): Promise<Observed> => {
       const text = await res.text();
-      return outcomeOf(res.status, text ? (JSON.parse(text) as { code?: string }).code : res.status === 404 ? 'upload.not_found' : undefined);
+      let code: string | undefined;
+      try {
+        code = text ? (JSON.parse(text) as { code?: string }).code : undefined;
+      } catch {
+        code = undefined;
+      }
+      // tus's own 404 (an upload it does not know of, or HEAD, which has no body) is upload.not_found.
+      return { status: res.status, code: code ?? (res.status === 404 ? 'upload.not_found' : undefined) };
     };
-    for (const caller of CALLERS) {
+    for (const actor of ACTORS) {
       const sessionId = await createConsentedSession(h.url, owner.token);
-      const created = await tus('POST', `${h.url}${UPLOADS_PATH}`, tokens[caller], { 'Upload-Length': '100', 'Upload-Metadata': meta(sessionId) });
-      const got = await problem(created);
-      if (got !== EXPECTED['upload.create'][caller]) failures.push(`upload.create as ${caller}: want ${EXPECTED['upload.create'][caller]}, got ${got}`);
-      for (const [action, method] of [['upload.head', 'HEAD'], ['upload.patch', 'PATCH'], ['upload.delete', 'DELETE']] as const) {
-        const mine = await tus('POST', `${h.url}${UPLOADS_PATH}`, owner.token, { 'Upload-Length': '100', 'Upload-Metadata': meta(sessionId) });
+      const token = await tokenFor(actor, sessionId);
+      const created = await observe(await tus('POST', `${h.url}${UPLOADS_PATH}`, token, { 'Upload-Length': '100', 'Upload-Metadata': meta(sessionId) }));
+      const want = TUS_MATRIX['POST /v1/uploads'][actor];
+      if (!matches(want, created)) failures.push(`POST /v1/uploads as ${actor}: want ${describeCell(want)}, got ${show(created)}`);
+      for (const method of ['PATCH', 'HEAD', 'DELETE'] as const) {
+        const key = `${method} /v1/uploads/:id` as const;
+        const upload = await createConsentedSession(h.url, owner.token);
+        const asActor = await tokenFor(actor, upload);
+        const mine = await tus('POST', `${h.url}${UPLOADS_PATH}`, owner.token, { 'Upload-Length': '4', 'Upload-Metadata': meta(upload) });
         expect(mine.status).toBe(201);
         const url = new URL(mine.headers.get('location')!, h.url).toString();
-        const res = await tus(method, url, tokens[caller], method === 'PATCH' ? { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' } : {});
-        // HEAD answers have no body: tus' own 404 and ours look alike, which is the point.
-        const outcome = method === 'HEAD' ? (res.status === 200 ? 'allow' : res.status === 404 ? 'not_found' : res.status === 403 ? 'forbidden' : `unexpected ${res.status}`) : await problem(res);
-        if (outcome !== EXPECTED[action][caller]) failures.push(`${action} as ${caller}: want ${EXPECTED[action][caller]}, got ${outcome} (${res.status})`);
+        const headers: Record<string, string> = method === 'PATCH' ? { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' } : {};
+        const res = await fetch(url, { method, headers: { 'Tus-Resumable': '1.0.0', authorization: `Bearer ${asActor}`, ...headers }, body: method === 'PATCH' ? new Uint8Array([1, 2]) : undefined });
+        const got = await observe(res);
+        const cell = TUS_MATRIX[key][actor];
+        // HEAD has no body: its refusals are told apart by status alone.
+        const ok = method === 'HEAD' && 'refuse' in cell ? got.status === REFUSALS[cell.refuse] : matches(cell, got);
+        if (!ok) failures.push(`${key} as ${actor}: want ${describeCell(cell)}, got ${show(got)}`);
       }
     }
     expect(failures).toEqual([]);
   });
 
-  it('answers the WebSocket actions (events subscribe, the call\'s owner seat) as the matrix says', async () => {
+  it('answers the WebSocket upgrades × actor as the matrix says', async () => {
     const failures: string[] = [];
-    for (const caller of CALLERS) {
-      const events = await openEvents(tokens[caller]);
-      if (events !== EXPECTED['events.subscribe'][caller]) failures.push(`events.subscribe as ${caller}: want ${EXPECTED['events.subscribe'][caller]}, got ${events}`);
+    for (const actor of ACTORS) {
       const sessionId = await createConsentedSession(h.url, owner.token);
-      const seat = await takeOwnerSeat(sessionId, tokens[caller]);
-      if (seat !== EXPECTED['call.join_owner'][caller]) failures.push(`call.join_owner as ${caller}: want ${EXPECTED['call.join_owner'][caller]}, got ${seat}`);
+      const token = await tokenFor(actor, sessionId);
+      const events = await openEvents(token);
+      const ec = WS_MATRIX['WS /v1/events'][actor];
+      if (!matches(ec, events)) failures.push(`WS /v1/events as ${actor}: want ${describeCell(ec)}, got ${show(events)}`);
+      const seat = await takeSeat(sessionId, token);
+      const sc = WS_MATRIX['WS /v1/signal?session=:id'][actor];
+      if (!matches(sc, seat)) failures.push(`WS /v1/signal as ${actor}: want ${describeCell(sc)}, got ${show(seat)}`);
     }
     expect(failures).toEqual([]);
   });
 });
 
-function openEvents(token: string): Promise<string> {
+/** The events socket: 101 and a first message, or the HTTP refusal of the upgrade. */
+function openEvents(token: string): Promise<Observed> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}${EVENTS_PATH}`, { headers: { authorization: `Bearer ${token}` } });
     ws.on('message', () => {
       ws.close();
-      resolve('allow');
+      resolve({ status: 101 });
     });
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(String(outcomeOf(res.statusCode ?? 0, (JSON.parse(body || '{}') as { code?: string }).code))));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body || '{}') as { code?: string }).code }));
     });
     ws.on('error', () => undefined);
   });
 }
 
-function takeOwnerSeat(sessionId: string, token: string): Promise<string> {
+/** The signaling socket: 101 and `joined`, or the refusal (an upgrade refused over HTTP, or an error message on the socket, mapped to its status). */
+function takeSeat(sessionId: string, token: string): Promise<Observed> {
   return new Promise((resolve) => {
     const url = new URL(SIGNAL_PATH, h.url.replace(/^http/, 'ws'));
     url.searchParams.set('session', sessionId);
@@ -227,9 +283,14 @@ function takeOwnerSeat(sessionId: string, token: string): Promise<string> {
     ws.on('message', (raw) => {
       const m = JSON.parse(raw.toString()) as { type: string; code?: string };
       ws.close();
-      if (m.type === 'joined') resolve('allow');
-      else if (m.type === 'error') resolve(String(outcomeOf(m.code === 'session.not_found' ? 404 : m.code === 'auth.forbidden' ? 403 : 400, m.code)));
-      else resolve(`unexpected ${m.type}`);
+      if (m.type === 'joined') resolve({ status: 101 });
+      else if (m.type === 'error') resolve({ status: m.code && m.code in REFUSALS ? REFUSALS[m.code as keyof typeof REFUSALS] : 400, code: m.code });
+      else resolve({ status: 0, code: `unexpected ${m.type}` });
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body || '{}') as { code?: string }).code }));
     });
     ws.on('error', () => undefined);
   });
