@@ -35,7 +35,7 @@ export async function initialize(): Promise<void> {
   const userSettings = await createSettingsStore({ file: path.join(config.dataDir, 'settings.json') }).get();
   const channel = policy.policy.updateChannel ?? 'stable';
   // Packaged builds only: a development run has no signed installer to update to.
-  const updater = app.isPackaged && policy.policy.autoUpdate !== false ? { port: electronUpdater(updateFeedUrl(policy.policy.backendUrl ?? userSettings.backendUrl, { channel, orgId: policy.policy.orgId, installId: await installIdOf(path.join(config.dataDir, 'install-id.json')) }), { allowPrerelease: channel === 'beta' }), channel } : { channel };
+  const updater = app.isPackaged && policy.policy.autoUpdate !== false ? { port: electronUpdater(updateFeedUrl(policy.policy.backendUrl ?? userSettings.backendUrl, { channel, orgId: policy.policy.orgId, installId: await installIdOf(path.join(config.dataDir, 'install-id.json')) }), { allowPrerelease: channel === 'beta' }), channel, onError: (e: { code: string; message: string }) => console.error(`[main] update ${e.code}: ${e.message}`) } : { channel };
   const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: cipher, onListenerError: (e) => log('event', e), draftTranscriber: { modelPath: config.sttModelPath }, updater, policy });
   const settings = await features.handlers['settings:get']({});
 

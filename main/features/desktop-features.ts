@@ -15,7 +15,7 @@ import { createRecordingsHandlers } from './recordings/recordings-handlers';
 import { createSecretsHandlers } from './secrets/secrets-handlers';
 import { createSettingsHandlers } from './settings/settings-handlers';
 import { createUploadsHandlers } from './uploads/uploads-handlers';
-import { createUpdateController, type UpdaterPort } from './update/update-controller';
+import { createUpdateController, type UpdateControllerOptions, type UpdaterPort } from './update/update-controller';
 import { createUpdateHandlers } from './update/update-handlers';
 import type { PolicyReading } from './policy/managed-policy';
 
@@ -39,7 +39,7 @@ export interface DesktopFeaturesOptions {
    * electron-updater's autoUpdater pointed at the org's feed (update/update-electron.ts). Without it
    * (Node, tests, or updates turned off by managed policy) `update:status` answers `disabled`.
    */
-  updater?: { port: UpdaterPort; channel: string } | { port?: undefined; channel: string };
+  updater?: { port: UpdaterPort; channel: string; onError?: UpdateControllerOptions['onError'] } | { port?: undefined; channel: string };
   /** Managed configuration (policy/policy-sources.ts): beats the user's settings. */
   policy?: PolicyReading;
 }
@@ -78,7 +78,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
   });
 
   const uploads = createUploadsHandlers({ queue, recordings });
-  const update = createUpdateController({ updater: opts.updater?.port ?? inertUpdater, channel: opts.updater?.channel ?? 'stable', enabled: !!opts.updater?.port, onChange: (s) => events.emit('update:changed', s) });
+  const update = createUpdateController({ updater: opts.updater?.port ?? inertUpdater, channel: opts.updater?.channel ?? 'stable', enabled: !!opts.updater?.port, onError: opts.updater?.port ? opts.updater.onError : undefined, onChange: (s) => events.emit('update:changed', s) });
   // A running recording holds any restart back (update/update-state.ts).
   const recording = new Set<string>();
   const stopBusyWatch = events.subscribe((event, payload) => {

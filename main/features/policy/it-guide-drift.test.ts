@@ -128,6 +128,19 @@ describe('IT guide against the code (docs/it-guide.md)', () => {
     expect(updateErrorCode(refusal!, 'downloading')).toBe('update.signature_invalid');
   });
 
+  it('quotes the app\'s log lines as main/index.ts writes them', () => {
+    const entry = read('main/index.ts');
+    const quoted = spans.filter((s) => s.startsWith('[main] '));
+    expect(quoted.length).toBeGreaterThan(1);
+    for (const q of quoted) {
+      const [, topic, first] = /^\[main\] (\w+) (\S+)/.exec(q) ?? [];
+      expect(entry, q).toContain(`[main] ${topic} \${`);
+      // `[main] update <code>: …` names a real code; `[main] policy <Key>: …` a placeholder or a key.
+      const name = first?.replace(/:$/, '');
+      if (topic === 'update' && name !== '<code>') expect(ErrorCode.options as readonly string[], q).toContain(name);
+    }
+  });
+
   it('runs the release script only with flags it has, and quotes its output as it prints it', () => {
     const source = read('scripts/release.ts');
     const options = new Set([...source.matchAll(/'?([a-z-]+)'?: \{ type: '(?:string|boolean)'/g)].map((m) => m[1]));

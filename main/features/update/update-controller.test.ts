@@ -85,4 +85,19 @@ describe('update controller', () => {
     updater.emit('error', new Error('HttpError: 404 Not Found'));
     expect(c.status()).toMatchObject({ phase: 'error', error: { code: 'update.check_failed' } });
   });
+
+  it('hands each failure with its code to the log, and nothing else', () => {
+    const updater = new RecordingUpdater();
+    const logged: { code: string; message: string }[] = [];
+    createUpdateController({ updater: updater as unknown as UpdaterPort, channel: 'stable', enabled: true, onError: (e) => logged.push(e) });
+    updater.emit('checking-for-update');
+    updater.emit('update-available', { version: '1.4.4' });
+    expect(logged).toEqual([]);
+    // NsisUpdater's refusal of an installer signed by another publisher (docs/it-guide.md, Windows negative test).
+    const refusal = 'New version 1.4.4 is not signed by the application owner: publisherNames: Feedback Evaluation, raw info: {}';
+    updater.emit('error', new Error(refusal));
+    updater.emit('checking-for-update');
+    updater.emit('error', new Error('net::ERR_NAME_NOT_RESOLVED'));
+    expect(logged).toEqual([{ code: 'update.signature_invalid', message: refusal }, { code: 'update.check_failed', message: 'net::ERR_NAME_NOT_RESOLVED' }]);
+  });
 });

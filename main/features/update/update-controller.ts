@@ -1,5 +1,5 @@
 import type { UpdateStatus } from '../../../app/contracts/ipc/update';
-import { initialUpdateState, updateCommand, updateReducer, type UpdateEvent, type UpdateState } from './update-state';
+import { initialUpdateState, updateCommand, updateReducer, type UpdateErrorCode, type UpdateEvent, type UpdateState } from './update-state';
 
 /**
  * The part of electron-updater's AppUpdater the app uses: its events and three calls. In the app
@@ -23,6 +23,8 @@ export interface UpdateControllerOptions {
   /** Hours between checks after the one at start. */
   checkEveryHours?: number;
   onChange?: (s: UpdateStatus) => void;
+  /** Each failure with its stable code, for the log (the settings screen shows only the message). */
+  onError?: (e: { code: UpdateErrorCode; message: string }) => void;
   now?: () => Date;
   setInterval?: (fn: () => void, ms: number) => { unref?: () => void };
   clearInterval?: (h: unknown) => void;
@@ -62,7 +64,10 @@ export function createUpdateController(opts: UpdateControllerOptions) {
     state = updateReducer(state, event);
     // Only an install the user asked for restarts the app; on quit electron-updater installs by itself (autoInstallOnAppQuit).
     if (updateCommand(before, state) === 'restart-and-install') opts.updater.quitAndInstall(false, true);
-    if (state !== before) opts.onChange?.(status());
+    if (state !== before) {
+      if (state.current.phase === 'error') opts.onError?.({ code: state.current.code, message: state.current.message });
+      opts.onChange?.(status());
+    }
     return status();
   }
 
