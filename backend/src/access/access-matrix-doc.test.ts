@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../paths';
+import { HTTP_MATRIX } from './access-matrix';
+import { ACCESS_MATRIX_DOC, renderAccessMatrix } from './access-matrix-doc';
+
+describe('docs/access-matrix.md', () => {
+  it('is what `npm run docs:access-matrix` generates from access-matrix.ts (run it after changing the matrix)', () => {
+    expect(readFileSync(path.join(repoRoot, ACCESS_MATRIX_DOC), 'utf8')).toBe(renderAccessMatrix());
+  });
+
+  it('names every route of the matrix', () => {
+    const doc = renderAccessMatrix();
+    expect(Object.keys(HTTP_MATRIX).filter((k) => !doc.includes(`\`${k}\``))).toEqual([]);
+  });
+});

@@ -1,0 +1,77 @@
+import { ACTORS, ACTOR_DESCRIPTIONS, HTTP_MATRIX, LIST_SHOWS_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, type Cell, type Row } from './access-matrix';
+
+/** docs/access-matrix.md, rendered from access-matrix.ts alone (pure: the same data gives the same text). */
+export const ACCESS_MATRIX_DOC = 'docs/access-matrix.md';
+
+const cellText = (c: Cell): string =>
+  'public' in c ? 'public' : 'allow' in c ? `${c.allow}${c.code ? ` ${c.code}` : ''}` : `✗ ${REFUSALS[c.refuse]} ${c.refuse}`;
+
+function table(rows: [string, Row][]): string {
+  const head = `| Route | ${ACTORS.join(' | ')} |`;
+  const rule = `|---|${ACTORS.map(() => '---').join('|')}|`;
+  const body = rows.map(([key, row]) => `| \`${key}\` | ${ACTORS.map((a) => cellText(row[a])).join(' | ')} |`);
+  return [head, rule, ...body].join('\n');
+}
+
+export function renderAccessMatrix(): string {
+  const http = Object.entries(HTTP_MATRIX) as [string, Row][];
+  const isPublic = (r: Row) => ACTORS.every((a) => 'public' in r[a]);
+  const guarded = http.filter(([k, r]) => !isPublic(r) && !k.includes(' /scim/'));
+  const publicRows = http.filter(([, r]) => isPublic(r));
+  const scim = http.filter(([k]) => k.includes(' /scim/'));
+  const listed = (Object.entries(LIST_SHOWS_OWNERS_SESSION) as [string, boolean][]).map(([a, v]) => `| ${a} | ${v ? 'yes' : 'no'} |`);
+  return [
+    '# Access matrix',
+    '',
+    '<!-- Generated from backend/src/access/access-matrix.ts by `npm run docs:access-matrix`; do not edit by hand. access-matrix-doc.test.ts fails when this file is out of date. -->',
+    '',
+    'Who may call what, as `backend/src/access/access-matrix.test.ts` checks it against the real API and access policy',
+    '(`resources/policies/access.rego`, decision 013). Each cell is the answer to a legitimate request on a fresh session',
+    'created by the owner: an allowed call shows the route\'s own status (and its code when it is not a success, e.g. the',
+    'session has no recording yet); a refusal (✗) shows the status and the stable code every surface answers alike.',
+    'A session the caller may not know of answers 404 like a missing one; one it may see but not change answers 403.',
+    '',
+    '## Actors',
+    '',
+    '| Actor | Who |',
+    '|---|---|',
+    ...ACTORS.map((a) => `| ${a} | ${ACTOR_DESCRIPTIONS[a]} |`),
+    '',
+    '## REST routes',
+    '',
+    table(guarded),
+    '',
+    '`GET /v1/sessions` lists only the sessions the caller may read. The owner\'s session is listed to:',
+    '',
+    '| Actor | Listed |',
+    '|---|---|',
+    ...listed,
+    '',
+    '## tus uploads',
+    '',
+    'PATCH, HEAD and DELETE are on an upload the owner created. HEAD has no body: its refusals carry the status only.',
+    '',
+    table(Object.entries(TUS_MATRIX)),
+    '',
+    '## WebSocket upgrades',
+    '',
+    '101: the socket opened (`/v1/events`: a first message arrived; `/v1/signal`: `joined`). A refusal of the signaling',
+    'join arrives as an `error` message with the same code.',
+    '',
+    table(Object.entries(WS_MATRIX)),
+    '',
+    '## Public routes',
+    '',
+    'No sign-in: the handler makes its own checks (invite code, IdP assertion, refresh token, signed link). With any',
+    'actor\'s bearer token they answer exactly as without one.',
+    '',
+    ...publicRows.map(([k]) => `- \`${k}\``),
+    '',
+    '## SCIM',
+    '',
+    'Open to the org\'s SCIM credential only (decision 021): every actor\'s token is `401 auth.scim_credential_invalid`.',
+    '',
+    ...scim.map(([k]) => `- \`${k}\``),
+    '',
+  ].join('\n');
+}
