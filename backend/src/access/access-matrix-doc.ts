@@ -1,4 +1,4 @@
-import { ACTORS, ACTOR_DESCRIPTIONS, HTTP_MATRIX, LIST_SHOWS_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, type Cell, type Row } from './access-matrix';
+import { ACTORS, AUDITED_READS, ACTOR_DESCRIPTIONS, HTTP_MATRIX, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, type Cell, type Row } from './access-matrix';
 
 /** docs/access-matrix.md, rendered from access-matrix.ts alone (pure: the same data gives the same text). */
 export const ACCESS_MATRIX_DOC = 'docs/access-matrix.md';
@@ -19,7 +19,7 @@ export function renderAccessMatrix(): string {
   const guarded = http.filter(([k, r]) => !isPublic(r) && !k.includes(' /scim/'));
   const publicRows = http.filter(([, r]) => isPublic(r));
   const scim = http.filter(([k]) => k.includes(' /scim/'));
-  const listed = (Object.entries(LIST_SHOWS_OWNERS_SESSION) as [string, boolean][]).map(([a, v]) => `| ${a} | ${v ? 'yes' : 'no'} |`);
+  const listed = (Object.entries(SEES_OWNERS_SESSION) as [string, boolean][]).map(([a, v]) => `| ${a} | ${v ? 'yes' : 'no'} |`);
   return [
     '# Access matrix',
     '',
@@ -41,11 +41,16 @@ export function renderAccessMatrix(): string {
     '',
     table(guarded),
     '',
-    '`GET /v1/sessions` lists only the sessions the caller may read. The owner\'s session is listed to:',
+    '`GET /v1/sessions` lists, and `/v1/events` sends the events of, only the sessions the caller may read. The owner\'s session reaches:',
     '',
-    '| Actor | Listed |',
+    '| Actor | Listed, and its events sent |',
     '|---|---|',
     ...listed,
+    '',
+    'Every allowed call of these reads leaves an `access.granted` row (with the action) in the audit trail; every',
+    'refusal by the policy on a session (403, 404) leaves an `access.denied` row:',
+    '',
+    ...AUDITED_READS.map((k) => `- \`${k}\``),
     '',
     '## tus uploads',
     '',

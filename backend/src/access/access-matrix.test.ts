@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNAL_PATH } from '../../../app/contracts/signaling';
@@ -12,7 +13,7 @@ import { fullPathOf, routeRule, type RouteRule } from '../api/route-table';
 import { issueScimCredential } from '../scim/scim-credential';
 import { buildOpenApiDocument } from '../api/openapi';
 import { ACCESS_ACTIONS } from './access-policy';
-import { ACTORS, HTTP_MATRIX, LIST_SHOWS_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, describeCell, type Actor, type Cell, type HttpRouteKey } from './access-matrix';
+import { ACTORS, AUDITED_READS, HTTP_MATRIX, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, describeCell, type Actor, type Cell, type HttpRouteKey } from './access-matrix';
 
 /**
  * Runs every cell of access-matrix.ts against the real API (express, tus, ws) on a real
@@ -24,9 +25,13 @@ import { ACTORS, HTTP_MATRIX, LIST_SHOWS_OWNERS_SESSION, REFUSALS, TUS_MATRIX, W
 let h: ApiHarness;
 let tokens: Record<Exclude<Actor, 'guest'>, string>;
 let owner: { orgId: string; userId: string; token: string };
+/** Superuser: reads the audit rows of every org (a refusal is recorded in the caller's org). */
+let su: pg.Client;
 
 beforeAll(async () => {
   h = await startApiHarness({ admin: true });
+  su = new pg.Client({ connectionString: h.tdb.url });
+  await su.connect();
   owner = await h.user('clinician');
   const org = owner.orgId;
   const sup = await h.user('supervisor', org);
@@ -47,7 +52,16 @@ beforeAll(async () => {
     other_org_user: (await h.user('clinician')).token,
   };
 });
-afterAll(async () => h?.close());
+afterAll(async () => {
+  await su?.end();
+  await h?.close();
+});
+
+/** The audit rows the access decisions left on a session for one action. */
+async function accessAudit(sessionId: string, action: string): Promise<string[]> {
+  const { rows } = await su.query<{ action: string }>("SELECT action FROM audit_events WHERE target_id = $1 AND data->>'action' = $2 AND action LIKE 'access.%'", [sessionId, action]);
+  return rows.map((r) => r.action);
+}
 
 type Observed = { status: number; code?: string };
 
@@ -170,6 +184,11 @@ describe('access matrix', () => {
           if (got.status !== anonymous.status || got.code !== anonymous.code || got.status >= 500) failures.push(`${key} as ${actor}: want the anonymous answer ${show(anonymous)}, got ${show(got)}`);
         } else if (!matches(cell, got)) {
           failures.push(`${key} as ${actor}: want ${describeCell(cell)}, got ${show(got)}`);
+        } else if (sessionId && route.action) {
+          const deniedByPolicy = 'refuse' in cell && (cell.refuse === 'auth.forbidden' || cell.refuse === 'session.not_found');
+          const want = deniedByPolicy ? 'access.denied' : 'allow' in cell && AUDITED_READS.includes(key) ? 'access.granted' : null;
+          const audited = await accessAudit(sessionId, route.action);
+          if (want && !audited.includes(want)) failures.push(`${key} as ${actor}: want an ${want} audit row for ${route.action}, got [${audited.join(', ')}]`);
         }
       }
     }
@@ -180,11 +199,24 @@ describe('access matrix', () => {
   it('lists the owner\'s session to those who may read it, and to nobody else', async () => {
     const sessionId = await createConsentedSession(h.url, owner.token);
     const failures: string[] = [];
-    for (const [actor, shows] of Object.entries(LIST_SHOWS_OWNERS_SESSION) as [Exclude<Actor, 'guest'>, boolean][]) {
+    for (const [actor, shows] of Object.entries(SEES_OWNERS_SESSION) as [Exclude<Actor, 'guest'>, boolean][]) {
       const r = await jsonCall(h.url, 'GET', '/v1/sessions', tokens[actor]);
       const ids = r.status === 200 ? (r.json as { sessions: { id: string }[] }).sessions.map((s) => s.id) : [];
       if (ids.includes(sessionId) !== shows) failures.push(`${actor}: want ${shows ? 'listed' : 'not listed'}, got ${r.status} ${ids.includes(sessionId) ? 'listed' : 'not listed'}`);
     }
+    expect(failures).toEqual([]);
+  });
+
+  it('sends the events of the owner\'s session to the subscribers who may read it, and to nobody else', async () => {
+    const sessionId = await createConsentedSession(h.url, owner.token);
+    const actors = Object.keys(SEES_OWNERS_SESSION) as Exclude<Actor, 'guest'>[];
+    const received = new Map<Actor, string[]>(actors.map((a) => [a, []]));
+    const sockets = await Promise.all(actors.map((a) => subscribe(tokens[a], (sid) => received.get(a)!.push(sid))));
+    const event = { type: 'evaluation', sessionId, evaluationId: randomUUID(), status: 'running', step: 'transcribe', progress: 0.5, error: null } as const;
+    await h.api.hub.publish(owner.orgId, event);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const ws of sockets) ws.close();
+    const failures = actors.filter((a) => received.get(a)!.includes(sessionId) !== SEES_OWNERS_SESSION[a]).map((a) => `${a}: want ${SEES_OWNERS_SESSION[a] ? 'the events' : 'no event'}, got ${received.get(a)!.length}`);
     expect(failures).toEqual([]);
   });
 
@@ -255,6 +287,21 @@ describe('access matrix', () => {
     expect(failures).toEqual([]);
   });
 });
+
+/** An open events socket; `onEvent` gets the session id of every evaluation event (not the greeting). */
+function subscribe(token: string, onEvent: (sessionId: string) => void): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}${EVENTS_PATH}`, { headers: { authorization: `Bearer ${token}` } });
+    ws.on('message', (raw) => {
+      const m = JSON.parse(raw.toString()) as { type: string; sessionId?: string };
+      if (m.type === 'evaluation' && m.sessionId) onEvent(m.sessionId);
+      else resolve(ws);
+    });
+    // A refused subscriber (no role, say) is a socket that never opens: it receives nothing.
+    ws.on('unexpected-response', () => resolve(ws));
+    ws.on('error', reject);
+  });
+}
 
 /** The events socket: 101 and a first message, or the HTTP refusal of the upgrade. */
 function openEvents(token: string): Promise<Observed> {

@@ -151,8 +151,11 @@ export const HTTP_MATRIX = {
 } satisfies Record<string, Row>;
 export type HttpRouteKey = keyof typeof HTTP_MATRIX;
 
-/** Which actors find the owner's session in GET /v1/sessions (the list is filtered by session.read). */
-export const LIST_SHOWS_OWNERS_SESSION: Record<Exclude<Actor, 'guest'>, boolean> = {
+/**
+ * Which actors find the owner's session in GET /v1/sessions, and get its events on /v1/events
+ * (both are filtered by session.read).
+ */
+export const SEES_OWNERS_SESSION: Record<Exclude<Actor, 'guest'>, boolean> = {
   owner: true,
   other_clinician: false,
   assigned_supervisor: true,
@@ -162,6 +165,18 @@ export const LIST_SHOWS_OWNERS_SESSION: Record<Exclude<Actor, 'guest'>, boolean>
   no_role: false,
   other_org_user: false,
 };
+
+/**
+ * Reads of clinical content: every allowed call leaves an `access.granted` row in the audit trail
+ * (with the action), as every refusal by the policy (403, 404) on a session leaves `access.denied`.
+ */
+export const AUDITED_READS: readonly HttpRouteKey[] = [
+  'GET /v1/sessions/:id/transcript',
+  'GET /v1/sessions/:id/metrics',
+  'GET /v1/sessions/:id/analysis',
+  'GET /v1/sessions/:id/recording',
+  'GET /v1/sessions/:id/report.pdf',
+];
 
 /**
  * tus upload actions (not express routes). PATCH, HEAD and DELETE are on an upload the owner
