@@ -8,6 +8,7 @@ import type { MediaTools } from '../services/media-repair';
 import { createRecordingStore } from '../services/recording-store';
 import { createEncryptedFileSecretStore, type SecretCipher } from '../services/secret-store';
 import { createSettingsStore } from '../services/settings-store';
+import { createSessionTokens } from '../services/session-tokens';
 import { createWrappedKeyStore, type EncryptionKeyStore } from '../services/storage-key';
 import { createUploadQueue } from '../services/upload-queue';
 import { createDraftsHandlers } from './drafts/drafts-handlers';
@@ -67,10 +68,15 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
   // Managed policy can forbid on-device speech recognition (LocalDraft = 0): drafts then answer stt.model_missing.
   const transcriber = opts.draftTranscriber && opts.policy?.policy.localDraft !== false ? createDraftTranscriber({ ...opts.draftTranscriber, store: drafts }) : undefined;
   transcriber?.onCaption((caption) => events.emit('drafts:caption', caption));
+  const backendUrl = async () => (opts.policy?.policy.backendUrl ?? (await settings.get()).backendUrl).replace(/\/+$/, '');
+  const session = createSessionTokens({ secrets, apiBase: backendUrl, onSignedOut: (e) => events.emit('secrets:signed-out', e) });
   const queue = createUploadQueue({
     dataDir: opts.dataDir,
-    endpoint: async () => `${(opts.policy?.policy.backendUrl ?? (await settings.get()).backendUrl).replace(/\/+$/, '')}/v1/uploads`,
-    token: () => secrets.get('api.token').catch(() => null),
+    endpoint: async () => `${await backendUrl()}/v1/uploads`,
+    token: async () => {
+      const r = await session.accessToken();
+      return r.ok ? r.value : null;
+    },
     retryDelaysMs: opts.uploadRetryDelaysMs,
     chunkSize: opts.uploadChunkSize,
     source: (item) => recordings.open(item.sessionId),
@@ -102,7 +108,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
       ...uploads,
       ...createDraftsHandlers({ drafts, transcriber }),
       ...createSettingsHandlers({ settings, policy: opts.policy }),
-      ...createSecretsHandlers({ secrets }),
+      ...createSecretsHandlers({ secrets, session }),
       ...createUpdateHandlers({ controller: update }),
     },
     events,

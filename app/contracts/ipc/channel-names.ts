@@ -31,7 +31,7 @@ export const DESKTOP_CHANNELS = [
   'update:call',
 ] as const;
 
-export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts:updated', 'drafts:caption', 'settings:changed', 'update:changed'] as const;
+export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts:updated', 'drafts:caption', 'settings:changed', 'update:changed', 'secrets:signed-out'] as const;
 
 /** The one Electron IPC channel main uses to push events: `(eventName, payload)`. */
 export const DESKTOP_EVENT_CHANNEL = 'desktop:event';

@@ -1,7 +1,7 @@
 import type { ContractClient, ContractMap, EventContract } from '../ipc-contract';
 import { DraftEvents, DraftsContract } from './drafts';
 import { RecordingEvents, RecordingsContract } from './recordings';
-import { SecretsContract } from './secrets';
+import { SecretsContract, SecretsEvents } from './secrets';
 import { SettingsContract, SettingsEvents } from './settings';
 import { UpdateContract, UpdateEvents } from './update';
 import { UploadEvents, UploadsContract } from './uploads';
@@ -23,6 +23,7 @@ export const DesktopEvents = {
   ...DraftEvents,
   ...SettingsEvents,
   ...UpdateEvents,
+  ...SecretsEvents,
 } satisfies EventContract;
 export type DesktopEvents = typeof DesktopEvents;
 

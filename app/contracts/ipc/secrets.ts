@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ContractMap } from '../ipc-contract';
+import { ErrorData } from '../errors';
+import type { ContractMap, EventContract } from '../ipc-contract';
 import { NoInput } from './common';
 
 /** The only secrets the renderer may touch: a closed list, never arbitrary keys. */
@@ -14,3 +15,11 @@ export const SecretsContract = {
   /** Whether secrets can be kept encrypted on this machine, and by what. */
   'secrets:status': { input: NoInput, output: z.object({ available: z.boolean(), backend: z.string() }) },
 } satisfies ContractMap;
+
+export const SecretsEvents = {
+  /**
+   * The stored sign-in was refused at its refresh (revoked elsewhere: auth.refresh_invalid; a copy
+   * was used: auth.refresh_reused; auth.user_deactivated) and deleted: sign in again.
+   */
+  'secrets:signed-out': ErrorData,
+} satisfies EventContract;

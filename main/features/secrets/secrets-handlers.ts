@@ -1,15 +1,32 @@
+import { AppError } from '../../../app/contracts/errors';
 import type { HandlerMap } from '../../../app/contracts/ipc-contract';
 import type { SecretsContract } from '../../../app/contracts/ipc/secrets';
 import type { SecretStore } from '../../services/secret-store';
+import { ACCESS_TOKEN_SECRET, type SessionTokens } from '../../services/session-tokens';
 
-export function createSecretsHandlers(deps: { secrets: SecretStore }): HandlerMap<typeof SecretsContract> {
+/**
+ * The renderer's access to its one secret, the access token. With the session's tokens it reads a
+ * live one (refreshed when it expired) and deleting it is the sign-out that revokes the sign-in.
+ */
+export function createSecretsHandlers(deps: { secrets: SecretStore; session?: SessionTokens }): HandlerMap<typeof SecretsContract> {
   return {
-    'secrets:get': async ({ name }) => ({ value: await deps.secrets.get(name) }),
+    'secrets:get': async ({ name }) => {
+      if (name !== ACCESS_TOKEN_SECRET || !deps.session) return { value: await deps.secrets.get(name) };
+      const r = await deps.session.accessToken();
+      if (!r.ok) throw new AppError(r.error.code, r.error.message);
+      return { value: r.value };
+    },
     'secrets:set': async ({ name, value }) => {
       await deps.secrets.set(name, value);
       return { stored: true as const };
     },
-    'secrets:delete': async ({ name }) => ({ deleted: await deps.secrets.delete(name) }),
+    'secrets:delete': async ({ name }) => {
+      if (name !== ACCESS_TOKEN_SECRET || !deps.session) return { deleted: await deps.secrets.delete(name) };
+      const had = (await deps.secrets.get(name)) !== null;
+      // Signed out locally even when the server cannot be reached; its tokens then expire on their own.
+      await deps.session.signOut();
+      return { deleted: had };
+    },
     'secrets:status': async () => deps.secrets.status(),
   };
 }
