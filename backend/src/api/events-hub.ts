@@ -42,7 +42,8 @@ export function createEventsHub(resolver: IdentityResolver, access: EventsHubAcc
   const log = opts.log;
   const throttle = opts.throttle ?? noSignInThrottle;
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 4096 });
-  const clients = new Map<WebSocket, { id: Identity; subject: UserSubject }>();
+  // The token is kept to re-check the subscription (revalidate): a grant at the upgrade is not a lasting one.
+  const clients = new Map<WebSocket, { id: Identity; subject: UserSubject; token: string }>();
   // A session's creator never changes: remembered so an event costs no query per subscriber.
   // One promise per session, so events of one session still go out in the order they came.
   const sessionsSeen = new Map<string, Promise<SessionResource | null>>();
@@ -58,7 +59,7 @@ export function createEventsHub(resolver: IdentityResolver, access: EventsHubAcc
         await access.authorizer.require(subject, 'events.subscribe', { type: 'org', orgId: id.orgId });
         if (socket.destroyed) return;
         if (!perUser.reserve(id.userId, socket)) throw new AppError('connection.too_many', `You already hold ${opts.maxConnectionsPerUser ?? 8} event connections; close a window or tab first.`);
-        wss.handleUpgrade(req, socket, head, (ws) => open(ws, id, subject));
+        wss.handleUpgrade(req, socket, head, (ws) => open(ws, id, subject, token ?? ''));
       })
       .catch((e: unknown) => {
         const app = toAppError(e);
@@ -67,8 +68,8 @@ export function createEventsHub(resolver: IdentityResolver, access: EventsHubAcc
       });
   }
 
-  function open(ws: WebSocket, id: Identity, subject: UserSubject) {
-    clients.set(ws, { id, subject });
+  function open(ws: WebSocket, id: Identity, subject: UserSubject, token: string) {
+    clients.set(ws, { id, subject, token });
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
     // ws reports protocol violations (an oversized frame, bad UTF-8) as 'error' and then closes the
@@ -81,7 +82,44 @@ export function createEventsHub(resolver: IdentityResolver, access: EventsHubAcc
     ws.send(JSON.stringify({ type: 'hello', orgId: id.orgId, userId: id.userId }));
   }
 
+  /**
+   * Re-checks every subscriber as at the upgrade, with the current token, roles and assignments: a
+   * token revoked or expired since closes its socket (4401 auth.invalid), a lost events.subscribe
+   * closes it (4403 auth.forbidden), changed roles or supervisees filter the next events. A lookup
+   * that fails keeps the subscriber until the next check.
+   */
+  let revalidating: Promise<void> | null = null;
+  function revalidate(): Promise<void> {
+    revalidating ??= (async () => {
+      for (const [ws, c] of [...clients]) {
+        try {
+          const id = await resolver.resolve(c.token);
+          if (!clients.has(ws)) continue;
+          if (!id || id.userId !== c.id.userId || id.orgId !== c.id.orgId) {
+            clients.delete(ws);
+            ws.close(4401, 'auth.invalid');
+            continue;
+          }
+          const subject = await access.authorizer.subjectOf(id);
+          if (!clients.has(ws)) continue;
+          if (!access.authorizer.permits(subject, 'events.subscribe', { type: 'org', orgId: id.orgId })) {
+            clients.delete(ws);
+            ws.close(4403, 'auth.forbidden');
+            continue;
+          }
+          clients.set(ws, { id, subject, token: c.token });
+        } catch (e) {
+          log?.('events: subscriber re-check failed', { err: (e as Error).message, userId: c.id.userId });
+        }
+      }
+    })().finally(() => {
+      revalidating = null;
+    });
+    return revalidating;
+  }
+
   const heartbeat = setInterval(() => {
+    void revalidate();
     for (const ws of clients.keys()) {
       if (!alive.has(ws)) {
         ws.terminate();
@@ -117,6 +155,8 @@ export function createEventsHub(resolver: IdentityResolver, access: EventsHubAcc
       const msg = JSON.stringify(event);
       for (const [ws, c] of listeners) if (ws.readyState === ws.OPEN && access.authorizer.permits(c.subject, 'session.read', session)) ws.send(msg);
     },
+    /** Re-check every subscriber now (also done at each heartbeat). */
+    revalidate,
     clientCount: () => clients.size,
     async close() {
       clearInterval(heartbeat);
