@@ -45,6 +45,7 @@ describe('navigation policy', () => {
     const directives = directivesOf(csp);
     expect(directives['script-src']).toEqual(["'self'"]);
     expect(directives['connect-src']).toEqual(["'self'", 'blob:', 'https://api.example.org', 'wss://api.example.org']);
+    expect(directives['media-src']).toEqual(["'self'", 'blob:', 'mediastream:', 'https://api.example.org']);
     expect(directives['object-src']).toEqual(["'none'"]);
     expect(csp).not.toMatch(/unsafe-(inline|eval)/);
     expect(contentSecurityPolicy({ backendUrl: 'http://127.0.0.1:8787', devServerUrl: 'http://localhost:5173' })).toContain('connect-src \'self\' blob: http://127.0.0.1:8787 ws://127.0.0.1:8787 http://localhost:5173 ws://localhost:5173');

@@ -46,7 +46,7 @@ export function isAllowedExternalUrl(url: string, allowedHosts: readonly string[
 /**
  * The Content-Security-Policy of the app's pages: scripts only from the app, network only to the
  * app and the org's backend (HTTP and its WebSocket), media from blob:/mediastream: (recorder,
- * calls), the PDF report from blob:, nothing embedded from elsewhere.
+ * calls) and from the backend (the recording's playback), the PDF report from blob:, nothing embedded from elsewhere.
  */
 export function contentSecurityPolicy(opts: { backendUrl: string; devServerUrl?: string }): string {
   const problem = backendUrlProblem(opts.backendUrl);
@@ -62,7 +62,8 @@ export function contentSecurityPolicy(opts: { backendUrl: string; devServerUrl?:
     "style-src 'self'",
     "img-src 'self' data: blob:",
     "font-src 'self'",
-    "media-src 'self' blob: mediastream:",
+    // The backend too: the results view streams the session's recording from it (decision 027).
+    `media-src 'self' blob: mediastream: ${backend.origin}`,
     `connect-src ${[...new Set(connect)].join(' ')}`,
     "worker-src 'self' blob:",
     "frame-src 'self' blob:",

@@ -16,6 +16,8 @@ export const SessionRecordingRoute = {
   path: '/sessions/:id/recording',
   operationId: 'getSessionRecording',
   params: z.object({ id: z.string().uuid() }),
+  /** A media element cannot send an Authorization header: the app token may come here instead (docs/decisions/027). */
+  query: z.object({ access_token: z.string().max(4096).optional().describe('The app token, for a media element that cannot send Authorization (a bearer header wins)') }),
   headers: z.object({ range: z.string().max(200).optional().describe('bytes=<first>-[<last>] or bytes=-<suffix length>; one range') }),
   /** The stable codes of this route's refusals, besides the guard's (auth.*, session.not_found). */
   errors: ['recording.missing', 'recording.range_not_satisfiable'] as const,
@@ -23,6 +25,10 @@ export const SessionRecordingRoute = {
 
 /** The URL path a client puts in a media element's src. */
 export const sessionRecordingPath = (sessionId: string): string => `/v1${SessionRecordingRoute.path.replace(':id', encodeURIComponent(sessionId))}`;
+
+/** What a media element's src is set to: the route with the app token in the query (decision 027). */
+export const sessionRecordingUrl = (apiBase: string, sessionId: string, token: string | null): string =>
+  `${apiBase}${sessionRecordingPath(sessionId)}${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
 
 /** Content-Type per accepted container (the probe's normalised names). */
 export const RECORDING_MEDIA_TYPES: Readonly<Record<string, string>> = { wav: 'audio/wav', ogg: 'audio/ogg', webm: 'audio/webm', flac: 'audio/flac' };

@@ -3,6 +3,7 @@ import type { CreateInviteResponse, JoinRequest, JoinResponse } from '../../app/
 import type { Rubric } from '../../app/rubric/rubric';
 import type { ConversationMetrics } from '../../app/metrics/metrics-model';
 import type { Transcript } from '../../app/transcript/transcript';
+import type { VerifiedAnalysis } from '../../app/rubric/analysis';
 
 /** A refused or failed request, carrying the API's stable problem `code` and its `detail`. */
 export class ApiError extends Error {
@@ -63,6 +64,7 @@ export function createApiClient(base: () => Promise<string>, token: () => Promis
     startEvaluation: (id: string) => json<SessionView>('POST', `/v1/sessions/${id}/evaluations`, {}),
     transcript: (id: string) => json<Transcript>('GET', `/v1/sessions/${id}/transcript`),
     metrics: (id: string) => json<ConversationMetrics>('GET', `/v1/sessions/${id}/metrics`),
+    analysis: (id: string) => json<VerifiedAnalysis>('GET', `/v1/sessions/${id}/analysis`),
     reportPdf: async (id: string) => (await call('GET', `/v1/sessions/${id}/report.pdf`)).blob(),
     createInvite: (id: string) => json<CreateInviteResponse>('POST', `/v1/sessions/${id}/invites`, {}),
     join: (req: JoinRequest) => json<JoinResponse>('POST', '/v1/join', req, { auth: false }),

@@ -5,6 +5,7 @@ import { ErrorMessage } from './ErrorMessage';
 import { useFocusHeading } from './focus-heading';
 import { EvaluationProgress } from './EvaluationProgress';
 import { ReportView } from './ReportView';
+import { ResultsView } from './ResultsView';
 import { TranscriptView } from './TranscriptView';
 import { UploadPanel } from './UploadPanel';
 import { evaluationProgress, sessionStatusText } from './status-text';
@@ -123,6 +124,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           <input type="checkbox" checked={auto} onChange={(e) => toggleAuto(e.target.checked)} /> Start the evaluation by itself after an upload
         </label>
       </section>
+      {session.status === 'completed' ? <ResultsView session={session} /> : null}
       {session.status === 'completed' ? <ReportView session={session} /> : null}
     </main>
   );

@@ -117,3 +117,28 @@ describe('GET /v1/sessions/:id/recording', () => {
     expect((await get(owner.token, undefined, empty)).json()).toMatchObject({ status: 404, code: 'recording.missing' });
   });
 });
+
+describe('the app token in the query (a media element sends no Authorization header)', () => {
+  const viaQuery = (token: string, range?: string, route = sessionRecordingPath(sessionId)) =>
+    fetch(`${h.url}${route}?access_token=${encodeURIComponent(token)}`, { headers: range ? { range } : {} });
+
+  it('signs in with ?access_token= and answers ranges as with the header', async () => {
+    const r = await viaQuery(owner.token, 'bytes=10-19');
+    expect(r.status).toBe(206);
+    expect(Buffer.from(await r.arrayBuffer()).equals(file.subarray(10, 20))).toBe(true);
+  });
+
+  it('refuses an unknown token in the query with auth.invalid, and another clinician\'s with session.not_found', async () => {
+    const r = await viaQuery('not-a-token');
+    expect(r.status).toBe(401);
+    expect(((await r.json()) as { code: string }).code).toBe('auth.invalid');
+    const colleague = await h.user('clinician', owner.orgId);
+    expect(((await (await viaQuery(colleague.token)).json()) as { code: string }).code).toBe('session.not_found');
+  });
+
+  it('is taken by this route only: the transcript read ignores ?access_token=', async () => {
+    const r = await viaQuery(owner.token, undefined, `/v1/sessions/${sessionId}/transcript`);
+    expect(r.status).toBe(401);
+    expect(((await r.json()) as { code: string }).code).toBe('auth.missing');
+  });
+});

@@ -20,7 +20,14 @@ export interface RouteContext {
  */
 export type RouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type RouteRule =
-  | { method: RouteMethod; path: string; resource: 'org' | 'session'; action: AccessAction }
+  | {
+      method: RouteMethod; path: string; resource: 'org' | 'session'; action: AccessAction;
+      /**
+       * A media element's GET cannot send headers: this route also takes the app token as the
+       * `access_token` query parameter, as both WebSockets do (docs/decisions/027).
+       */
+      queryToken?: true;
+    }
   /** No sign-in (a guest redeeming an invite); the handler makes its own checks. */
   | { method: RouteMethod; path: string; resource: 'public'; action: null }
   /**
@@ -62,7 +69,7 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[], opts: M
     if (route.resource !== 'public') {
       const { action, resource } = route;
       // The path and query string are checked for NUL before the session they name is looked up.
-      chain.push(signIn, refuseInvalidText, (req, res, next) => {
+      chain.push(...(route.queryToken ? [refuseInvalidText, tokenFromQuery] : []), signIn, refuseInvalidText, (req, res, next) => {
         void (async () => {
           const identity = identityOf(res);
           const subject = await opts.authorizer.subjectOf(identity);
@@ -78,3 +85,13 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[], opts: M
     router[route.method](route.path, ...chain);
   }
 }
+
+/**
+ * Moves `?access_token=` into the Authorization header when the request has none, so the one
+ * sign-in (throttle, resolver, expiry, revocation) applies unchanged; a bearer header wins.
+ */
+const tokenFromQuery: RequestHandler = (req, _res, next) => {
+  const q = req.query.access_token;
+  if (!req.headers.authorization && typeof q === 'string' && q) req.headers.authorization = `Bearer ${q}`;
+  next();
+};

@@ -15,7 +15,7 @@ export function recordingRoutes(sessions: SessionService): ApiRoute[] {
   const { method, path } = SessionRecordingRoute;
   return [
     {
-      method, path, resource: 'session', action: 'session.read_transcript',
+      method, path, resource: 'session', action: 'session.read_transcript', queryToken: true,
       handler: async (req, res, ctx) => {
         const { id } = SessionRecordingRoute.params.parse(req.params);
         const { data, sha256, container } = await sessions.getRecording(ctx!.identity, id);
@@ -48,7 +48,7 @@ export function registerRecordingOpenApi(reg: OpenAPIRegistry, h: { security: Ro
     operationId: SessionRecordingRoute.operationId,
     summary: 'The session\'s accepted recording for playback, with byte ranges (authorised and audited like the transcript). Problems: recording.missing (404), recording.range_not_satisfiable (416)',
     security: h.security,
-    request: { params: SessionRecordingRoute.params, headers: SessionRecordingRoute.headers },
+    request: { params: SessionRecordingRoute.params, query: SessionRecordingRoute.query, headers: SessionRecordingRoute.headers },
     responses: {
       200: { description: 'The whole recording', content: audio },
       206: { description: 'One byte range (Content-Range: bytes first-last/size)', content: audio },
