@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, safeStorage } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, shell } from 'electron';
 import { DesktopContract } from '../app/contracts/ipc/desktop';
 import type { Settings } from '../app/contracts/ipc/settings';
 import { forwardEvents, registerIpcHandlers } from './adapters/ipc-adapter';
@@ -36,7 +36,14 @@ export async function initialize(): Promise<void> {
   const channel = policy.policy.updateChannel ?? 'stable';
   // Packaged builds only: a development run has no signed installer to update to.
   const updater = app.isPackaged && policy.policy.autoUpdate !== false ? { port: electronUpdater(updateFeedUrl(policy.policy.backendUrl ?? userSettings.backendUrl, { channel, orgId: policy.policy.orgId, installId: await installIdOf(path.join(config.dataDir, 'install-id.json')) }), { allowPrerelease: channel === 'beta' }), channel, onError: (e: { code: string; message: string }) => console.error(`[main] update ${e.code}: ${e.message}`) } : { channel };
-  const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: cipher, onListenerError: (e) => log('event', e), draftTranscriber: { modelPath: config.sttModelPath }, updater, policy });
+  // Sign-in opens the system browser only at the backend's own OIDC start (RFC 8252: never an embedded window).
+  const openBrowser = async (url: string) => {
+    const u = new URL(url);
+    const backend = new URL(policy.policy.backendUrl ?? (await features.handlers['settings:get']({})).backendUrl);
+    if (u.origin !== backend.origin || u.pathname !== '/v1/auth/oidc/start') throw new Error(`refusing to open ${u.origin}${u.pathname} for sign-in`);
+    await shell.openExternal(u.href);
+  };
+  const features = createDesktopFeatures({ dataDir: config.dataDir, secretCipher: cipher, onListenerError: (e) => log('event', e), draftTranscriber: { modelPath: config.sttModelPath }, updater, policy, openBrowser });
   const settings = await features.handlers['settings:get']({});
 
   // The page's CSP names the backend: a new backend URL takes effect with a reload.

@@ -9,6 +9,7 @@ import { createRecordingStore } from '../services/recording-store';
 import { createEncryptedFileSecretStore, type SecretCipher } from '../services/secret-store';
 import { createSettingsStore } from '../services/settings-store';
 import { createSessionTokens } from '../services/session-tokens';
+import { signInWithSystemBrowser } from '../services/loopback-sign-in';
 import { createWrappedKeyStore, type EncryptionKeyStore } from '../services/storage-key';
 import { createUploadQueue } from '../services/upload-queue';
 import { createDraftsHandlers } from './drafts/drafts-handlers';
@@ -41,6 +42,8 @@ export interface DesktopFeaturesOptions {
    * (Node, tests, or updates turned off by managed policy) `update:status` answers `disabled`.
    */
   updater?: { port: UpdaterPort; channel: string; onError?: UpdateControllerOptions['onError'] } | { port?: undefined; channel: string };
+  /** Opens the system browser for sign-in (Electron: shell.openExternal after a check); without it `secrets:signin` answers auth.oidc_not_configured. */
+  openBrowser?: (url: string) => Promise<void>;
   /** Managed configuration (policy/policy-sources.ts): beats the user's settings. */
   policy?: PolicyReading;
 }
@@ -69,7 +72,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
   const transcriber = opts.draftTranscriber && opts.policy?.policy.localDraft !== false ? createDraftTranscriber({ ...opts.draftTranscriber, store: drafts }) : undefined;
   transcriber?.onCaption((caption) => events.emit('drafts:caption', caption));
   const backendUrl = async () => (opts.policy?.policy.backendUrl ?? (await settings.get()).backendUrl).replace(/\/+$/, '');
-  const session = createSessionTokens({ secrets, apiBase: backendUrl, onSignedOut: (e) => events.emit('secrets:signed-out', e) });
+  const session = createSessionTokens({ secrets, apiBase: backendUrl, onSignedOut: (e) => events.emit('secrets:revoked', e) });
   const queue = createUploadQueue({
     dataDir: opts.dataDir,
     endpoint: async () => `${await backendUrl()}/v1/uploads`,
@@ -108,7 +111,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
       ...uploads,
       ...createDraftsHandlers({ drafts, transcriber }),
       ...createSettingsHandlers({ settings, policy: opts.policy }),
-      ...createSecretsHandlers({ secrets, session }),
+      ...createSecretsHandlers({ secrets, session, signIn: opts.openBrowser ? async (orgId) => signInWithSystemBrowser({ apiBase: await backendUrl(), orgId, openBrowser: opts.openBrowser! }) : undefined }),
       ...createUpdateHandlers({ controller: update }),
     },
     events,

@@ -6,6 +6,13 @@ import { putOidcProvider } from '../../backend/src/db/repositories/oidc';
 import { startApiHarness, type ApiHarness } from '../../backend/src/testing/api-harness';
 import { browse, startTestIdp, type TestIdp } from '../../backend/src/testing/oidc-test-idp';
 import { signInWithSystemBrowser } from './loopback-sign-in';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SecretsContract } from '../../app/contracts/ipc/secrets';
+import { createSecretsHandlers } from '../features/secrets/secrets-handlers';
+import { createAesGcmCipher, createEncryptedFileSecretStore } from './secret-store';
+import { createSessionTokens } from './session-tokens';
 
 /**
  * Desktop sign-in (RFC 8252) from Node: the module's loopback listener on 127.0.0.1 at a random
@@ -55,6 +62,30 @@ describe('desktop sign-in through the system browser (loopback redirect)', () =>
     expect(refreshed.status).toBe(200);
     const next = (await refreshed.json()) as { accessToken: string };
     expect((await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${next.accessToken}` } })).status).toBe(200);
+  });
+
+  it('secrets:signin keeps both tokens in the main process: the renderer gets who signed in and a working access token, never the refresh token', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-sign-in-'));
+    try {
+      const secrets = createEncryptedFileSecretStore({ file: path.join(dir, 'secrets.json'), cipher: createAesGcmCipher(randomBytes(32)) });
+      const session = createSessionTokens({ secrets, apiBase: () => h.url });
+      const handlers = createSecretsHandlers({ secrets, session, signIn: (org) => signInWithSystemBrowser({ apiBase: h.url, orgId: org, openBrowser: async (url) => void (await browse(url, 'erin')) }) });
+      const signedIn = await handlers['secrets:signin']({ orgId });
+      expect(JSON.stringify(signedIn)).not.toMatch(/fe_rt_|fe_oidc_/);
+      expect(signedIn.identity).toMatchObject({ orgId, email: 'erin@clinic.example', roles: ['clinician'] });
+      const { value } = await handlers['secrets:get']({ name: 'api.token' });
+      expect((await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${value}` } })).status).toBe(200);
+      // The refresh token's entry is not a name the renderer may ask for.
+      expect(SecretsContract['secrets:get'].input.safeParse({ name: 'desktop.session' }).success).toBe(false);
+      // Forced refresh spends the stored refresh token against the API.
+      const fresh = await session.accessToken({ force: true });
+      expect(fresh.ok && fresh.value !== value).toBe(true);
+      // Sign-out through the renderer's delete revokes it on the server.
+      await handlers['secrets:delete']({ name: 'api.token' });
+      expect((await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${fresh.ok ? fresh.value : ''}` } })).status).toBe(401);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a redirect caught by another local program that lacks the binding verifier', async () => {

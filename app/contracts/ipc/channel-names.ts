@@ -24,6 +24,7 @@ export const DESKTOP_CHANNELS = [
   'secrets:get',
   'secrets:set',
   'secrets:delete',
+  'secrets:signin',
   'secrets:status',
   'update:status',
   'update:check',
@@ -31,7 +32,7 @@ export const DESKTOP_CHANNELS = [
   'update:call',
 ] as const;
 
-export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts:updated', 'drafts:caption', 'settings:changed', 'update:changed', 'secrets:signed-out'] as const;
+export const DESKTOP_EVENTS = ['recordings:changed', 'uploads:progress', 'drafts:updated', 'drafts:caption', 'settings:changed', 'update:changed', 'secrets:revoked'] as const;
 
 /** The one Electron IPC channel main uses to push events: `(eventName, payload)`. */
 export const DESKTOP_EVENT_CHANNEL = 'desktop:event';

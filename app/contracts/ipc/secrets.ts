@@ -12,6 +12,12 @@ export const SecretsContract = {
   'secrets:get': { input: z.object({ name: SecretName }), output: z.object({ value: z.string().nullable() }) },
   'secrets:set': { input: z.object({ name: SecretName, value: z.string().min(1).max(16 * 1024) }), output: z.object({ stored: z.literal(true) }) },
   'secrets:delete': { input: z.object({ name: SecretName }), output: z.object({ deleted: z.boolean() }) },
+  /**
+   * Sign in through the system browser (RFC 8252 loopback, main/services/loopback-sign-in.ts): the
+   * access and refresh tokens stay in the main process; the renderer learns who signed in. Problems:
+   * the OIDC sign-in's codes, upstream.unavailable, auth.oidc_not_configured (no system browser here).
+   */
+  'secrets:signin': { input: z.object({ orgId: z.string().uuid() }), output: z.object({ identity: z.object({ orgId: z.string(), userId: z.string(), email: z.string(), displayName: z.string(), roles: z.array(z.string()) }) }) },
   /** Whether secrets can be kept encrypted on this machine, and by what. */
   'secrets:status': { input: NoInput, output: z.object({ available: z.boolean(), backend: z.string() }) },
 } satisfies ContractMap;
@@ -21,5 +27,5 @@ export const SecretsEvents = {
    * The stored sign-in was refused at its refresh (revoked elsewhere: auth.refresh_invalid; a copy
    * was used: auth.refresh_reused; auth.user_deactivated) and deleted: sign in again.
    */
-  'secrets:signed-out': ErrorData,
+  'secrets:revoked': ErrorData,
 } satisfies EventContract;

@@ -1,6 +1,8 @@
 import { AppError } from '../../../app/contracts/errors';
 import type { HandlerMap } from '../../../app/contracts/ipc-contract';
 import type { SecretsContract } from '../../../app/contracts/ipc/secrets';
+import type { DesktopSignInResult } from '../../../app/contracts/desktop-session-api';
+import type { Result } from '../../../app/contracts/result';
 import type { SecretStore } from '../../services/secret-store';
 import { ACCESS_TOKEN_SECRET, type SessionTokens } from '../../services/session-tokens';
 
@@ -8,7 +10,7 @@ import { ACCESS_TOKEN_SECRET, type SessionTokens } from '../../services/session-
  * The renderer's access to its one secret, the access token. With the session's tokens it reads a
  * live one (refreshed when it expired) and deleting it is the sign-out that revokes the sign-in.
  */
-export function createSecretsHandlers(deps: { secrets: SecretStore; session?: SessionTokens }): HandlerMap<typeof SecretsContract> {
+export function createSecretsHandlers(deps: { secrets: SecretStore; session?: SessionTokens; signIn?: (orgId: string) => Promise<Result<DesktopSignInResult>> }): HandlerMap<typeof SecretsContract> {
   return {
     'secrets:get': async ({ name }) => {
       if (name !== ACCESS_TOKEN_SECRET || !deps.session) return { value: await deps.secrets.get(name) };
@@ -26,6 +28,14 @@ export function createSecretsHandlers(deps: { secrets: SecretStore; session?: Se
       // Signed out locally even when the server cannot be reached; its tokens then expire on their own.
       await deps.session.signOut();
       return { deleted: had };
+    },
+    'secrets:signin': async ({ orgId }) => {
+      if (!deps.signIn || !deps.session) throw new AppError('auth.oidc_not_configured', 'This app cannot open the system browser for sign-in here.');
+      const r = await deps.signIn(orgId);
+      if (!r.ok) throw new AppError(r.error.code, r.error.message);
+      const { token, expiresAt, refreshToken, refreshExpiresAt, identity } = r.value;
+      await deps.session.save({ accessToken: token, accessExpiresAt: expiresAt, refreshToken, refreshExpiresAt });
+      return { identity };
     },
     'secrets:status': async () => deps.secrets.status(),
   };
