@@ -42,8 +42,19 @@ export function errorMiddleware(log?: { error: LogFn }): ErrorRequestHandler {
     if (app.code === 'internal') log?.error('unhandled error', { err: String((e as Error)?.stack ?? e), path: req.path, reqId: (req as { id?: unknown }).id });
     const retryAfter = retryAfterOf(app);
     if (retryAfter) res.setHeader('Retry-After', retryAfter);
-    res.status(app.status).type('application/problem+json').send(JSON.stringify(problemOf(app, req.originalUrl)));
+    res.status(app.status).type('application/problem+json').send(JSON.stringify(problemOf(app, instanceOf(req.originalUrl))));
   };
+}
+
+/** The request URL as a problem's `instance`, without an app token a media element put in its query (decision 027). */
+export function instanceOf(originalUrl: string): string {
+  const q = originalUrl.indexOf('?');
+  if (q < 0) return originalUrl;
+  const params = new URLSearchParams(originalUrl.slice(q + 1));
+  if (!params.has('access_token')) return originalUrl;
+  params.delete('access_token');
+  const rest = params.toString();
+  return `${originalUrl.slice(0, q)}${rest ? `?${rest}` : ''}`;
 }
 
 /** Seconds a 429 asks the client to wait (details.retryAfterSec), as a Retry-After value. */

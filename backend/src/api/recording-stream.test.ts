@@ -131,7 +131,10 @@ describe('the app token in the query (a media element sends no Authorization hea
   it('refuses an unknown token in the query with auth.invalid, and another clinician\'s with session.not_found', async () => {
     const r = await viaQuery('not-a-token');
     expect(r.status).toBe(401);
-    expect(((await r.json()) as { code: string }).code).toBe('auth.invalid');
+    const problem = (await r.json()) as { code: string; instance: string };
+    expect(problem.code).toBe('auth.invalid');
+    // The problem names the request without echoing the token.
+    expect(problem.instance).toBe(sessionRecordingPath(sessionId));
     const colleague = await h.user('clinician', owner.orgId);
     expect(((await (await viaQuery(colleague.token)).json()) as { code: string }).code).toBe('session.not_found');
   });
