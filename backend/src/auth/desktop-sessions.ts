@@ -22,7 +22,7 @@ const invalid = () => new AppError('auth.refresh_invalid', 'This refresh token i
  * The desktop's access + refresh tokens. A refresh token is `fe_rt_<org id>.<secret>`: found under
  * its org's row security, stored only as sha256. Each refresh spends the token and issues its
  * successor in the same family; a spent token presented again revokes the family (and its access
- * tokens) and is audited, since one of the two holders is not the app.
+ * tokens) and is audited, since one of the two holders is not the app (docs/decisions/028).
  */
 export function createDesktopSessions(opts: { db: Database; lifetimes: DesktopSessionLifetimes }) {
   const { db, lifetimes } = opts;
