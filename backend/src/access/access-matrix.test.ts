@@ -3,6 +3,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNAL_PATH } from '../../../app/contracts/signaling';
+import { CSRF_COOKIE, CSRF_HEADER, WEB_SESSION_COOKIE } from '../../../app/contracts/web-session-api';
 import { addApiToken, createUser } from '../db/repositories/identity';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
 import { seedEvaluatedSession } from '../testing/evaluated-session-fixture';
@@ -13,7 +14,7 @@ import { fullPathOf, routeRule, type RouteRule } from '../api/route-table';
 import { issueScimCredential } from '../scim/scim-credential';
 import { buildOpenApiDocument } from '../api/openapi';
 import { ACCESS_ACTIONS } from './access-policy';
-import { ACTORS, AUDITED_READS, HTTP_MATRIX, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, describeCell, type Actor, type Cell, type HttpRouteKey } from './access-matrix';
+import { ACTORS, AUDITED_READS, HTTP_MATRIX, cookieCell, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, describeCell, type Actor, type Cell, type HttpRouteKey } from './access-matrix';
 
 /**
  * Runs every cell of access-matrix.ts against the real API (express, tus, ws) on a real
@@ -132,16 +133,63 @@ async function throwawayToken(of: string): Promise<string> {
 
 const keyOf = (r: RouteRule) => `${r.method.toUpperCase()} ${fullPathOf(r)}`;
 
-async function call(method: string, path: string, token: string | null, body: unknown): Promise<Observed> {
+async function call(method: string, path: string, token: string | null, body: unknown, extraHeaders: Record<string, string> = {}): Promise<Observed> {
   const res = await fetch(`${h.url}${path}`, {
     method,
     redirect: 'manual',
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...extraHeaders },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   const json = /json/.test(res.headers.get('content-type') ?? '') && text ? (JSON.parse(text) as { code?: unknown }) : null;
   return { status: res.status, code: typeof json?.code === 'string' ? json.code : undefined };
+}
+
+/** A session cookie signed in with `token`, and its CSRF token (none when the token signs nobody in). */
+async function cookieHeaders(token: string): Promise<Record<string, string>> {
+  const cookie = `${WEB_SESSION_COOKIE}=${token}`;
+  const res = await fetch(`${h.url}/v1/auth/web-session`, { headers: { cookie } });
+  if (res.status !== 200) return { cookie };
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  const csrfCookie = res.headers.getSetCookie().map((c) => c.split(';', 1)[0]!).find((c) => c.startsWith(`${CSRF_COOKIE}=`));
+  return { cookie: [cookie, csrfCookie].filter(Boolean).join('; '), [CSRF_HEADER]: csrfToken };
+}
+
+/** Every cell of HTTP_MATRIX, the token sent as a bearer header or as the browser's session cookie (+ CSRF). */
+async function runHttpMatrix(channel: 'bearer' | 'cookie'): Promise<{ failures: string[]; cells: number }> {
+  const failures: string[] = [];
+  let cells = 0;
+  for (const route of h.api.routes.map(routeRule)) {
+    const key = keyOf(route) as HttpRouteKey;
+    // Public and SCIM routes take no session cookie: run once, with the bearer token.
+    if (channel === 'cookie' && route.resource !== 'org' && route.resource !== 'session') continue;
+    const req = REQUESTS[key] ?? {};
+    const body = req.body ?? (route.method === 'get' || route.method === 'delete' ? undefined : {});
+    for (const actor of ACTORS) {
+      const cell = channel === 'cookie' ? cookieCell(key, actor, HTTP_MATRIX[key][actor]) : HTTP_MATRIX[key][actor];
+      const sessionId = route.resource === 'session' ? await sessionFor(req.session ?? 'consented') : null;
+      const params: Record<string, string> = { ...(sessionId ? { id: sessionId } : { id: randomUUID() }), ...req.params?.() };
+      const path = fullPathOf(route).replace(/:(\w+)/g, (_, p: string) => params[p] ?? `:${p}`) + (req.query ?? '');
+      let token = await tokenFor(actor, sessionId ?? (await createConsentedSession(h.url, owner.token)));
+      if (req.signsOut) token = await throwawayToken(token);
+      const got = channel === 'cookie' ? await call(route.method.toUpperCase(), path, null, body, await cookieHeaders(token)) : await call(route.method.toUpperCase(), path, token, body);
+      cells++;
+      const who = `${key} as ${actor}${channel === 'cookie' ? ' (cookie)' : ''}`;
+      if ('public' in cell) {
+        // A public route ignores the bearer token: the same answer as without one.
+        const anonymous = await call(route.method.toUpperCase(), path, null, body);
+        if (got.status !== anonymous.status || got.code !== anonymous.code || got.status >= 500) failures.push(`${who}: want the anonymous answer ${show(anonymous)}, got ${show(got)}`);
+      } else if (!matches(cell, got)) {
+        failures.push(`${who}: want ${describeCell(cell)}, got ${show(got)}`);
+      } else if (sessionId && route.action) {
+        const deniedByPolicy = 'refuse' in cell && (cell.refuse === 'auth.forbidden' || cell.refuse === 'session.not_found');
+        const want = deniedByPolicy ? 'access.denied' : 'allow' in cell && AUDITED_READS.includes(key) ? 'access.granted' : null;
+        const audited = await accessAudit(sessionId, route.action);
+        if (want && !audited.includes(want)) failures.push(`${who}: want an ${want} audit row for ${route.action}, got [${audited.join(', ')}]`);
+      }
+    }
+  }
+  return { failures, cells };
 }
 
 describe('access matrix', () => {
@@ -162,38 +210,29 @@ describe('access matrix', () => {
     }
   });
 
-  it('answers every HTTP route × actor as the matrix says', async () => {
+  it('answers every HTTP route × actor as the matrix says (bearer token)', async () => {
+    const { failures, cells } = await runHttpMatrix('bearer');
+    expect(failures).toEqual([]);
+    expect(cells).toBe(Object.keys(HTTP_MATRIX).length * ACTORS.length);
+  });
+
+  it('answers the same through the browser\'s session cookie with its CSRF token (cookieCell)', async () => {
+    const { failures, cells } = await runHttpMatrix('cookie');
+    expect(failures).toEqual([]);
+    expect(cells).toBeGreaterThan(25 * ACTORS.length);
+  });
+
+  it('refuses every state-changing route signed in by the cookie without its CSRF token (403 auth.csrf_invalid), for every actor', async () => {
     const failures: string[] = [];
-    let cells = 0;
-    for (const route of h.api.routes.map(routeRule)) {
-      const key = keyOf(route) as HttpRouteKey;
-      const req = REQUESTS[key] ?? {};
-      const body = req.body ?? (route.method === 'get' || route.method === 'delete' ? undefined : {});
+    for (const route of h.api.routes.map(routeRule).filter((r) => r.resource === 'org' || r.resource === 'session').filter((r) => r.method !== 'get')) {
       for (const actor of ACTORS) {
-        const cell = HTTP_MATRIX[key][actor];
-        const sessionId = route.resource === 'session' ? await sessionFor(req.session ?? 'consented') : null;
-        const params: Record<string, string> = { ...(sessionId ? { id: sessionId } : { id: randomUUID() }), ...req.params?.() };
-        const path = fullPathOf(route).replace(/:(\w+)/g, (_, p: string) => params[p] ?? `:${p}`) + (req.query ?? '');
-        let token = await tokenFor(actor, sessionId ?? (await createConsentedSession(h.url, owner.token)));
-        if (req.signsOut) token = await throwawayToken(token);
-        const got = await call(route.method.toUpperCase(), path, token, body);
-        cells++;
-        if ('public' in cell) {
-          // A public route ignores the bearer token: the same answer as without one.
-          const anonymous = await call(route.method.toUpperCase(), path, null, body);
-          if (got.status !== anonymous.status || got.code !== anonymous.code || got.status >= 500) failures.push(`${key} as ${actor}: want the anonymous answer ${show(anonymous)}, got ${show(got)}`);
-        } else if (!matches(cell, got)) {
-          failures.push(`${key} as ${actor}: want ${describeCell(cell)}, got ${show(got)}`);
-        } else if (sessionId && route.action) {
-          const deniedByPolicy = 'refuse' in cell && (cell.refuse === 'auth.forbidden' || cell.refuse === 'session.not_found');
-          const want = deniedByPolicy ? 'access.denied' : 'allow' in cell && AUDITED_READS.includes(key) ? 'access.granted' : null;
-          const audited = await accessAudit(sessionId, route.action);
-          if (want && !audited.includes(want)) failures.push(`${key} as ${actor}: want an ${want} audit row for ${route.action}, got [${audited.join(', ')}]`);
-        }
+        const sessionId = await createConsentedSession(h.url, owner.token);
+        const path = fullPathOf(route).replace(':id', route.resource === 'session' ? sessionId : randomUUID());
+        const got = await call(route.method.toUpperCase(), path, null, REQUESTS[keyOf(route) as HttpRouteKey]?.body ?? {}, { cookie: `${WEB_SESSION_COOKIE}=${await tokenFor(actor, sessionId)}` });
+        if (got.status !== 403 || got.code !== 'auth.csrf_invalid') failures.push(`${keyOf(route)} as ${actor}: want 403 auth.csrf_invalid, got ${show(got)}`);
       }
     }
     expect(failures).toEqual([]);
-    expect(cells).toBe(Object.keys(HTTP_MATRIX).length * ACTORS.length);
   });
 
   it('lists the owner\'s session to those who may read it, and to nobody else', async () => {
@@ -283,6 +322,10 @@ describe('access matrix', () => {
       const seat = await takeSeat(sessionId, token);
       const sc = WS_MATRIX['WS /v1/signal?session=:id'][actor];
       if (!matches(sc, seat)) failures.push(`WS /v1/signal as ${actor}: want ${describeCell(sc)}, got ${show(seat)}`);
+      // The sockets take no cookie (a cross-site page could open them with the browser's cookie): signed in by nothing.
+      const cookie = { cookie: `${WEB_SESSION_COOKIE}=${token}`, origin: 'https://evil.example' };
+      const byCookie = [await openEvents(token, cookie), await takeSeat(sessionId, token, cookie)];
+      for (const [i, got] of byCookie.entries()) if (got.status !== 401 || got.code !== 'auth.missing') failures.push(`${i ? 'WS /v1/signal' : 'WS /v1/events'} as ${actor} by cookie: want 401 auth.missing, got ${show(got)}`);
     }
     expect(failures).toEqual([]);
   });
@@ -304,9 +347,9 @@ function subscribe(token: string, onEvent: (sessionId: string) => void): Promise
 }
 
 /** The events socket: 101 and a first message, or the HTTP refusal of the upgrade. */
-function openEvents(token: string): Promise<Observed> {
+function openEvents(token: string, headers: Record<string, string> = { authorization: `Bearer ${token}` }): Promise<Observed> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}${EVENTS_PATH}`, { headers: { authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}${EVENTS_PATH}`, { headers });
     ws.on('message', () => {
       ws.close();
       resolve({ status: 101 });
@@ -321,11 +364,11 @@ function openEvents(token: string): Promise<Observed> {
 }
 
 /** The signaling socket: 101 and `joined`, or the refusal (an upgrade refused over HTTP, or an error message on the socket, mapped to its status). */
-function takeSeat(sessionId: string, token: string): Promise<Observed> {
+function takeSeat(sessionId: string, token: string, headers: Record<string, string> = { authorization: `Bearer ${token}` }): Promise<Observed> {
   return new Promise((resolve) => {
     const url = new URL(SIGNAL_PATH, h.url.replace(/^http/, 'ws'));
     url.searchParams.set('session', sessionId);
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(url, { headers });
     ws.on('open', () => ws.send(JSON.stringify({ type: 'join' })));
     ws.on('message', (raw) => {
       const m = JSON.parse(raw.toString()) as { type: string; code?: string };

@@ -39,6 +39,7 @@ export const REFUSALS = {
   'auth.invalid': 401,
   'auth.scim_credential_invalid': 401,
   'auth.forbidden': 403,
+  'auth.csrf_invalid': 403,
   'session.not_found': 404,
   'upload.not_found': 404,
 } as const;
@@ -199,6 +200,18 @@ export const WS_MATRIX = {
   'WS /v1/signal?session=:id': session(['owner'], ['assigned_supervisor', 'org_admin', 'auditor'], allow(101), { guest: allow(101) }),
 } satisfies Record<string, Row>;
 export type WsKey = keyof typeof WS_MATRIX;
+
+/**
+ * The same cell through the browser's session cookie (which carries the same app token) with its
+ * CSRF token: the same answer, except that GET /v1/auth/web-session then has a cookie session to
+ * answer for, and a token that signs nobody in (the guest's) gets no CSRF token, so its
+ * state-changing requests stop at the CSRF check.
+ */
+export function cookieCell(key: HttpRouteKey, actor: Actor, cell: Cell): Cell {
+  if (key === 'GET /v1/auth/web-session' && 'allow' in cell) return allow(200);
+  if (actor === 'guest' && !key.startsWith('GET ')) return refuse('auth.csrf_invalid');
+  return cell;
+}
 
 export const describeCell = (c: Cell): string =>
   'public' in c ? 'public (token ignored)' : 'allow' in c ? `${c.allow}${c.code ? ` ${c.code}` : ''}` : `${REFUSALS[c.refuse]} ${c.refuse}`;
