@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { encodeWav16 } from '../backend/src/audio/wav';
-import { synthesizeSpeech } from '../backend/src/testing/espeak-speech';
+import { synthesizeSpeech } from '../backend/src/testing/synthesized-speech';
 
 const run = promisify(execFile);
 export const MIC_RATE = 48000;

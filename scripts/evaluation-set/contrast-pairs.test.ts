@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRubric } from '../../app/rubric/parse-rubric';
 import { rubricItems } from '../../app/rubric/rubric';
 import { resourcesDir } from '../../backend/src/paths';
-import { DEFAULT_WORDS_PER_MINUTE } from '../sample-session/make-sample-session';
+import { ESPEAK_WORDS_PER_MINUTE } from '../sample-session/make-sample-session';
 import { SessionScript } from '../sample-session/session-script';
 import { CODE_SETS, loadCodebooks } from './coding-set';
 import { checkScriptCodes, codeCounts, formatCodeCounts, loadContrastPairs, parseExpectedScores, VERSIONS, type ContrastPair } from './contrast-pairs';
@@ -57,7 +57,7 @@ describe('parseExpectedScores', () => {
  * from `npm run evalset:audio` and are listed in the README.
  */
 function estimatedSeconds(script: SessionScript): number {
-  const speech = script.lines.reduce((s, l) => s + (l.text.split(/\s+/).length / DEFAULT_WORDS_PER_MINUTE[l.channel]!) * 60 * 0.87, 0);
+  const speech = script.lines.reduce((s, l) => s + (l.text.split(/\s+/).length / ESPEAK_WORDS_PER_MINUTE[l.channel]!) * 60 * 0.87, 0);
   const gaps = script.lines.reduce((s, l) => s + (l.overlapSec !== undefined ? -l.overlapSec : (l.gapSec ?? 0.5)), 0);
   return speech + gaps + script.leadInSec + script.tailSec;
 }

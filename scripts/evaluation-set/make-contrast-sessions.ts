@@ -16,7 +16,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../backend/src/config';
-import { DEFAULT_VOICES, DEFAULT_WORDS_PER_MINUTE, synthesizeSession } from '../sample-session/make-sample-session';
+import { ESPEAK_VOICES, ESPEAK_WORDS_PER_MINUTE, synthesizeSession } from '../sample-session/make-sample-session';
 import { GroundTruth, type SessionScript } from '../sample-session/session-script';
 import { contrastPairsDir, loadContrastPairs, VERSIONS, type Version } from './contrast-pairs';
 import { checkSessionAudio, type SessionAudioReport } from './session-audio-check';
@@ -59,7 +59,7 @@ const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes
 
 /** What an output is made from: if this matches the stored manifest, the stored output is the same. */
 export const recipeKey = (script: SessionScript) =>
-  sha256(JSON.stringify({ recipe: RECIPE, script, voices: DEFAULT_VOICES, wordsPerMinute: DEFAULT_WORDS_PER_MINUTE, sampleRate: SAMPLE_RATE }));
+  sha256(JSON.stringify({ recipe: RECIPE, script, voices: ESPEAK_VOICES, wordsPerMinute: ESPEAK_WORDS_PER_MINUTE, sampleRate: SAMPLE_RATE }));
 
 /** Synthesises (or reuses) one script into `dir` and checks the audio against its ground truth. */
 export async function makeSession(script: SessionScript, dir: string, opts: { force?: boolean; onProgress?: (spoken: number, distinct: number) => void } = {}): Promise<Omit<MadeSession, 'scenario' | 'version'>> {
@@ -78,7 +78,7 @@ export async function makeSession(script: SessionScript, dir: string, opts: { fo
     if (reused) return { dir, wav, groundTruth, sha256: sha256(reused.bytes), reused: true, audio: checkSessionAudio(reused.bytes, reused.truth) };
   }
   await rm(dir, { recursive: true, force: true });
-  const made = await synthesizeSession(script, { outDir: dir, sampleRate: SAMPLE_RATE, onProgress: opts.onProgress });
+  const made = await synthesizeSession(script, { outDir: dir, sampleRate: SAMPLE_RATE, voices: ESPEAK_VOICES, wordsPerMinute: ESPEAK_WORDS_PER_MINUTE, onProgress: opts.onProgress });
   const bytes = await readFile(made.wavPath);
   const audio = checkSessionAudio(bytes, made.groundTruth);
   const session = { title: script.title, language: script.language, participants: script.participants, audio: 'session.wav', groundTruth: 'ground-truth.json' };

@@ -61,7 +61,7 @@ export const GroundTruth = z.object({
   language: z.string(),
   sampleRate: z.number().int().positive(),
   durationSec: z.number().positive(),
-  voices: z.array(z.object({ channel: Channel, voice: z.string(), wordsPerMinute: z.number() })),
+  voices: z.array(z.object({ channel: Channel, voice: z.string(), wordsPerMinute: z.number().optional() })),
   lines: z.array(GroundTruthLine),
   /** Spans where both channels speak, with the two lines involved (earlier-starting first). */
   overlaps: z.array(z.object({ start: z.number(), end: z.number(), lines: z.tuple([z.number().int(), z.number().int()]) })),

@@ -4,10 +4,14 @@ import { existsSync } from 'node:fs';
 /** Programs the product runs, and the Debian package of each. */
 export const runtimePrograms: Record<string, string> = { ffmpeg: 'ffmpeg', ffprobe: 'ffmpeg' };
 /** Extra programs the tests use (speech synthesis, PDF checks, the browser). */
-export const testPrograms: Record<string, string> = { 'espeak-ng': 'espeak-ng', sox: 'sox', qpdf: 'qpdf', pdftotext: 'poppler-utils', pdftoppm: 'poppler-utils', chromium: 'chromium', ip: 'iproute2', tc: 'iproute2' };
+export const testPrograms: Record<string, string> = { 'espeak-ng': 'espeak-ng', flite: 'flite', text2wave: 'festival', sox: 'sox', qpdf: 'qpdf', pdftotext: 'poppler-utils', pdftoppm: 'poppler-utils', chromium: 'chromium', ip: 'iproute2', tc: 'iproute2' };
 
 /** Data the tests read from Debian packages (absolute path → package). */
-export const testFiles: Record<string, string> = { '/usr/share/pocketsphinx/test/data/librivox/transcription': 'pocketsphinx-testdata' };
+export const testFiles: Record<string, string> = {
+  '/usr/share/pocketsphinx/test/data/librivox/transcription': 'pocketsphinx-testdata',
+  // The sample session's clinician voice (festival HTS).
+  '/usr/share/festival/voices/us/cmu_us_slt_arctic_hts': 'festvox-us-slt-hts',
+};
 
 function has(cmd: string): boolean {
   if (cmd.startsWith('/')) return existsSync(cmd);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesizeSpeech } from '../testing/espeak-speech';
+import { synthesizeSpeech } from '../testing/synthesized-speech';
 import { checkEchoBleed } from './echo-bleed-check';
 import { encodeWav16 } from './wav';
 

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { encodeWav16 } from '../audio/wav';
-import { synthesizeSpeech, type SpeechClip } from './espeak-speech';
+import { synthesizeSpeech, type SpeechClip } from './synthesized-speech';
 
 const run = promisify(execFile);
 

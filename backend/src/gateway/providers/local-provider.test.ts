@@ -5,7 +5,7 @@ import { encodeWav16 } from '../../audio/wav';
 import { defaultDataDir } from '../../paths';
 import { startLocalLlmServer, type LocalLlmServer } from '../../llm/local-llm-server';
 import { createWhisperEngine } from '../../../../speech/whisper-engine';
-import { synthesizeSpeech } from '../../testing/espeak-speech';
+import { synthesizeSpeech } from '../../testing/synthesized-speech';
 import { UpstreamError } from '../gateway-contracts';
 import { createLocalProvider } from './local-provider';
 import { createProvider } from './provider-factory';
