@@ -82,6 +82,16 @@ test('the results list each item\'s cited units and a play button plays that spa
     expect(after.t).toBeGreaterThanOrEqual(unit.end);
     expect(after.t).toBeLessThanOrEqual(unit.end + 0.6);
     await expect(row).not.toHaveClass(/playing/);
+    // A unit that ends well before the recording does stops at its own end, not at the file's.
+    const early = units.reduce((a, b) => (b.end < a.end ? b : a));
+    expect(early.end, JSON.stringify(units)).toBeLessThan(wav.durationSec - 2);
+    const earlyRow = results.locator(`[data-unit="${early.id}"]`).first();
+    await earlyRow.getByRole('button', { name: /^Play / }).click();
+    await expect(earlyRow).toHaveClass(/playing/);
+    await expect.poll(async () => (await page.evaluate(audioState))?.paused, { timeout: 15_000 }).toBe(true);
+    const stopped = (await page.evaluate(audioState))!;
+    expect(stopped.t).toBeGreaterThanOrEqual(early.end);
+    expect(stopped.t).toBeLessThanOrEqual(early.end + 0.6);
     // The element streamed the route: at least one partial answer to a Range request.
     expect(media.some((m) => m.status === 206 && m.range?.startsWith('bytes=')), JSON.stringify(media)).toBe(true);
     expect(media.every((m) => m.status === 200 || m.status === 206), JSON.stringify(media)).toBe(true);
