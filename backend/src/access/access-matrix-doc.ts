@@ -1,4 +1,4 @@
-import { ACTORS, AUDITED_READS, ACTOR_DESCRIPTIONS, HTTP_MATRIX, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, type Cell, type Row } from './access-matrix';
+import { ACTORS, AUDITED_READS, QUERY_TOKEN_ROUTES, ACTOR_DESCRIPTIONS, HTTP_MATRIX, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, type Cell, type Row } from './access-matrix';
 
 /** docs/access-matrix.md, rendered from access-matrix.ts alone (pure: the same data gives the same text). */
 export const ACCESS_MATRIX_DOC = 'docs/access-matrix.md';
@@ -59,6 +59,11 @@ export function renderAccessMatrix(): string {
     'state-changing requests stop at the CSRF check (`✗ 403 auth.csrf_invalid`: its token signs nobody in, so it gets no',
     'CSRF token). Without the CSRF token every state-changing request signed in by the cookie is `✗ 403 auth.csrf_invalid`,',
     'whoever sends it. tus and the WebSockets take no cookie: signed in by a cookie alone they are `✗ 401 auth.missing`.',
+    '',
+    'These routes also take the app token as `?access_token=` (a media element cannot send headers; decision 027) and',
+    'answer the same cells that way; every other route ignores the parameter:',
+    '',
+    ...QUERY_TOKEN_ROUTES.map((k) => `- \`${k}\``),
     '',
     '## tus uploads',
     '',

@@ -14,7 +14,7 @@ import { fullPathOf, routeRule, type RouteRule } from '../api/route-table';
 import { issueScimCredential } from '../scim/scim-credential';
 import { buildOpenApiDocument } from '../api/openapi';
 import { ACCESS_ACTIONS } from './access-policy';
-import { ACTORS, AUDITED_READS, HTTP_MATRIX, cookieCell, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, describeCell, type Actor, type Cell, type HttpRouteKey } from './access-matrix';
+import { ACTORS, AUDITED_READS, HTTP_MATRIX, QUERY_TOKEN_ROUTES, cookieCell, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, describeCell, type Actor, type Cell, type HttpRouteKey } from './access-matrix';
 
 /**
  * Runs every cell of access-matrix.ts against the real API (express, tus, ws) on a real
@@ -156,13 +156,16 @@ async function cookieHeaders(token: string): Promise<Record<string, string>> {
 }
 
 /** Every cell of HTTP_MATRIX, the token sent as a bearer header or as the browser's session cookie (+ CSRF). */
-async function runHttpMatrix(channel: 'bearer' | 'cookie'): Promise<{ failures: string[]; cells: number }> {
+async function runHttpMatrix(channel: 'bearer' | 'cookie' | 'query'): Promise<{ failures: string[]; cells: number }> {
   const failures: string[] = [];
   let cells = 0;
-  for (const route of h.api.routes.map(routeRule)) {
+  for (const apiRoute of h.api.routes) {
+    const route = routeRule(apiRoute);
     const key = keyOf(route) as HttpRouteKey;
     // Public and SCIM routes take no session cookie: run once, with the bearer token.
     if (channel === 'cookie' && route.resource !== 'org' && route.resource !== 'session') continue;
+    // The token in the query string: only on the routes a media element calls (decision 027).
+    if (channel === 'query' && !('queryToken' in apiRoute && apiRoute.queryToken)) continue;
     const req = REQUESTS[key] ?? {};
     const body = req.body ?? (route.method === 'get' || route.method === 'delete' ? undefined : {});
     for (const actor of ACTORS) {
@@ -172,9 +175,12 @@ async function runHttpMatrix(channel: 'bearer' | 'cookie'): Promise<{ failures: 
       const path = fullPathOf(route).replace(/:(\w+)/g, (_, p: string) => params[p] ?? `:${p}`) + (req.query ?? '');
       let token = await tokenFor(actor, sessionId ?? (await createConsentedSession(h.url, owner.token)));
       if (req.signsOut) token = await throwawayToken(token);
-      const got = channel === 'cookie' ? await call(route.method.toUpperCase(), path, null, body, await cookieHeaders(token)) : await call(route.method.toUpperCase(), path, token, body);
+      const got =
+        channel === 'cookie' ? await call(route.method.toUpperCase(), path, null, body, await cookieHeaders(token))
+        : channel === 'query' ? await call(route.method.toUpperCase(), `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`, null, body)
+        : await call(route.method.toUpperCase(), path, token, body);
       cells++;
-      const who = `${key} as ${actor}${channel === 'cookie' ? ' (cookie)' : ''}`;
+      const who = `${key} as ${actor}${channel === 'bearer' ? '' : ` (${channel})`}`;
       if ('public' in cell) {
         // A public route ignores the bearer token: the same answer as without one.
         const anonymous = await call(route.method.toUpperCase(), path, null, body);
@@ -220,6 +226,14 @@ describe('access matrix', () => {
     const { failures, cells } = await runHttpMatrix('cookie');
     expect(failures).toEqual([]);
     expect(cells).toBeGreaterThan(25 * ACTORS.length);
+  });
+
+  it('answers the same with the token in ?access_token= on the routes that take it (a media element\'s GET)', async () => {
+    const takesQuery = h.api.routes.filter((r) => 'queryToken' in r && r.queryToken).map((r) => keyOf(routeRule(r)));
+    expect(takesQuery.sort()).toEqual([...QUERY_TOKEN_ROUTES].sort());
+    const { failures, cells } = await runHttpMatrix('query');
+    expect(failures).toEqual([]);
+    expect(cells).toBe(QUERY_TOKEN_ROUTES.length * ACTORS.length);
   });
 
   it('refuses every state-changing route signed in by the cookie without its CSRF token (403 auth.csrf_invalid), for every actor', async () => {

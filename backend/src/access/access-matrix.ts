@@ -180,6 +180,12 @@ export const AUDITED_READS: readonly HttpRouteKey[] = [
 ];
 
 /**
+ * Routes that also take the app token as `?access_token=` (a media element cannot send headers;
+ * decision 027); they answer the same cells that way. Every other route ignores the parameter.
+ */
+export const QUERY_TOKEN_ROUTES: readonly HttpRouteKey[] = ['GET /v1/sessions/:id/recording'];
+
+/**
  * tus upload actions (not express routes). PATCH, HEAD and DELETE are on an upload the owner
  * created; a caller who may not know of it gets tus's own 404 (HEAD has no body, hence no code).
  */
