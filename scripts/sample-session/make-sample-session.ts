@@ -21,7 +21,7 @@ const run = promisify(execFile);
  * English, male). Different accent, pitch and pace make the two channels easy to tell apart by ear.
  * They replaced espeak-ng's en-us+f3 / en-gb+m3 because a speech recogniser hears them far better:
  * tiny.en's word error rate on the sample's clinician lines fell from 14.2 % to 3.3 %, on the
- * patient's from 11.9 % to 5.7 % (decision 028), so the report reads what was said rather than
+ * patient's from 11.9 % to 5.7 % (decision 029), so the report reads what was said rather than
  * what robotic speech was misheard as.
  */
 export const DEFAULT_VOICES: [string, string] = ['festival:cmu_us_slt_arctic_hts', 'flite:awb'];
