@@ -2,15 +2,26 @@ import type { EvaluationEvent } from '../../app/contracts/api';
 
 export type EventsState = 'connecting' | 'open' | 'closed';
 
-/** `/v1/events` with the token in the query (browsers cannot set headers); reconnects with backoff. */
-export function connectEvents(opts: { base: string; token: string; onEvent: (e: EvaluationEvent) => void; onState: (s: EventsState) => void }): () => void {
+/**
+ * `/v1/events` with the token in the query (browsers cannot set headers); reconnects with backoff.
+ * The token is read again at every (re)connect: the server closes a subscription whose token has
+ * expired or was revoked (4401), and the next attempt must use the current one.
+ */
+export function connectEvents(opts: { base: string; token: () => Promise<string | null>; onEvent: (e: EvaluationEvent) => void; onState: (s: EventsState) => void }): () => void {
   let ws: WebSocket | null = null;
   let stopped = false;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const open = () => {
+  const retry = () => {
+    if (!stopped) timer = setTimeout(open, Math.min(15_000, 500 * 2 ** attempt++));
+  };
+  const open = () => void connect().catch(retry);
+  const connect = async () => {
     opts.onState('connecting');
-    ws = new WebSocket(`${opts.base.replace(/^http/, 'ws')}/v1/events?access_token=${encodeURIComponent(opts.token)}`);
+    const token = await opts.token();
+    if (stopped) return;
+    if (!token) throw new Error('no token');
+    ws = new WebSocket(`${opts.base.replace(/^http/, 'ws')}/v1/events?access_token=${encodeURIComponent(token)}`);
     ws.onopen = () => {
       attempt = 0;
       opts.onState('open');
@@ -25,8 +36,7 @@ export function connectEvents(opts: { base: string; token: string; onEvent: (e: 
     };
     ws.onclose = () => {
       opts.onState('closed');
-      if (stopped) return;
-      timer = setTimeout(open, Math.min(15_000, 500 * 2 ** attempt++));
+      retry();
     };
   };
   open();

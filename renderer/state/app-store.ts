@@ -47,7 +47,7 @@ export function createAppStore(platform: Platform) {
       stopEvents?.();
       stopEvents = connectEvents({
         base: await platform.apiBase(),
-        token,
+        token: () => platform.token.get(),
         onState: (eventsState) => set({ eventsState }),
         onEvent: (e) => {
           set((s) => ({ live: { ...s.live, [e.sessionId]: e } }));
