@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DesktopTokens, type RefreshTokenRequest } from '../../../app/contracts/desktop-session-api';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
+import { setOrgSessionLifetimes } from '../db/repositories/session-lifetimes';
 
 // The real API on a real PostgreSQL; access tokens live 2 s so one test can watch one expire.
 let h: ApiHarness;
@@ -102,6 +103,21 @@ describe('desktop refresh tokens', () => {
     const s = await signedIn();
     await asSuperuser((c) => c.query('UPDATE users SET active = false WHERE org_id = $1 AND id = $2', [s.orgId, s.userId]));
     expect(await refresh(s.tokens.refreshToken)).toMatchObject({ status: 401, body: { code: 'auth.user_deactivated' } });
+  });
+
+  it('uses the org\'s own lifetimes over the deployment\'s, and a refresh never outlives the absolute lifetime', async () => {
+    const u = await h.user('clinician');
+    await h.tdb.db.withOrg(u.orgId, (tx) => setOrgSessionLifetimes(tx, { accessTtlSec: 120, refreshIdleSec: 600, refreshAbsoluteSec: 300 }));
+    const t = await h.tdb.db.withOrg(u.orgId, (tx) => h.desktopSessions.start(tx, { userId: u.userId }));
+    const inSec = (iso: string) => Math.round((Date.parse(iso) - Date.now()) / 1000);
+    expect(inSec(t.accessExpiresAt)).toBe(120);
+    // Idle 600 s, capped by the family's absolute 300 s.
+    expect(inSec(t.refreshExpiresAt)).toBe(300);
+    const next = DesktopTokens.parse((await refresh(t.refreshToken)).body);
+    expect(inSec(next.refreshExpiresAt)).toBeLessThanOrEqual(300);
+    // An org without its own keeps the deployment's (2 s here).
+    const other = await signedIn();
+    expect(inSec(other.tokens.accessExpiresAt)).toBeLessThanOrEqual(2);
   });
 
   it('stores no refresh token in plain text, only its sha256', async () => {

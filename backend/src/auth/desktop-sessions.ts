@@ -6,6 +6,7 @@ import { orgOf } from '../db/database';
 import { addApiToken, isUserActive, tokenSha256 } from '../db/repositories/identity';
 import { addRefreshToken, bindAccessTokenToFamily, findRefreshToken, revokeRefreshFamily, spendRefreshToken } from '../db/repositories/refresh-tokens';
 import { appendAuditEvent } from '../db/repositories/audit';
+import { getOrgSessionLifetimes } from '../db/repositories/session-lifetimes';
 
 export interface DesktopSessionLifetimes {
   /** Lifetime of each access token, in seconds. */
@@ -25,10 +26,17 @@ const invalid = () => new AppError('auth.refresh_invalid', 'This refresh token i
  * tokens) and is audited, since one of the two holders is not the app (docs/decisions/028).
  */
 export function createDesktopSessions(opts: { db: Database; lifetimes: DesktopSessionLifetimes }) {
-  const { db, lifetimes } = opts;
+  const { db } = opts;
+
+  /** The deployment's lifetimes with the org's own (org_session_lifetimes) over them. */
+  async function lifetimesOf(tx: Tx): Promise<DesktopSessionLifetimes> {
+    const org = await getOrgSessionLifetimes(tx);
+    return { accessTtlSec: org.accessTtlSec ?? opts.lifetimes.accessTtlSec, refreshIdleSec: org.refreshIdleSec ?? opts.lifetimes.refreshIdleSec, refreshAbsoluteSec: org.refreshAbsoluteSec ?? opts.lifetimes.refreshAbsoluteSec };
+  }
 
   async function issue(tx: Tx, input: { userId: string; familyId: string; familyExpiresAt: Date; accessToken?: string }): Promise<DesktopTokens> {
     const now = Date.now();
+    const lifetimes = await lifetimesOf(tx);
     const accessToken = input.accessToken ?? `fe_at_${randomBytes(32).toString('base64url')}`;
     const accessExpiresAt = new Date(Math.min(now + lifetimes.accessTtlSec * 1000, input.familyExpiresAt.getTime()));
     if (input.accessToken) {
@@ -44,8 +52,9 @@ export function createDesktopSessions(opts: { db: Database; lifetimes: DesktopSe
     return { accessToken, accessExpiresAt: accessExpiresAt.toISOString(), refreshToken, refreshExpiresAt: refreshExpiresAt.toISOString() };
   }
 
-  function start(tx: Tx, input: { userId: string; accessToken?: string }): Promise<DesktopTokens> {
-    return issue(tx, { userId: input.userId, familyId: randomUUID(), familyExpiresAt: new Date(Date.now() + lifetimes.refreshAbsoluteSec * 1000), accessToken: input.accessToken });
+  async function start(tx: Tx, input: { userId: string; accessToken?: string }): Promise<DesktopTokens> {
+    const { refreshAbsoluteSec } = await lifetimesOf(tx);
+    return issue(tx, { userId: input.userId, familyId: randomUUID(), familyExpiresAt: new Date(Date.now() + refreshAbsoluteSec * 1000), accessToken: input.accessToken });
   }
 
   const orgOfToken = (token: string): string | null => (REFRESH_TOKEN.test(token) ? token.slice('fe_rt_'.length, token.indexOf('.')) : null);

@@ -96,3 +96,21 @@ describe('feedback admin scim-credential and saml-idp', () => {
     expect(p!.idpCerts[0]!.replace(/\s/g, '')).toBe(idp.keys.cert.replace(/\s/g, ''));
   });
 });
+
+describe('feedback admin session-lifetimes', () => {
+  it('sets the org\'s desktop lifetimes (audited), which the next desktop sign-in uses; an out-of-range value is a usage error', async () => {
+    const admin = await h.user('org_admin');
+    const env = { FE_KEK_FILE: h.tdb.kekFile, FE_AUDIT_HEAD_DIR: h.tdb.auditHeadDir };
+    const out = await feedback(['admin', 'session-lifetimes', '--org', admin.orgId, '--access-sec', '300', '--idle-sec', '3600', '--database-url', h.tdb.url], env);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/access 300 s, idle 3600 s, absolute \d+ s \(default\)/);
+    const t = await h.tdb.db.withOrg(admin.orgId, (tx) => h.desktopSessions.start(tx, { userId: admin.userId }));
+    expect(Math.round((Date.parse(t.accessExpiresAt) - Date.now()) / 1000)).toBe(300);
+    expect(Math.round((Date.parse(t.refreshExpiresAt) - Date.now()) / 1000)).toBe(3600);
+    const audit = await h.tdb.db.withOrg(admin.orgId, (tx) => listAuditEvents(tx));
+    expect(audit.find((e) => e.action === 'auth.session_lifetimes_set')?.data).toEqual({ accessTtlSec: 300, refreshIdleSec: 3600, refreshAbsoluteSec: null });
+    const bad = await feedback(['admin', 'session-lifetimes', '--org', admin.orgId, '--access-sec', '30', '--database-url', h.tdb.url], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--access-sec must be a whole number of seconds from 60 to 86400');
+  });
+});

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { parseIdpMetadata } from '../auth/saml-idp-metadata';
 import { putSamlProvider } from '../db/repositories/saml';
 import { appendAuditEvent } from '../db/repositories/audit';
+import { setOrgSessionLifetimes, type OrgSessionLifetimes } from '../db/repositories/session-lifetimes';
 
 export const adminUsage = `Usage:
   feedback admin create-org --name <org name> --admin-email <email> [--admin-name <display name>]
@@ -36,7 +37,13 @@ export const adminUsage = `Usage:
       Configure the org's SAML identity provider from its metadata (entity id, HTTP-Redirect SSO URL,
       signing certificates): users of the allowed email domains are created at their first sign-in,
       their roles mapped from the role attribute (default "groups"). The SP metadata for the IdP is at
-      <api>/v1/auth/saml/<org id>/metadata (needs FE_SAML_SP_KEY_FILE and FE_SAML_SP_CERT_FILE).`;
+      <api>/v1/auth/saml/<org id>/metadata (needs FE_SAML_SP_KEY_FILE and FE_SAML_SP_CERT_FILE).
+  feedback admin session-lifetimes --org <id|name> [--access-sec <n>] [--idle-sec <n>] [--absolute-sec <n>]
+                                   [--database-url <url>]
+      Set the org's desktop session lifetimes (docs/decisions/028): the access token's (60…86400 s),
+      a refresh token's idle lifetime and a sign-in's absolute one (at least 300 s each). One left
+      out goes back to the deployment's default (FE_DESKTOP_ACCESS_TTL_SEC, FE_DESKTOP_REFRESH_IDLE_SEC,
+      FE_DESKTOP_REFRESH_ABSOLUTE_SEC). New refreshes use them; an absolute lifetime applies to new sign-ins.`;
 
 interface CreateOrgArgs {
   action: 'create-org';
@@ -67,6 +74,19 @@ interface SamlIdpArgs {
   databaseUrl?: string;
 }
 
+interface SessionLifetimesArgs {
+  action: 'session-lifetimes';
+  org: string;
+  lifetimes: OrgSessionLifetimes;
+  databaseUrl?: string;
+}
+
+function seconds(v: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | null | string {
+  if (v === undefined) return null;
+  const n = Number(v);
+  return /^[0-9]+$/.test(v) && n >= min && n <= max ? n : `${flag} must be a whole number of seconds from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}.`;
+}
+
 function parseRoleMap(v: string | undefined): Record<string, Role> | string {
   const map: Record<string, Role> = {};
   for (const pair of (v ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
@@ -79,16 +99,24 @@ function parseRoleMap(v: string | undefined): Record<string, Role> | string {
   return map;
 }
 
-function parse(argv: string[]): CreateOrgArgs | ScimCredentialArgs | SamlIdpArgs | string {
+function parse(argv: string[]): CreateOrgArgs | ScimCredentialArgs | SamlIdpArgs | SessionLifetimesArgs | string {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, 'role-map': { type: 'string' }, 'metadata-file': { type: 'string' }, domains: { type: 'string' }, 'role-attribute': { type: 'string' }, 'email-attribute': { type: 'string' }, 'default-role': { type: 'string' }, name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-name': { type: 'string' }, 'public-url': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { org: { type: 'string' }, 'role-map': { type: 'string' }, 'metadata-file': { type: 'string' }, domains: { type: 'string' }, 'role-attribute': { type: 'string' }, 'email-attribute': { type: 'string' }, 'default-role': { type: 'string' }, name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-name': { type: 'string' }, 'public-url': { type: 'string' }, 'database-url': { type: 'string' }, 'access-sec': { type: 'string' }, 'idle-sec': { type: 'string' }, 'absolute-sec': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     return parseArgsMessage(e);
   }
   const { values, positionals } = parsed;
   if (values.help) return '';
-  if (!['create-org', 'scim-credential', 'saml-idp'].includes(positionals[0] ?? '') || positionals.length !== 1) return 'Name an action: create-org, scim-credential or saml-idp.';
+  if (!['create-org', 'scim-credential', 'saml-idp', 'session-lifetimes'].includes(positionals[0] ?? '') || positionals.length !== 1) return 'Name an action: create-org, scim-credential, saml-idp or session-lifetimes.';
+  if (positionals[0] === 'session-lifetimes') {
+    if (!values.org) return '--org is required.';
+    const accessTtlSec = seconds(values['access-sec'], '--access-sec', 60, 86400);
+    const refreshIdleSec = seconds(values['idle-sec'], '--idle-sec', 300);
+    const refreshAbsoluteSec = seconds(values['absolute-sec'], '--absolute-sec', 300);
+    for (const v of [accessTtlSec, refreshIdleSec, refreshAbsoluteSec]) if (typeof v === 'string') return v;
+    return { action: 'session-lifetimes', org: values.org, lifetimes: { accessTtlSec: accessTtlSec as number | null, refreshIdleSec: refreshIdleSec as number | null, refreshAbsoluteSec: refreshAbsoluteSec as number | null }, databaseUrl: values['database-url'] };
+  }
   if (positionals[0] === 'saml-idp') {
     if (!values.org || !values['metadata-file']) return '--org and --metadata-file are required.';
     const domains = (values.domains ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
@@ -146,6 +174,16 @@ export async function runAdminCommand(argv: string[], env: Record<string, string
         const base = apiBaseOf(config, args.publicUrl);
         console.log(`${base}/v1/auth/saml/${org.id}/metadata`);
         console.error(`SAML IdP ${md.entityId} configured for ${org.name} (${org.id}), ${md.certs.length} signing certificate(s). Give the IdP the SP metadata above (entity id = that URL, ACS ${base}/v1/auth/saml/${org.id}/acs); users start at ${base}/v1/auth/saml/${org.id}/start.`);
+        return 0;
+      }
+      if (args.action === 'session-lifetimes') {
+        const org = await findOrg(databaseUrl, args.org);
+        await db.withOrg(org.id, async (tx) => {
+          await setOrgSessionLifetimes(tx, args.lifetimes);
+          await appendAuditEvent(tx, { action: 'auth.session_lifetimes_set', targetType: 'org', targetId: org.id, data: { ...args.lifetimes } });
+        });
+        const shown = (v: number | null, dflt: number) => (v === null ? `${dflt} s (default)` : `${v} s`);
+        console.error(`Desktop session lifetimes of ${org.name} (${org.id}): access ${shown(args.lifetimes.accessTtlSec, config.desktopAccessTtlSec)}, idle ${shown(args.lifetimes.refreshIdleSec, config.desktopRefreshIdleSec)}, absolute ${shown(args.lifetimes.refreshAbsoluteSec, config.desktopRefreshAbsoluteSec)}.`);
         return 0;
       }
       if (args.action === 'scim-credential') {

@@ -53,6 +53,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0020_scim_provisioning': { tables: ['scim_credentials', 'scim_groups', 'scim_group_members'], functions: ['resolve_api_token'] },
   '0021_saml_sign_in': { tables: ['org_saml_providers', 'saml_request_ids', 'saml_assertion_ids'] },
   '0022_refresh_tokens': { tables: ['refresh_tokens'] },
+  '0023_org_session_lifetimes': { tables: ['org_session_lifetimes'] },
 };
 
 describe('migrations, one by one on the previous state', () => {
