@@ -14,9 +14,13 @@ interface Line {
 
 describe('API request logs', () => {
   const lines: Line[] = [];
+  const raw: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Line);
+      for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        raw.push(l);
+        lines.push(JSON.parse(l) as Line);
+      }
       done();
     },
   });
@@ -62,5 +66,8 @@ describe('API request logs', () => {
     const unhandled = lines.find((l) => l.msg === 'unhandled error');
     expect(unhandled).toMatchObject({ level: 50, reqId: id });
     expect(lines.find((l) => l.req?.id === id && l.msg.startsWith('GET /v1/me'))).toMatchObject({ level: 50 });
+    // JSON.parse keeps the last of two `level` keys: count them in the raw lines.
+    expect(raw.length).toBeGreaterThan(0);
+    for (const l of raw) expect(l.match(/"level":/g)).toHaveLength(1);
   });
 });

@@ -29,9 +29,19 @@ export function logTo(write: (level: 'debug' | 'info' | 'warn' | 'error', msg: s
 
 export const silentLog = (): Log => logTo(() => undefined);
 
+/**
+ * pino writes its numeric `level` and then every data key, so a data field named `level` (an upstream's
+ * own level, say) would write the key twice and a reader keeps the last one: such a field is kept as `dataLevel`.
+ */
+function oneLevelKey(data: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.hasOwn(data, 'level')) return data;
+  const { level, ...rest } = data;
+  return { ...rest, dataLevel: level };
+}
+
 /** One structured logger for the process; components get a Log bound to their name. */
 export function createLogger(level: string, destination?: pino.DestinationStream) {
-  const root = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  const root = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { log: oneLevelKey } }, destination);
   return {
     root,
     child(component: string): Log {
