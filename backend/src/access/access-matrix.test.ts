@@ -58,6 +58,9 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** A refusal by the access policy (not by sign-in): the policy asks for every one to be audited. */
+const deniedByPolicy = (cell: Cell) => 'refuse' in cell && (cell.refuse === 'auth.forbidden' || cell.refuse === 'session.not_found' || cell.refuse === 'upload.not_found');
+
 /** The audit rows the access decisions left on a session for one action. */
 async function accessAudit(sessionId: string, action: string): Promise<string[]> {
   const { rows } = await su.query<{ action: string }>("SELECT action FROM audit_events WHERE target_id = $1 AND data->>'action' = $2 AND action LIKE 'access.%'", [sessionId, action]);
@@ -188,8 +191,7 @@ async function runHttpMatrix(channel: 'bearer' | 'cookie' | 'query'): Promise<{ 
       } else if (!matches(cell, got)) {
         failures.push(`${who}: want ${describeCell(cell)}, got ${show(got)}`);
       } else if (sessionId && route.action) {
-        const deniedByPolicy = 'refuse' in cell && (cell.refuse === 'auth.forbidden' || cell.refuse === 'session.not_found');
-        const want = deniedByPolicy ? 'access.denied' : 'allow' in cell && AUDITED_READS.includes(key) ? 'access.granted' : null;
+        const want = deniedByPolicy(cell) ? 'access.denied' : 'allow' in cell && AUDITED_READS.includes(key) ? 'access.granted' : null;
         const audited = await accessAudit(sessionId, route.action);
         if (want && !audited.includes(want)) failures.push(`${who}: want an ${want} audit row for ${route.action}, got [${audited.join(', ')}]`);
       }
@@ -306,6 +308,7 @@ describe('access matrix', () => {
       const created = await observe(await tus('POST', `${h.url}${UPLOADS_PATH}`, token, { 'Upload-Length': '100', 'Upload-Metadata': meta(sessionId) }));
       const want = TUS_MATRIX['POST /v1/uploads'][actor];
       if (!matches(want, created)) failures.push(`POST /v1/uploads as ${actor}: want ${describeCell(want)}, got ${show(created)}`);
+      else if (deniedByPolicy(want) && !(await accessAudit(sessionId, 'upload.create')).includes('access.denied')) failures.push(`POST /v1/uploads as ${actor}: no access.denied audit row`);
       for (const method of ['PATCH', 'HEAD', 'DELETE'] as const) {
         const key = `${method} /v1/uploads/:id` as const;
         const upload = await createConsentedSession(h.url, owner.token);
@@ -320,6 +323,7 @@ describe('access matrix', () => {
         // HEAD has no body: its refusals are told apart by status alone.
         const ok = method === 'HEAD' && 'refuse' in cell ? got.status === REFUSALS[cell.refuse] : matches(cell, got);
         if (!ok) failures.push(`${key} as ${actor}: want ${describeCell(cell)}, got ${show(got)}`);
+        else if (deniedByPolicy(cell) && !(await accessAudit(upload, `upload.${method === 'HEAD' ? 'head' : method.toLowerCase()}`)).includes('access.denied')) failures.push(`${key} as ${actor}: no access.denied audit row`);
       }
     }
     expect(failures).toEqual([]);
@@ -336,6 +340,7 @@ describe('access matrix', () => {
       const seat = await takeSeat(sessionId, token);
       const sc = WS_MATRIX['WS /v1/signal?session=:id'][actor];
       if (!matches(sc, seat)) failures.push(`WS /v1/signal as ${actor}: want ${describeCell(sc)}, got ${show(seat)}`);
+      else if (deniedByPolicy(sc) && !(await accessAudit(sessionId, 'call.join_owner')).includes('access.denied')) failures.push(`WS /v1/signal as ${actor}: no access.denied audit row`);
       // The sockets take no cookie (a cross-site page could open them with the browser's cookie): signed in by nothing.
       const cookie = { cookie: `${WEB_SESSION_COOKIE}=${token}`, origin: 'https://evil.example' };
       const byCookie = [await openEvents(token, cookie), await takeSeat(sessionId, token, cookie)];
