@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadItem } from '../../app/contracts/ipc/uploads';
 import { startApiHarness, type ApiHarness } from '../../backend/src/testing/api-harness';
 import { makeStereoSpeechWav } from '../../backend/src/testing/audio-fixtures';
+import { addApiToken, revokeApiTokenSecret } from '../../backend/src/db/repositories/identity';
 import { backoffDelayMs, createUploadQueue, type UploadQueue, type UploadQueueOptions } from './upload-queue';
 
 let h: ApiHarness;
-let user: { token: string; orgId: string };
+let user: { token: string; orgId: string; userId: string };
 let wav: { path: string; sha256: string; bytes: number };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-upq-'));
 const queues: UploadQueue[] = [];
@@ -125,6 +126,36 @@ describe('upload queue (tus against the real API)', () => {
     expect(done).toMatchObject({ bytesSent: wav.bytes, attempts: 1, error: null });
     expect(done.recordingId).toMatch(/^[0-9a-f-]{36}$/);
     expect(await serverRecording(id)).toMatchObject({ status: 'recording_uploaded', recording: { sha256: wav.sha256 } });
+  });
+
+  it('asks for the token before every request: an upload outlives its access token (revoked after the first chunk) in one attempt', async () => {
+    const id = await newSession();
+    const first = `t-first-${Date.now()}`;
+    const second = `t-second-${Date.now()}`;
+    await h.tdb.db.withOrg(user.orgId, async (tx) => {
+      await addApiToken(tx, { userId: user.userId, token: first });
+      await addApiToken(tx, { userId: user.userId, token: second });
+    });
+    // The token the upload started with stops working before its second chunk, as an expired one
+    // would: from then on the supplier answers the new one (as the token store does after a refresh).
+    let calls = 0;
+    let current = first;
+    const { queue, until } = queueOver(mkdtempSync(path.join(dir, 'q-')), `${h.url}/v1/uploads`, {
+      token: async () => {
+        if (++calls === 4) {
+          await h.tdb.db.withOrg(user.orgId, (tx) => revokeApiTokenSecret(tx, first));
+          current = second;
+        }
+        return current;
+      },
+    });
+    queue.start();
+    await queue.enqueue({ sessionId: id, path: wav.path, sha256: wav.sha256, bytes: wav.bytes });
+    const done = await until((i) => i.state === 'completed' || i.state === 'failed');
+    expect(done).toMatchObject({ state: 'completed', attempts: 1, error: null });
+    // Asked once per request (creation, every PATCH, the check), not once per attempt.
+    expect(calls).toBeGreaterThan(wav.bytes / (64 * 1024));
+    expect(current).toBe(second);
   });
 
   it('resumes from the persisted upload URL after the app stopped mid-upload, in a new queue instance', async () => {

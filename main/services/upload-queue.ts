@@ -231,6 +231,12 @@ export function createUploadQueue(opts: UploadQueueOptions): UploadQueue {
         retryDelays: [],
         storeFingerprintForResuming: false,
         headers: token ? { Authorization: `Bearer ${token}` } : {},
+        // Each request asks for the token again: an upload can outlive a short-lived access token
+        // (the desktop's token store refreshes it), and a PATCH with the expired one would be refused.
+        async onBeforeRequest(req) {
+          const fresh = await opts.token().catch(() => null);
+          if (fresh) req.setHeader('Authorization', `Bearer ${fresh}`);
+        },
         metadata: { sessionId: item.sessionId, sha256: item.sha256, filename: path.basename(item.path) },
         onUploadUrlAvailable() {
           if (upload.url && upload.url !== item.uploadUrl) void update(item.id, { uploadUrl: upload.url });
