@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Context, ApplicationFailure } from '@temporalio/activity';
-import { AppError, isAppError } from '../../../app/contracts/errors';
+import { Context } from '@temporalio/activity';
+import { AppError } from '../../../app/contracts/errors';
 import { computeConversationMetrics } from '../../../app/metrics/conversation-metrics';
 import { splitIntoUnits } from '../../../app/transcript/units';
 import { assembleAnalysis } from '../../../app/rubric/assemble-analysis';
@@ -24,6 +24,7 @@ import { createGatewaySttEngine } from '../stt/gateway-stt-engine';
 import { renderReportPdf } from '../report/render-pdf';
 import type { EvaluationDeps } from './evaluation-deps';
 import { reportNotices } from './report-notices';
+import { toActivityFailure } from './activity-failure';
 import type { AssembledTranscript, EvaluationStep, PreparedRecording } from './evaluation-types';
 
 interface Ids {
@@ -62,16 +63,12 @@ interface StoredNarrative {
  */
 export const ANALYSIS_PROGRESS = { coding: [0.46, 0.66], sections: [0.66, 0.84], narrative: [0.84, 0.92] } as const;
 
-/** AppErrors cross into Temporal as ApplicationFailures whose type is the stable code. */
+/** Every activity's body: its AppErrors leave as coded ApplicationFailures (activity-failure.ts). */
 async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (isAppError(e)) {
-      const nonRetryable = !['llm.unavailable', 'stt.unavailable', 'upstream.unavailable', 'upstream.timeout', 'rate.limited', 'idempotency.in_flight', 'internal', 'crypto.key_unavailable'].includes(e.code);
-      throw ApplicationFailure.create({ message: e.message, type: e.code, nonRetryable, details: e.details ? [e.details] : [] });
-    }
-    throw e;
+    throw toActivityFailure(e);
   }
 }
 

@@ -170,6 +170,13 @@ describe('evaluateSession on the real Temporal dev server', () => {
     });
     const started = await api<{ evaluation: { id: string } }>('POST', `/v1/sessions/${session.id}/evaluations`, {});
     await expect(h.runtime.evaluations.result(workflowIdFor(started.evaluation.id))).rejects.toThrow();
+    // Not worth a retry: the step ran once and its failure says so (activity-failure.ts).
+    const history = await h.runtime.evaluations.client.workflow.getHandle(workflowIdFor(started.evaluation.id)).fetchHistory();
+    const events = history.events ?? [];
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'prepareRecording')).toHaveLength(1);
+    expect(events.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt)).not.toContain(2);
+    const failed = events.find((e) => e.activityTaskFailedEventAttributes)?.activityTaskFailedEventAttributes?.failure;
+    expect(failed?.applicationFailureInfo).toMatchObject({ type: 'recording.empty_channel', nonRetryable: true });
     const view = await api<{ status: string; evaluation: { status: string; error: { code: string; message: string } } }>('GET', `/v1/sessions/${session.id}`);
     expect(view.status).toBe('failed');
     expect(view.evaluation).toMatchObject({ status: 'failed', error: { code: 'recording.empty_channel' } });

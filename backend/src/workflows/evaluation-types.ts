@@ -40,25 +40,3 @@ export interface EvaluateSessionResult {
 }
 
 export type EvaluationStep = 'queued' | 'decoding' | 'transcribing' | 'metrics' | 'coding' | 'analyzing' | 'verifying' | 'rendering' | 'completed' | 'failed';
-
-/** Error types (= stable error codes) that retrying cannot fix. */
-export const NON_RETRYABLE_CODES = [
-  'recording.unsupported_format',
-  'recording.mono',
-  'recording.empty_channel',
-  'recording.too_large',
-  'recording.too_long',
-  'recording.corrupt',
-  'rubric.not_found',
-  'stt.model_missing',
-  'analysis.invalid_output',
-  'session.not_found',
-  'request.invalid',
-  'policy.denied',
-  'budget.exceeded',
-  'model.not_found',
-  'blob.foreign_org',
-  'blob.corrupt',
-  'crypto.integrity',
-  'crypto.key_destroyed',
-];

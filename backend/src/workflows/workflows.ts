@@ -1,9 +1,11 @@
 import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { EvaluationActivities } from './activities';
-import { NON_RETRYABLE_CODES, type EvaluateSessionInput, type EvaluateSessionResult, type EvaluationStep } from './evaluation-types';
+import type { EvaluateSessionInput, EvaluateSessionResult, EvaluationStep } from './evaluation-types';
 
-const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_CODES };
+// Which failures are worth another attempt is decided once, where an AppError becomes a failure
+// (activity-failure.ts: RETRYABLE_CODES); every other code arrives marked non-retryable.
+const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 };
 
 const quick = proxyActivities<EvaluationActivities>({ startToCloseTimeout: '2 minutes', retry });
 // Long CPU work heartbeats; a dead worker is noticed after heartbeatTimeout and the step moves on.
