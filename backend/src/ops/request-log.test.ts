@@ -1,29 +1,10 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
 import { createLogger } from '../runtime/log';
-
-interface Line {
-  level: number;
-  msg: string;
-  component?: string;
-  req?: { id?: string; path?: string };
-  reqId?: string;
-  [k: string]: unknown;
-}
+import { captureLogLines } from '../testing/log-capture';
 
 describe('API request logs', () => {
-  const lines: Line[] = [];
-  const raw: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        raw.push(l);
-        lines.push(JSON.parse(l) as Line);
-      }
-      done();
-    },
-  });
+  const { lines, raw, sink } = captureLogLines();
   let h: ApiHarness;
   beforeAll(async () => {
     h = await startApiHarness({ log: createLogger('info', sink).child('api'), trustedProxies: [] });

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupWhisperModel } from '../../../scripts/setup/whisper-model';
 import { defaultDataDir } from '../paths';
 import { createLogger } from '../runtime/log';
+import { captureLogLines, type LogLine } from '../testing/log-capture';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../testing/openai-test-server';
 import { startPipelineHarness, type PipelineHarness } from '../testing/pipeline-harness';
 import { scriptedUnitAnswer } from '../testing/scripted-unit-answers';
@@ -13,25 +13,14 @@ import { tusUpload } from '../testing/tus-upload';
 import { makeStereoSpeechWav } from '../testing/audio-fixtures';
 import { workflowIdFor } from './evaluation-client';
 
-interface Line {
-  level: number;
-  msg: string;
-  component?: string;
-  req?: { id?: string; method?: string; path?: string };
+interface Line extends LogLine {
   activity?: string;
   requestId?: string;
-  [k: string]: unknown;
 }
 
 const REQUEST_ID = 'proxy-req-4f1c2a9e-evaluation';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-reqid-'));
-const lines: Line[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _enc, done) {
-    for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Line);
-    done();
-  },
-});
+const { lines, sink } = captureLogLines<Line>();
 let llm: OpenAiTestServer;
 let h: PipelineHarness;
 
