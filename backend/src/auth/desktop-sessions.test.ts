@@ -120,6 +120,19 @@ describe('desktop refresh tokens', () => {
     expect(inSec(other.tokens.accessExpiresAt)).toBeLessThanOrEqual(2);
   });
 
+  it('a new sign-in deletes the user\'s refresh tokens of ended families, and only those', async () => {
+    const s = await signedIn();
+    await refresh(s.tokens.refreshToken);
+    const live = await h.tdb.db.withOrg(s.orgId, (tx) => h.desktopSessions.start(tx, { userId: s.userId }));
+    const count = async () => asSuperuser(async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM refresh_tokens WHERE org_id = $1', [s.orgId])).rows[0]!.n));
+    expect(await count()).toBe(3);
+    // The first family ends (its absolute lifetime passed); the second lives on.
+    await asSuperuser((c) => c.query("UPDATE refresh_tokens SET family_expires_at = now() - interval '1 second' WHERE org_id = $1 AND token_sha256 <> $2", [s.orgId, createHash('sha256').update(live.refreshToken).digest('hex')]));
+    await h.tdb.db.withOrg(s.orgId, (tx) => h.desktopSessions.start(tx, { userId: s.userId }));
+    expect(await count()).toBe(2);
+    expect((await refresh(live.refreshToken)).status).toBe(200);
+  });
+
   it('stores no refresh token in plain text, only its sha256', async () => {
     const s = await signedIn();
     const secret = s.tokens.refreshToken.slice(s.tokens.refreshToken.indexOf('.') + 1);

@@ -4,7 +4,7 @@ import { REFRESH_TOKEN, type DesktopTokens } from '../../../app/contracts/deskto
 import type { Database, Tx } from '../db/database';
 import { orgOf } from '../db/database';
 import { addApiToken, isUserActive, tokenSha256 } from '../db/repositories/identity';
-import { addRefreshToken, bindAccessTokenToFamily, findRefreshToken, revokeRefreshFamily, spendRefreshToken } from '../db/repositories/refresh-tokens';
+import { addRefreshToken, bindAccessTokenToFamily, findRefreshToken, pruneEndedRefreshFamilies, revokeRefreshFamily, spendRefreshToken } from '../db/repositories/refresh-tokens';
 import { appendAuditEvent } from '../db/repositories/audit';
 import { getOrgSessionLifetimes } from '../db/repositories/session-lifetimes';
 
@@ -54,6 +54,7 @@ export function createDesktopSessions(opts: { db: Database; lifetimes: DesktopSe
 
   async function start(tx: Tx, input: { userId: string; accessToken?: string }): Promise<DesktopTokens> {
     const { refreshAbsoluteSec } = await lifetimesOf(tx);
+    await pruneEndedRefreshFamilies(tx, input.userId);
     return issue(tx, { userId: input.userId, familyId: randomUUID(), familyExpiresAt: new Date(Date.now() + refreshAbsoluteSec * 1000), accessToken: input.accessToken });
   }
 

@@ -54,6 +54,7 @@ const creates: Record<string, { tables: string[]; functions?: string[]; triggers
   '0021_saml_sign_in': { tables: ['org_saml_providers', 'saml_request_ids', 'saml_assertion_ids'] },
   '0022_refresh_tokens': { tables: ['refresh_tokens'] },
   '0023_org_session_lifetimes': { tables: ['org_session_lifetimes'] },
+  '0024_refresh_token_pruning': { tables: [] },
 };
 
 describe('migrations, one by one on the previous state', () => {

@@ -54,3 +54,9 @@ export async function revokeRefreshFamily(tx: Tx, familyId: string): Promise<num
 export async function bindAccessTokenToFamily(tx: Tx, accessToken: string, familyId: string): Promise<void> {
   await tx.query('UPDATE api_tokens SET refresh_family_id = $1 WHERE token_sha256 = $2', [familyId, tokenSha256(accessToken)]);
 }
+
+/** Deletes the user's refresh tokens of families that have ended; how many. */
+export async function pruneEndedRefreshFamilies(tx: Tx, userId: string): Promise<number> {
+  const { rowCount } = await tx.query('DELETE FROM refresh_tokens WHERE user_id = $1 AND family_expires_at <= now()', [userId]);
+  return rowCount;
+}
