@@ -1,4 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
+import { orderedProgress } from './ordered-progress';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { AppError } from '../../../app/contracts/errors';
@@ -193,14 +194,17 @@ export function createActivities(deps: EvaluationDeps) {
         const segments = await withRecordingFile(input, input.recording, async (file) => {
           const audio = await decodeChannels(file);
           let last = 0;
-          return withHeartbeat(
+          const reporter = orderedProgress((f) => progress(input, 'transcribing', base + 0.175 * f));
+          const segments = await withHeartbeat(
             () =>
               engine.transcribeChannel({ pcm: audio.channels[input.channel], sampleRate: 16000, channel: input.channel, regions: input.regions }, (f) => {
                 last = f;
-                void progress(input, 'transcribing', base + 0.175 * f).catch(() => undefined);
+                reporter.report(f);
               }),
             () => ({ fraction: last }),
           );
+          await reporter.settle();
+          return segments;
         });
         return putJson(deps, input, `transcript-ch${input.channel}.json`, { segments, engine: { name: engine.name, model: engine.model } });
       });
@@ -244,7 +248,9 @@ export function createActivities(deps: EvaluationDeps) {
           await progress(input, 'coding', ANALYSIS_PROGRESS.coding[0]);
           const coder = await chooseCoder(input, `${input.idempotencyKey}`);
           const [from, to] = ANALYSIS_PROGRESS.coding;
-          const r = await withHeartbeat(() => coder.code({ units, book: rubric.coding!, onProgress: (f) => void progress(input, 'coding', from + (to - from) * f).catch(() => undefined) }));
+          const reporter = orderedProgress((f) => progress(input, 'coding', from + (to - from) * f));
+          const r = await withHeartbeat(() => coder.code({ units, book: rubric.coding!, onProgress: (f) => reporter.report(f) }));
+          await reporter.settle();
           return { coder: coder.info, outcome: r.outcome, usage: r.usage } satisfies StoredCoding;
         });
       });
