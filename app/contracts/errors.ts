@@ -112,6 +112,12 @@ export const ErrorCode = z.enum([
   'policy.invalid',
   'settings.managed',
   'recording.range_not_satisfiable',
+  'ready.database_unreachable',
+  'ready.database_not_migrated',
+  'ready.temporal_unreachable',
+  'ready.gateway_unreachable',
+  'ready.gateway_unhealthy',
+  'ready.models_missing',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -158,6 +164,7 @@ function defaultStatus(code: ErrorCode): number {
   if (code === 'session.state_invalid' || code === 'report.not_ready') return 409;
   if (code === 'llm.unavailable' || code === 'stt.unavailable' || code === 'stt.model_missing' || code === 'coder.weights_missing' || code === 'upstream.unavailable') return 503;
   if (code === 'upstream.timeout') return 504;
+  if (code.startsWith('ready.')) return 503;
   if (code === 'rate.limited' || code === 'connection.too_many') return 429;
   if (code === 'request.invalid_text') return 400;
   if (code === 'request.method_not_allowed') return 405;

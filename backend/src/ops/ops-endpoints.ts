@@ -31,7 +31,7 @@ export function createOpsEndpoints(opts: OpsEndpointOptions) {
     if (path === '/readyz') {
       void opts.readiness.check().then(
         (r) => send(res, r.ready ? 200 : 503, 'application/json', JSON.stringify(privileged(req) ? r : { ready: r.ready })),
-        (e: unknown) => send(res, 503, 'application/json', JSON.stringify({ ready: false, error: String(e) })),
+        (e: unknown) => send(res, 503, 'application/json', JSON.stringify({ ready: false, error: { code: 'internal', message: String(e) } })),
       );
       return true;
     }

@@ -136,7 +136,7 @@ export interface GatewayHarness {
 }
 
 export async function startGatewayHarness(
-  opts: { requestsPerMinutePerOrg?: number; maxBodyBytes?: number; maxAudioBytes?: number; onCallStages?: GatewayDeps['onCallStages']; tls?: GatewayDeps['tls']; metrics?: GatewayDeps['metrics'] } = {},
+  opts: { requestsPerMinutePerOrg?: number; maxBodyBytes?: number; maxAudioBytes?: number; onCallStages?: GatewayDeps['onCallStages']; tls?: GatewayDeps['tls']; metrics?: GatewayDeps['metrics']; ops?: GatewayDeps['ops'] } = {},
 ): Promise<GatewayHarness> {
   const policy = await loadTestPolicyEngine();
   const t = await createTestDatabase();
@@ -171,6 +171,7 @@ export async function startGatewayHarness(
     onCallStages: opts.onCallStages,
     tls: opts.tls,
     metrics: opts.metrics,
+    ops: opts.ops,
   });
   const baseURL = await gateway.listen(0);
   return {
