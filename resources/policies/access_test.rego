@@ -100,6 +100,8 @@ test_uploads_after_creation_belong_to_their_uploader if {
 	not decide("upload.head", other_clinician, upload).allow
 	not decide("upload.delete", user("u-none", []), upload).allow
 	decide("upload.delete", admin, upload).allow
+	decide("upload.head", admin, upload).allow
+	not decide("upload.patch", admin, upload).allow
 }
 
 test_missing_or_malformed_fields_deny if {
