@@ -118,6 +118,7 @@ export const ErrorCode = z.enum([
   'ready.gateway_unreachable',
   'ready.gateway_unhealthy',
   'ready.models_missing',
+  'ready.blobs_unwritable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

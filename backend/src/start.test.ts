@@ -56,11 +56,21 @@ describe('npm start (embedded runtime)', () => {
     const port = await freePort();
     const keyDir = mkdtempSync(path.join(os.tmpdir(), 'fe-start-kek-'));
     dirs.push(keyDir);
-    const p = startProcess({ FE_DATA_DIR: dataDir, FE_KEK_FILE: path.join(keyDir, 'kek.json'), TEMPORAL_CLI: findTemporalCli({ dataDir: defaultDataDir }), FE_API_PORT: String(port), FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1', FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'), LOG_LEVEL: 'info' });
+    const p = startProcess({ FE_DATA_DIR: dataDir, FE_KEK_FILE: path.join(keyDir, 'kek.json'), TEMPORAL_CLI: findTemporalCli({ dataDir: defaultDataDir }), FE_API_PORT: String(port), FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1', FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'), FE_STT_MODEL_PATH: path.join(dataDir, 'models', 'not-downloaded.bin'), LOG_LEVEL: 'info' });
     await waitFor(() => p.output().includes('API listening'), 150_000, p.output);
     for (const step of ['PostgreSQL ready', 'migrations as fe_owner, the app as fe_web', 'applied migrations', 'created the key-encryption key file', 'Temporal dev server ready', 'worker polling', 'API listening']) expect(p.output()).toContain(step);
     const me = await fetch(`http://127.0.0.1:${port}/v1/me`, { headers: { authorization: 'Bearer dev-clinician-token' } });
     expect(await me.json()).toMatchObject({ email: 'clinician@demo.local', roles: ['clinician'] });
+    // The API's /readyz runs every check of the process (the worker's included) and names a failed one by its code.
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    const readyBody = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean; error?: { code: string; message: string } }> };
+    // The whisper.cpp model it is given is not there: not ready, and it says which file.
+    expect(ready.status).toBe(503);
+    expect(readyBody).toMatchObject({
+      ready: false,
+      checks: { database: { ok: true }, temporal: { ok: true }, blobs: { ok: true }, gateway: { ok: true }, models: { ok: false, error: { code: 'ready.models_missing' } } },
+    });
+    expect(readyBody.checks.models!.error!.message).toContain(path.join(dataDir, 'models', 'not-downloaded.bin'));
     const kids = childrenOf(p.child.pid!);
     expect(kids.map((k) => k.comm)).toEqual(expect.arrayContaining(['temporal']));
     p.child.kill('SIGTERM');

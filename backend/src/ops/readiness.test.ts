@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { createTestDatabase } from '../testing/test-database';
 import { startGatewayHarness } from '../gateway/service/gateway-test-harness';
 import { createOpsEndpoints } from './ops-endpoints';
 import { listenOpsEndpoints } from './ops-listener';
-import { createReadiness, databaseCheck, gatewayCheck, modelFilesCheck, temporalCheck, type CheckResult, type Readiness } from './readiness';
+import { blobsCheck, createReadiness, databaseCheck, gatewayCheck, modelFilesCheck, temporalCheck, type CheckResult, type Readiness } from './readiness';
 
 type Body = { ready: boolean; checks: Record<string, CheckResult> };
 
@@ -154,6 +154,21 @@ describe('/readyz', () => {
     expectFailed((await readiness.check()).checks.models, 'ready.models_missing', new RegExp(`^Model file missing: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(npm run setup\\)`));
     writeFileSync(file, 'GGUF');
     expect((await readiness.check()).checks.models).toMatchObject({ ok: true });
+  });
+
+  it('answers ready.blobs_unwritable while the blob folder cannot take a file, and recovers once it can', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-readyz-blobs-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const root = path.join(dir, 'blobs');
+    const readiness = createReadiness({ blobs: blobsCheck(root) });
+    expect((await readiness.check()).checks.blobs).toMatchObject({ ok: true });
+    expect(readdirSync(root)).toEqual([]); // the probe is removed
+    // Tests run as root here, so a mode cannot refuse the write: a file where the folder should be does.
+    rmSync(root, { recursive: true });
+    writeFileSync(root, 'not a folder');
+    expectFailed((await readiness.check()).checks.blobs, 'ready.blobs_unwritable', /^The blob folder .*\/blobs cannot be written: E[A-Z]+/);
+    rmSync(root);
+    expect((await readiness.check()).checks.blobs).toMatchObject({ ok: true });
   });
 
   it('reads a check that never answers as not ready with its own code, within its timeout', async () => {

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ConnectionLike } from '@temporalio/client';
 import { AppError, isAppError, type ErrorCode, type ErrorData } from '../../../app/contracts/errors';
 import type { Database } from '../db/database';
@@ -120,6 +122,26 @@ export function modelFilesCheck(files: readonly string[]): ReadinessCheck {
     async run() {
       const missing = files.filter((f) => !existsSync(f));
       if (missing.length) throw new AppError('ready.models_missing', `Model file missing: ${missing.join(', ')} (npm run setup).`);
+    },
+  };
+}
+
+/**
+ * The local blob store's folder takes a file: a probe is written and removed (a read-only or full
+ * volume, or a file where the folder should be, fails here rather than at the next upload).
+ */
+export function blobsCheck(rootDir: string): ReadinessCheck {
+  return {
+    code: 'ready.blobs_unwritable',
+    async run() {
+      const probe = path.join(rootDir, `.readyz-${process.pid}`);
+      try {
+        await mkdir(rootDir, { recursive: true, mode: 0o700 });
+        await writeFile(probe, '', { mode: 0o600 });
+        await rm(probe, { force: true });
+      } catch (e) {
+        throw new AppError('ready.blobs_unwritable', `The blob folder ${rootDir} cannot be written: ${reason(e)}.`);
+      }
     },
   };
 }

@@ -48,7 +48,7 @@ import { loadAccessEngine } from '../access/access-policy';
 import { createAuthorizer } from '../access/authorizer';
 import { evaluationAccess } from '../access/evaluation-access';
 import { ensurePolicyBundle } from '../gateway/policy/policy-build';
-import { createReadiness, databaseCheck, gatewayCheck, modelFilesCheck, temporalCheck } from '../ops/readiness';
+import { blobsCheck, createReadiness, databaseCheck, gatewayCheck, modelFilesCheck, temporalCheck } from '../ops/readiness';
 import { createOpsEndpoints } from '../ops/ops-endpoints';
 import { listenOpsEndpoints } from '../ops/ops-listener';
 import { createMetrics } from '../ops/metrics';
@@ -161,6 +161,7 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
     const readiness = createReadiness({
       database: databaseCheck(db),
       temporal: temporalCheck(evaluations.client.connection),
+      blobs: blobsCheck(config.derived.blobsDir),
       ...(gatewayUrl && (opts.worker || config.gatewayUrl) ? { gateway: gatewayCheck(gatewayUrl) } : {}),
       ...(modelFiles.length ? { models: modelFilesCheck(modelFiles) } : {}),
     });
