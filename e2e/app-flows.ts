@@ -3,8 +3,9 @@ import { expect, type Page } from '@playwright/test';
 /** What a clinician does in the app, step by step, through labels and roles only (as a screen reader user would). */
 export async function signIn(page: Page, baseUrl: string, token: string) {
   await page.goto(baseUrl);
+  await page.getByText('Advanced / developer token').click();
   await page.getByLabel('Access token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in with token' }).click();
   await expect(page.getByRole('heading', { name: 'Sessions' })).toBeVisible();
 }
 

@@ -8,9 +8,8 @@ const root = createRoot(document.getElementById('root')!);
 try {
   const platform = await choosePlatform();
   const store = createAppStore(platform);
-  // A token kept from earlier in this tab (or in the keychain on desktop) signs in again silently.
-  const saved = await platform.token.get().catch(() => null);
-  if (saved) await store.getState().signIn(saved).catch(() => undefined);
+  // A sign-in kept from earlier (the desktop's keychain, this tab's token, the browser's session cookie) goes on silently.
+  await store.getState().resume();
   root.render(
     <AppStoreContext.Provider value={store}>
       <App />

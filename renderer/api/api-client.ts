@@ -1,3 +1,4 @@
+import { CSRF_HEADER } from '../../app/contracts/web-session-api';
 import type { CreateSessionRequest, SessionView } from '../../app/contracts/api';
 import type { CreateInviteResponse, JoinRequest, JoinResponse } from '../../app/contracts/signaling';
 import type { Rubric } from '../../app/rubric/rubric';
@@ -29,12 +30,17 @@ export interface Me {
 export type ConsentBody = { given: true; method: 'in_app'; textVersion: string };
 export const CONSENT_TEXT_VERSION = 'consent-v1';
 
-export function createApiClient(base: () => Promise<string>, token: () => Promise<string | null>) {
+/**
+ * `csrfToken`: the browser's cookie session (decision 025). Without a bearer token the request is
+ * signed in by the session cookie, and a state-changing one must carry the session's CSRF token.
+ */
+export function createApiClient(base: () => Promise<string>, token: () => Promise<string | null>, csrfToken?: () => Promise<string>) {
   async function call(method: string, path: string, body?: unknown, opts: { auth?: boolean } = {}): Promise<Response> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     const t = opts.auth === false ? null : await token();
     if (t) headers.authorization = `Bearer ${t}`;
+    else if (opts.auth !== false && csrfToken && method !== 'GET') headers[CSRF_HEADER] = await csrfToken().catch(() => '');
     let res: Response;
     try {
       res = await fetch(`${await base()}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

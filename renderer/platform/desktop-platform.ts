@@ -56,6 +56,12 @@ export function createDesktopPlatform(api: DesktopApi): Platform {
       set: async (token) => void (await value(api.send('secrets:set', { name: 'api.token', value: token }))),
       clear: async () => void (await value(api.send('secrets:delete', { name: 'api.token' }))),
     },
+    orgSignIn: {
+      mode: 'waits',
+      start: async (orgId) => void (await value(api.send('secrets:signin', { orgId }))),
+      onRevoked: (listener) => api.on('secrets:revoked', (why) => listener({ code: why.code, message: why.message })),
+    },
+    webSession: null,
     recordings,
     uploads: {
       enqueueRecording: async (sessionId) => upsert(toView(await value(api.send('uploads:enqueue', { sessionId })))),

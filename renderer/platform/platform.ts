@@ -71,11 +71,38 @@ export interface LiveDrafts {
 
 export type DraftTranscripts = LiveDrafts | { available: false; reason: string };
 
+/** Why a sign-in ended without the user signing out (stable code, plain message). */
+export interface SignedOut {
+  code: string;
+  message: string;
+}
+
+/**
+ * Sign-in through the organisation's identity provider. Desktop: the system browser (RFC 8252,
+ * `secrets:signin`), resolving once the tokens are kept by the main process. Web: the page goes to
+ * the API's OIDC start and comes back signed in by the session cookie (decision 025), so `start`
+ * never resolves there.
+ */
+export interface OrgSignIn {
+  /** `waits`: the app waits for the system browser (and can stop waiting); `navigates`: the page leaves. */
+  mode: 'waits' | 'navigates';
+  start(orgId: string): Promise<void>;
+  /** The stored sign-in was refused at its refresh (revoked, reused, deactivated) and deleted. */
+  onRevoked(listener: (why: SignedOut) => void): () => void;
+}
+
 /** What differs between the browser and the desktop app; the UI sees only this. */
 export interface Platform {
   kind: 'web' | 'desktop';
   apiBase(): Promise<string>;
+  /** A bearer token: the desktop's (refreshed by the main process) or a developer token pasted in the browser. */
   token: { get(): Promise<string | null>; set(token: string): Promise<void>; clear(): Promise<void> };
+  orgSignIn: OrgSignIn;
+  /**
+   * The browser's cookie session (decision 025): the CSRF token its state-changing requests carry,
+   * and its sign-out. Null on the desktop, which signs in with bearer tokens only.
+   */
+  webSession: { csrfToken(): Promise<string>; signOut(): Promise<void> } | null;
   recordings: RecordingStore;
   uploads: UploadQueue;
   drafts: DraftTranscripts;

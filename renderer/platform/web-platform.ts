@@ -1,3 +1,5 @@
+import { CSRF_HEADER, WebSessionResponse } from '../../app/contracts/web-session-api';
+import { OidcLogoutResponse } from '../../app/contracts/oidc-api';
 import { bridgeAddressFromPage, connectBridge } from './bridge-client';
 import { createLiveDrafts } from './live-drafts';
 import type { Platform } from './platform';
@@ -36,10 +38,38 @@ export async function createWebPlatform(): Promise<Platform> {
       await recordings.finish(sessionId);
     },
   });
+  // One CSRF token per cookie session (bound to it by the API); fetched on first need.
+  let csrf: Promise<string> | null = null;
+  const csrfToken = () => {
+    csrf ??= fetch(`${window.location.origin}/v1/auth/web-session`, { credentials: 'same-origin' }).then(async (res) => {
+      if (!res.ok) throw new Error(`No browser session (HTTP ${res.status}).`);
+      return WebSessionResponse.parse(await res.json()).csrfToken;
+    });
+    csrf.catch(() => (csrf = null));
+    return csrf;
+  };
   return {
     kind: 'web',
     apiBase,
     token,
+    orgSignIn: {
+      mode: 'navigates',
+      start(orgId) {
+        // The API's callback sets the HttpOnly session cookie and sends the browser back to '/'.
+        window.location.assign(`${window.location.origin}/v1/auth/oidc/start?org=${encodeURIComponent(orgId)}`);
+        return new Promise<void>(() => undefined);
+      },
+      onRevoked: () => () => undefined,
+    },
+    webSession: {
+      csrfToken,
+      async signOut() {
+        const headers = { [CSRF_HEADER]: await csrfToken() };
+        csrf = null;
+        const res = await fetch(`${window.location.origin}/v1/auth/oidc/logout`, { method: 'POST', credentials: 'same-origin', headers });
+        if (res.ok) OidcLogoutResponse.parse(await res.json());
+      },
+    },
     recordings,
     uploads,
     // A browser on the same machine as a running main-process bridge (`main/bridge-main.ts`) gets the on-device draft too.

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { EvaluationEvent, SessionView } from '../../app/contracts/api';
-import type { Platform, UploadView } from '../platform/platform';
+import type { Platform, SignedOut, UploadView } from '../platform/platform';
 import { createApiClient, type ApiClient, type Me } from '../api/api-client';
 import { connectEvents, type EventsState } from '../api/events-socket';
 
@@ -14,7 +14,14 @@ interface AppState {
   eventsState: EventsState;
   online: boolean;
   uploads: UploadView[];
+  /** Why the last sign-in ended without the user signing out; shown on the sign-in screen. */
+  signedOut: SignedOut | null;
+  /** A developer or API token pasted by hand. */
   signIn(token: string): Promise<void>;
+  /** Through the organisation's identity provider (system browser on desktop, the page itself on the web). */
+  signInWithOrg(orgId: string): Promise<void>;
+  /** Picks up a sign-in that already exists: the desktop's kept tokens or the browser's session cookie. */
+  resume(): Promise<boolean>;
   signOut(): Promise<void>;
   putSession(s: SessionView): void;
   refreshSessions(): Promise<void>;
@@ -23,10 +30,34 @@ interface AppState {
 export type AppStore = ReturnType<typeof createAppStore>;
 
 export function createAppStore(platform: Platform) {
-  const api = createApiClient(platform.apiBase, platform.token.get);
+  const api = createApiClient(platform.apiBase, platform.token.get, platform.webSession?.csrfToken);
   let stopEvents: (() => void) | null = null;
 
-  const store = create<AppState>()((set, get) => ({
+  // Called only after the store exists (sign-in, resume, the revoked event).
+  const set = (p: Partial<AppState> | ((s: AppState) => Partial<AppState>)) => store.setState(p);
+  const get = () => store.getState();
+  const enter = async () => {
+    const me = await api.me();
+    set({ me, signedOut: null });
+    stopEvents?.();
+    stopEvents = connectEvents({
+      base: await platform.apiBase(),
+      token: () => platform.token.get(),
+      onState: (eventsState) => set({ eventsState }),
+      onEvent: (e) => {
+        set((s) => ({ live: { ...s.live, [e.sessionId]: e } }));
+        // Terminal states change the session itself (status, report): fetch it again.
+        if (e.status === 'completed' || e.status === 'failed') void api.session(e.sessionId).then(get().putSession, () => undefined);
+      },
+    });
+  };
+  const leave = (signedOut: SignedOut | null) => {
+    stopEvents?.();
+    stopEvents = null;
+    set({ me: null, sessions: {}, live: {}, signedOut });
+  };
+
+  const store = create<AppState>()(() => ({
     platform,
     api,
     me: null,
@@ -35,32 +66,37 @@ export function createAppStore(platform: Platform) {
     eventsState: 'closed',
     online: navigator.onLine,
     uploads: platform.uploads.list(),
+    signedOut: null,
     async signIn(token) {
       await platform.token.set(token);
       try {
-        const me = await api.me();
-        set({ me });
+        await enter();
       } catch (e) {
         await platform.token.clear();
         throw e;
       }
-      stopEvents?.();
-      stopEvents = connectEvents({
-        base: await platform.apiBase(),
-        token: () => platform.token.get(),
-        onState: (eventsState) => set({ eventsState }),
-        onEvent: (e) => {
-          set((s) => ({ live: { ...s.live, [e.sessionId]: e } }));
-          // Terminal states change the session itself (status, report): fetch it again.
-          if (e.status === 'completed' || e.status === 'failed') void api.session(e.sessionId).then(get().putSession, () => undefined);
-        },
-      });
+    },
+    async signInWithOrg(orgId) {
+      await platform.orgSignIn.start(orgId);
+      await enter();
+    },
+    async resume() {
+      const kept = await platform.token.get().catch(() => null);
+      // Without a kept token only a browser can still be signed in (its session cookie).
+      if (!kept && !platform.webSession) return false;
+      try {
+        await enter();
+        return true;
+      } catch {
+        if (kept) await platform.token.clear().catch(() => undefined);
+        return false;
+      }
     },
     async signOut() {
-      stopEvents?.();
-      stopEvents = null;
+      const cookieSession = platform.webSession && !(await platform.token.get());
+      leave(null);
+      if (cookieSession) await platform.webSession!.signOut().catch(() => undefined);
       await platform.token.clear();
-      set({ me: null, sessions: {}, live: {} });
     },
     putSession: (s) => set((st) => ({ sessions: { ...st.sessions, [s.id]: s } })),
     async refreshSessions() {
@@ -69,6 +105,7 @@ export function createAppStore(platform: Platform) {
     },
   }));
 
+  platform.orgSignIn.onRevoked((why) => leave(why));
   window.addEventListener('online', () => store.setState({ online: true }));
   window.addEventListener('offline', () => store.setState({ online: false }));
   platform.uploads.subscribe((uploads) => store.setState({ uploads }));
