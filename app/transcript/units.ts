@@ -67,7 +67,7 @@ export function splitIntoUnits(transcript: Pick<Transcript, 'segments'>, opts: U
     for (let i = 0; i < own.length; i++) {
       const w = own[i]!;
       const prev = current[current.length - 1];
-      if (prev && breaksBetween(prev, w, current, other, maxPause)) flush();
+      if (prev && breaksBetween(prev, w, current, other, maxPause) && !isTrailingFragment(own, i, current, other)) flush();
       current.push(w);
     }
     flush();
@@ -82,6 +82,31 @@ function breaksBetween(prev: TimedWord, next: TimedWord, current: TimedWord[], o
   if (SENTENCE_END.test(prev.text) && !ABBREVIATION.test(prev.text)) return true;
   if (otherSpeaksBetween(other, prev.end, next.start)) return true;
   if (gap >= BACKCHANNEL_PAUSE_SEC && current.length <= 2 && BACKCHANNEL.has(current.map((w) => bare(w.text)).join(' '))) return true;
+  return false;
+}
+
+/** At most this many words after a sentence end, said without a pause, are a tail of that sentence. */
+const FRAGMENT_MAX_WORDS = 3;
+
+/**
+ * True when the words from `i` are a short tail that a speech recogniser split off the sentence
+ * before it ("…which can lower blood pressure. Quite a lot."): at most three words ending in a
+ * full stop, said without a pause (under 0.3 s) and without the other person speaking between,
+ * after a sentence of at least four words. A question, an exclamation, a backchannel ("Right.",
+ * "Okay.") or a thank-you stays a unit of its own. Coded alone, such a tail gets a code its words
+ * cannot carry (the demo's "Quite a lot." was coded a confrontation).
+ */
+function isTrailingFragment(own: TimedWord[], i: number, current: TimedWord[], other: TimedWord[]): boolean {
+  const prev = current[current.length - 1]!;
+  if (current.length < 4 || !SENTENCE_END.test(prev.text)) return false;
+  if (own[i]!.start - prev.end >= BACKCHANNEL_PAUSE_SEC || otherSpeaksBetween(other, prev.end, own[i]!.start)) return false;
+  const first = bare(own[i]!.text);
+  if (BACKCHANNEL.has(first) || first === 'thanks' || first === 'thank') return false;
+  for (let k = i; k < own.length && k < i + FRAGMENT_MAX_WORDS; k++) {
+    const w = own[k]!;
+    if (k > i && (w.start - own[k - 1]!.end >= BACKCHANNEL_PAUSE_SEC || otherSpeaksBetween(other, own[k - 1]!.end, w.start))) return false;
+    if (SENTENCE_END.test(w.text)) return /\.["'”’)\]]*$/.test(w.text) && !ABBREVIATION.test(w.text);
+  }
   return false;
 }
 
