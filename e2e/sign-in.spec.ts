@@ -122,8 +122,9 @@ test('desktop: waiting for the browser can be cancelled; a refused sign-in shows
   await page.screenshot({ path: path.join(shots, 'signin-desktop-waiting-1280.png'), fullPage: true });
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByRole('button', { name: 'Sign in with your organisation' })).toBeVisible();
-  // Finish the abandoned one with an account whose domain is refused, so main's listener closes; the screen ignores its answer.
-  await browse(await openedUrl, 'mallory');
+  // The browser coming back late reaches nothing: main closed its listener and keeps no tokens.
+  await expect(browse(await openedUrl, 'carol')).rejects.toThrow();
+  expect((await features.handlers['secrets:get']({ name: 'api.token' })).value).toBeNull();
   await expect(page.getByRole('alert')).toHaveCount(0);
 
   // A user of a domain the org does not allow: the API's plain message, its code on the element.

@@ -104,6 +104,7 @@ export const ErrorCode = z.enum([
   'auth.web_session_missing',
   'auth.refresh_invalid',
   'auth.refresh_reused',
+  'auth.signin_cancelled',
   'update.not_found',
   'update.manifest_invalid',
   'update.check_failed',

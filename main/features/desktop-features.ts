@@ -111,7 +111,7 @@ export function createDesktopFeatures(opts: DesktopFeaturesOptions): DesktopFeat
       ...uploads,
       ...createDraftsHandlers({ drafts, transcriber }),
       ...createSettingsHandlers({ settings, policy: opts.policy }),
-      ...createSecretsHandlers({ secrets, session, signIn: opts.openBrowser ? async (orgId) => signInWithSystemBrowser({ apiBase: await backendUrl(), orgId, openBrowser: opts.openBrowser! }) : undefined }),
+      ...createSecretsHandlers({ secrets, session, signIn: opts.openBrowser ? async (orgId, signal) => signInWithSystemBrowser({ apiBase: await backendUrl(), orgId, signal, openBrowser: opts.openBrowser! }) : undefined }),
       ...createUpdateHandlers({ controller: update }),
     },
     events,

@@ -115,6 +115,20 @@ describe('desktop sign-in through the system browser (loopback redirect)', () =>
     }
   });
 
+  it('a cancelled wait answers auth.signin_cancelled and closes the listener, so the browser coming back late reaches nothing', async () => {
+    const abort = new AbortController();
+    let opened = '';
+    const pending = signInWithSystemBrowser({ apiBase: h.url, orgId, signal: abort.signal, openBrowser: async (url) => void (opened = url) });
+    await expect.poll(() => opened).not.toBe('');
+    const loopback = new URL(new URL(opened).searchParams.get('redirect_uri')!);
+    // Listening while it waits: a request without state is refused by the listener itself.
+    expect((await fetch(loopback.origin)).status).toBe(404);
+    abort.abort();
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'auth.signin_cancelled' } });
+    await expect(browse(opened, 'erin')).rejects.toThrow();
+    await expect(fetch(loopback.href)).rejects.toThrow();
+  });
+
   it('answers 400, not 500, for a callback URL the pattern admits but URL refuses (schemathesis)', async () => {
     const res = await fetch(`${h.url}/v1/auth/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callbackUrl: 'http://127.0.0.1:99999/x', bindingVerifier: 'a'.repeat(43) }) });
     expect(res.status).toBe(400);

@@ -12,6 +12,8 @@ export interface LoopbackSignInOptions {
   orgId: string;
   /** Opens the system browser (Electron: shell.openExternal after the URL check); never an embedded window. */
   openBrowser: (url: string) => Promise<void>;
+  /** Cancels the wait (the user gave up): answers auth.signin_cancelled and closes the listener. */
+  signal?: AbortSignal;
   /** How long to wait for the browser to come back. Default 5 minutes. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -50,12 +52,21 @@ export async function signInWithSystemBrowser(opts: LoopbackSignInOptions): Prom
     const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
     const start = new URL('/v1/auth/oidc/start', opts.apiBase);
     start.search = new URLSearchParams({ org: opts.orgId, redirect_uri: redirectUri, binding_challenge: challenge }).toString();
-    await opts.openBrowser(start.href);
+    const cancelled = () => new AppError('auth.signin_cancelled', 'Sign-in was cancelled.');
+    if (opts.signal?.aborted) throw cancelled();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    let onAbort = () => undefined as void;
+    const stop = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new AppError('auth.oidc_state_invalid', 'The browser sign-in did not come back in time.')), opts.timeoutMs ?? 5 * 60_000);
+      onAbort = () => reject(cancelled());
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const pathAndQuery = await Promise.race([received, timeout]).finally(() => clearTimeout(timer));
+    stop.catch(() => undefined);
+    await Promise.race([opts.openBrowser(start.href), stop]);
+    const pathAndQuery = await Promise.race([received, stop]).finally(() => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    });
     const body: OidcDesktopTokenRequest = { callbackUrl: `http://127.0.0.1:${port}${pathAndQuery}`, bindingVerifier: verifier };
     const res = await doFetch(new URL('/v1/auth/oidc/token', opts.apiBase), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const json: unknown = await res.json();
@@ -69,6 +80,8 @@ export async function signInWithSystemBrowser(opts: LoopbackSignInOptions): Prom
     if (isAppError(e)) return err({ code: (e as AppError).code, message: (e as AppError).message });
     return err({ code: 'upstream.unavailable', message: `Sign-in failed: ${(e as Error).message}` });
   } finally {
+    // Also drops idle keep-alive connections, so nothing reaches a cancelled or finished sign-in.
     (server as http.Server | null)?.close();
+    (server as http.Server | null)?.closeAllConnections();
   }
 }

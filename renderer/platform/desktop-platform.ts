@@ -59,6 +59,7 @@ export function createDesktopPlatform(api: DesktopApi): Platform {
     orgSignIn: {
       mode: 'waits',
       start: async (orgId) => void (await value(api.send('secrets:signin', { orgId }))),
+      cancel: async () => void (await value(api.send('secrets:cancel', {}))),
       onRevoked: (listener) => api.on('secrets:revoked', (why) => listener({ code: why.code, message: why.message })),
     },
     webSession: null,

@@ -87,6 +87,8 @@ export interface OrgSignIn {
   /** `waits`: the app waits for the system browser (and can stop waiting); `navigates`: the page leaves. */
   mode: 'waits' | 'navigates';
   start(orgId: string): Promise<void>;
+  /** Stops waiting: the sign-in in flight answers auth.signin_cancelled and a late browser reaches nothing. */
+  cancel(): Promise<void>;
   /** The stored sign-in was refused at its refresh (revoked, reused, deactivated) and deleted. */
   onRevoked(listener: (why: SignedOut) => void): () => void;
 }

@@ -59,6 +59,8 @@ export async function createWebPlatform(): Promise<Platform> {
         window.location.assign(`${window.location.origin}/v1/auth/oidc/start?org=${encodeURIComponent(orgId)}`);
         return new Promise<void>(() => undefined);
       },
+      // The page has gone to the IdP by then: nothing waits here.
+      cancel: async () => undefined,
       onRevoked: () => () => undefined,
     },
     webSession: {

@@ -94,9 +94,13 @@ export function createAppStore(platform: Platform) {
     },
     async signOut() {
       const cookieSession = platform.webSession && !(await platform.token.get());
-      leave(null);
-      if (cookieSession) await platform.webSession!.signOut().catch(() => undefined);
-      await platform.token.clear();
+      // The server's sign-out first: a reload right after must not find the session still alive.
+      try {
+        if (cookieSession) await platform.webSession!.signOut().catch(() => undefined);
+        await platform.token.clear();
+      } finally {
+        leave(null);
+      }
     },
     putSession: (s) => set((st) => ({ sessions: { ...st.sessions, [s.id]: s } })),
     async refreshSessions() {

@@ -14,10 +14,11 @@ export function SignIn() {
   const signInWithOrg = useApp((s) => s.signInWithOrg);
   const waits = useApp((s) => s.platform.orgSignIn.mode === 'waits');
   const signedOut = useApp((s) => s.signedOut);
+  const cancelInMain = useApp((s) => s.platform.orgSignIn.cancel);
   const [orgId, setOrgId] = useState(() => signInOrgFromPage(window.location, localStorage));
   const [phase, setPhase] = useState<'idle' | 'waiting'>('idle');
   const [error, setError] = useState<unknown>(null);
-  // A cancelled wait may still finish in the browser later; its answer is then ignored.
+  // A cancelled attempt's answer (auth.signin_cancelled) is not shown.
   const attempt = useRef(0);
   const h = useFocusHeading<HTMLHeadingElement>();
 
@@ -40,6 +41,7 @@ export function SignIn() {
   const cancel = () => {
     attempt.current++;
     setPhase('idle');
+    cancelInMain().catch((err: unknown) => setError(err));
   };
 
   return (

@@ -25,6 +25,7 @@ export const DESKTOP_CHANNELS = [
   'secrets:set',
   'secrets:delete',
   'secrets:signin',
+  'secrets:cancel',
   'secrets:status',
   'update:status',
   'update:check',

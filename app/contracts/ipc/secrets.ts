@@ -18,6 +18,11 @@ export const SecretsContract = {
    * the OIDC sign-in's codes, upstream.unavailable, auth.oidc_not_configured (no system browser here).
    */
   'secrets:signin': { input: z.object({ orgId: z.string().uuid() }), output: z.object({ identity: z.object({ orgId: z.string(), userId: z.string(), email: z.string(), displayName: z.string(), roles: z.array(z.string()) }) }) },
+  /**
+   * Stops waiting for the browser: the sign-in in flight closes its loopback listener (a late
+   * redirect then reaches nothing) and answers auth.signin_cancelled. `cancelled`: one was waiting.
+   */
+  'secrets:cancel': { input: NoInput, output: z.object({ cancelled: z.boolean() }) },
   /** Whether secrets can be kept encrypted on this machine, and by what. */
   'secrets:status': { input: NoInput, output: z.object({ available: z.boolean(), backend: z.string() }) },
 } satisfies ContractMap;
