@@ -6,13 +6,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import type { SessionView } from '../app/contracts/api';
-import { makeStereoSpeechWav } from '../backend/src/testing/audio-fixtures';
+import { makeOneSilentChannelWav, makeStereoSpeechWav } from '../backend/src/testing/audio-fixtures';
 import { startApiHarness, type ApiHarness } from '../backend/src/testing/api-harness';
 import { webOutDir } from '../scripts/build-web';
 import { createSession, signIn, turnOffAutoEvaluate } from './app-flows';
 import { echoConsole, launchChromium } from './chromium';
 
 const run = promisify(execFile);
+const SHOTS = path.resolve('test-results/e2e/screenshots');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fe-e2e-upload-'));
 let h: ApiHarness;
 
@@ -35,7 +36,7 @@ test('the network drops during an upload: the app shows it queued, resumes where
 
   const browser = await launchChromium();
   try {
-    const context = await browser.newContext();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await turnOffAutoEvaluate(page);
     echoConsole(page, 'clinician');
@@ -68,6 +69,16 @@ test('the network drops during an upload: the app shows it queued, resumes where
     // The "will be retried" notice is still on screen for a moment: wait for the outcome itself.
     await expect(page.getByTestId('session-status')).toHaveText('Recording uploaded', { timeout: 60_000 });
     await expect(upload).toHaveAttribute('data-state', 'completed');
+    // The form gives way to a done state and one next action (automatic evaluation is off here).
+    await expect(page.getByTestId('upload-done')).toContainText(/Recording uploaded \(\d+:\d\d, \d+ kB\)/);
+    await expect(page.getByLabel(/^Recording file/)).toHaveCount(0);
+    await expect(page.getByTestId('next-action')).toHaveText('Recording uploaded. Next: press "Start evaluation".');
+    await expect(page.getByRole('button', { name: 'Start evaluation' })).toBeEnabled();
+    await expect(page.getByRole('button', { name: 'Retry now' })).toHaveCount(0);
+    await page.screenshot({ path: path.join(SHOTS, 'guided-uploaded-1280x900.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByTestId('upload-done').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SHOTS, 'guided-uploaded-390x844.png') });
 
     const res = await fetch(`${h.url}/v1/sessions/${sessionId}`, { headers: { authorization: `Bearer ${token}` } });
     const session = (await res.json()) as SessionView;
@@ -77,6 +88,42 @@ test('the network drops during an upload: the app shows it queued, resumes where
     expect(creations).toBe(1);
     expect(patchedBytes).toBeLessThanOrEqual(bytes.length + 1024 * 1024);
     expect(patchedBytes).toBeGreaterThanOrEqual(bytes.length);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a refused upload says what to do instead, offers no "Retry now", and the greyed-out "Start evaluation" says why', async () => {
+  const { token } = await h.user('clinician');
+  const silent = await makeOneSilentChannelWav(tmp, { name: 'one-silent.wav' });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await turnOffAutoEvaluate(page);
+    echoConsole(page, 'clinician');
+    await signIn(page, h.url, token);
+    await createSession(page, { title: 'Only one voice', owner: 'Dr. Maya Okafor', other: 'Daniel Reyes' });
+    await page.getByLabel(/^Recording file/).setInputFiles(silent.path);
+    await page.getByRole('button', { name: 'Upload recording' }).click();
+
+    const upload = page.locator('.upload');
+    await expect(upload).toHaveAttribute('data-state', 'failed');
+    await expect(upload.getByRole('alert')).toHaveAttribute('data-code', 'recording.empty_channel');
+    await expect(upload.getByRole('alert')).not.toContainText('recording.empty_channel');
+    await expect(page.getByTestId('upload-refused-help')).toContainText('Choose a recording with two channels');
+    await expect(page.getByRole('button', { name: 'Retry now' })).toHaveCount(0);
+    await expect(page.getByTestId('session-status')).toHaveText('Upload refused');
+    // What to do instead is possible right here: the form stays for another file.
+    await expect(page.getByLabel(/^Recording file/)).toBeVisible();
+    await expect(page.getByTestId('upload-done')).toHaveCount(0);
+    await expect(page.getByTestId('next-action')).toHaveCount(0);
+    const evaluate = page.getByRole('button', { name: 'Start evaluation' });
+    await expect(evaluate).toBeDisabled();
+    await expect(evaluate).toHaveAccessibleDescription(/The upload was refused, so there is no recording to evaluate/);
+    await page.screenshot({ path: path.join(SHOTS, 'guided-refused-1280x900.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await upload.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SHOTS, 'guided-refused-390x844.png') });
   } finally {
     await browser.close();
   }

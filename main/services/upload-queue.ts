@@ -6,6 +6,7 @@ import * as tus from 'tus-js-client';
 import { z } from 'zod';
 import { AppError, ErrorCode, type ErrorData } from '../../app/contracts/errors';
 import { UploadItem } from '../../app/contracts/ipc/uploads';
+import { uploadRetryCanSucceed } from '../../app/contracts/upload-retry';
 import { readJsonFile, writeJsonAtomic } from './atomic-file';
 import type { PlainSource } from './sealed-file';
 
@@ -382,7 +383,7 @@ function classify(e: Error | tus.DetailedError): Outcome {
   } catch {
     // Not problem+json (a proxy, tus' own plain-text answers): keep the status.
   }
-  const retry = status >= 500 || status === 423 || status === 429 || status === 409 || status === 408;
+  const retry = (status >= 500 || status === 423 || status === 429 || status === 409 || status === 408) && uploadRetryCanSucceed(code);
   return { kind: 'error', retry, error: { code, message, details: { status } } };
 }
 

@@ -1,4 +1,5 @@
 import * as tus from 'tus-js-client';
+import { uploadRetryCanSucceed } from '../../app/contracts/upload-retry';
 import type { UploadQueue, UploadView } from './platform';
 import type { FinishedRecording } from './platform';
 
@@ -92,7 +93,7 @@ export function createWebUploadQueue(deps: WebUploadDeps): UploadQueue {
         const error = { code: problem.code ?? (status ? `http.${status}` : 'upload.unreachable'), message: problem.detail ?? (status ? `The server answered ${status}.` : 'The server could not be reached.') };
         // A stale upload URL (expired or gone): start a new upload next time.
         const stale = status === 404 || status === 410;
-        if (!retryable(status) && !stale) return update(id, { state: 'failed', error });
+        if ((!retryable(status) || !uploadRetryCanSucceed(error.code)) && !stale) return update(id, { state: 'failed', error });
         const attempts = find(id)?.attempts ?? 1;
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 5));
         update(id, { state: 'waiting', error, nextAttemptAt: new Date(Date.now() + delay).toISOString(), ...(stale ? { uploadUrl: null, bytesSent: 0 } : {}) });

@@ -1,12 +1,22 @@
 import { useEffect, useState } from 'react';
 import { ProgressBar } from './ProgressBar';
 import { elapsedText, stepLabel, stepRows } from './evaluation-steps';
+import { failureText } from './failure-text';
 
 const MARK = { done: '✓', current: '…', pending: '', failed: '✗' } as const;
 const STATE_TEXT = { done: 'done', current: 'in progress', pending: 'not started', failed: 'failed' } as const;
 
-/** The workflow's named steps with checkmarks, the overall bar and the time since the evaluation started. */
-export function EvaluationProgress({ status, step, progress, startedAt, finishedAt }: { status: 'queued' | 'running' | 'completed' | 'failed'; step: string; progress: number; startedAt?: string; finishedAt?: string | null }) {
+interface Props {
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  step: string;
+  progress: number;
+  startedAt?: string | undefined;
+  finishedAt?: string | null;
+  error?: { code: string; message: string } | null;
+}
+
+/** The workflow's named steps with checkmarks, the overall bar and the time since the evaluation started; a failure is shown at its step. */
+export function EvaluationProgress({ status, step, progress, startedAt, finishedAt, error }: Props) {
   const [now, setNow] = useState(() => Date.now());
   const active = status === 'queued' || status === 'running';
   useEffect(() => {
@@ -18,25 +28,38 @@ export function EvaluationProgress({ status, step, progress, startedAt, finished
   const end = finishedAt ? Date.parse(finishedAt) : now;
   const elapsed = Number.isNaN(started) ? null : elapsedText(end - started);
   const headline = status === 'completed' ? 'Done' : status === 'failed' ? `Stopped at: ${stepLabel(step)}` : stepLabel(step);
+  const rows = stepRows(status, step);
+  const failedHere = status === 'failed' && !rows.some((r) => r.state === 'failed');
   return (
     <div className="evaluation-progress">
       <ProgressBar label="Evaluation progress" value={status === 'completed' ? 1 : progress} text={`${headline}: ${Math.round((status === 'completed' ? 1 : progress) * 100)} %`} />
       {elapsed ? (
-        <p className="help">
+        <p className="help" data-testid="evaluation-elapsed">
           {active ? 'Running for' : 'Took'} {elapsed}
         </p>
       ) : null}
       <ol className="steps" aria-label="Evaluation steps">
-        {stepRows(status, step).map((r) => (
+        {rows.map((r) => (
           <li key={r.id} className={`step step-${r.state}`} aria-current={r.state === 'current' ? 'step' : undefined}>
             <span className="step-mark" aria-hidden="true">
               {MARK[r.state]}
             </span>
             {r.label}
             <span className="visually-hidden"> ({STATE_TEXT[r.state]})</span>
+            {r.state === 'failed' && error ? <StepFailure error={error} /> : null}
           </li>
         ))}
       </ol>
+      {/* A failure before any named step (queued) still says what happened. */}
+      {failedHere && error ? <StepFailure error={error} /> : null}
     </div>
+  );
+}
+
+function StepFailure({ error }: { error: { code: string; message: string } }) {
+  return (
+    <p role="alert" className="error step-failure" data-code={error.code}>
+      {failureText(error)}
+    </p>
   );
 }

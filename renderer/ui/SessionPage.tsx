@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Segment } from '../../app/transcript/transcript';
 import { useApp } from './app-context';
 import { ErrorMessage } from './ErrorMessage';
@@ -25,6 +25,9 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   const h = useFocusHeading<HTMLHeadingElement>();
   const [auto, setAuto] = useState(readAuto);
   const [autoPending, setAutoPending] = useState(false);
+  const [autoStarting, setAutoStarting] = useState(false);
+  const results = useRef<HTMLDivElement>(null);
+  const sawRunning = useRef(false);
 
   const reload = useCallback(() => {
     api.session(sessionId).then(putSession, setError);
@@ -44,6 +47,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
       putSession(await api.startEvaluation(sessionId));
     } catch (err) {
       setError(err);
+      setAutoStarting(false);
     }
   }, [api, sessionId, putSession]);
   // Evaluation starts by itself once the upload this page followed is confirmed (unless turned off).
@@ -51,6 +55,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   useEffect(() => {
     if (!readyToAutoStart) return;
     setAutoPending(false);
+    setAutoStarting(true);
     void start();
   }, [readyToAutoStart, start]);
   useEffect(() => {
@@ -64,6 +69,11 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
     });
   }, [platform, sessionId]);
 
+  const isComplete = session?.status === 'completed';
+  useEffect(() => {
+    if (isComplete && sawRunning.current) results.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }, [isComplete]);
+
   if (!session) {
     return (
       <main>
@@ -74,7 +84,15 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   }
   const progress = evaluationProgress(session, live);
   const canEvaluate = ['recording_uploaded', 'completed', 'failed'].includes(session.status) && progress?.status !== 'running' && progress?.status !== 'queued';
-  const whyDisabled = canEvaluate ? null : progress?.status === 'running' || progress?.status === 'queued' ? 'An evaluation is already running.' : 'Upload the recording first; the evaluation needs it.';
+  const running = progress?.status === 'running' || progress?.status === 'queued';
+  const whyDisabled = canEvaluate ? null : running ? 'An evaluation is already running.' : uploadState === 'failed' ? 'The upload was refused, so there is no recording to evaluate. Upload another recording first.' : 'Upload the recording first; the evaluation needs it.';
+  const complete = session.status === 'completed';
+  // The one thing to do next, once the recording is in and no evaluation has run yet.
+  const uploadedOnly = session.status === 'recording_uploaded' && !session.evaluation;
+  const nextAction = uploadedOnly ? (auto && (autoPending || autoStarting) ? 'Recording uploaded. The evaluation starts automatically.' : 'Recording uploaded. Next: press "Start evaluation".') : null;
+  // Results come first once ready; if they became ready while this page was open, bring them into view.
+  if (running) sawRunning.current = true;
+  const primary = uploadedOnly || session.status === 'failed';
   const toggleAuto = (on: boolean) => {
     window.localStorage.setItem(AUTO_KEY, on ? 'on' : 'off');
     setAuto(on);
@@ -99,20 +117,25 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
         </a>
       </p>
       <ErrorMessage error={error} />
-      <UploadPanel sessionId={session.id} onUploaded={onUploaded} />
-      <section aria-labelledby="draft-h">
-        <h2 id="draft-h">Draft transcript</h2>
-        {platform.drafts.available ? draft && draft.length ? <TranscriptView title="Draft transcript (on this device)" segments={draft} session={session} /> : <p>No draft yet.</p> : <p className="help">{platform.drafts.reason}</p>}
-      </section>
+      {complete ? (
+        <div ref={results} className="results-first">
+          <ResultsView session={session} />
+        </div>
+      ) : null}
+      <UploadPanel sessionId={session.id} stored={session.recording} onUploaded={onUploaded} />
       <section aria-labelledby="evaluation-h">
         <h2 id="evaluation-h">Evaluation</h2>
+        {nextAction ? (
+          <p className="next-action" data-testid="next-action">
+            {nextAction}
+          </p>
+        ) : null}
         {progress ? (
           <div data-testid="evaluation" data-status={progress.status}>
-            <EvaluationProgress status={progress.status} step={progress.step} progress={progress.progress} startedAt={session.evaluation?.startedAt} finishedAt={progress.status === 'completed' || progress.status === 'failed' ? (session.evaluation?.finishedAt ?? null) : null} />
-            {progress.error ? <ErrorMessage error={progress.error} context="The evaluation failed" /> : null}
+            <EvaluationProgress status={progress.status} step={progress.step} progress={progress.progress} error={progress.error} startedAt={session.evaluation?.startedAt} finishedAt={progress.status === 'completed' || progress.status === 'failed' ? (session.evaluation?.finishedAt ?? null) : null} />
           </div>
         ) : null}
-        <button type="button" onClick={start} disabled={!canEvaluate} aria-describedby={whyDisabled ? 'evaluate-why' : undefined}>
+        <button type="button" className={primary ? 'primary' : undefined} onClick={start} disabled={!canEvaluate} aria-describedby={whyDisabled ? 'evaluate-why' : undefined}>
           {session.status === 'completed' || session.status === 'failed' ? 'Evaluate again' : 'Start evaluation'}
         </button>
         {whyDisabled ? (
@@ -124,8 +147,11 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           <input type="checkbox" checked={auto} onChange={(e) => toggleAuto(e.target.checked)} /> Start the evaluation by itself after an upload
         </label>
       </section>
-      {session.status === 'completed' ? <ResultsView session={session} /> : null}
-      {session.status === 'completed' ? <ReportView session={session} /> : null}
+      <section aria-labelledby="draft-h">
+        <h2 id="draft-h">Draft transcript</h2>
+        {platform.drafts.available ? draft && draft.length ? <TranscriptView title="Draft transcript (on this device)" segments={draft} session={session} /> : <p>No draft yet.</p> : <p className="help">{platform.drafts.reason}</p>}
+      </section>
+      {complete ? <ReportView session={session} /> : null}
     </main>
   );
 }

@@ -277,7 +277,7 @@ export function createActivities(deps: EvaluationDeps) {
       return asActivity(async () => {
         const { rubric, units } = await analysisInput(input);
         return once(input, 'narrative', async () => {
-          await progress(input, 'analyzing', ANALYSIS_PROGRESS.narrative[0]);
+          await progress(input, 'summarizing', ANALYSIS_PROGRESS.narrative[0]);
           const coding = await readCoding(input, input.coding);
           const unitCodes = unitCodesOfCoding(rubric.coding, units, coding?.outcome);
           const sections = failUniformSections(rubric, await readSections(input, input.sections), unitCodes);

@@ -84,7 +84,7 @@ describe('evaluateSession on the real Temporal dev server', () => {
 
     expect(events.at(-1)).toMatchObject({ status: 'completed', progress: 1 });
     const steps = new Set(events.map((e) => e.step));
-    for (const s of ['decoding', 'transcribing', 'analyzing', 'rendering']) expect(steps).toContain(s);
+    for (const s of ['decoding', 'transcribing', 'analyzing', 'summarizing', 'rendering']) expect(steps).toContain(s);
     const progress = events.map((e) => e.progress);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
 

@@ -39,4 +39,4 @@ export interface EvaluateSessionResult {
   metrics: BlobRef;
 }
 
-export type EvaluationStep = 'queued' | 'decoding' | 'transcribing' | 'metrics' | 'coding' | 'analyzing' | 'verifying' | 'rendering' | 'completed' | 'failed';
+export type { EvaluationStep } from '../../../app/contracts/evaluation-steps';

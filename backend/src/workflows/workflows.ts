@@ -53,6 +53,7 @@ export async function evaluateSession(input: EvaluateSessionInput): Promise<Eval
     for (const [i, sectionId] of plan.sections.entries()) {
       sections.push(await heavy.analyzeSection({ ...analysisIds, sectionId, coding, index: i, of: plan.sections.length, idempotencyKey: key }));
     }
+    step = 'summarizing';
     const narrative = await heavy.writeNarrative({ ...analysisIds, coding, sections, idempotencyKey: key });
 
     step = 'verifying';
