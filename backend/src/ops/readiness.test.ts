@@ -13,16 +13,11 @@ import { freePort } from '../runtime/free-port';
 import { defaultDataDir } from '../paths';
 import { createTestDatabase } from '../testing/test-database';
 import { startGatewayHarness } from '../gateway/service/gateway-test-harness';
+import { readyz } from '../testing/readyz-probe';
 import { createOpsEndpoints } from './ops-endpoints';
 import { listenOpsEndpoints } from './ops-listener';
 import { blobsCheck, createReadiness, databaseCheck, gatewayCheck, modelFilesCheck, temporalCheck, type CheckResult, type Readiness } from './readiness';
 
-type Body = { ready: boolean; checks: Record<string, CheckResult> };
-
-async function readyz(url: string) {
-  const r = await fetch(`${url}/readyz`);
-  return { status: r.status, body: (await r.json()) as Body };
-}
 
 /** A failed check answers a declared code and a message naming the part. */
 function expectFailed(r: CheckResult | undefined, code: ErrorCode, message: RegExp) {
