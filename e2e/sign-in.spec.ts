@@ -164,6 +164,33 @@ test('desktop: a sign-in refused at its refresh returns to the sign-in screen wi
   await page.close();
 });
 
+/** oidc-provider's own dev login and consent pages, in the real page (each test page is a new browser context: no grant yet). */
+async function loginAtIdp(page: Page, login: string) {
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill('any');
+  await page.locator('button[type="submit"]').click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
+
+test('web: a refused sign-in comes back to the screen with its plain message and code, and out of the address bar', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  echoConsole(page, 'web');
+  await page.goto(`${h.url}/?org=${orgId}`);
+  await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+  await loginAtIdp(page, 'mallory');
+  const alert = page.getByRole('alert');
+  await expect(alert).toHaveAttribute('data-code', 'auth.domain_not_allowed');
+  await expect(alert).toContainText('Your email address’s domain may not sign in to this organisation.');
+  expect(new URL(page.url()).search).toBe('');
+  await expect(page.getByLabel('Organisation ID')).toHaveValue(orgId);
+  await page.screenshot({ path: path.join(shots, 'signin-web-refused-1280.png'), fullPage: true });
+  // An org without single sign-on: the start itself comes back with its code.
+  await page.getByLabel('Organisation ID').fill('00000000-0000-4000-8000-000000000001');
+  await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+  await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'auth.oidc_not_configured');
+  await page.close();
+});
+
 test('web: the same button goes to the organisation\'s sign-in page and back, signed in by the session cookie; sign-out ends it', async () => {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
   echoConsole(page, 'web');
@@ -171,12 +198,7 @@ test('web: the same button goes to the organisation\'s sign-in page and back, si
   await expect(page.getByLabel('Organisation ID')).toHaveValue(orgId);
   await page.screenshot({ path: path.join(shots, 'signin-web-390.png'), fullPage: true });
   await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
-  // oidc-provider's own dev login page.
-  await page.locator('input[name="login"]').fill('carol');
-  await page.locator('input[name="password"]').fill('any');
-  await page.locator('button[type="submit"]').click();
-  const consent = page.locator('button[type="submit"]');
-  if (await consent.isVisible().catch(() => false) && new URL(page.url()).host !== new URL(h.url).host) await consent.click();
+  await loginAtIdp(page, 'carol');
   await expect(page.getByRole('heading', { name: 'Sessions' })).toBeVisible();
   const cookies = await page.context().cookies(h.url);
   expect(cookies.find((c) => c.name === '__Host-fe_session')?.httpOnly).toBe(true);

@@ -2,6 +2,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useApp } from './app-context';
 import { ErrorMessage } from './ErrorMessage';
 import { useFocusHeading } from './focus-heading';
+import { signInErrorFromPage } from './sign-in-error';
 import { isOrgId, keepSignInOrg, signInOrgFromPage } from './sign-in-org';
 
 export const DEV_TOKEN = 'dev-clinician-token';
@@ -17,7 +18,7 @@ export function SignIn() {
   const cancelInMain = useApp((s) => s.platform.orgSignIn.cancel);
   const [orgId, setOrgId] = useState(() => signInOrgFromPage(window.location, localStorage));
   const [phase, setPhase] = useState<'idle' | 'waiting'>('idle');
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(() => signInErrorFromPage(window.location, window.history));
   // A cancelled attempt's answer (auth.signin_cancelled) is not shown.
   const attempt = useRef(0);
   const h = useFocusHeading<HTMLHeadingElement>();

@@ -42,6 +42,7 @@ beforeAll(async () => {
     accounts: {
       carol: { email: 'carol@clinic.example', name: 'Carol Clinician', groups: ['grp-clinicians'] },
       cora: { email: 'cora@clinic.example', name: 'Cora Clinician', groups: ['grp-clinicians'] },
+      mallory: { email: 'mallory@elsewhere.example', name: 'Mallory', groups: ['grp-clinicians'] },
     },
   });
   orgId = (await h.user('org_admin')).orgId;
@@ -75,6 +76,25 @@ describe('web session cookie', () => {
     const r = await browse(`${h.url}/v1/auth/oidc/start?org=${orgId}`, 'carol');
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toMatchObject({ token: expect.any(String), identity: { roles: ['clinician'] } });
+  });
+
+  it('a failed browser sign-in goes back to the app with only its code; an API client still gets the problem', async () => {
+    const { r, jar } = await browserSignIn('mallory');
+    expect(r.url.pathname).toBe('/');
+    expect(r.url.search).toBe('?sign_in_error=auth.domain_not_allowed');
+    expect(jar.has('__Host-fe_session')).toBe(false);
+    const api = await browse(`${h.url}/v1/auth/oidc/start?org=${orgId}`, 'mallory');
+    expect(api.status).toBe(403);
+    expect(JSON.parse(api.body)).toMatchObject({ code: 'auth.domain_not_allowed' });
+  });
+
+  it('a browser starting the sign-in of an org without OIDC comes back with auth.oidc_not_configured', async () => {
+    const other = '00000000-0000-4000-8000-000000000001';
+    const page = await fetch(`${h.url}/v1/auth/oidc/start?org=${other}`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/?sign_in_error=auth.oidc_not_configured');
+    const api = await fetch(`${h.url}/v1/auth/oidc/start?org=${other}`, { redirect: 'manual' });
+    expect(((await api.json()) as { code: string }).code).toBe('auth.oidc_not_configured');
   });
 
   it('an unknown or forged session cookie signs nobody in', async () => {

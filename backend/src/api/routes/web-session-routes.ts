@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { OidcSignInResult } from '../../../../app/contracts/oidc-api';
 import { WebSessionResponse } from '../../../../app/contracts/web-session-api';
+import { isAppError } from '../../../../app/contracts/errors';
 import type { ApiRoute } from '../route-table';
 import type { WebSessions } from '../../auth/web-session';
 
@@ -28,6 +29,24 @@ export function answerWebSignIn(req: Request, res: Response, web: WebSessions | 
   if (web) web.start(res, result);
   if (web && req.accepts(['json', 'html']) === 'html') return void res.redirect(303, '/');
   res.json(result);
+}
+
+/** The query key a browser sign-in's failure comes back to the app with (renderer/ui/sign-in-error.ts). */
+export const SIGN_IN_ERROR_PARAM = 'sign_in_error';
+
+/**
+ * A browser sign-in that failed (start or callback): a browser (Accept: text/html) goes back into
+ * the app with only the stable code (`/?sign_in_error=<code>`), where the sign-in screen says it
+ * plainly, instead of reading problem JSON; an API client still gets the problem. The message
+ * is not put in the address: a crafted link could make the screen say anything.
+ */
+export async function orBackToSignIn(req: Request, res: Response, web: WebSessions | undefined, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    if (!web || !isAppError(e) || req.accepts(['json', 'html']) !== 'html') throw e;
+    res.set('Cache-Control', 'no-store').redirect(303, `/?${SIGN_IN_ERROR_PARAM}=${encodeURIComponent(e.code)}`);
+  }
 }
 
 export function registerWebSessionOpenApi(reg: OpenAPIRegistry, h: { security: RouteConfig['security']; errors: RouteConfig['responses']; json: (schema: z.ZodType, description: string) => RouteConfig['responses'][number] }) {
