@@ -1,34 +1,20 @@
-// `npm run fuzz:api`: schemathesis (PyPI) against the real API's /openapi.json, all checks, once with a
-// clinician's token and once with an org admin's. The API runs on an embedded PostgreSQL in a temp
-// folder; schemathesis is installed into .data/cache/schemathesis-venv on first use.
-// Options: --max-examples N (default 30), --seed N, --workers N (default 1), --report-dir DIR.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// `npm run fuzz:api`: schemathesis (PyPI) against the real API's /openapi.json, all checks, as a
+// clinician, as an org admin, and on logout alone. The API runs on an embedded PostgreSQL in a temp
+// folder; schemathesis comes from `npm run setup -- --tests` (installed here too if it is missing).
+// Options: --max-examples N (default 30), --seed N, --workers N (default 1), --report-dir DIR (JUnit),
+// --checks LIST (default all). Exit 1 when a defect (ST1xx: 5xx, or a response the document does
+// not allow) is found; the other findings are printed in the summary to be judged.
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../backend/src/paths';
+import { loadConfig } from '../backend/src/config';
 import { startEmbeddedPostgres } from '../backend/src/runtime/embedded-postgres';
+import { setupSchemathesis } from './setup/schemathesis';
+import { defectsOf, formatSummary, fuzzApi } from './fuzz/api-fuzz';
 
-/** The schemathesis major this script's options are written for. */
-const SCHEMATHESIS = 'schemathesis>=4.32,<5';
-const venv = path.join(repoRoot, '.data', 'cache', 'schemathesis-venv');
-
-function schemathesisBin(): string {
-  const bin = path.join(venv, 'bin', 'schemathesis');
-  if (existsSync(bin)) return bin;
-  console.log(`installing ${SCHEMATHESIS} into ${path.relative(repoRoot, venv)}…`);
-  const run = (cmd: string, args: string[]) => {
-    const r = spawnSync(cmd, args, { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status})`);
-  };
-  run('python3', ['-m', 'venv', venv]);
-  run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', SCHEMATHESIS]);
-  return bin;
-}
-
-const { values } = parseArgs({ options: { 'max-examples': { type: 'string', default: '30' }, seed: { type: 'string' }, workers: { type: 'string', default: '1' }, 'report-dir': { type: 'string' } } });
-const bin = schemathesisBin();
+const { values } = parseArgs({ options: { 'max-examples': { type: 'string', default: '30' }, seed: { type: 'string' }, workers: { type: 'string', default: '1' }, 'report-dir': { type: 'string' }, checks: { type: 'string', default: 'all' } } });
+const bin = await setupSchemathesis({ dataDir: loadConfig().dataDir, onProgress: (m) => console.log(m) });
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fe-fuzz-pg-'));
 const pg = await startEmbeddedPostgres({ dataDir, ephemeral: true, log: () => undefined });
 process.env.FE_TEST_PG_ADMIN_URL = pg.adminUrl;
@@ -37,33 +23,22 @@ const { startApiHarness } = await import('../backend/src/testing/api-harness');
 // Checks such as ignored_auth send wrong tokens on purpose: limits that never block the fuzzer.
 const loose = { failures: 1_000_000, windowSec: 1 };
 const h = await startApiHarness({ admin: true, limits: { signIn: loose, join: loose } });
-let failed = false;
+let defects = 0;
 try {
-  const clinician = await h.user('clinician');
-  const admin = await h.user('org_admin', clinician.orgId);
-  // Logout revokes the caller's token: fuzzed first, it turned every later request into a 401
-  // (schemathesis warned "Authentication failed" for ~39 operations). It runs last, on its own.
-  const LOGOUT = '/v1/auth/oidc/logout';
-  const runs = [
-    { role: 'clinician', token: clinician.token, only: null },
-    { role: 'org_admin', token: admin.token, only: null },
-    { role: 'clinician (logout only)', token: clinician.token, only: LOGOUT },
-  ] as const;
-  for (const { role, token, only } of runs) {
-    console.log(`\n=== schemathesis as ${role} against ${h.url}/openapi.json ===`);
-    const args = ['run', `${h.url}/openapi.json`, '--checks', 'all', '-H', `Authorization: Bearer ${token}`, '--max-examples', values['max-examples']!, '--workers', values.workers!, '--suppress-health-check', 'too_slow'];
-    args.push(...(only ? ['--include-path', only] : ['--exclude-path', LOGOUT]));
-    if (values.seed) args.push('--seed', values.seed);
-    if (values['report-dir']) args.push('--report', 'junit', '--report-dir', path.join(values['report-dir'], role.replace(/\W+/g, '-')));
-    // Asynchronously: the API answers from this same process.
-    const child = spawn(bin, args, { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    if (code !== 0) failed = true;
-  }
+  const runs = await fuzzApi(h, {
+    bin,
+    checks: values.checks === 'all' ? 'all' : values.checks!.split(','),
+    maxExamples: Number(values['max-examples']),
+    seed: values.seed === undefined ? undefined : Number(values.seed),
+    workers: Number(values.workers),
+    reportDir: values['report-dir'],
+  });
+  console.log(formatSummary(runs));
+  defects = defectsOf(runs).length;
 } finally {
   await h.close();
   await pg.stop();
   rmSync(pg.clusterDir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 }
-process.exit(failed ? 1 : 0);
+process.exit(defects ? 1 : 0);

@@ -120,6 +120,11 @@ export const ErrorCode = z.enum([
   'ready.gateway_unhealthy',
   'ready.models_missing',
   'ready.blobs_unwritable',
+  'tool.setup_failed',
+  'request.too_large',
+  'request.unsupported_media_type',
+  'request.headers_too_large',
+  'request.malformed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -160,7 +165,10 @@ function defaultStatus(code: ErrorCode): number {
   if (code === 'crypto.key_destroyed') return 410;
   if (code.startsWith('auth.')) return code === 'auth.forbidden' || code === 'auth.csrf_invalid' ? 403 : 401;
   if (code.endsWith('not_found')) return 404;
-  if (code === 'recording.too_large') return 413;
+  if (code === 'recording.too_large' || code === 'request.too_large') return 413;
+  if (code === 'request.unsupported_media_type') return 415;
+  if (code === 'request.headers_too_large') return 431;
+  if (code === 'request.malformed') return 400;
   if (code === 'recording.range_not_satisfiable') return 416;
   if (code === 'recording.unsupported_format') return 415;
   if (code === 'session.state_invalid' || code === 'report.not_ready') return 409;

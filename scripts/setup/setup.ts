@@ -12,6 +12,7 @@ import { defaultLlmModelId } from '../../backend/src/llm/llm-manifest';
 import { setupPolicyBundle } from './policy-bundle';
 import { ensureTemporalServer } from '../../backend/src/runtime/temporal-server-build';
 import { setupEmbeddingModel } from './embedding-model';
+import { setupSchemathesis } from './schemathesis';
 
 const withTests = process.argv.includes('--tests');
 const config = loadConfig();
@@ -43,6 +44,8 @@ try {
     const llm = await setupLlmModel({ dataDir: config.dataDir, modelId, onProgress: progress('llm-model') });
     say('llm-model', `ready: ${modelId} at ${path.relative(process.cwd(), llm.modelPath)} sha256 ${llm.sha256.slice(0, 12)}…`);
   }
+  // The API fuzz test and `npm run fuzz:api` (schemathesis from PyPI, in its own venv).
+  if (withTests) await setupSchemathesis({ dataDir: config.dataDir, onProgress: (m) => say('schemathesis', m) });
   say('done', 'setup complete');
 } catch (e) {
   console.error(`\nSetup failed: ${(e as Error).message}`);

@@ -6,6 +6,7 @@ import { Rubric } from '../../../app/rubric/rubric';
 import { bearerToken, type IdentityResolver } from './auth';
 import { AppError } from '../../../app/contracts/errors';
 import { errorMiddleware, notFound } from './problem';
+import { answerClientErrors } from './client-errors';
 import { mountRoutes, type ApiRoute } from './route-table';
 import type { AccessEngine } from '../access/access-policy';
 import type { Database } from '../db/database';
@@ -142,6 +143,7 @@ export function createApiServer(deps: ApiServerDeps) {
   app.set('trust proxy', addressing.trust);
   const server = createHttpServer(app, { tls: deps.tls });
   const connections = trackConnections(server);
+  answerClientErrors(server);
   const clientOf = (req: http.IncomingMessage) => {
     addressing.stripUntrustedForwarding(req);
     return addressing.addressOf(req);

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import net from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEXT_PATTERNS } from '../../../app/contracts/text';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
@@ -116,5 +118,61 @@ describe('server errors the fuzzer found', () => {
     expect(tiny.status).toBe(400);
     expect(JSON.parse(await tiny.text()).code).toBe('request.invalid');
     expect((await put(0.0001)).status).toBe(200);
+  });
+});
+
+/** Raw bytes on a socket: a request node:http and fetch would refuse to send. */
+function rawRequest(bytes: string): Promise<{ status: number; type?: string; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(h.url);
+    const socket = net.connect(Number(u.port), u.hostname, () => socket.write(bytes));
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      const type = /^content-type: *(.+)$/im.exec(head)?.[1];
+      resolve({ status: Number(head.split(' ')[1]), type, body: body ? JSON.parse(body) : undefined });
+    });
+  });
+}
+
+const post = (path: string, headers: Record<string, string>, body: string | Buffer) => fetch(`${h.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body });
+const problem = async (res: Response) => ({ status: res.status, type: res.headers.get('content-type'), code: ((await res.json()) as { code: string }).code });
+
+describe('requests the server cannot read answer a documented 4xx problem with a stable code', () => {
+  it('header fields over the size limit: 431 request.headers_too_large, documented on every operation (ST103, ST201: Node answered 431 with no body)', async () => {
+    const res = await rawRequest(`GET /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nRange: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(res).toMatchObject({ status: 431, type: expect.stringMatching(/^application\/problem\+json/), body: { status: 431, code: 'request.headers_too_large' } });
+    for (const [path, ops] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(ops)) expect(op.responses['431'], `${method} ${path}`).toBeDefined();
+  });
+
+  it('a request that is not HTTP: 400 request.malformed', async () => {
+    const res = await rawRequest('GET /v1/sessions HTTP/1.1\r\nHost x\r\n\r\n');
+    expect(res).toMatchObject({ status: 400, body: { code: 'request.malformed' } });
+  });
+
+  it('a JSON body with a charset the parser does not know: 415 request.unsupported_media_type, not 500', async () => {
+    expect(await problem(await post('/v1/sessions', { 'content-type': 'application/json; charset=latin-9' }, '{}'))).toMatchObject({ status: 415, type: expect.stringMatching(/^application\/problem\+json/), code: 'request.unsupported_media_type' });
+  });
+
+  it('an unknown Content-Encoding: 415 request.unsupported_media_type, not 500', async () => {
+    expect(await problem(await post('/v1/sessions', { 'content-type': 'application/json', 'content-encoding': 'x-unknown' }, '{}'))).toMatchObject({ status: 415, code: 'request.unsupported_media_type' });
+  });
+
+  it('a gzip body that does not decompress: 400 request.invalid, not 500', async () => {
+    expect(await problem(await post('/v1/sessions', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, 'not gzip at all'))).toMatchObject({ status: 400, code: 'request.invalid' });
+    const ok = await post('/v1/sessions', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync('{}'));
+    expect((await problem(ok)).code).toBe('request.invalid');
+  });
+
+  it('malformed JSON: 400 request.invalid; a NUL byte in a string: 400 request.invalid_text', async () => {
+    expect(await problem(await post('/v1/sessions', { 'content-type': 'application/json' }, '{"title":'))).toMatchObject({ status: 400, code: 'request.invalid' });
+    expect(await problem(await post('/v1/sessions', { 'content-type': 'application/json' }, JSON.stringify({ title: 'a\u0000b' })))).toMatchObject({ status: 400, code: 'request.invalid_text' });
+  });
+
+  it('a body over the JSON limit: 413 request.too_large, documented', async () => {
+    expect(await problem(await post('/v1/sessions', { 'content-type': 'application/json' }, JSON.stringify({ title: 'x'.repeat(1_100_000) })))).toMatchObject({ status: 413, code: 'request.too_large' });
+    expect(doc.paths['/v1/sessions']!.post!.responses['413']).toBeDefined();
   });
 });

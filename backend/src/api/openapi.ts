@@ -25,7 +25,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   const problem = Problem.meta({ id: 'Problem' });
   const session = SessionView.meta({ id: 'SessionView' });
   const errors = Object.fromEntries(
-    [[400, 'request.invalid'], [401, 'auth.missing / auth.invalid'], [403, 'auth.forbidden'], [404, 'session.not_found'], [409, 'session.state_invalid / report.not_ready'], [422, 'consent.missing / recording.*']].map(([s, d]) => [s, { description: `Problem (${d})`, content: { 'application/problem+json': { schema: problem } } }]),
+    [[400, 'request.invalid'], [401, 'auth.missing / auth.invalid'], [403, 'auth.forbidden'], [404, 'session.not_found'], [409, 'session.state_invalid / report.not_ready'], [422, 'consent.missing / recording.*'], [413, 'request.too_large'], [415, 'request.unsupported_media_type'], [431, 'request.headers_too_large']].map(([s, d]) => [s, { description: `Problem (${d})`, content: { 'application/problem+json': { schema: problem } } }]),
   );
   const id = z.object({ id: z.string().uuid() });
   const security = [{ [bearer.name]: [] }];

@@ -14,7 +14,7 @@ export interface ProblemBody {
   [extra: string]: unknown;
 }
 
-const titles: Partial<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const titles: Partial<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 431: 'Request Header Fields Too Large', 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 /** RFC 9457 body for an AppError; `type` is a stable URN built from the code. */
 export function problemOf(e: AppError, instance?: string): ProblemBody {
@@ -28,11 +28,22 @@ export function toAppError(e: unknown): AppError {
     if (text.length) return new AppError('request.invalid_text', text.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
     return new AppError('request.invalid', e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
   }
-  const err = e as { type?: string; status?: number; message?: string };
-  // express.json() parse failures carry type 'entity.parse.failed'
-  if (err?.type === 'entity.parse.failed') return new AppError('request.invalid', `Malformed JSON body: ${err.message}`, { status: 400 });
-  if (err?.type === 'entity.too.large') return new AppError('request.invalid', 'Request body too large', { status: 413 });
-  return new AppError('internal', 'Internal error', { cause: e });
+  return bodyParserError(e) ?? new AppError('internal', 'Internal error', { cause: e });
+}
+
+/**
+ * The body parsers' refusals (http-errors with a 4xx status and a `type`): each its own stable code.
+ * An unknown charset or Content-Encoding and an undecodable gzip body were 500s until the fuzzer's
+ * neighbours were tried by hand.
+ */
+function bodyParserError(e: unknown): AppError | null {
+  const err = e as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown; limit?: unknown } | null;
+  if (!err || typeof err.status !== 'number' || err.status < 400 || err.status > 499 || err.expose !== true) return null;
+  const message = typeof err.message === 'string' ? err.message : 'unreadable body';
+  if (err.type === 'entity.parse.failed') return new AppError('request.invalid', `Malformed JSON body: ${message}`, { status: 400 });
+  if (err.status === 413) return new AppError('request.too_large', `Request body too large${typeof err.limit === 'number' ? ` (at most ${err.limit} bytes)` : ''}`);
+  if (err.status === 415) return new AppError('request.unsupported_media_type', `Unsupported request body: ${message} (send UTF-8 JSON, uncompressed, gzip, deflate or br)`);
+  return new AppError(err.status === 404 ? 'request.not_found' : 'request.invalid', `Unreadable request: ${message}`, { status: err.status });
 }
 
 /** Unhandled errors are logged at level error with the request id; the client sees only the problem body. */

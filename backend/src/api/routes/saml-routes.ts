@@ -15,7 +15,7 @@ async function formOf(req: Request): Promise<URLSearchParams> {
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
-    if (size > MAX_FORM_BYTES) throw new AppError('request.invalid', 'Request body too large', { status: 413 });
+    if (size > MAX_FORM_BYTES) throw new AppError('request.too_large', `Request body too large (at most ${MAX_FORM_BYTES} bytes)`);
     chunks.push(c);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));

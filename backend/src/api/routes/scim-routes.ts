@@ -83,7 +83,7 @@ export function registerScimOpenApi(reg: OpenAPIRegistry, h: { errors: RouteConf
   const security = [{ [scimBearer.name]: [] }];
   const body = { content: { 'application/scim+json': { schema: z.record(z.string(), z.unknown()) } } };
   const answer = (d: string) => ({ description: d, content: { 'application/scim+json': { schema: z.record(z.string(), z.unknown()) } } });
-  const errors = { 400: answer('SCIM error (code scim.invalid)'), 401: answer('SCIM error (code auth.scim_credential_invalid)'), 404: answer('SCIM error (code scim.not_found)'), 409: answer('SCIM error (code scim.conflict)'), 429: h.errors[429] ?? answer('rate.limited') };
+  const errors = { 400: answer('SCIM error (code scim.invalid)'), 401: answer('SCIM error (code auth.scim_credential_invalid)'), 404: answer('SCIM error (code scim.not_found)'), 409: answer('SCIM error (code scim.conflict)'), 429: h.errors[429] ?? answer('rate.limited'), ...Object.fromEntries([413, 415, 431].flatMap((s) => (h.errors[s] ? [[s, h.errors[s]]] : []))) };
   const id = z.object({ id: z.string() });
   for (const [name, what] of [['Users', 'users (userName = email; active=false deactivates and revokes every token at once)'], ['Groups', 'groups (displayName → role by the org\'s role map; membership sets the members\' roles)']] as const) {
     const p = `${SCIM_BASE}/${name}`;
