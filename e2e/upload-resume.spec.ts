@@ -113,8 +113,12 @@ test('a refused upload says what to do instead, offers no "Retry now", and the g
     await expect(page.getByTestId('upload-refused-help')).toContainText('Choose a recording with two channels');
     await expect(page.getByRole('button', { name: 'Retry now' })).toHaveCount(0);
     await expect(page.getByTestId('session-status')).toHaveText('Upload refused');
-    // What to do instead is possible right here: the form stays for another file.
-    await expect(page.getByLabel(/^Recording file/)).toBeVisible();
+    // No full progress bar that reads like success.
+    await expect(page.getByRole('progressbar', { name: 'Upload progress' })).toHaveCount(0);
+    // What to do instead is possible right here: the form stays, emptied, for another file.
+    await expect(page.getByLabel(/^Recording file/)).toHaveValue('');
+    await expect(page.getByRole('button', { name: 'Upload recording' })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Upload recording' })).toHaveAccessibleDescription('Choose another recording to upload.');
     await expect(page.getByTestId('upload-done')).toHaveCount(0);
     await expect(page.getByTestId('next-action')).toHaveCount(0);
     const evaluate = page.getByRole('button', { name: 'Start evaluation' });
@@ -124,6 +128,15 @@ test('a refused upload says what to do instead, offers no "Retry now", and the g
     await page.setViewportSize({ width: 390, height: 844 });
     await upload.evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: path.join(SHOTS, 'guided-refused-390x844.png') });
+
+    // Doing what it says works: another (two-voice) recording is taken.
+    const good = await makeStereoSpeechWav(tmp, { name: 'two-voices.wav', sampleRate: 48000 });
+    await page.getByLabel(/^Recording file/).setInputFiles(good.path);
+    await page.getByRole('button', { name: 'Upload recording' }).click();
+    await expect(page.getByTestId('upload-done')).toBeVisible();
+    await expect(page.getByTestId('session-status')).toHaveText('Recording uploaded');
+    await expect(page.getByTestId('upload-refused-help')).toHaveCount(0);
+    await expect(evaluate).toBeEnabled();
   } finally {
     await browser.close();
   }

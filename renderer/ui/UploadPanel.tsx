@@ -20,6 +20,8 @@ export function UploadPanel({ sessionId, stored, onUploaded }: { sessionId: stri
   const all = useApp((s) => s.uploads);
   const uploads = all.filter((u) => u.sessionId === sessionId);
   const [file, setFile] = useState<File | null>(null);
+  // A new key empties the file input: a refused file stays unchosen, so the button waits for another one.
+  const [inputKey, setInputKey] = useState(0);
   const [local, setLocal] = useState<StoredRecording | null>(null);
   const [error, setError] = useState<unknown>(null);
   const latest = uploads[uploads.length - 1];
@@ -33,6 +35,12 @@ export function UploadPanel({ sessionId, stored, onUploaded }: { sessionId: stri
   useEffect(() => {
     if (completed) onUploaded();
   }, [completed, onUploaded]);
+  const refused = latest?.state === 'failed';
+  useEffect(() => {
+    if (!refused) return;
+    setFile(null);
+    setInputKey((k) => k + 1);
+  }, [refused, latest?.id]);
 
   const upload = async (e: FormEvent) => {
     e.preventDefault();
@@ -77,15 +85,20 @@ export function UploadPanel({ sessionId, stored, onUploaded }: { sessionId: stri
       ) : (
         <form onSubmit={upload}>
           <label htmlFor="recording-file">Recording file (two channels: WAV, WebM/Ogg Opus or FLAC)</label>
-          <input id="recording-file" type="file" accept="audio/*,.wav,.webm,.ogg,.opus,.flac" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
-          <button type="submit" disabled={!file}>
+          <input key={inputKey} id="recording-file" type="file" accept="audio/*,.wav,.webm,.ogg,.opus,.flac" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+          <button type="submit" disabled={!file} aria-describedby={!file ? 'upload-why' : undefined}>
             Upload recording
           </button>
+          {!file ? (
+            <p id="upload-why" className="help">
+              {refused ? 'Choose another recording to upload.' : 'Choose the recording file first.'}
+            </p>
+          ) : null}
         </form>
       )}
       {latest && !done ? (
         <div className="upload" data-state={latest.state}>
-          <ProgressBar label="Upload progress" value={latest.bytes ? latest.bytesSent / latest.bytes : 0} text={`${STATE_TEXT[latest.state]}: ${Math.round(latest.bytesSent / 1024)} of ${Math.round(latest.bytes / 1024)} kB`} />
+          {refused ? null : <ProgressBar label="Upload progress" value={latest.bytes ? latest.bytesSent / latest.bytes : 0} text={`${STATE_TEXT[latest.state]}: ${Math.round(latest.bytesSent / 1024)} of ${Math.round(latest.bytes / 1024)} kB`} />}
           {latest.error ? <ErrorMessage error={latest.error} context={latest.state === 'failed' ? 'The upload was refused' : 'The upload will be retried'} /> : null}
           {latest.state === 'failed' ? (
             <p className="notice" data-testid="upload-refused-help">
