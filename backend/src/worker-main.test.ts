@@ -20,7 +20,7 @@ describe('a worker process on its own (worker-main)', () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
 
-  it('answers /readyz on FE_WORKER_HEALTH_PORT with the code of each part it loses (PostgreSQL, Temporal, the gateway), and 200 again when the part is back', async () => {
+  it('answers /readyz on FE_WORKER_HEALTH_PORT with the code of each part it loses (PostgreSQL, Temporal, the gateway), and 200 again when the part is back; the SDK\'s warnings meanwhile are JSON lines at 40', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-worker-readyz-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
 
@@ -78,6 +78,9 @@ describe('a worker process on its own (worker-main)', () => {
     await temporal.stop();
     const noTemporal = await readyzUntil(url, onlyFailed('ready.temporal_unreachable'), 10_000);
     expect(noTemporal.body.checks.temporal, JSON.stringify(noTemporal.body)).toMatchObject({ ok: false, error: { code: 'ready.temporal_unreachable' } });
+    // The SDK's native core warns while its polls are refused: those warnings are pino lines of the process at 40.
+    const coreWarned = () => worker.output().includes('"sdkComponent":"core"');
+    for (let i = 0; i < 150 && !coreWarned(); i++) await new Promise((r) => setTimeout(r, 200));
     temporal = await startTemporal();
     expect((await readyzUntil(url, allReady)).status).toBe(200);
 
@@ -89,5 +92,9 @@ describe('a worker process on its own (worker-main)', () => {
 
     // Not ready is not dead: the process kept running through all of it.
     expect(worker.child.exitCode).toBeNull();
+    const lines = worker.output().split('\n').filter(Boolean);
+    for (const l of lines) expect(l.match(/"level":/g), l).toHaveLength(1);
+    const parsed = lines.map((l) => JSON.parse(l) as { level: number; sdkComponent?: string; msg: string });
+    expect(parsed.find((l) => l.sdkComponent === 'core')).toMatchObject({ level: 40, msg: expect.any(String) });
   }, 300_000);
 });

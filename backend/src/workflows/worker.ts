@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { EvaluationDeps } from './evaluation-deps';
 import type { TemporalConnectionOptions } from '../transport/temporal-connection';
 import { createRetentionActivities, type RetentionDeps } from './retention-activities';
 import { activityLog } from './activity-log';
+import { sdkLogger } from './sdk-log';
 import type { Log } from '../runtime/log';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
@@ -17,20 +18,23 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 let runtimeInstalled = false;
-/** The SDK logs every state change at INFO; keep its warnings and errors only. */
-function quietSdkLogs() {
+/**
+ * The SDK logs every state change at INFO; keep its warnings and errors only, as pino lines of `log`
+ * when given (its own and, forwarded, the native core's). The runtime is per process: the first call wins.
+ */
+function quietSdkLogs(log?: Log) {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install(log ? { logger: sdkLogger(log), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } } : { logger: new DefaultLogger('WARN') });
   } catch {
     // already installed by the host process
   }
 }
 
 /** The worker's NativeConnection takes the same `tls`/`apiKey` as the API's client (temporalConnectionOptions). */
-export async function connectWorkerConnection(opts: TemporalConnectionOptions): Promise<NativeConnection> {
-  quietSdkLogs();
+export async function connectWorkerConnection(opts: TemporalConnectionOptions & { log?: Log }): Promise<NativeConnection> {
+  quietSdkLogs(opts.log);
   return NativeConnection.connect({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey });
 }
 
