@@ -110,6 +110,28 @@ describe('request schemas say what the server enforces', () => {
   });
 });
 
+describe('parameters say what the route parses them with (ST202 of 2026-12-04)', () => {
+  const param = (path: string, method: string, name: string) => doc.paths[path]![method]!.parameters!.find((p) => p.name === name)!.schema as Schema & { format?: string; minLength?: number; anyOf?: Schema[] };
+
+  it('the update feed path: a channel name or version, an org uuid or any, an install uuid (/v1/updates/0/0/0/0 was schema-valid)', async () => {
+    const feed = '/v1/updates/{channel}/{org}/{install}/{file}';
+    expect(param(feed, 'get', 'install').format).toBe('uuid');
+    expect(JSON.stringify(param(feed, 'get', 'org'))).toContain('uuid');
+    expect(JSON.stringify(param(feed, 'get', 'channel'))).toContain('pattern');
+    expect((await fetch(`${h.url}/v1/updates/0/0/0/0`)).status).toBe(400);
+  });
+
+  it('the OIDC callback needs a non-empty state (state= was schema-valid)', async () => {
+    expect(param('/v1/auth/oidc/callback', 'get', 'state').minLength).toBe(1);
+    expect((await fetch(`${h.url}/v1/auth/oidc/callback?state=`)).status).toBe(400);
+  });
+
+  it('the SAML ACS needs a non-empty SAMLResponse (SAMLResponse= was schema-valid)', () => {
+    const form = doc.paths['/v1/auth/saml/{org}/acs']!.post!.requestBody!.content['application/x-www-form-urlencoded']!.schema;
+    expect((form.properties!.SAMLResponse as { minLength?: number }).minLength).toBe(1);
+  });
+});
+
 describe('server errors the fuzzer found', () => {
   it('refuses a budget soft-alert fraction below the stored precision with 400, not 500 (ST101: 5e-324 rounded to 0 and broke the CHECK)', async () => {
     const admin = await h.user('org_admin');

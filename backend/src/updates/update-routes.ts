@@ -72,7 +72,8 @@ export function registerUpdateFeedOpenApi(reg: OpenAPIRegistry, h: { errors: Rou
   reg.registerPath({
     method: 'get', path: '/v1/updates/{channel}/{org}/{install}/{file}',
     summary: 'Update feed of electron-updater\'s generic provider: latest.yml, latest-mac.yml, latest-linux.yml for this install (staged rollout per org, pinned version, kill switch), or an artefact they name. Problems: update.not_found, update.manifest_invalid',
-    request: { params: z.object({ channel: z.string(), org: z.string(), install: z.string(), file: z.string() }) },
+    // The same schema the route parses the path with (ST202: /v1/updates/0/0/0/0 was schema-valid).
+    request: { params: Params },
     responses: { 200: { description: 'The feed (text/yaml) or the artefact' }, 302: { description: 'The artefact in the configured blob location' }, ...h.errors },
   });
 }
