@@ -97,7 +97,7 @@ test('a clinician signs in, creates a consented session, uploads a stereo WAV, t
     // Step names in words, never the workflow's ids ("transcribing: 10 %").
     expect(log.join(' ')).not.toMatch(/\b(decoding|transcribing|metrics|coding|analyzing|summarizing|verifying|rendering)\b/);
     // Every named step was seen current at some point as the pushed events arrived.
-    for (const n of ['Transcribing', 'Scoring the rubric', 'Writing the summary']) expect(log.join(' | ')).toContain(`${n}: `);
+    for (const n of ['Transcribing', 'Scoring the rubric', 'Writing the summary']) expect(log.join(' | ')).toContain(`${n} — `);
     const percents = log.map((t) => Number(/(\d+) %/.exec(t)?.[1] ?? NaN)).filter((n) => !Number.isNaN(n));
     expect(new Set(percents.filter((p) => p > 0 && p < 100)).size, `progress seen: ${log.join(' | ')}`).toBeGreaterThanOrEqual(2);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));

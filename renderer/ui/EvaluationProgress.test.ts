@@ -11,7 +11,7 @@ describe('EvaluationProgress', () => {
     const html = render({ status: 'failed', step: 'summarizing', progress: 0.8, startedAt: '2026-12-04T10:00:00Z', finishedAt: '2026-12-04T10:01:05Z', error: { code: 'llm.unavailable', message: 'connect ECONNREFUSED 127.0.0.1:8081' } });
     // The failure sits in the failed step's row.
     expect(html).toMatch(/<li class="step step-failed"[^>]*>.*Writing the summary.*<p role="alert" class="error step-failure" data-code="llm.unavailable">Part of the evaluation service is not available right now/);
-    expect(text(html)).toContain('Stopped at: Writing the summary: 80 %');
+    expect(text(html)).toContain('Stopped at Writing the summary (80 % of the evaluation done)');
     expect(text(html)).toContain('Took 1 min 05 s');
     expect(html).not.toContain('ECONNREFUSED');
     expect(text(html)).not.toContain('llm.unavailable');
@@ -24,7 +24,7 @@ describe('EvaluationProgress', () => {
   it('marks the current step, never prints a step id, and no failure while running', () => {
     const html = render({ status: 'running', step: 'transcribing', progress: 0.1, startedAt: new Date(Date.now() - 42_000).toISOString() });
     expect(html).toMatch(/<li class="step step-current" aria-current="step">.*?Transcribing/);
-    expect(text(html)).toContain('Transcribing: 10 %');
+    expect(text(html)).toContain('Transcribing — 10 % of the evaluation done');
     expect(text(html)).toMatch(/Running for 4[2-3] s/);
     expect(text(html)).not.toMatch(/transcribing|decoding|analyzing/);
     expect(html).not.toContain('role="alert"');

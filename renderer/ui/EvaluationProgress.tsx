@@ -27,12 +27,14 @@ export function EvaluationProgress({ status, step, progress, startedAt, finished
   const started = startedAt ? Date.parse(startedAt) : NaN;
   const end = finishedAt ? Date.parse(finishedAt) : now;
   const elapsed = Number.isNaN(started) ? null : elapsedText(end - started);
-  const headline = status === 'completed' ? 'Done' : status === 'failed' ? `Stopped at: ${stepLabel(step)}` : stepLabel(step);
+  const pct = Math.round((status === 'completed' ? 1 : progress) * 100);
+  // The percentage is of the whole evaluation, not of the step it is in: say so.
+  const headline = status === 'completed' ? 'Done: 100 %' : status === 'failed' ? `Stopped at ${stepLabel(step)} (${pct} % of the evaluation done)` : `${stepLabel(step)} — ${pct} % of the evaluation done`;
   const rows = stepRows(status, step);
   const failedHere = status === 'failed' && !rows.some((r) => r.state === 'failed');
   return (
     <div className="evaluation-progress">
-      <ProgressBar label="Evaluation progress" value={status === 'completed' ? 1 : progress} text={`${headline}: ${Math.round((status === 'completed' ? 1 : progress) * 100)} %`} />
+      <ProgressBar label="Evaluation progress" value={status === 'completed' ? 1 : progress} text={headline} />
       {elapsed ? (
         <p className="help" data-testid="evaluation-elapsed">
           {active ? 'Running for' : 'Took'} {elapsed}
