@@ -188,6 +188,11 @@ describe('requests the server cannot read answer a documented 4xx problem with a
     expect((await problem(ok)).code).toBe('request.invalid');
   });
 
+  it('a path parameter with malformed percent-encoding: 400 request.invalid, not 500', async () => {
+    const res = await fetch(`${h.url}/v1/sessions/%zz`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await problem(res)).toMatchObject({ status: 400, type: expect.stringMatching(/^application\/problem\+json/), code: 'request.invalid' });
+  });
+
   it('malformed JSON: 400 request.invalid; a NUL byte in a string: 400 request.invalid_text', async () => {
     expect(await problem(await post('/v1/sessions', { 'content-type': 'application/json' }, '{"title":'))).toMatchObject({ status: 400, code: 'request.invalid' });
     expect(await problem(await post('/v1/sessions', { 'content-type': 'application/json' }, JSON.stringify({ title: 'a\u0000b' })))).toMatchObject({ status: 400, code: 'request.invalid_text' });

@@ -28,6 +28,8 @@ export function toAppError(e: unknown): AppError {
     if (text.length) return new AppError('request.invalid_text', text.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
     return new AppError('request.invalid', e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { status: 400 });
   }
+  // The router could not percent-decode a path parameter (/v1/sessions/%zz): a 500 until now.
+  if (e instanceof URIError && (e as { status?: unknown }).status === 400) return new AppError('request.invalid', `Malformed percent-encoding in the path: ${e.message}`, { status: 400 });
   return bodyParserError(e) ?? new AppError('internal', 'Internal error', { cause: e });
 }
 
