@@ -93,6 +93,13 @@ describe('request schemas say what the server enforces', () => {
     expect(items.map((p) => p.properties!.channel)).toEqual([{ type: 'number', enum: [0] }, { type: 'number', enum: [1] }]);
   });
 
+  it("a new session's participants each need their consent (ST202: 422 consent.missing for a schema-valid body, so the fuzzer never made a session)", async () => {
+    const items = (bodyOf('/v1/sessions').properties!.participants as { prefixItems: Schema[] }).prefixItems;
+    for (const p of items) expect(p.required).toContain('consent');
+    const res = await fetch(`${h.url}/v1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 't', rubricId: 'communication-general', recordedAt: '2026-01-01T00:00:00Z', participants: [{ channel: 0, displayName: 'a', roleLabel: 'r' }, { channel: 1, displayName: 'b', roleLabel: 'r' }] }) });
+    expect(await problem(res)).toMatchObject({ status: 422, code: 'consent.missing' });
+  });
+
   it("a guest's join needs their consent, given (ST202: 422 consent.missing for a schema-valid body)", () => {
     const join = bodyOf('/v1/join');
     expect(join.required).toContain('consent');

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { CreateSessionRequest, EvaluationView, ParticipantInput, Problem, RecordConsentRequest, SessionView, StartEvaluationRequest, UploadMetadata } from '../../../app/contracts/api';
+import { ConsentInput, CreateSessionRequest, EvaluationView, ParticipantInput, Problem, RecordConsentRequest, SessionView, StartEvaluationRequest, UploadMetadata } from '../../../app/contracts/api';
 import { Transcript } from '../../../app/transcript/transcript';
 import { ConversationMetrics } from '../../../app/metrics/metrics-model';
 import { VerifiedAnalysis } from '../../../app/rubric/analysis';
@@ -31,9 +31,10 @@ export function buildOpenApiDocument(serverUrl: string) {
   const security = [{ [bearer.name]: [] }];
   // The server takes a join without consent only to answer it with consent.missing: documented as required.
   const joinRequest = JoinRequest.extend({ consent: GuestConsent.extend({ given: z.literal(true) }) });
-  // Channel 0 then channel 1, as the server's refinement demands, in the document's tuple too.
+  // Channel 0 then channel 1, as the server's refinement demands, in the document's tuple too; and
+  // each with consent, which the server demands (422 consent.missing) though the shared schema has it optional.
   const participants = CreateSessionRequest.shape.participants;
-  const createSession = CreateSessionRequest.extend({ participants: z.tuple([ParticipantInput.extend({ channel: z.literal(0) }), ParticipantInput.extend({ channel: z.literal(1) })]).meta({ minItems: 2, maxItems: 2, description: participants.description }) });
+  const createSession = CreateSessionRequest.extend({ participants: z.tuple([ParticipantInput.extend({ channel: z.literal(0), consent: ConsentInput }), ParticipantInput.extend({ channel: z.literal(1), consent: ConsentInput })]).meta({ minItems: 2, maxItems: 2, description: participants.description }) });
   // tus's own refusals (a malformed Upload-Length or Upload-Metadata) are plain text.
   const uploadErrors = { ...errors, 400: { description: 'Problem (request.invalid), or tus\'s plain-text refusal of a malformed tus header', content: { 'application/problem+json': { schema: problem }, 'text/plain': { schema: z.string() } } } };
   const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
