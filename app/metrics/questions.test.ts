@@ -51,3 +51,18 @@ describe('splitSentences and countQuestions', () => {
     expect(countQuestions(['Do you smoke? How much do you drink? Tell me about work.', 'I see. Why now?'])).toEqual({ open: 2, closed: 2, total: 4 });
   });
 });
+
+describe('a question asked at the end of a sentence that opens otherwise', () => {
+  it('is judged by its own clause', () => {
+    expect(classifyQuestion('Last time, you mentioned walking in the evenings, how has that gone?')).toBe('open');
+    expect(classifyQuestion('Before I go on, what do you already know about blood pressure?')).toBe('open');
+    expect(classifyQuestion('Before we get into it, are you still taking the tablets every morning?')).toBe('closed');
+  });
+
+  it('leaves a question that opens as one to its opening words, and a tag question to the whole', () => {
+    expect(classifyQuestion("What's made the biggest difference, do you think?")).toBe('open');
+    expect(classifyQuestion('What, if anything, would you want to be different?')).toBe('open');
+    expect(classifyQuestion('So the walks helped, right?')).toBe('closed');
+    expect(classifyQuestion('So the walks helped, and the salt is harder.')).toBeNull();
+  });
+});

@@ -54,8 +54,23 @@ function words(sentence: string): string[] {
   return tokens.slice(i);
 }
 
-/** 'open', 'closed', or null when the sentence is not a question. */
+/**
+ * 'open', 'closed', or null when the sentence is not a question. A question asked at the end of a
+ * sentence whose opening words do not ask ("Last time you mentioned walking, how has that gone?")
+ * is judged by its own clause, the one after the last comma or semicolon, when that clause is a
+ * question by its words alone.
+ */
 export function classifyQuestion(sentence: string): QuestionKind | null {
+  const whole = classifyWords(sentence, true);
+  const clauses = sentence.split(/[,;]/);
+  // Only when the opening words do not ask: "What's made the difference, do you think?" and
+  // "What, if anything, would you change?" stay open.
+  const opensWithWh = WH.has((words(sentence)[0] ?? '').replace(/'(s|re)$/, ''));
+  if (whole && !opensWithWh && !classifyWords(sentence, false) && clauses.length > 1) return classifyWords(clauses[clauses.length - 1]!, false) ?? whole;
+  return whole;
+}
+
+function classifyWords(sentence: string, byPunctuation: boolean): QuestionKind | null {
   const w = words(sentence);
   if (w.length === 0) return null;
   const head = w.join(' ');
@@ -68,7 +83,7 @@ export function classifyQuestion(sentence: string): QuestionKind | null {
   // Not wh + subject: "when I was young…" is a statement.
   const whQuestion = WH.has(first) && (contracted || AUX.has(second) || WH_VERBS.has(second));
   const auxQuestion = AUX.has(first) && SUBJECTS.has(second);
-  const isQuestion = sentence.trim().endsWith('?') || invitation || whQuestion || auxQuestion;
+  const isQuestion = (byPunctuation && sentence.trim().endsWith('?')) || invitation || whQuestion || auxQuestion;
   if (!isQuestion) return null;
 
   if (invitation) return 'open';
