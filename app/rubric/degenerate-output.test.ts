@@ -142,6 +142,16 @@ describe('quotes checked against the transcript', () => {
     expect(inventedQuote("The patient's worry about the 'kids' was heard.", said)).toBeNull();
   });
 
+  it("matches a participant's name in any of its forms, as the gateway restores a redacted name in full", () => {
+    const greeting = ['Good morning Daniel.', 'Thanks, Dr. Okafor.'];
+    const names = ['Dr. Maya Okafor', 'Daniel Reyes'];
+    expect(inventedQuote('The clinician opened with "Good morning Daniel Reyes."', greeting, names)).toBeNull();
+    expect(inventedQuote('The patient said "Thanks, Maya Okafor".', greeting, names)).toBeNull();
+    // Without the names the restored full name reads as words nobody said; a wrong word still fails.
+    expect(inventedQuote('The clinician opened with "Good morning Daniel Reyes."', greeting)).toBe('Good morning Daniel Reyes.');
+    expect(inventedQuote('The clinician opened with "Good evening Daniel Reyes."', greeting, names)).toBe('Good evening Daniel Reyes.');
+  });
+
   it('refuses a rationale or a strength with an invented quote, but not a suggestion proposing words', () => {
     const section = relational;
     const answer: SectionAnswer = { empathy: { evidence: ['u1'], rationale: "The clinician asked 'How are the walks going for you?' and listened.", score: 4 } };

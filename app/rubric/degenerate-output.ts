@@ -25,6 +25,12 @@ export interface DetectorContext {
   instructions?: string;
   /** What the speakers said (the transcript units' texts): a quoted phrase must be found in one of them. */
   quotable?: readonly string[];
+  /**
+   * The participants' names. The gateway restores a redacted name to the full name as registered,
+   * so a model quoting "Good morning [PERSON_1]" reaches us as "Good morning Daniel Reyes" where
+   * "Good morning Daniel" was said: in quotes, any part of a participant's name matches any other.
+   */
+  names?: readonly string[];
 }
 
 /** Text a model copies from a shown answer shape instead of writing one ("one sentence", "two sentences", "one strength"). */
@@ -54,7 +60,7 @@ export function checkText(text: string, what: string, ctx: DetectorContext = {})
     if (copied) return { kind: 'copied_instructions', reason: `the ${what} copied the instructions ("${excerpt(copied)}")` };
   }
   if (ctx.quotable) {
-    const invented = inventedQuote(text, ctx.quotable);
+    const invented = inventedQuote(text, ctx.quotable, ctx.names);
     if (invented) return { kind: 'invented_quote', reason: `the ${what} quoted words nobody said in the transcript ("${excerpt(invented)}")` };
   }
   return null;
@@ -65,16 +71,28 @@ export function checkText(text: string, what: string, ctx: DetectorContext = {})
  * compared by words so that case and punctuation do not matter; null when every quote is found.
  * An apostrophe inside a word ("patient's") does not open a quote.
  */
-export function inventedQuote(text: string, quotable: readonly string[]): string | null {
-  const said = quotable.map((t) => ` ${words(t).join(' ')} `);
+export function inventedQuote(text: string, quotable: readonly string[], names: readonly string[] = []): string | null {
+  const nameParts = new Set(names.flatMap((n) => words(n)));
+  const said = quotable.map((t) => ` ${maskNames(words(t), nameParts).join(' ')} `);
   const quote = /(?<![\p{L}\p{N}])["“‘']([^"“”‘’]+?)["”’'](?![\p{L}\p{N}])/gu;
   for (const m of text.matchAll(quote)) {
     const w = words(m[1]!);
     if (w.length < 2) continue;
-    const phrase = ` ${w.join(' ')} `;
+    const phrase = ` ${maskNames(w, nameParts).join(' ')} `;
     if (!said.some((s) => s.includes(phrase))) return m[1]!;
   }
   return null;
+}
+
+/** Words with each run of name parts ("daniel", "daniel reyes") replaced by one name token. */
+function maskNames(w: readonly string[], nameParts: ReadonlySet<string>): string[] {
+  if (nameParts.size === 0) return [...w];
+  const out: string[] = [];
+  for (const word of w) {
+    if (!nameParts.has(word)) out.push(word);
+    else if (out.at(-1) !== '\u0000name') out.push('\u0000name');
+  }
+  return out;
 }
 
 /**

@@ -161,7 +161,7 @@ export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & Nar
     schemaName: SCHEMA_NAME.narrative,
     parse: NarrativeAnswer,
     repair: (answer, ctx) => dropUngroundedStrengths(repairNarrativeAnswer(answer, ctx), grounding).answer,
-    check: (answer, ctx) => checkNarrativeAnswer(answer, { ...ctx, quotable: opts.units.map((u) => u.text) }),
+    check: (answer, ctx) => checkNarrativeAnswer(answer, { ...ctx, quotable: opts.units.map((u) => u.text), names: opts.participants ? [opts.participants.clinician, opts.participants.patient] : [] }),
     idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:narrative`,
     maxOutputTokens: 700,
     step: 'narrative',

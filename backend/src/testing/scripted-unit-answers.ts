@@ -115,10 +115,18 @@ export function scriptedUnitAnswer(body: unknown): unknown {
     );
   }
   const ids = lines.map((l) => l.id);
+  // Each point cites units its own pool allows (the schema's enum), as a model under the grammar must.
+  const pool = (node: Schema | undefined): string[] => {
+    const allowed = (node?.properties?.evidence?.items?.enum ?? []) as string[];
+    return allowed.length > 0 ? allowed : ids;
+  };
+  const summaryIds = pool(props.summary).slice(0, 2);
+  const strength = pool(props.strengths?.items)[0]!;
+  const suggestion = pool(props.suggestions?.items)[0]!;
   return {
-    summary: { text: `A scripted summary of a conversation of ${lines.length} units that opens with "${lines[0]?.text ?? ''}".`, evidence: ids.slice(0, 2) },
-    strengths: [{ text: `Saying "${tail(text.get(ids[2] ?? ids[0]!) ?? '', 8)}" in ${ids[2] ?? ids[0]} invited the patient to talk.`, evidence: [ids[2] ?? ids[0]!] }],
-    suggestions: [{ text: `After ${ids[3] ?? ids[0]}, a reflection of the patient's concern would have helped more than moving on.`, evidence: [ids[3] ?? ids[0]!] }],
+    summary: { text: `A scripted summary of a conversation of ${lines.length} units that opens with "${lines[0]?.text ?? ''}".`, evidence: summaryIds },
+    strengths: [{ text: `Saying "${tail(text.get(strength) ?? '', 8)}" in ${strength} invited the patient to talk.`, evidence: [strength] }],
+    suggestions: [{ text: `After ${suggestion}, a reflection of the patient's concern would have helped more than moving on.`, evidence: [suggestion] }],
   };
 }
 
