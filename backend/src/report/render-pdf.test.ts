@@ -75,7 +75,7 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
     for (const s of [
       'Blood pressure follow-up',
       'Recorded 24 Nov 2026, 09:30 UTC',
-      'Duration 2 min 55 s',
+      'Duration 2 min 59 s',
       'Clinician Dr. Maya Okafor (audio channel 0)',
       'Patient Daniel Reyes (audio channel 1)',
       'Motivational interviewing (global scores and behaviour counts), version 2.1.0',
@@ -119,7 +119,7 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
       }
     }
     // A suggestion that rests on the patient's words shows them as the patient's.
-    expect(feedback).toContain('u21 [00:54] Patient (Daniel Reyes): “I know what I should do, I just can\'t seem to fit it in.”');
+    expect(feedback).toContain('u21 [00:55] Patient (Daniel Reyes): “I know what I should do, I just can\'t seem to fit it in.”');
   });
 
   it('shows every rubric item with its score, label, rationale and each cited unit', () => {

@@ -120,9 +120,11 @@ export function scriptedUnitAnswer(body: unknown): unknown {
     const allowed = (node?.properties?.evidence?.items?.enum ?? []) as string[];
     return allowed.length > 0 ? allowed : ids;
   };
+  // The third and fourth units when their pools allow them (points about different moments), else one of the pool.
+  const pick = (allowed: string[], k: number) => (allowed.includes(ids[k]!) ? ids[k]! : allowed[Math.min(k, allowed.length - 1)]!);
   const summaryIds = pool(props.summary).slice(0, 2);
-  const strength = pool(props.strengths?.items)[0]!;
-  const suggestion = pool(props.suggestions?.items)[0]!;
+  const strength = pick(pool(props.strengths?.items), 2);
+  const suggestion = pick(pool(props.suggestions?.items), 3);
   return {
     summary: { text: `A scripted summary of a conversation of ${lines.length} units that opens with "${lines[0]?.text ?? ''}".`, evidence: summaryIds },
     strengths: [{ text: `Saying "${tail(text.get(strength) ?? '', 8)}" in ${strength} invited the patient to talk.`, evidence: [strength] }],
