@@ -108,7 +108,12 @@ export const ServerJoined = z.object({
 });
 /** The peer arrived (or came back on a new connection: then drop the old RTCPeerConnection and answer anew). */
 export const ServerPeerJoined = z.object({ type: z.literal('peer-joined'), peer: PeerInfo, reconnected: z.boolean() });
-export const ServerPeerLeft = z.object({ type: z.literal('peer-left'), peer: PeerInfo, reason: z.enum(['bye', 'disconnected']) });
+/**
+ * The peer left: `bye` (hung up), `disconnected` (their signaling dropped; the media may still flow and
+ * they may come back), `removed` (the server ended their access: token revoked, user deactivated,
+ * session deleted; they will not come back, so end the media too).
+ */
+export const ServerPeerLeft = z.object({ type: z.literal('peer-left'), peer: PeerInfo, reason: z.enum(['bye', 'disconnected', 'removed']) });
 export const ServerSignal = z.object({ type: z.literal('signal'), from: SignalRole, data: SignalData });
 export const ServerError = z.object({ type: z.literal('error'), code: z.string(), message: z.string() });
 export const ServerPong = z.object({ type: z.literal('pong'), t: z.number().optional() });

@@ -258,7 +258,8 @@ export function startCall(opts: { base: string; sessionId: string; token: string
         break;
       case 'peer-left':
         peerPresent = false;
-        if (m.reason === 'bye') {
+        // 'removed': the server ended their access; the media path must not outlive it.
+        if (m.reason === 'bye' || m.reason === 'removed') {
           clearTimers();
           attempt = 0;
           dropPeer();

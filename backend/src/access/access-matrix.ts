@@ -201,6 +201,9 @@ export type TusKey = keyof typeof TUS_MATRIX;
 /**
  * WebSocket upgrades. /v1/events: a signed-in user with a role (events are filtered per session).
  * /v1/signal: the owner takes channel 0, the session's guest channel 1; nobody else gets a seat.
+ * Neither is a lasting grant: both are re-checked at each heartbeat (a revoked token, a deactivated
+ * user, a lost role or a deleted session closes the socket: events-revalidation.test.ts,
+ * signaling-revalidation.test.ts).
  */
 export const WS_MATRIX = {
   'WS /v1/events': org(WITH_ROLE, allow(101)),
@@ -239,11 +242,6 @@ export const OPEN_FINDINGS: readonly { route: HttpRouteKey | TusKey | WsKey; act
     route: 'GET /v1/sessions/:id/report.pdf',
     actors: ['auditor'],
     finding: 'The auditor may not read the transcript or the analysis but may read the report, which quotes the transcript as evidence.',
-  },
-  {
-    route: 'WS /v1/signal?session=:id',
-    actors: ['owner', 'guest'],
-    finding: 'A seat is checked only when it is taken: a token revoked afterwards (sign-out, SCIM deactivation) or a deleted session keeps the call\'s signaling (the events socket is re-checked at each heartbeat).',
   },
 ];
 

@@ -1,9 +1,10 @@
-import { AppError } from '../../../app/contracts/errors';
+import { AppError, isAppError } from '../../../app/contracts/errors';
 import { GUEST_TOKEN_PREFIX, type SignalRole } from '../../../app/contracts/signaling';
 import type { Database } from '../db/database';
 import { isUuid } from '../db/database';
 import * as sessions from '../db/repositories/sessions';
-import type { GuestIdentity } from '../db/repositories/invites';
+import { guestTokenExists, type GuestIdentity } from '../db/repositories/invites';
+import { unrevokedTokenIdentity } from '../db/repositories/identity';
 import { authenticateToken, type IdentityResolver } from '../api/auth';
 import type { Authorizer } from '../access/authorizer';
 import type { AccessSubject } from '../access/access-policy';
@@ -58,4 +59,38 @@ export async function admitToSignaling(deps: SignalAdmissionDeps, input: { sessi
   });
   if (!consented) throw new AppError('consent.missing', `The participant on channel ${who.channel} has not consented to the recording; record the consent before joining the call.`);
   return { ...who, sessionId };
+}
+
+/**
+ * Re-checks a seat taken earlier with `token`, as at admission but with the current state: the
+ * owner's token not revoked and their user still active (auth.invalid), their roles still allowing
+ * call.join_owner on the session, the guest's pass still existing, the session still there
+ * (session.not_found). Expiry after admission does not end a call (the desktop's access token lasts
+ * 15 minutes, a guest pass an hour; decision 030). Returns the refusal, or null while the seat holds;
+ * a failed lookup throws (the caller keeps the seat until the next check). A refusal by the policy
+ * is audited (access.denied), a grant is not (it was audited at admission).
+ */
+export async function recheckSeat(deps: SignalAdmissionDeps, who: SignalParticipant, token: string): Promise<AppError | null> {
+  let subject: AccessSubject;
+  const action = who.role === 'owner' ? 'call.join_owner' : 'call.join_guest';
+  const session = await deps.authorizer.loadSession(who.orgId, who.sessionId);
+  if (who.role === 'guest') {
+    const guestId = who.key.slice('guest:'.length);
+    // A deleted session takes its guest passes with it: say the session is gone, not the pass.
+    if (!session) return new AppError('session.not_found', `Session ${who.sessionId} not found`);
+    if (!(await deps.db.withOrg(who.orgId, (tx) => guestTokenExists(tx, guestId)))) return new AppError('auth.invalid', 'This guest pass is no longer valid.');
+    subject = { kind: 'guest', orgId: who.orgId, guestId, sessionId: who.sessionId };
+  } else {
+    const id = await deps.db.withOrg(who.orgId, (tx) => unrevokedTokenIdentity(tx, token));
+    if (!id || `user:${id.userId}` !== who.key) return new AppError('auth.invalid', 'You were signed out (the token was revoked or the account deactivated).');
+    subject = await deps.authorizer.subjectOf(id);
+  }
+  if (session && deps.authorizer.permits(subject, action, session)) return null;
+  try {
+    await deps.authorizer.requireSession(subject, action, who.sessionId);
+    return null;
+  } catch (e) {
+    if (isAppError(e) && e.code !== 'internal') return e;
+    throw e;
+  }
 }

@@ -8,13 +8,15 @@ import { toAppError } from '../api/problem';
 import { noSignInThrottle, type SignInThrottle } from '../api/auth';
 import { createConnectionCounter, createUpgradeRouter } from '../api/websocket-upgrades';
 import { iceServersFor, type IceConfig } from './ice-servers';
-import { admitToSignaling, type SignalAdmissionDeps, type SignalParticipant } from './signal-admission';
+import { admitToSignaling, recheckSeat, type SignalAdmissionDeps, type SignalParticipant } from './signal-admission';
 import { SignalingRooms } from './signaling-rooms';
 
 export interface SignalingHubDeps extends SignalAdmissionDeps {
   ice: IceConfig;
-  /** Interval of WebSocket pings; a socket that missed one is dropped at the next. Default 15 s. */
+  /** Interval of WebSocket pings and of the seats' re-check (revalidate); a socket that missed a ping is dropped at the next. Default 15 s. */
   heartbeatMs?: number;
+  /** A message arriving this long after its seat was last checked re-checks it at once (without holding the message). Default 5 s. */
+  burstRecheckMs?: number;
   maxSignalBytes?: number;
   /** Signaling connections one participant (user or guest) may hold at once. Default 4. */
   maxConnectionsPerParticipant?: number;
@@ -36,9 +38,12 @@ export function createSignalingHub(deps: SignalingHubDeps) {
   const perParticipant = createConnectionCounter(maxPerParticipant);
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxSignalBytes * 4 });
   const rooms = new SignalingRooms<WebSocket>();
-  const connections = new Map<WebSocket, SignalParticipant>();
+  // The token is kept to re-check the seat (revalidate): admission is not a lasting grant.
+  const connections = new Map<WebSocket, { who: SignalParticipant; token: string; checkedAt: number }>();
   const alive = new Set<WebSocket>();
   const saidBye = new Set<WebSocket>();
+  const removed = new Set<WebSocket>();
+  const burstRecheckMs = deps.burstRecheckMs ?? 5_000;
 
   const send = (ws: WebSocket, msg: SignalServerMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
@@ -67,7 +72,7 @@ export function createSignalingHub(deps: SignalingHubDeps) {
         return who;
       })
       .then(
-        (who) => !socket.destroyed && wss.handleUpgrade(req, socket, head, (ws) => open(ws, who)),
+        (who) => !socket.destroyed && wss.handleUpgrade(req, socket, head, (ws) => open(ws, who, token ?? '')),
         (e: unknown) => {
           const app = toAppError(e);
           if (app.code === 'internal') deps.log?.('signaling admission failed', { err: String((e as Error)?.stack ?? e) });
@@ -76,8 +81,8 @@ export function createSignalingHub(deps: SignalingHubDeps) {
       );
   }
 
-  function open(ws: WebSocket, who: SignalParticipant) {
-    connections.set(ws, who);
+  function open(ws: WebSocket, who: SignalParticipant, token: string) {
+    connections.set(ws, { who, token, checkedAt: Date.now() });
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
     // ws reports protocol violations (e.g. an oversized frame) as 'error' before closing.
@@ -89,10 +94,14 @@ export function createSignalingHub(deps: SignalingHubDeps) {
       const left = rooms.leave(ws);
       if (left?.peer) send(left.peer.socket, { type: 'peer-left', peer: info(left.who), reason: saidBye.has(ws) ? 'bye' : 'disconnected' });
       saidBye.delete(ws);
+      removed.delete(ws);
     });
   }
 
   function onMessage(ws: WebSocket, who: SignalParticipant, raw: RawData, isBinary: boolean) {
+    if (removed.has(ws)) return;
+    const c = connections.get(ws);
+    if (c && Date.now() - c.checkedAt > burstRecheckMs) void recheck(ws);
     if (isBinary) return error(ws, 'signal.message_invalid', 'Send JSON text messages, not binary.');
     const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw as ArrayBuffer).toString('utf8');
     const bytes = Buffer.byteLength(text);
@@ -133,7 +142,42 @@ export function createSignalingHub(deps: SignalingHubDeps) {
     if (r.peer) send(r.peer.socket, { type: 'peer-joined', peer: info(who), reconnected: r.replaced !== null });
   }
 
+  /**
+   * Re-checks one seat (recheckSeat): a refusal sends the `error` message and closes the socket
+   * with 4000 + its status and the code as reason (4401 auth.invalid, 4403 auth.forbidden, 4404
+   * session.not_found); the peer is told `peer-left` with reason `removed`. A failed lookup keeps
+   * the seat until the next check.
+   */
+  async function recheck(ws: WebSocket): Promise<void> {
+    const c = connections.get(ws);
+    if (!c || removed.has(ws)) return;
+    c.checkedAt = Date.now();
+    try {
+      const refusal = await recheckSeat(deps, c.who, c.token);
+      if (!refusal || !connections.has(ws) || removed.has(ws)) return;
+      removed.add(ws);
+      deps.log?.('signaling seat revoked', { session: c.who.sessionId, role: c.who.role, code: refusal.code });
+      // The seat is freed and the peer told now, not when the close handshake completes.
+      const left = rooms.leave(ws);
+      if (left?.peer) send(left.peer.socket, { type: 'peer-left', peer: info(left.who), reason: 'removed' });
+      refuse(ws, refusal);
+    } catch (e) {
+      deps.log?.('signaling: seat re-check failed', { err: (e as Error).message, session: c.who.sessionId });
+    }
+  }
+
+  let revalidating: Promise<void> | null = null;
+  function revalidate(): Promise<void> {
+    revalidating ??= (async () => {
+      for (const ws of [...connections.keys()]) await recheck(ws);
+    })().finally(() => {
+      revalidating = null;
+    });
+    return revalidating;
+  }
+
   const heartbeat = setInterval(() => {
+    void revalidate();
     for (const ws of connections.keys()) {
       if (!alive.has(ws)) {
         ws.terminate();
@@ -150,6 +194,8 @@ export function createSignalingHub(deps: SignalingHubDeps) {
     /** Who is seated in a session's room. */
     members: (sessionId: string) => rooms.members(sessionId),
     connectionCount: () => connections.size,
+    /** Re-check every seat now (also done at each heartbeat). */
+    revalidate,
     async close() {
       clearInterval(heartbeat);
       for (const ws of connections.keys()) ws.terminate();

@@ -158,6 +158,25 @@ export async function resolveApiTokenGrant(db: Database, token: string): Promise
   });
 }
 
+/**
+ * The identity of a token that was not revoked and whose user is still active, read in the
+ * transaction's org; unlike sign-in it ignores the token's expiry. For re-checking a grant made
+ * when the token was live (a call's signaling seat): revocation ends it, expiry alone does not.
+ */
+export async function unrevokedTokenIdentity(tx: Tx, token: string): Promise<Identity | null> {
+  const { rows } = await tx.query<{ org_id: string; org_name: string; user_id: string; email: string; display_name: string; roles: Role[] }>(
+    `SELECT o.id AS org_id, o.name AS org_name, u.id AS user_id, u.email, u.display_name,
+            coalesce((SELECT array_agg(m.role ORDER BY m.role) FROM memberships m WHERE m.org_id = u.org_id AND m.user_id = u.id), '{}') AS roles
+     FROM api_tokens t
+     JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id
+     JOIN orgs o ON o.id = t.org_id
+     WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL AND u.active`,
+    [tokenSha256(token)],
+  );
+  const r = rows[0];
+  return r ? { orgId: r.org_id, orgName: r.org_name, userId: r.user_id, email: r.email, displayName: r.display_name, roles: r.roles } : null;
+}
+
 /** The identity of a live token, whatever its kind (the API's resolver adds the dev-token rule: api/token-resolver.ts). */
 export async function resolveApiToken(db: Database, token: string): Promise<Identity | null> {
   return (await resolveApiTokenGrant(db, token))?.identity ?? null;

@@ -107,6 +107,13 @@ export async function resolveGuestToken(db: Database, token: string): Promise<Gu
   });
 }
 
+/** Whether the guest's pass still exists in the transaction's org (a deleted session takes its passes with it); expiry is not looked at. */
+export async function guestTokenExists(tx: Tx, guestId: string): Promise<boolean> {
+  if (!isUuid(guestId)) return false;
+  const { rows } = await tx.query('SELECT 1 FROM guest_tokens WHERE id = $1', [guestId]);
+  return rows.length > 0;
+}
+
 interface InviteRow {
   id: string;
   org_id: string;
