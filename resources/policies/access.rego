@@ -214,7 +214,9 @@ reasons contains msg if {
 	])
 }
 
-audited_reads := {"session.read_transcript", "session.read_analysis", "session.read_report"}
+# Reads of health data, and of who the participants are (session.read returns their names; the
+# list is audited by its route, one record naming the sessions it returned).
+audited_reads := {"session.read", "session.read_transcript", "session.read_analysis", "session.read_report"}
 
 default audit := true
 

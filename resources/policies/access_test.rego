@@ -90,8 +90,10 @@ test_a_user_without_a_role_gets_nothing_but_who_they_are if {
 test_reads_of_health_data_and_every_denial_are_audited if {
 	decide("session.read_transcript", owner, session).audit
 	decide("session.read_report", auditor, session).audit
-	not decide("session.read", owner, session).audit
+	decide("session.read", owner, session).audit
 	decide("session.read", other_clinician, session).audit
+	not decide("session.update", owner, session).audit
+	not decide("rubrics.read", owner, org_resource).audit
 }
 
 test_uploads_after_creation_belong_to_their_uploader if {

@@ -67,6 +67,18 @@ async function accessAudit(sessionId: string, action: string): Promise<string[]>
   return rows.map((r) => r.action);
 }
 
+/** The newest audit row a user's actions left (0 for none). */
+async function lastAuditSeq(userId: string): Promise<number> {
+  const { rows } = await su.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM audit_events WHERE actor_user_id = $1', [userId]);
+  return Number(rows[0]?.seq ?? 0);
+}
+
+/** The session ids named by each session.list audit row of a user after `afterSeq`. */
+async function listReads(userId: string, afterSeq: number): Promise<string[][]> {
+  const { rows } = await su.query<{ ids: string[] }>("SELECT data->'sessionIds' AS ids FROM audit_events WHERE actor_user_id = $1 AND seq > $2 AND action = 'access.granted' AND target_type = 'org' AND data->>'action' = 'session.list' ORDER BY seq", [userId, afterSeq]);
+  return rows.map((r) => r.ids);
+}
+
 type Observed = { status: number; code?: string };
 
 /** Does what the API answered match the cell? (A public cell is checked against the anonymous answer by the caller.) */
@@ -255,9 +267,17 @@ describe('access matrix', () => {
     const sessionId = await createConsentedSession(h.url, owner.token);
     const failures: string[] = [];
     for (const [actor, shows] of Object.entries(SEES_OWNERS_SESSION) as [Exclude<Actor, 'guest'>, boolean][]) {
+      const me = await jsonCall(h.url, 'GET', '/v1/me', tokens[actor]);
+      const userId = me.status === 200 ? String(me.json.userId) : null;
+      const since = userId ? await lastAuditSeq(userId) : 0;
       const r = await jsonCall(h.url, 'GET', '/v1/sessions', tokens[actor]);
       const ids = r.status === 200 ? (r.json as { sessions: { id: string }[] }).sessions.map((s) => s.id) : [];
       if (ids.includes(sessionId) !== shows) failures.push(`${actor}: want ${shows ? 'listed' : 'not listed'}, got ${r.status} ${ids.includes(sessionId) ? 'listed' : 'not listed'}`);
+      // The participants' names were read: one access.granted row for this request, naming exactly the sessions returned.
+      if (ids.length > 0) {
+        const rows = userId ? await listReads(userId, since) : [];
+        if (rows.length !== 1 || JSON.stringify(rows[0]) !== JSON.stringify(ids)) failures.push(`${actor}: want one session.list audit row naming [${ids.join(', ')}], got ${JSON.stringify(rows)}`);
+      }
     }
     expect(failures).toEqual([]);
   });

@@ -168,10 +168,14 @@ export const SEES_OWNERS_SESSION: Record<Exclude<Actor, 'guest'>, boolean> = {
 };
 
 /**
- * Reads of clinical content: every allowed call leaves an `access.granted` row in the audit trail
- * (with the action), as every refusal by the policy (403, 404) on a session leaves `access.denied`.
+ * Reads of clinical content and of who the participants are: every allowed call leaves an
+ * `access.granted` row in the audit trail (with the action), as every refusal by the policy (403,
+ * 404) on a session leaves `access.denied`. The list (GET /v1/sessions) leaves one row per request
+ * naming the sessions it returned (access-matrix.test.ts checks both).
  */
 export const AUDITED_READS: readonly HttpRouteKey[] = [
+  'GET /v1/sessions/:id',
+  'GET /v1/sessions/:id/evaluation',
   'GET /v1/sessions/:id/transcript',
   'GET /v1/sessions/:id/metrics',
   'GET /v1/sessions/:id/analysis',
@@ -232,11 +236,6 @@ export const OPEN_FINDINGS: readonly { route: HttpRouteKey | TusKey | WsKey; act
     route: 'POST /v1/sessions/:id/consents',
     actors: ['org_admin'],
     finding: 'An org admin may record a participant\'s consent on another clinician\'s session; consent is attested by whoever obtained it (the owner).',
-  },
-  {
-    route: 'GET /v1/sessions/:id',
-    actors: ['owner', 'assigned_supervisor', 'auditor', 'org_admin'],
-    finding: 'Participant names (who is a patient) are read here, in /evaluation and in the list without an audit row; only transcript, analysis, metrics, recording and report reads are audited.',
   },
   {
     route: 'GET /v1/sessions/:id/report.pdf',

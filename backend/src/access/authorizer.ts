@@ -31,7 +31,7 @@ export async function loadSessionResource(tx: Tx, sessionId: string): Promise<Se
 export function createAuthorizer(deps: AuthorizerDeps) {
   const { db, engine } = deps;
 
-  async function record(subject: AccessSubject, action: AccessAction, resource: AccessResource | { type: 'session'; orgId: string; id: string; missing: true }, d: Pick<AccessDecision, 'allow' | 'reasons'>) {
+  async function record(subject: AccessSubject, action: AccessAction, resource: AccessResource | { type: 'session'; orgId: string; id: string; missing: true }, d: Pick<AccessDecision, 'allow' | 'reasons'>, extra: Record<string, unknown> = {}) {
     const targetId = resource.type === 'session' ? resource.id : resource.type === 'upload' ? resource.session.id : null;
     try {
       await db.withOrg(subject.orgId, (tx) =>
@@ -40,7 +40,7 @@ export function createAuthorizer(deps: AuthorizerDeps) {
           action: d.allow ? 'access.granted' : 'access.denied',
           targetType: resource.type === 'upload' ? 'session' : resource.type,
           targetId,
-          data: { action, reasons: d.reasons, policyVersion: engine.version, ...(subject.kind === 'guest' ? { guestId: subject.guestId } : {}) },
+          data: { action, reasons: d.reasons, policyVersion: engine.version, ...(subject.kind === 'guest' ? { guestId: subject.guestId } : {}), ...extra },
         }),
       );
     } catch (e) {
@@ -80,6 +80,15 @@ export function createAuthorizer(deps: AuthorizerDeps) {
       if (d.audit) await record(subject, action, resource, d);
       if (!d.allow) throw refusal(d, action, resource);
       return d;
+    },
+
+    /**
+     * Audits a list read that names participants (GET /v1/sessions): one `access.granted` record on
+     * the org naming every session returned, not one per session. Throws (the list is not served)
+     * when the record cannot be written.
+     */
+    async recordListRead(subject: AccessSubject, action: AccessAction, sessionIds: readonly string[]): Promise<void> {
+      await record(subject, action, { type: 'org', orgId: subject.orgId }, { allow: true, reasons: [] }, { sessionIds });
     },
 
     /** Load the session in the subject's org and require `action` on it; a missing session is a denial too. */

@@ -22,7 +22,10 @@ export function sessionRoutes(sessions: SessionService, authorizer: Authorizer):
       handler: async (_req, res, ctx) => {
         const { identity, subject } = ctxOf(ctx);
         const visible = (s: { id: string; createdBy: string }) => authorizer.permits(subject, 'session.read', { type: 'session', orgId: identity.orgId, id: s.id, createdBy: s.createdBy });
-        res.json({ sessions: await sessions.listSessions(identity, visible) });
+        const list = await sessions.listSessions(identity, visible);
+        // The list names each session's participants: one audit record per request, naming the sessions.
+        if (list.length > 0) await authorizer.recordListRead(subject, 'session.list', list.map((s) => s.id));
+        res.json({ sessions: list });
       },
     },
     {
