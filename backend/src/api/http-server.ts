@@ -44,6 +44,7 @@ import { createHttpServer, serverUrl, type ServerTls } from '../transport/tls-se
 import { apiCors, apiSecurityHeaders, corsOriginCheck } from '../transport/security-headers';
 import type { OpsEndpoints } from '../ops/ops-endpoints';
 import { createRequestLog, fromProxies } from '../ops/request-log';
+import { traceRequest } from '../ops/tracing';
 import { silentLog, type Log } from '../runtime/log';
 import type { Metrics } from '../ops/metrics';
 
@@ -174,12 +175,19 @@ export function createApiServer(deps: ApiServerDeps) {
       res.json({ ok: true });
     });
   }
-  // After the probes (no line per health check): one log line per request, X-Request-Id on every answer.
+  // After the probes (no span or line per health check): a span per request when tracing is on (the
+  // rest of the request runs inside it), one log line per request, X-Request-Id on every answer.
+  const routeOf = new WeakMap<express.Request, () => string | undefined>();
+  app.use((req, res, next) => {
+    const route = routeTemplateOf(req);
+    routeOf.set(req, route);
+    traceRequest(req, res, route, next);
+  });
   app.use(createRequestLog((deps.log ?? silentLog()).pino, { trusted: fromProxies(deps.trustedProxies ?? []) }));
   if (deps.metrics) {
     const metrics = deps.metrics;
     app.use((req, res, next) => {
-      metrics.observeHttp(req, res, routeTemplateOf(req));
+      metrics.observeHttp(req, res, routeOf.get(req)!);
       next();
     });
   }

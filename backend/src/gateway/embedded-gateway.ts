@@ -21,6 +21,7 @@ import { readServerTls } from '../transport/tls-server';
 import { createReadiness, databaseCheck, modelFilesCheck } from '../ops/readiness';
 import { createOpsEndpoints } from '../ops/ops-endpoints';
 import type { Metrics } from '../ops/metrics';
+import { startTracing } from '../ops/tracing';
 
 export interface RunningGateway {
   /** OpenAI-compatible base URL, e.g. http://127.0.0.1:41234/v1. */
@@ -73,6 +74,9 @@ export async function startGateway(config: Config, db: Database, log: (component
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
+    // Shares the process's tracer provider when the runtime started one (gateway in-process).
+    const tracing = await startTracing({ exporterUrl: config.otelExporterUrl, serviceName: config.otelServiceName ?? 'feedback-gateway' });
+    stops.push(() => tracing.stop());
     const bundle = await ensurePolicyBundle({ dataDir: config.dataDir, outDir: config.derived.policyBundleDir, pathEnv: config.derived.pathEnv, onProgress: (m) => say(m) });
     const policy = await loadPolicyEngine({ bundleDir: bundle.bundleDir, ...(config.policyDataFile ? { dataPath: config.policyDataFile } : {}) });
     const access = await loadAccessEngine({ bundleDir: bundle.bundleDir });

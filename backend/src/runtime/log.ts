@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { traceIdsForLog } from '../ops/tracing';
 
 export type LogFn = (msg: string, data?: Record<string, unknown>) => void;
 
@@ -41,7 +42,8 @@ function oneLevelKey(data: Record<string, unknown>): Record<string, unknown> {
 
 /** One structured logger for the process; components get a Log bound to their name. */
 export function createLogger(level: string, destination?: pino.DestinationStream) {
-  const root = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { log: oneLevelKey } }, destination);
+  // traceId/spanId of the active span on every line while tracing is on (FE_OTEL_EXPORTER_URL).
+  const root = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { log: oneLevelKey }, mixin: traceIdsForLog }, destination);
   return {
     root,
     child(component: string): Log {

@@ -52,6 +52,7 @@ import { blobsCheck, createReadiness, databaseCheck, gatewayCheck, modelFilesChe
 import { createOpsEndpoints } from '../ops/ops-endpoints';
 import { listenOpsEndpoints } from '../ops/ops-listener';
 import { createMetrics } from '../ops/metrics';
+import { startTracing } from '../ops/tracing';
 import { lazyClassifierCoder } from '../coding/classifier/lazy-classifier-coder';
 
 export interface Runtime {
@@ -94,6 +95,8 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
   // Before anything starts: a refused configuration leaves nothing to stop.
   if (opts.api) refuseExposedDevToken(config);
   try {
+    const tracing = await startTracing({ exporterUrl: config.otelExporterUrl, serviceName: config.otelServiceName ?? (opts.api ? 'feedback-api' : 'feedback-worker') });
+    stops.push({ name: 'tracing', fn: () => tracing.stop() });
     await mkdir(config.dataDir, { recursive: true });
 
     let databaseUrl = config.databaseUrl;

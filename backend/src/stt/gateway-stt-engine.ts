@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../../../app/contracts/errors';
+import { traceHeaders } from '../ops/tracing';
 import type { Segment } from '../../../app/transcript/transcript';
 import { encodeWav16 } from '../audio/wav';
 import type { ChannelAudio, SttEngine } from '../../../speech/stt-engine';
@@ -81,6 +82,7 @@ async function postWindow(opts: GatewaySttOptions, wav: Buffer, idempotencyKey: 
   if (opts.userId) headers['x-fe-user'] = opts.userId;
   if (opts.requestId) headers['x-request-id'] = opts.requestId;
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+  Object.assign(headers, traceHeaders());
   const url = `${opts.baseURL.replace(/\/$/, '')}/audio/transcriptions`;
   let res: Response;
   try {

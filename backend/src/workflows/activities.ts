@@ -1,4 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
+import { traceHeaders } from '../ops/tracing';
 import { orderedProgress } from './ordered-progress';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -141,7 +142,7 @@ export function createActivities(deps: EvaluationDeps) {
       baseURL: deps.gateway.baseURL,
       apiKey: await deps.gateway.credential(ids.orgId),
       model: deps.gateway.chatModel,
-      headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': ids.sessionId, 'X-FE-User': ctx.ownerUserId, ...(ids.requestId ? { 'X-Request-Id': ids.requestId } : {}) },
+      headers: { 'X-FE-Purpose': 'rubric_analysis', 'X-FE-Session': ids.sessionId, 'X-FE-User': ctx.ownerUserId, ...(ids.requestId ? { 'X-Request-Id': ids.requestId } : {}), ...traceHeaders() },
     };
   }
 

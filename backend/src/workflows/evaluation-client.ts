@@ -1,4 +1,5 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { temporalTracing } from '../ops/tracing';
 import type { TemporalConnectionOptions } from '../transport/temporal-connection';
 import { EVALUATE_SESSION, type EvaluateSessionInput, type EvaluateSessionResult } from './evaluation-types';
 
@@ -21,7 +22,7 @@ export const workflowIdFor = (evaluationId: string) => `evaluate-${evaluationId}
 /** `tls` and `apiKey` as built by temporalConnectionOptions (FE_TEMPORAL_TLS_*, FE_TEMPORAL_API_KEY). */
 export async function connectEvaluationClient(opts: TemporalConnectionOptions & { namespace: string; taskQueue: string; connectTimeoutMs?: number }): Promise<EvaluationClient> {
   const connection = await Connection.connect({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey, ...(opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {}) });
-  const client = new Client({ connection, namespace: opts.namespace });
+  const client = new Client({ connection, namespace: opts.namespace, interceptors: { workflow: temporalTracing()?.client ?? [] } });
   return {
     client,
     async start(input) {

@@ -6,14 +6,21 @@ import type { TemporalConnectionOptions } from '../transport/temporal-connection
 import { createRetentionActivities, type RetentionDeps } from './retention-activities';
 import { activityLog } from './activity-log';
 import { sdkLogger } from './sdk-log';
+import { temporalTracing } from '../ops/tracing';
 import type { Log } from '../runtime/log';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundle the workflow code once per process (webpack takes seconds). */
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+/** Bundle the workflow code once per process (webpack takes seconds); with tracing on, with the OpenTelemetry workflow interceptors in it. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
+  const workflowInterceptorModules = temporalTracing()?.workflowModules ?? [];
+  const key = workflowInterceptorModules.join('\n');
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
+    bundles.set(key, bundle);
+  }
   return bundle;
 }
 
@@ -40,6 +47,7 @@ export async function connectWorkerConnection(opts: TemporalConnectionOptions & 
 
 export async function createEvaluationWorker(opts: TemporalConnectionOptions & { namespace: string; taskQueue: string; deps: EvaluationDeps; retention?: RetentionDeps; identity?: string; log?: Log }) {
   const connection = await connectWorkerConnection(opts);
+  const tracing = temporalTracing();
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
@@ -48,7 +56,9 @@ export async function createEvaluationWorker(opts: TemporalConnectionOptions & {
     activities: { ...createActivities(opts.deps), ...(opts.retention ? createRetentionActivities(opts.retention) : {}) },
     // Whisper and the local model each use both cores: one heavy activity at a time.
     maxConcurrentActivityTaskExecutions: 2,
-    ...(opts.log ? { interceptors: { activity: [activityLog(opts.log)] } } : {}),
+    // The tracing interceptors first: the activity log's lines are written inside the activity's span.
+    interceptors: { activity: [...(tracing?.activity ?? []), ...(opts.log ? [activityLog(opts.log)] : [])] },
+    ...(tracing ? { sinks: tracing.sinks } : {}),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });
   return {

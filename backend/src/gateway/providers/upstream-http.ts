@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { traceClientCall } from '../../ops/tracing';
 import { Agent, request, type Dispatcher } from 'undici';
 import { UpstreamError } from '../gateway-contracts';
 
@@ -63,6 +64,12 @@ function headerLookup(raw: IncomingHttpHeaders): HeaderLookup {
 
 /** An upstream call that throws UpstreamError for network failures and any non-2xx answer. */
 export async function upstreamFetch(providerId: string, url: string, init: UpstreamRequestInit): Promise<UpstreamResponse> {
+  // The provider call is a span of the gateway request's trace; its traceparent goes to the provider too.
+  const headers = { ...init.headers };
+  return traceClientCall(`${init.method} ${providerId}`, { 'fe.provider': providerId, 'server.address': new URL(url).host }, headers, () => upstreamCall(providerId, url, { ...init, headers }));
+}
+
+async function upstreamCall(providerId: string, url: string, init: UpstreamRequestInit): Promise<UpstreamResponse> {
   let res: Dispatcher.ResponseData;
   try {
     res = await request(url, { method: init.method, headers: init.headers, body: init.body ?? null, signal: init.signal, dispatcher: upstreamAgent });

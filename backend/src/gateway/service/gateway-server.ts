@@ -14,6 +14,7 @@ import { createCallLedger } from './call-ledger';
 import { createHttpServer, serverUrl } from '../../transport/tls-server';
 import { gatewaySecurityHeaders } from '../../transport/security-headers';
 import { createRequestLog } from '../../ops/request-log';
+import { traceRequest } from '../../ops/tracing';
 
 export type { GatewayDeps, GatewayLimits } from './governed-call';
 
@@ -56,18 +57,21 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     const handler = routes[`${req.method} ${path}`];
     deps.metrics?.observeHttp(req, res, () => (handler ? path : undefined));
     const ac = new AbortController();
-    // The caller went away before the answer was complete: stop the upstream call too.
-    res.on('close', () => {
-      if (!res.writableFinished) ac.abort();
-    });
-    const run = handler ? handler(req, res, ac.signal) : Promise.reject(new AppError('request.not_found', `No route ${req.method} ${path}`, { status: 404 }));
-    run.catch((e: unknown) => {
-      const err = toGatewayError(e);
-      if (err.code === 'internal' || err.code === 'config.invalid') deps.log.error('gateway call failed', { path, err: String((e as Error)?.stack ?? e) });
-      const retryAfter: Record<string, string> = err.code === 'rate.limited' ? { 'retry-after': String(err.details?.retryAfterSec ?? 1) } : {};
-      // A body the handler did not read must not be left in the socket of a keep-alive connection.
-      if (!req.readableEnded) req.resume();
-      sendError(res, err, retryAfter);
+    // A span per request when tracing is on: the handler and its provider call run inside it.
+    traceRequest(req, res, () => (handler ? path : undefined), () => {
+      // The caller went away before the answer was complete: stop the upstream call too.
+      res.on('close', () => {
+        if (!res.writableFinished) ac.abort();
+      });
+      const run = handler ? handler(req, res, ac.signal) : Promise.reject(new AppError('request.not_found', `No route ${req.method} ${path}`, { status: 404 }));
+      run.catch((e: unknown) => {
+        const err = toGatewayError(e);
+        if (err.code === 'internal' || err.code === 'config.invalid') deps.log.error('gateway call failed', { path, err: String((e as Error)?.stack ?? e) });
+        const retryAfter: Record<string, string> = err.code === 'rate.limited' ? { 'retry-after': String(err.details?.retryAfterSec ?? 1) } : {};
+        // A body the handler did not read must not be left in the socket of a keep-alive connection.
+        if (!req.readableEnded) req.resume();
+        sendError(res, err, retryAfter);
+      });
     });
   };
 
