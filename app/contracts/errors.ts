@@ -101,6 +101,7 @@ export const ErrorCode = z.enum([
   'auth.saml_request_unknown',
   'auth.saml_response_invalid',
   'auth.csrf_invalid',
+  'auth.origin_refused',
   'auth.web_session_missing',
   'auth.refresh_invalid',
   'auth.refresh_reused',
@@ -163,7 +164,7 @@ function defaultStatus(code: ErrorCode): number {
   if (code === 'blob.foreign_org') return 403;
   if (code === 'crypto.key_unavailable') return 503;
   if (code === 'crypto.key_destroyed') return 410;
-  if (code.startsWith('auth.')) return code === 'auth.forbidden' || code === 'auth.csrf_invalid' ? 403 : 401;
+  if (code.startsWith('auth.')) return code === 'auth.forbidden' || code === 'auth.csrf_invalid' || code === 'auth.origin_refused' ? 403 : 401;
   if (code.endsWith('not_found')) return 404;
   if (code === 'recording.too_large' || code === 'request.too_large') return 413;
   if (code === 'request.unsupported_media_type') return 415;

@@ -37,6 +37,15 @@ describe('connectEvents', () => {
     stop();
   });
 
+  it('the web app signed in by its session cookie connects without a token in the URL (the cookie rides with the upgrade)', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('WebSocket', FakeSocket);
+    const stop = connectEvents({ base: 'https://app.test', token: async () => null, cookieSession: true, onEvent: () => undefined, onState: () => undefined });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(FakeSocket.opened.map((s) => s.url)).toEqual(['wss://app.test/v1/events']);
+    stop();
+  });
+
   it('waits and tries again while there is no token, and stops for good when stopped', async () => {
     vi.useFakeTimers();
     vi.stubGlobal('WebSocket', FakeSocket);

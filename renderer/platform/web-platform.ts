@@ -27,6 +27,7 @@ export async function createWebPlatform(): Promise<Platform> {
   const uploads = createWebUploadQueue({
     endpoint: async () => `${await apiBase()}/v1/uploads`,
     token: token.get,
+    csrfToken: () => csrfToken(),
     async recording(sessionId) {
       const blob = await recordings.blobOf(sessionId);
       const meta = (await recordings.list()).find((r) => r.sessionId === sessionId);

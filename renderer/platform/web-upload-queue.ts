@@ -1,4 +1,5 @@
 import * as tus from 'tus-js-client';
+import { CSRF_HEADER } from '../../app/contracts/web-session-api';
 import { uploadRetryCanSucceed } from '../../app/contracts/upload-retry';
 import type { UploadQueue, UploadView } from './platform';
 import type { FinishedRecording } from './platform';
@@ -16,6 +17,8 @@ interface Persisted extends UploadView {
 export interface WebUploadDeps {
   endpoint: () => Promise<string>;
   token: () => Promise<string | null>;
+  /** The session cookie's CSRF token, sent when there is no bearer token (the cookie signs tus in; decision 025). */
+  csrfToken?: () => Promise<string>;
   recording: (sessionId: string) => Promise<{ blob: Blob; finished: FinishedRecording }>;
   storeFile: (sessionId: string, file: Blob) => Promise<void>;
 }
@@ -60,6 +63,9 @@ export function createWebUploadQueue(deps: WebUploadDeps): UploadQueue {
     if (!navigator.onLine) return update(id, { state: 'waiting', error: { code: 'upload.unreachable', message: 'You are offline: the upload continues when the network is back.' }, nextAttemptAt: null });
     clearTimeout(timers.get(id));
     const [endpoint, token, rec] = await Promise.all([deps.endpoint(), deps.token(), deps.recording(item.sessionId)]);
+    // No cookie session either: the server's refusal (auth.missing) becomes the item's error.
+    const csrf = token ? null : await deps.csrfToken?.().catch(() => null);
+    const auth: Record<string, string> = csrf ? { [CSRF_HEADER]: csrf } : { Authorization: `Bearer ${token ?? ''}` };
     update(id, { state: 'uploading', error: null, nextAttemptAt: null, attempts: item.attempts + 1 });
     const upload = new tus.Upload(rec.blob, {
       endpoint,
@@ -68,7 +74,7 @@ export function createWebUploadQueue(deps: WebUploadDeps): UploadQueue {
       retryDelays: [],
       storeFingerprintForResuming: false,
       removeFingerprintOnSuccess: true,
-      headers: { Authorization: `Bearer ${token ?? ''}` },
+      headers: auth,
       metadata: { sessionId: item.sessionId, sha256: item.sha256, filename: `recording.${rec.finished.mimeType.includes('wav') ? 'wav' : 'webm'}`, filetype: rec.finished.mimeType },
       onUploadUrlAvailable() {
         update(id, { uploadUrl: upload.url });

@@ -43,6 +43,7 @@ export function createAppStore(platform: Platform) {
     stopEvents = connectEvents({
       base: await platform.apiBase(),
       token: () => platform.token.get(),
+      cookieSession: !!platform.webSession,
       onState: (eventsState) => set({ eventsState }),
       onEvent: (e) => {
         set((s) => ({ live: { ...s.live, [e.sessionId]: e } }));

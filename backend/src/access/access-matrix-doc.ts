@@ -1,4 +1,4 @@
-import { ACTORS, AUDITED_READS, OPEN_FINDINGS, QUERY_TOKEN_ROUTES, ACTOR_DESCRIPTIONS, HTTP_MATRIX, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, type Cell, type Row } from './access-matrix';
+import { ACTORS, AUDITED_READS, COOKIE_MATRIX, OPEN_FINDINGS, QUERY_TOKEN_ROUTES, ACTOR_DESCRIPTIONS, HTTP_MATRIX, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, type Cell, type Row } from './access-matrix';
 
 /** docs/access-matrix.md, rendered from access-matrix.ts alone (pure: the same data gives the same text). */
 export const ACCESS_MATRIX_DOC = 'docs/access-matrix.md';
@@ -62,7 +62,11 @@ export function renderAccessMatrix(): string {
     'with its CSRF token, except that `GET /v1/auth/web-session` then answers 200 (the CSRF token), and the guest\'s',
     'state-changing requests stop at the CSRF check (`✗ 403 auth.csrf_invalid`: its token signs nobody in, so it gets no',
     'CSRF token). Without the CSRF token every state-changing request signed in by the cookie is `✗ 403 auth.csrf_invalid`,',
-    'whoever sends it. tus and the WebSockets take no cookie: signed in by a cookie alone they are `✗ 401 auth.missing`.',
+    'whoever sends it. tus and `/v1/events` take the cookie too (`/v1/signal` does not): tus with the CSRF token on POST,',
+    'PATCH and DELETE; `/v1/events` only from the web app\'s own origin (`FE_PUBLIC_URL`), else `✗ 403 auth.origin_refused`',
+    '(a page elsewhere could open the socket with the browser\'s cookie). Signed in by the cookie alone:',
+    '',
+    table(Object.entries(COOKIE_MATRIX)),
     '',
     'These routes also take the app token as `?access_token=` (a media element cannot send headers; decision 027) and',
     'answer the same cells that way; every other route ignores the parameter:',

@@ -14,7 +14,7 @@ import { fullPathOf, routeRule, type RouteRule } from '../api/route-table';
 import { issueScimCredential } from '../scim/scim-credential';
 import { buildOpenApiDocument } from '../api/openapi';
 import { ACCESS_ACTIONS } from './access-policy';
-import { ACTORS, AUDITED_READS, HTTP_MATRIX, QUERY_TOKEN_ROUTES, cookieCell, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, describeCell, type Actor, type Cell, type HttpRouteKey } from './access-matrix';
+import { ACTORS, AUDITED_READS, COOKIE_MATRIX, HTTP_MATRIX, QUERY_TOKEN_ROUTES, cookieCell, SEES_OWNERS_SESSION, REFUSALS, TUS_MATRIX, WS_MATRIX, describeCell, type Actor, type Cell, type CookieKey, type HttpRouteKey } from './access-matrix';
 
 /**
  * Runs every cell of access-matrix.ts against the real API (express, tus, ws) on a real
@@ -212,6 +212,21 @@ async function runHttpMatrix(channel: 'bearer' | 'cookie' | 'query'): Promise<{ 
   return { failures, cells };
 }
 
+/** tus Upload-Metadata of a 4-byte recording of the session. */
+const meta = (sessionId: string) => `sessionId ${Buffer.from(sessionId).toString('base64')},sha256 ${Buffer.from('a'.repeat(64)).toString('base64')},filename ${Buffer.from('r.wav').toString('base64')}`;
+
+async function observe(res: Response): Promise<Observed> {
+  const text = await res.text();
+  let code: string | undefined;
+  try {
+    code = text ? (JSON.parse(text) as { code?: string }).code : undefined;
+  } catch {
+    code = undefined;
+  }
+  // tus's own 404 (an upload it does not know of, or HEAD, which has no body) is upload.not_found.
+  return { status: res.status, code: code ?? (res.status === 404 ? 'upload.not_found' : undefined) };
+}
+
 describe('access matrix', () => {
   it('has one row per route of the route table and of the OpenAPI document, no more, and the policy knows every action', () => {
     const rows = Object.keys(HTTP_MATRIX).sort();
@@ -308,20 +323,8 @@ describe('access matrix', () => {
 
   it('answers the tus upload actions × actor as the matrix says', async () => {
     const failures: string[] = [];
-    const meta = (sessionId: string) => `sessionId ${Buffer.from(sessionId).toString('base64')},sha256 ${Buffer.from('a'.repeat(64)).toString('base64')},filename ${Buffer.from('r.wav').toString('base64')}`;
     const tus = (method: string, url: string, token: string, headers: Record<string, string> = {}) =>
       fetch(url, { method, headers: { 'Tus-Resumable': '1.0.0', authorization: `Bearer ${token}`, ...headers } });
-    const observe = async (res: Response): Promise<Observed> => {
-      const text = await res.text();
-      let code: string | undefined;
-      try {
-        code = text ? (JSON.parse(text) as { code?: string }).code : undefined;
-      } catch {
-        code = undefined;
-      }
-      // tus's own 404 (an upload it does not know of, or HEAD, which has no body) is upload.not_found.
-      return { status: res.status, code: code ?? (res.status === 404 ? 'upload.not_found' : undefined) };
-    };
     for (const actor of ACTORS) {
       const sessionId = await createConsentedSession(h.url, owner.token);
       const token = await tokenFor(actor, sessionId);
@@ -361,10 +364,46 @@ describe('access matrix', () => {
       const sc = WS_MATRIX['WS /v1/signal?session=:id'][actor];
       if (!matches(sc, seat)) failures.push(`WS /v1/signal as ${actor}: want ${describeCell(sc)}, got ${show(seat)}`);
       else if (deniedByPolicy(sc) && !(await accessAudit(sessionId, 'call.join_owner')).includes('access.denied')) failures.push(`WS /v1/signal as ${actor}: no access.denied audit row`);
-      // The sockets take no cookie (a cross-site page could open them with the browser's cookie): signed in by nothing.
-      const cookie = { cookie: `${WEB_SESSION_COOKIE}=${token}`, origin: 'https://evil.example' };
-      const byCookie = [await openEvents(token, cookie), await takeSeat(sessionId, token, cookie)];
-      for (const [i, got] of byCookie.entries()) if (got.status !== 401 || got.code !== 'auth.missing') failures.push(`${i ? 'WS /v1/signal' : 'WS /v1/events'} as ${actor} by cookie: want 401 auth.missing, got ${show(got)}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('answers tus and the WebSockets signed in by the session cookie alone as COOKIE_MATRIX says (CSRF on tus, Origin on /v1/events)', async () => {
+    const failures: string[] = [];
+    const webOrigin = new URL(h.url).origin;
+    const check = (key: CookieKey, actor: Actor, got: Observed, headOnly = false) => {
+      const cell = COOKIE_MATRIX[key][actor];
+      const ok = headOnly && 'refuse' in cell ? got.status === REFUSALS[cell.refuse] : matches(cell, got);
+      if (!ok) failures.push(`${key} as ${actor}: want ${describeCell(cell)}, got ${show(got)}`);
+      return ok && deniedByPolicy(cell);
+    };
+    for (const actor of ACTORS) {
+      const sessionId = await createConsentedSession(h.url, owner.token);
+      const token = await tokenFor(actor, sessionId);
+      const withCsrf = await cookieHeaders(token);
+      const cookieOnly = { cookie: `${WEB_SESSION_COOKIE}=${token}` };
+      const create = (headers: Record<string, string>) => fetch(`${h.url}${UPLOADS_PATH}`, { method: 'POST', headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': '4', 'Upload-Metadata': meta(sessionId), ...headers } });
+      if (check('POST /v1/uploads (cookie + CSRF)', actor, await observe(await create(withCsrf))) && !(await accessAudit(sessionId, 'upload.create')).includes('access.denied')) failures.push(`POST /v1/uploads (cookie) as ${actor}: no access.denied audit row`);
+      check('POST /v1/uploads (cookie, no CSRF)', actor, await observe(await create(cookieOnly)));
+      for (const [method, key, headers] of [
+        ['PATCH', 'PATCH /v1/uploads/:id (cookie + CSRF)', withCsrf],
+        ['PATCH', 'PATCH /v1/uploads/:id (cookie, no CSRF)', cookieOnly],
+        ['HEAD', 'HEAD /v1/uploads/:id (cookie)', cookieOnly],
+        ['DELETE', 'DELETE /v1/uploads/:id (cookie + CSRF)', withCsrf],
+        ['DELETE', 'DELETE /v1/uploads/:id (cookie, no CSRF)', cookieOnly],
+      ] as const) {
+        const mine = await fetch(`${h.url}${UPLOADS_PATH}`, { method: 'POST', headers: { 'Tus-Resumable': '1.0.0', authorization: `Bearer ${owner.token}`, 'Upload-Length': '4', 'Upload-Metadata': meta(sessionId) } });
+        expect(mine.status).toBe(201);
+        const url = new URL(mine.headers.get('location')!, h.url).toString();
+        const patch: Record<string, string> = method === 'PATCH' ? { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' } : {};
+        const res = await fetch(url, { method, headers: { 'Tus-Resumable': '1.0.0', ...patch, ...headers }, body: method === 'PATCH' ? new Uint8Array([1, 2]) : undefined });
+        const action = `upload.${method.toLowerCase()}`;
+        if (check(key, actor, await observe(res), method === 'HEAD') && !(await accessAudit(sessionId, action)).includes('access.denied')) failures.push(`${key} as ${actor}: no access.denied audit row`);
+      }
+      check('WS /v1/events (cookie, web app origin)', actor, await openEvents(token, { ...cookieOnly, origin: webOrigin }));
+      check('WS /v1/events (cookie, other origin)', actor, await openEvents(token, { ...cookieOnly, origin: 'https://evil.example' }));
+      check('WS /v1/events (cookie, no origin)', actor, await openEvents(token, cookieOnly));
+      check('WS /v1/signal?session=:id (cookie)', actor, await takeSeat(sessionId, token, { ...cookieOnly, origin: webOrigin }));
     }
     expect(failures).toEqual([]);
   });

@@ -40,6 +40,7 @@ export const REFUSALS = {
   'auth.scim_credential_invalid': 401,
   'auth.forbidden': 403,
   'auth.csrf_invalid': 403,
+  'auth.origin_refused': 403,
   'session.not_found': 404,
   'upload.not_found': 404,
 } as const;
@@ -214,6 +215,29 @@ export const WS_MATRIX = {
   'WS /v1/signal?session=:id': session(['owner'], ['assigned_supervisor', 'org_admin', 'auditor'], allow(101), { guest: allow(101) }),
 } satisfies Record<string, Row>;
 export type WsKey = keyof typeof WS_MATRIX;
+
+/**
+ * tus and the WebSockets signed in by the browser's session cookie alone (no bearer token). tus: a
+ * POST, PATCH or DELETE needs the session's CSRF token (the guest's token signs nobody in, so it gets
+ * none and stops there); HEAD needs none. /v1/events: the cookie counts only on an upgrade whose
+ * Origin is the web app's own (FE_PUBLIC_URL's origin); from any other page, whoever's cookie,
+ * 403 auth.origin_refused (cross-site WebSocket hijacking). /v1/signal takes no cookie.
+ */
+const csrfCell = (actor: Actor, cell: Cell): Cell => (actor === 'guest' ? refuse('auth.csrf_invalid') : cell);
+export const COOKIE_MATRIX = {
+  'POST /v1/uploads (cookie + CSRF)': row((a) => csrfCell(a, TUS_MATRIX['POST /v1/uploads'][a])),
+  'PATCH /v1/uploads/:id (cookie + CSRF)': row((a) => csrfCell(a, TUS_MATRIX['PATCH /v1/uploads/:id'][a])),
+  'HEAD /v1/uploads/:id (cookie)': TUS_MATRIX['HEAD /v1/uploads/:id'],
+  'DELETE /v1/uploads/:id (cookie + CSRF)': row((a) => csrfCell(a, TUS_MATRIX['DELETE /v1/uploads/:id'][a])),
+  'POST /v1/uploads (cookie, no CSRF)': row(() => refuse('auth.csrf_invalid')),
+  'PATCH /v1/uploads/:id (cookie, no CSRF)': row(() => refuse('auth.csrf_invalid')),
+  'DELETE /v1/uploads/:id (cookie, no CSRF)': row(() => refuse('auth.csrf_invalid')),
+  'WS /v1/events (cookie, web app origin)': WS_MATRIX['WS /v1/events'],
+  'WS /v1/events (cookie, other origin)': row(() => refuse('auth.origin_refused')),
+  'WS /v1/events (cookie, no origin)': row(() => refuse('auth.origin_refused')),
+  'WS /v1/signal?session=:id (cookie)': row(() => refuse('auth.missing')),
+} satisfies Record<string, Row>;
+export type CookieKey = keyof typeof COOKIE_MATRIX;
 
 /**
  * The same cell through the browser's session cookie (which carries the same app token) with its

@@ -22,6 +22,8 @@ export interface EventsHubOptions {
   /** Ping interval; a socket that missed the previous ping is dropped. Default 30 s. */
   heartbeatMs?: number;
   throttle?: SignInThrottle;
+  /** The browser's session cookie on the upgrade (web-session.ts upgradeTokenOf: throws auth.origin_refused from a foreign page); none when not given. */
+  cookieToken?: (req: IncomingMessage) => string | null;
   log?: (m: string, d?: Record<string, unknown>) => void;
 }
 
@@ -33,7 +35,7 @@ export interface EventsHubAccess {
 
 /**
  * WebSocket `/v1/events`: authenticated (bearer header, or `access_token` query for browsers, which
- * cannot set headers), allowed by the access policy (events.subscribe), and each event delivered
+ * cannot set headers, or the web app's session cookie from the web app's own origin), allowed by the access policy (events.subscribe), and each event delivered
  * only to subscribers who may read its session (session.read). Events come from whichever process produced them
  * (the worker) through PostgreSQL NOTIFY, and are fanned out here. Refusals are plain HTTP answers
  * to the upgrade (problem+json).
@@ -52,8 +54,12 @@ export function createEventsHub(resolver: IdentityResolver, access: EventsHubAcc
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: { client: string }) {
     const url = new URL(req.url ?? '/', 'http://x');
-    const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('access_token');
-    throttledSignIn(throttle, resolver, token, ctx.client)
+    let token: string | null = null;
+    Promise.resolve()
+      .then(() => {
+        token = bearerToken(req.headers.authorization) ?? url.searchParams.get('access_token') ?? opts.cookieToken?.(req) ?? null;
+        return throttledSignIn(throttle, resolver, token, ctx.client);
+      })
       .then(async (id) => {
         const subject = await access.authorizer.subjectOf(id);
         await access.authorizer.require(subject, 'events.subscribe', { type: 'org', orgId: id.orgId });

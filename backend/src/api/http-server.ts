@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import cookieParser from 'cookie-parser';
 import { Rubric } from '../../../app/rubric/rubric';
-import { bearerToken, type IdentityResolver } from './auth';
+import { bearerToken, requestToken, type IdentityResolver } from './auth';
 import { AppError } from '../../../app/contracts/errors';
 import { errorMiddleware, notFound } from './problem';
 import { answerClientErrors } from './client-errors';
@@ -153,12 +153,16 @@ export function createApiServer(deps: ApiServerDeps) {
   const authorizer = createAuthorizer({ db: deps.db, engine: deps.access, log: deps.log });
   const upgrades = createUpgradeRouter({ clientOf, maxConnections: deps.sockets?.maxConnections ?? 1000, log: deps.log });
   server.on('upgrade', upgrades.listener);
-  const hub = createEventsHub(deps.resolver, { db: deps.db, authorizer }, { maxConnectionsPerUser: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, log: deps.log });
+  // The web app is served from the API's own origin (FE_PUBLIC_URL, else the address the request was sent to).
+  const webOriginOf = (req: http.IncomingMessage) => (deps.publicUrl ? new URL(deps.publicUrl).origin : `${deps.tls ? 'https' : 'http'}://${req.headers.host ?? ''}`);
+  const web = deps.web;
+  const cookieToken = web ? (req: http.IncomingMessage) => web.upgradeTokenOf(req, webOriginOf(req)) : undefined;
+  const hub = createEventsHub(deps.resolver, { db: deps.db, authorizer }, { maxConnectionsPerUser: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, cookieToken, log: deps.log });
   upgrades.route(EVENTS_PATH, hub.handleUpgrade);
   const signaling = deps.signaling ? createSignaling(deps.signaling, deps.resolver, authorizer, { maxConnectionsPerParticipant: deps.sockets?.maxConnectionsPerUser, throttle: limits.signIn, joinLimit: limits.join, log: deps.log }) : undefined;
   const signalHub = signaling?.hub;
   if (signalHub) upgrades.route(SIGNAL_PATH, signalHub.handleUpgrade);
-  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, expirySec: deps.uploadExpirySec, resolver: deps.resolver, throttle: limits.signIn, clientOf, sessions: deps.sessions, authorizer, publicBase: deps.publicUrl, allowedOrigin: corsOriginCheck(deps.corsOrigins ?? []), log: deps.log });
+  const upload = createRecordingUpload({ uploadsDir: deps.uploadsDir, maxBytes: deps.maxUploadBytes, expirySec: deps.uploadExpirySec, resolver: deps.resolver, throttle: limits.signIn, clientOf, sessions: deps.sessions, authorizer, publicBase: deps.publicUrl, allowedOrigin: corsOriginCheck(deps.corsOrigins ?? []), tokenOf: (req) => bearerToken(req.headers.authorization) ?? web?.tokenOf(req as express.Request) ?? null, log: deps.log });
 
   // Before anything reads a header: forwarding headers from anyone but a trusted proxy are dropped.
   app.use((req, _res, next) => {
@@ -194,8 +198,8 @@ export function createApiServer(deps: ApiServerDeps) {
   app.get('/openapi.json', (req, res) => {
     res.json(buildOpenApiDocument(deps.publicUrl ?? `${req.protocol}://${req.get('host')}`));
   });
-  // tus reads the raw body itself: mount before any body parser.
-  app.use(UPLOADS_PATH, (req, res, next) => {
+  // tus reads the raw body itself: mount before any body parser. The browser's session cookie signs tus in too.
+  app.use(UPLOADS_PATH, cookieParser(), (req, res, next) => {
     // The collection takes creation only; an upload's own URL takes the rest of tus.
     const allowed = req.path === '/' ? ['POST', 'OPTIONS'] : TUS_METHODS;
     if (!allowed.includes(req.method)) {
@@ -203,7 +207,14 @@ export function createApiServer(deps: ApiServerDeps) {
       return next(new AppError('request.method_not_allowed', `${req.method} is not part of the tus protocol`));
     }
     // tus checks its headers before any hook signs the caller in: without a token, 401 comes first.
-    if (req.method !== 'OPTIONS' && !bearerToken(req.headers.authorization)) return next(new AppError('auth.missing', 'Sign in first: send Authorization: Bearer <token>.'));
+    // A cookie-signed POST, PATCH or DELETE needs the session's CSRF token (403 auth.csrf_invalid), as on /v1.
+    if (req.method !== 'OPTIONS') {
+      try {
+        if (!requestToken(req, web)) return next(new AppError('auth.missing', 'Sign in first: send Authorization: Bearer <token> (or the web app\'s session cookie).'));
+      } catch (e) {
+        return next(e);
+      }
+    }
     // A missing Tus-Resumable is a malformed request: 400 problem, as tus already answers a wrong version (its 412 is undocumented).
     if (req.method !== 'OPTIONS' && req.method !== 'GET' && !req.headers['tus-resumable']) return next(new AppError('request.invalid', 'Send Tus-Resumable: 1.0.0 (tus resumable upload protocol).', { status: 400 }));
     void upload.handle(req, res);
@@ -211,7 +222,7 @@ export function createApiServer(deps: ApiServerDeps) {
   // Sign-in and the access decision come before any body is parsed (route-table.ts).
   const routes = apiRoutes(deps, authorizer, signaling?.routes ?? []);
   const v1 = express.Router();
-  // Only the API's routes read cookies (the browser's session, its CSRF cookie); tus and the sockets take bearer tokens.
+  // The API's routes read cookies (the browser's session, its CSRF cookie); so do tus and /v1/events (not /v1/signal).
   v1.use(cookieParser());
   mountRoutes(v1, routes, { authorizer, resolver: deps.resolver, throttle: limits.signIn, web: deps.web });
   app.use('/v1', v1);

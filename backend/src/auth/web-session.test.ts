@@ -1,4 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeStereoSpeechWav } from '../testing/audio-fixtures';
+import { tusUpload } from '../testing/tus-upload';
 import { putOidcProvider } from '../db/repositories/oidc';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
 import { browse, startTestIdp, type TestIdp } from '../testing/oidc-test-idp';
@@ -142,5 +148,68 @@ describe('CSRF protection of the cookie session', () => {
     expect((await fetch(`${h.url}/v1/auth/web-session`, { headers: auth })).status).toBe(400);
     const res = await fetch(`${h.url}/v1/sessions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).not.toBe(403);
+  });
+});
+
+describe('tus uploads and /v1/events signed in by the cookie session', () => {
+  const consent = { given: true, method: 'in_app', textVersion: 'consent-v1' };
+  async function newSession(jar: Map<string, string>, csrf: string): Promise<string> {
+    const res = await withJar(jar, '/v1/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ title: 'Visit', rubricId: 'motivational-interviewing', participants: [{ channel: 0, displayName: 'Dr A', roleLabel: 'Clinician', consent }, { channel: 1, displayName: 'Pat B', roleLabel: 'Patient', consent }] }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+  const cookieOf = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  /** The upgrade's answer: 101 and the greeting, or the refusal's status and code. */
+  function openEvents(headers: Record<string, string>): Promise<{ status: number; code?: string }> {
+    return new Promise((resolve) => {
+      const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/events`, { headers });
+      ws.on('message', () => {
+        ws.close();
+        resolve({ status: 101 });
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body || '{}') as { code?: string }).code }));
+      });
+      ws.on('error', () => undefined);
+    });
+  }
+
+  it('a browser signed in at the IdP uploads a recording with the real tus client (cookie + CSRF token); without the token tus refuses it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-web-tus-'));
+    try {
+      const { jar } = await browserSignIn('carol');
+      const csrf = await csrfTokenOf(jar);
+      const wav = await makeStereoSpeechWav(dir, { name: 'web.wav' });
+      const refused = await tusUpload({ endpoint: `${h.url}/v1/uploads`, token: '', headers: { cookie: cookieOf(jar) }, file: wav.path, sessionId: await newSession(jar, csrf) });
+      expect(refused.ok).toBe(false);
+      expect(refused.status).toBe(403);
+      expect((JSON.parse(refused.body ?? '{}') as { code?: string }).code).toBe('auth.csrf_invalid');
+      const sessionId = await newSession(jar, csrf);
+      const done = await tusUpload({ endpoint: `${h.url}/v1/uploads`, token: '', headers: { cookie: cookieOf(jar), 'x-csrf-token': csrf }, file: wav.path, sessionId, chunkSize: 64 * 1024 });
+      expect(done).toMatchObject({ ok: true });
+      expect(done.headers?.['recording-id']).toBeTruthy();
+      const s = await withJar(jar, `/v1/sessions/${sessionId}`);
+      expect(((await s.json()) as { recording?: { sha256?: string } }).recording?.sha256).toBe(done.headers?.['recording-sha256']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens /v1/events by the cookie from the web app\'s own origin only (another page, or none: 403 auth.origin_refused); a signed-out cookie opens nothing', async () => {
+    const { jar } = await browserSignIn('carol');
+    const cookie = jar.get('__Host-fe_session')!;
+    const headers = { cookie: `__Host-fe_session=${cookie}` };
+    expect(await openEvents({ ...headers, origin: new URL(h.url).origin })).toEqual({ status: 101 });
+    expect(await openEvents({ ...headers, origin: 'https://evil.example' })).toEqual({ status: 403, code: 'auth.origin_refused' });
+    expect(await openEvents(headers)).toEqual({ status: 403, code: 'auth.origin_refused' });
+    const out = await withJar(jar, '/v1/auth/oidc/logout', { method: 'POST', headers: { 'x-csrf-token': await csrfTokenOf(jar) } });
+    expect(out.status).toBe(200);
+    expect(await openEvents({ ...headers, origin: new URL(h.url).origin })).toEqual({ status: 401, code: 'auth.invalid' });
   });
 });

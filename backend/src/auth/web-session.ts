@@ -1,9 +1,25 @@
+import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
 import { AppError } from '../../../app/contracts/errors';
 import { CSRF_COOKIE, CSRF_HEADER, WEB_SESSION_COOKIE } from '../../../app/contracts/web-session-api';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** One cookie of a raw request's Cookie header (a WebSocket upgrade passes no express middleware). */
+function cookieOf(req: IncomingMessage, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(raw) || null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
 
 /**
  * The browser's cookie session and its CSRF protection (decision 025). The cookie holds the same
@@ -38,6 +54,18 @@ export function createWebSessions(opts: { csrfSecret: string }) {
     csrfToken(req: Request, res: Response): string {
       if (!sessionOf(req)) throw new AppError('auth.web_session_missing', 'No browser session: this request was not signed in by the session cookie.', { status: 400 });
       return csrf.generateCsrfToken(req, res, { overwrite: true });
+    },
+    /**
+     * The app token of a WebSocket upgrade's session cookie. A browser sends the cookie with an
+     * upgrade from any page (cross-site WebSocket hijacking), and an upgrade has no CSRF header, so
+     * the page's Origin must be the web app's own: else 403 auth.origin_refused (a missing Origin too).
+     */
+    upgradeTokenOf(req: IncomingMessage, webOrigin: string): string | null {
+      const token = cookieOf(req, WEB_SESSION_COOKIE);
+      if (!token) return null;
+      const origin = req.headers.origin;
+      if (origin !== webOrigin) throw new AppError('auth.origin_refused', `A WebSocket signed in by the session cookie must come from the web app's page (${webOrigin}), not from ${origin ? JSON.stringify(origin.slice(0, 100)) : 'a request without an Origin'}.`);
+      return token;
     },
     /** Refuses a state-changing request the session cookie signs in without this session's CSRF token. */
     requireCsrf(req: Request) {

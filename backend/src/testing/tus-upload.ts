@@ -11,7 +11,7 @@ export interface UploadOutcome {
 }
 
 /** Upload a file with the real tus client (as the desktop app does). `stopAfterBytes` aborts mid-way. */
-export function tusUpload(opts: { endpoint: string; token: string; file: string | Buffer; sessionId: string; sha256?: string; chunkSize?: number; uploadUrl?: string; stopAfterBytes?: number; headers?: Record<string, string> }): Promise<UploadOutcome> {
+export function tusUpload(opts: { endpoint: string; token: string; file: string | Buffer; sessionId: string; sha256?: string; chunkSize?: number; uploadUrl?: string; stopAfterBytes?: number; /** Extra headers; with an empty token no Authorization (the browser's session cookie and its CSRF token instead). */ headers?: Record<string, string> }): Promise<UploadOutcome> {
   const data = typeof opts.file === 'string' ? readFileSync(opts.file) : opts.file;
   const sha256 = opts.sha256 ?? createHash('sha256').update(data).digest('hex');
   return new Promise((resolve) => {
@@ -21,7 +21,7 @@ export function tusUpload(opts: { endpoint: string; token: string; file: string 
       uploadUrl: opts.uploadUrl,
       chunkSize: opts.chunkSize ?? 256 * 1024,
       retryDelays: [],
-      headers: { ...opts.headers, Authorization: `Bearer ${opts.token}` },
+      headers: { ...opts.headers, ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}) },
       metadata: { sessionId: opts.sessionId, sha256, filename: 'recording' },
       onAfterResponse(_req, res) {
         const id = res.getHeader('Recording-Id');

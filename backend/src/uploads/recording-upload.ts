@@ -71,6 +71,8 @@ export interface RecordingUploadOptions {
   sweepEveryMs?: number;
   /** Origins whose pages may upload cross-origin (FE_CORS_ORIGINS); tus would otherwise answer `*`. */
   allowedOrigin?: (origin: string) => boolean;
+  /** The request's app token; default its bearer header. The API server adds the browser's session cookie (its CSRF token checked before tus). */
+  tokenOf?: (req: IncomingMessage) => string | null;
   log?: (m: string, d?: Record<string, unknown>) => void;
 }
 
@@ -83,7 +85,8 @@ export function createRecordingUpload(opts: RecordingUploadOptions) {
     // tus hands hooks a web Request; the Node request it was made from carries the socket.
     const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
     const client = node ? (opts.clientOf?.(node) ?? node.socket.remoteAddress ?? 'unknown') : 'unknown';
-    return throttledSignIn(opts.throttle ?? noSignInThrottle, opts.resolver, bearerToken(req.headers.get('authorization')), client);
+    const token = node && opts.tokenOf ? opts.tokenOf(node) : bearerToken(req.headers.get('authorization'));
+    return throttledSignIn(opts.throttle ?? noSignInThrottle, opts.resolver, token, client);
   }
 
   const server = new TusServer({
