@@ -62,17 +62,24 @@ owner_actions := {
 	"session.delete", "upload.create", "gateway.call",
 }
 
+# Acting on the consultation itself: attesting the participants' consent, inviting the patient to
+# the call, uploading its recording, starting its evaluation. Only whoever created the session does
+# these (decision 032): an org admin administers other clinicians' sessions, never acts in them.
+clinical_actions := {"session.consent", "session.invite", "session.upload", "upload.create", "session.evaluate"}
+
 # What each relation between a subject and a session allows.
 session_grants := {
 	# The clinician who created the session.
 	"owner": owner_actions,
 	# A supervisor reads the sessions of the clinicians assigned to them, and changes nothing.
 	"supervisor": {"session.read", "session.read_transcript", "session.read_analysis", "session.read_report"},
-	"org_admin": owner_actions,
+	# Reads, deletes (erasure) and the AI calls of any session of the org; no clinical act on another's.
+	"org_admin": owner_actions - clinical_actions,
 	# Read-only: finds sessions and reads their reports (and the audit trail, an org action).
 	"auditor": {"session.read", "session.read_report"},
-	# The owner seat of the call belongs to whoever created the session, nobody else.
-	"creator": {"call.join_owner"},
+	# The owner seat of the call and the clinical acts belong to whoever created the session (a
+	# clinician, or an org admin who created their own), nobody else.
+	"creator": {"call.join_owner"} | clinical_actions,
 	# A guest's pass opens exactly their own call.
 	"guest": {"call.join_guest"},
 }

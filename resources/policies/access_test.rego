@@ -65,6 +65,23 @@ test_an_auditor_reads_reports_only if {
 	not decide("ai_admin.write", auditor, org_resource).allow
 }
 
+test_an_org_admin_administers_but_does_not_act_clinically_on_another_clinicians_session if {
+	decide("session.read", admin, session).allow
+	decide("session.read_report", admin, session).allow
+	decide("session.delete", admin, session).allow
+	not decide("session.consent", admin, session).allow
+	not decide("session.invite", admin, session).allow
+	not decide("session.evaluate", admin, session).allow
+	not decide("upload.create", admin, session).allow
+	decide("session.consent", owner, session).allow
+	decide("session.evaluate", owner, session).allow
+	own := object.union(session, {"created_by": "u-admin"})
+	decide("session.consent", admin, own).allow
+	decide("session.invite", admin, own).allow
+	decide("session.evaluate", admin, own).allow
+	decide("upload.create", admin, own).allow
+}
+
 test_the_owner_seat_is_the_creators_alone if {
 	not decide("call.join_owner", admin, session).allow
 	decide("session.read", admin, session).allow

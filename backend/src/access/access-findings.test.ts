@@ -108,6 +108,30 @@ describe('issue 10 findings', () => {
     for (const s of [ownerSocket, colleagueSocket, otherOrg]) s.ws.close();
   });
 
+  it('an org admin administers a clinician\'s session but does not act in it; on a session of their own they do (decision 032)', async () => {
+    const owner = await h.user('clinician');
+    const admin = await h.user('org_admin', owner.orgId);
+    const theirs = await createConsentedSession(h.url, owner.token);
+    const consent = { channel: 1, consent: { given: true, method: 'in_app', textVersion: 'consent-v1' } };
+    const refused = [
+      (await jsonCall(h.url, 'POST', `/v1/sessions/${theirs}/consents`, admin.token, consent)).json,
+      (await jsonCall(h.url, 'POST', `/v1/sessions/${theirs}/invites`, admin.token)).json,
+      (await jsonCall(h.url, 'POST', `/v1/sessions/${theirs}/evaluations`, admin.token, {})).json,
+      await (await createUpload(admin.token, theirs)).json(),
+    ];
+    for (const r of refused) expect(r).toMatchObject({ status: 403, code: 'auth.forbidden' });
+    expect((await jsonCall(h.url, 'GET', `/v1/sessions/${theirs}`, admin.token)).status).toBe(200);
+    const denied = (await trail(owner.orgId)).filter((e) => e.actorUserId === admin.userId && e.action === 'access.denied').map((e) => (e.data as { action: string }).action);
+    expect(denied.sort()).toEqual(['session.consent', 'session.evaluate', 'session.invite', 'upload.create']);
+
+    const own = await createConsentedSession(h.url, admin.token);
+    expect((await jsonCall(h.url, 'POST', `/v1/sessions/${own}/consents`, admin.token, consent)).status).toBe(201);
+    expect((await jsonCall(h.url, 'POST', `/v1/sessions/${own}/invites`, admin.token)).status).toBe(201);
+    expect((await jsonCall(h.url, 'POST', `/v1/sessions/${own}/evaluations`, admin.token, {})).json).toMatchObject({ code: 'recording.missing' });
+    expect((await createUpload(admin.token, own)).status).toBe(201);
+    expect((await jsonCall(h.url, 'DELETE', `/v1/sessions/${theirs}`, admin.token)).status).toBe(204);
+  });
+
   it('authenticates before parsing JSON: a malformed or oversized body without a valid token is 401', async () => {
     const r = await fetch(`${h.url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title": ' });
     expect(r.status).toBe(401);

@@ -89,6 +89,12 @@ const CLINICAL_READERS: Actor[] = ['owner', 'assigned_supervisor', 'org_admin'];
 /** Who may change a session: its owner and the org admin; its other readers see a 403. */
 const CHANGERS: Actor[] = ['owner', 'org_admin'];
 const CHANGE_SEERS: Actor[] = ['assigned_supervisor', 'auditor'];
+/**
+ * Clinical acts (consent, invite, upload, evaluation): the owner only. The org admin administers
+ * another clinician's session (reads, deletes) but does not act in it (decision 032): 403.
+ */
+const CLINICAL_ACTORS: Actor[] = ['owner'];
+const CLINICAL_SEERS: Actor[] = [...CHANGE_SEERS, 'org_admin'];
 const AI_READERS: Actor[] = ['org_admin', 'auditor'];
 const AI_WRITERS: Actor[] = ['org_admin'];
 
@@ -104,9 +110,9 @@ export const HTTP_MATRIX = {
   'GET /v1/sessions': org(WITH_ROLE, allow(200)),
   'GET /v1/sessions/:id': session(READERS, [], allow(200)),
   'DELETE /v1/sessions/:id': session(CHANGERS, CHANGE_SEERS, allow(204)),
-  'POST /v1/sessions/:id/consents': session(CHANGERS, CHANGE_SEERS, allow(201)),
-  'POST /v1/sessions/:id/invites': session(CHANGERS, CHANGE_SEERS, allow(201)),
-  'POST /v1/sessions/:id/evaluations': session(CHANGERS, CHANGE_SEERS, allow(422, 'recording.missing')),
+  'POST /v1/sessions/:id/consents': session(CLINICAL_ACTORS, CLINICAL_SEERS, allow(201)),
+  'POST /v1/sessions/:id/invites': session(CLINICAL_ACTORS, CLINICAL_SEERS, allow(201)),
+  'POST /v1/sessions/:id/evaluations': session(CLINICAL_ACTORS, CLINICAL_SEERS, allow(422, 'recording.missing')),
   'GET /v1/sessions/:id/evaluation': session(READERS, [], allow(200)),
   'GET /v1/sessions/:id/transcript': session(CLINICAL_READERS, ['auditor'], allow(409, 'report.not_ready')),
   'GET /v1/sessions/:id/metrics': session(CLINICAL_READERS, ['auditor'], allow(409, 'report.not_ready')),
@@ -195,7 +201,7 @@ export const QUERY_TOKEN_ROUTES: readonly HttpRouteKey[] = ['GET /v1/sessions/:i
  * created; a caller who may not know of it gets tus's own 404 (HEAD has no body, hence no code).
  */
 export const TUS_MATRIX = {
-  'POST /v1/uploads': session(CHANGERS, CHANGE_SEERS, allow(201)),
+  'POST /v1/uploads': session(CLINICAL_ACTORS, CLINICAL_SEERS, allow(201)),
   // Only the uploader writes bytes; the org admin may look at or cancel an upload, not append to it.
   'PATCH /v1/uploads/:id': session(['owner'], [...CHANGE_SEERS, 'org_admin'], allow(204), { notFound: 'upload.not_found' }),
   'HEAD /v1/uploads/:id': session(CHANGERS, CHANGE_SEERS, allow(200), { notFound: 'upload.not_found' }),
@@ -256,11 +262,6 @@ export function cookieCell(key: HttpRouteKey, actor: Actor, cell: Cell): Cell {
  * down here (and in docs/access-matrix.md) until it is decided or fixed, then the cell changes.
  */
 export const OPEN_FINDINGS: readonly { route: HttpRouteKey | TusKey | WsKey; actors: readonly Actor[]; finding: string }[] = [
-  {
-    route: 'POST /v1/sessions/:id/consents',
-    actors: ['org_admin'],
-    finding: 'An org admin may record a participant\'s consent on another clinician\'s session; consent is attested by whoever obtained it (the owner).',
-  },
   {
     route: 'GET /v1/sessions/:id/report.pdf',
     actors: ['auditor'],

@@ -109,7 +109,7 @@ describe('session invites and guest join', () => {
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, guest.guestToken)).json).toMatchObject({ code: 'auth.invalid', status: 401 });
   });
 
-  it('lets only the session\'s owner or an org admin of its org create invites', async () => {
+  it('lets only the session\'s owner create invites (an org admin of its org is refused: decision 032)', async () => {
     const owner = await h.user('clinician');
     const sessionId = await createConsentedSession(h.url, owner.token);
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, null)).json).toMatchObject({ code: 'auth.missing', status: 401 });
@@ -118,7 +118,7 @@ describe('session invites and guest join', () => {
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, sup.token)).json).toMatchObject({ code: 'auth.forbidden', status: 403 });
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, (await h.user('clinician', owner.orgId)).token)).json).toMatchObject({ code: 'session.not_found', status: 404 });
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, (await h.user('clinician')).token)).json).toMatchObject({ code: 'session.not_found', status: 404 });
-    expect((await call('POST', `/v1/sessions/${sessionId}/invites`, (await h.user('org_admin', owner.orgId)).token)).status).toBe(201);
+    expect((await call('POST', `/v1/sessions/${sessionId}/invites`, (await h.user('org_admin', owner.orgId)).token)).json).toMatchObject({ code: 'auth.forbidden', status: 403 });
   });
 
   it('documents both routes in the OpenAPI document', async () => {
