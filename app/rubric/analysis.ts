@@ -66,6 +66,31 @@ export const IndicatorValue = z.object({
 });
 export type IndicatorValue = z.infer<typeof IndicatorValue>;
 
+/** A sentence of feedback and the units it rests on. */
+export const CitedStatement = z.object({
+  text: z.string(),
+  citations: z.array(CitedUnit),
+  rejected: z.array(RejectedCitation),
+});
+export type CitedStatement = z.infer<typeof CitedStatement>;
+
+/**
+ * A suggestion from the behaviour counts, not from the model: an indicator that missed the rubric's
+ * goal, the rubric's advice for it and up to two moments the count is made of (each with what the
+ * patient had just said, when the patient spoke just before).
+ */
+export const PracticePoint = CitedStatement.extend({
+  indicatorId: z.string(),
+  title: z.string(),
+  value: z.number(),
+  target: z.string().nullable(),
+});
+export type PracticePoint = z.infer<typeof PracticePoint>;
+
+/** A point of the model's that the analysis left out, and why (shown to the reader, never as feedback). */
+export const LeftOutStatement = CitedStatement.extend({ why: z.string() });
+export type LeftOutStatement = z.infer<typeof LeftOutStatement>;
+
 export const CodingResult = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('coded'),
@@ -79,6 +104,8 @@ export const CodingResult = z.discriminatedUnion('status', [
     /** Every code of the rubric, in rubric order, zero counts included. */
     counts: z.array(CodeCount),
     indicators: z.array(IndicatorValue),
+    /** Indicators that missed their goal, each with the rubric's advice and the moments it counts (app/rubric/practice-points.ts); absent in analyses made before them. */
+    practice: z.array(PracticePoint).optional(),
   }),
   z.object({ status: z.literal('failed'), coder: CoderInfo, reason: z.string() }),
 ]);
@@ -130,13 +157,6 @@ export const SectionResult = z.discriminatedUnion('status', [
 ]);
 export type SectionResult = z.infer<typeof SectionResult>;
 
-/** A sentence of feedback and the units it rests on. */
-export const CitedStatement = z.object({
-  text: z.string(),
-  citations: z.array(CitedUnit),
-  rejected: z.array(RejectedCitation),
-});
-export type CitedStatement = z.infer<typeof CitedStatement>;
 
 export const Narrative = z.discriminatedUnion('status', [
   z.object({
@@ -145,6 +165,8 @@ export const Narrative = z.discriminatedUnion('status', [
     strengths: z.array(CitedStatement),
     /** Specific to this conversation: each names the moment (unit) it is about. */
     suggestions: z.array(CitedStatement),
+    /** The model's suggestions that were not about the moments they cited (app/rubric/grounding.ts). */
+    leftOut: z.array(LeftOutStatement).optional(),
     attempts: z.number().int().positive(),
   }),
   z.object({ status: z.literal('failed'), reason: z.string(), attempts: z.number().int().positive() }),

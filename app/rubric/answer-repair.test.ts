@@ -44,5 +44,9 @@ describe('answer repair', () => {
     expect(repaired.strengths.map((p) => p.text)).toEqual(['The clinician used open questions to encourage the patient to share her worry about weight.']);
     expect(repaired.suggestions.map((p) => p.text)).toEqual(['The clinician could have asked how confident she felt about the morning routine.']);
     expect(checkNarrativeAnswer(repaired, { instructions })).toBeNull();
+    // `leftOut` is the analysis's to set: a model that sends one (to excuse an empty list) loses it.
+    const claimed = repairNarrativeAnswer({ ...answer, suggestions: [], leftOut: [{ text: 'x', evidence: [], why: 'y' }] }, { instructions });
+    expect(claimed.leftOut).toBeUndefined();
+    expect(checkNarrativeAnswer(claimed, { instructions })).toMatchObject({ kind: 'empty' });
   });
 });

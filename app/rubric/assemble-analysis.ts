@@ -3,6 +3,7 @@ import { codeScore, isNotShown } from './code-score';
 import type { AnalysisStats, CitedStatement, CitedUnit, CoderInfo, CodingResult, Narrative, RejectedCitation, ScoredItem, SectionResult, VerifiedAnalysis } from './analysis';
 import { resolveCitations } from './citations';
 import { computeIndicators, countCodes } from './indicators';
+import { practicePoints } from './practice-points';
 import type { CallOutcome, CodingAnswer, NarrativeAnswer, SectionAnswer, StatementAnswer } from './model-output';
 import type { Rubric } from './rubric';
 
@@ -48,6 +49,7 @@ export function assembleAnalysis(input: AssembleInput): VerifiedAnalysis {
       for (const [unitId, code] of Object.entries(answer)) if (!asked.has(unitId) || !known.has(code)) codingRejected += 1;
       const codes = clinician.filter((u) => known.has(answer[u.id] ?? '')).map((u) => ({ unitId: u.id, code: answer[u.id]! }));
       const counts = countCodes(book, codes);
+      const indicators = computeIndicators(book, counts);
       coding = {
         status: 'coded',
         coder: input.coding.coder,
@@ -55,7 +57,8 @@ export function assembleAnalysis(input: AssembleInput): VerifiedAnalysis {
         codes,
         uncoded: clinician.filter((u) => !known.has(answer[u.id] ?? '')).map((u) => u.id),
         counts,
-        indicators: computeIndicators(book, counts),
+        indicators,
+        practice: practicePoints(book, indicators, units, Object.fromEntries(codes.map((c) => [c.unitId, c.code]))),
       };
     }
   }
@@ -100,7 +103,14 @@ export function assembleAnalysis(input: AssembleInput): VerifiedAnalysis {
   const statement = (s: StatementAnswer): CitedStatement => ({ text: s.text.trim(), ...count(resolveCitations(s.evidence, index, 'both')) });
   const n = input.narrative;
   const narrative: Narrative = n.outcome.ok
-    ? { status: 'written', summary: statement(n.outcome.answer.summary), strengths: n.outcome.answer.strengths.map(statement), suggestions: n.outcome.answer.suggestions.map(statement), attempts: n.attempts }
+    ? {
+        status: 'written',
+        summary: statement(n.outcome.answer.summary),
+        strengths: n.outcome.answer.strengths.map(statement),
+        suggestions: n.outcome.answer.suggestions.map(statement),
+        ...(n.outcome.answer.leftOut?.length ? { leftOut: n.outcome.answer.leftOut.map((p) => ({ ...statement(p), why: p.why })) } : {}),
+        attempts: n.attempts,
+      }
     : { status: 'failed', reason: n.outcome.reason, attempts: n.attempts };
 
   return {

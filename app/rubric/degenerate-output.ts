@@ -202,7 +202,8 @@ export function dropRepeatedPoints(answer: NarrativeAnswer): { answer: Narrative
 export function checkNarrativeAnswer(answer: NarrativeAnswer, ctx: DetectorContext = {}): Degenerate | null {
   const bad = checkText(answer.summary.text, 'summary', ctx);
   if (bad) return bad;
-  if (answer.strengths.length === 0 || answer.suggestions.length === 0) {
+  // No suggestion left is fine when they were taken out for not being about their moments (the reader is told, and the behaviour counts' suggestions remain).
+  if (answer.strengths.length === 0 || (answer.suggestions.length === 0 && !answer.leftOut?.length)) {
     return { kind: 'empty', reason: `the answer has no ${answer.strengths.length === 0 ? 'strengths' : 'suggestions'} left that are not repeated` };
   }
   const points = [...answer.strengths.map((s) => ({ what: 'strength', text: s.text })), ...answer.suggestions.map((s) => ({ what: 'suggestion', text: s.text }))];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkRationale, dropUngroundedStrengths, namedCodes, sharedContent, stem, unsupportedCodes, type GroundingContext } from './grounding';
+import { checkNarrativeAnswer } from './degenerate-output';
+import { checkRationale, dropUngroundedStrengths, dropUngroundedSuggestions, groundingContext, namedCodes, NOT_ABOUT_ITS_MOMENTS, sharedContent, stem, unsupportedCodes, type GroundingContext } from './grounding';
 import type { RubricCode } from './rubric';
 
 const codes: RubricCode[] = [
@@ -78,5 +79,46 @@ describe('grounding of feedback in the cited units', () => {
     // Plain but not false: kept when no grounded strength is left to show instead.
     const plain = { text: 'You gave clear information in plain words.', evidence: ['u9'] };
     expect(dropUngroundedStrengths({ summary: { text: 'x y z', evidence: [] }, strengths: [plain], suggestions: [] }, g).answer.strengths).toEqual([plain]);
+  });
+
+  describe('suggestions about their moments', () => {
+    // The demo's transcript around the suggestion it got wrong (re-voiced sample, words as recognised).
+    const demo = groundingContext(
+      [
+        { id: 'u12', text: "I mean, I know I should be doing more, my dad had a stroke when he was about my age, so it's always in the back of my mind, but between the kids and the job," },
+        { id: 'u14', text: 'So your father\'s stroke is something you think about and at the same time, your days are already full.' },
+        { id: 'u19', text: "Well, it didn't last, though, then it started raining and I sort of stopped." },
+        { id: 'u20', text: 'What got in the way?' },
+        { id: 'u23', text: 'go ahead' },
+        { id: 'u24', text: 'Some people find that shorter walks fit in more easily, like a few minutes at lunch.' },
+      ],
+      undefined,
+      codes,
+    );
+    const narrative = (suggestions: { text: string; evidence: string[] }[]) => ({ summary: { text: 'About walking and blood pressure.', evidence: ['u12'] }, strengths: [{ text: 'You reflected the stroke worry.', evidence: ['u14'] }], suggestions });
+    const recorded = { text: "The clinician could have asked the patient if they had any concerns about their father's stroke or their days being already full, which would have helped the patient feel heard and understood.", evidence: ['u24'] };
+
+    it('takes out the recorded demo suggestion (about the stroke, citing the lunch walks) and keeps it with the reason', () => {
+      const out = dropUngroundedSuggestions(narrative([recorded]), demo);
+      expect(out.suggestions).toEqual([]);
+      expect(out.leftOut).toEqual([{ ...recorded, why: NOT_ABOUT_ITS_MOMENTS }]);
+      // Nothing to show from the model is then not a failure: the reader is told why.
+      expect(checkNarrativeAnswer(out)).toBeNull();
+      expect(checkNarrativeAnswer({ ...out, leftOut: [] })).toMatchObject({ kind: 'empty' });
+    });
+
+    it('keeps a suggestion about what the clinician said there, or what the patient had just said', () => {
+      const aboutClinician = { text: 'Offer the lunch walks as one idea among several.', evidence: ['u24'] };
+      const aboutPatient = { text: 'Reflect that the rain stopped the routine before asking about it.', evidence: ['u20'] };
+      const out = dropUngroundedSuggestions(narrative([aboutClinician, aboutPatient, recorded]), demo);
+      expect(out.suggestions).toEqual([aboutClinician, aboutPatient]);
+      expect(out.leftOut?.map((p) => p.text)).toEqual([recorded.text]);
+    });
+
+    it('leaves a suggestion citing no known unit to the citation check, and an answer with none left out unchanged', () => {
+      const unknown = { text: 'Something else entirely.', evidence: ['u99'] };
+      const answer = narrative([unknown]);
+      expect(dropUngroundedSuggestions(answer, demo)).toBe(answer);
+    });
   });
 });

@@ -71,6 +71,13 @@ export interface GroundingContext {
   unitText: ReadonlyMap<string, string>;
   unitCodes?: Readonly<Record<string, string>> | undefined;
   codes: readonly RubricCode[];
+  /** The text of the unit said just before each unit (what a suggestion about that moment may answer to). */
+  before?: ReadonlyMap<string, string> | undefined;
+}
+
+/** The grounding context of a transcript: each unit's words and the words said just before it. */
+export function groundingContext(units: readonly { id: string; text: string }[], unitCodes: Readonly<Record<string, string>> | undefined, codes: readonly RubricCode[]): GroundingContext {
+  return { unitText: new Map(units.map((u) => [u.id, u.text])), unitCodes, codes, before: new Map(units.slice(1).map((u, i) => [u.id, units[i]!.text])) };
 }
 
 /** The rubric's own words for an item (title, guidance, scale labels, guide codes): restating them grounds nothing. */
@@ -131,4 +138,27 @@ export function dropUngroundedStrengths(answer: NarrativeAnswer, g: GroundingCon
   const grounded = consistent.filter((p) => sharedContent(p.text, said(p.evidence ?? [])).length > 0);
   const kept = grounded.length > 0 ? grounded : consistent;
   return { answer: { ...answer, strengths: kept }, dropped: answer.strengths.length - kept.length };
+}
+
+export const NOT_ABOUT_ITS_MOMENTS = 'it is not about anything said in the moments it cites, or just before them';
+
+/**
+ * A suggestion is about a moment: what the clinician said there, or what the patient had just said.
+ * One that shares no word with either (seen: "could have asked about their father's stroke …"
+ * citing "Some people find that shorter walks fit in more easily", when the clinician had reflected
+ * the stroke a minute before) is taken out and kept in `leftOut` with the reason, so the reader is
+ * told and an auditor can see it; unlike strengths none is kept for want of better, because a
+ * suggestion to do what was already done costs the reader's trust. A suggestion citing no known
+ * unit is left to the citation check.
+ */
+export function dropUngroundedSuggestions(answer: NarrativeAnswer, g: GroundingContext): NarrativeAnswer {
+  const kept: NarrativeAnswer['suggestions'] = [];
+  const left: NonNullable<NarrativeAnswer['leftOut']> = [];
+  for (const p of answer.suggestions) {
+    const ids = (p.evidence ?? []).map((id) => id.trim()).filter((id) => g.unitText.has(id));
+    const said = ids.flatMap((id) => [g.unitText.get(id)!, ...(g.before?.has(id) ? [g.before.get(id)!] : [])]);
+    if (ids.length > 0 && sharedContent(p.text, said).length === 0) left.push({ ...p, why: NOT_ABOUT_ITS_MOMENTS });
+    else kept.push(p);
+  }
+  return left.length === 0 ? answer : { ...answer, suggestions: kept, leftOut: [...(answer.leftOut ?? []), ...left] };
 }

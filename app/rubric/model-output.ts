@@ -42,6 +42,8 @@ export const NarrativeAnswer = z.object({
   summary: StatementAnswer,
   strengths: z.array(StatementAnswer),
   suggestions: z.array(StatementAnswer),
+  /** Set by the analysis, never by a model (repairNarrativeAnswer drops a model's value): suggestions taken out, and why. */
+  leftOut: z.array(StatementAnswer.extend({ why: z.string() })).optional(),
 });
 export type NarrativeAnswer = z.infer<typeof NarrativeAnswer>;
 

@@ -63,6 +63,13 @@ export const RubricIndicator = z.strictObject({
   target: z.string().optional(),
   /** The formula in words, shown in the report next to the value. */
   definition: z.string(),
+  /**
+   * The target as numbers, for the practice points (app/rubric/practice-points.ts): a value below
+   * `atLeast` or above `atMost` is missed. Absent when the target is not a number ("more than non-adherent").
+   */
+  goal: z.strictObject({ atLeast: z.number().optional(), atMost: z.number().optional() }).refine((g) => g.atLeast !== undefined || g.atMost !== undefined, 'a goal needs atLeast or atMost').optional(),
+  /** What to do when the goal is missed, in the rubric author's words (shown with the value and the moments it counts). */
+  advice: z.string().optional(),
 });
 export type RubricIndicator = z.infer<typeof RubricIndicator>;
 

@@ -25,6 +25,16 @@ describe('evidenceBlocks', () => {
     ]);
   });
 
+  it('ends with the suggestions from the behaviour counts, kept when the narrative failed', () => {
+    const coding = { status: 'coded', codes: [], uncoded: [], counts: [], indicators: [], practice: [{ indicatorId: 'rq', title: 'Reflections per question', value: 0.5, target: '1', text: 'Reflections per question: 0.5.', citations: [u('u2', 2, 4, 1), u('u3', 4, 6)], rejected: [] }] };
+    const withPractice = { ...analysis, coding, narrative: { status: 'failed', reason: 'x', attempts: 2 } } as unknown as VerifiedAnalysis;
+    expect(evidenceBlocks(withPractice).map((b) => [b.key, b.heading, b.units.map((x) => x.id)])).toEqual([
+      ['item-a', 'Item a', ['u1']],
+      ['item-b', 'Item b', []],
+      ['practice-rq', 'From the behaviour counts', ['u2', 'u3']],
+    ]);
+  });
+
   it('has no narrative blocks when the narrative failed', () => {
     const failed = { ...analysis, narrative: { status: 'failed', reason: 'x', attempts: 2 } } as VerifiedAnalysis;
     expect(evidenceBlocks(failed).map((b) => b.kind)).toEqual(['item', 'item']);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { codingBatchSchema, narrativeSchema, sectionSchema, allowedUnitIds, SCHEMA_NAME } from '../../../app/rubric/answer-schemas';
 import { repairNarrativeAnswer, repairSectionAnswer } from '../../../app/rubric/answer-repair';
 import { checkNarrativeAnswer, checkSectionAnswer } from '../../../app/rubric/degenerate-output';
-import { checkSectionGrounding, dropUngroundedStrengths, type GroundingContext } from '../../../app/rubric/grounding';
+import { checkSectionGrounding, dropUngroundedStrengths, dropUngroundedSuggestions, groundingContext, type GroundingContext } from '../../../app/rubric/grounding';
 import { CodingBatchAnswer, NarrativeAnswer, SectionAnswer, type CodingAnswer } from '../../../app/rubric/model-output';
 import type { CodeCount } from '../../../app/rubric/analysis';
 import { codeOnlyRationale, codeScore, isNotShown, narrativeUnitPools, notShownRationale, unitsToCite } from '../../../app/rubric/code-score';
@@ -152,7 +152,7 @@ export async function scoreSection(opts: StepCommon & { rubric: Rubric; section:
 /** Summary, strengths and suggestions, each citing units; may be given the codes and item scores. */
 export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & NarrativeContext): Promise<StepResult<NarrativeAnswer>> {
   if (opts.units.length === 0) return { outcome: { ok: false, reason: 'the transcript is empty' }, attempts: 1, usage: NO_USAGE, model: opts.llm.model };
-  const grounding: GroundingContext = { unitText: new Map(opts.units.map((u) => [u.id, u.text])), unitCodes: opts.unitCodes, codes: opts.book?.codes ?? [] };
+  const grounding = groundingContext(opts.units, opts.unitCodes, opts.book?.codes ?? []);
   const prompt = narrativePrompt({ units: opts.units, book: opts.book }, opts.rubric.title, { counts: opts.counts, scores: opts.scores, participants: opts.participants });
   return checkedCall({
     llm: opts.llm,
@@ -160,7 +160,7 @@ export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & Nar
     sentSchema: narrativeSchema(opts.units, narrativeUnitPools(opts.rubric, opts.unitCodes, opts.units.map((u) => u.id))),
     schemaName: SCHEMA_NAME.narrative,
     parse: NarrativeAnswer,
-    repair: (answer, ctx) => dropUngroundedStrengths(repairNarrativeAnswer(answer, ctx), grounding).answer,
+    repair: (answer, ctx) => dropUngroundedSuggestions(dropUngroundedStrengths(repairNarrativeAnswer(answer, ctx), grounding).answer, grounding),
     check: (answer, ctx) => checkNarrativeAnswer(answer, { ...ctx, quotable: opts.units.map((u) => u.text), names: opts.participants ? [opts.participants.clinician, opts.participants.patient] : [] }),
     idempotencyKey: `${opts.idempotencyKey ?? randomUUID()}:narrative`,
     maxOutputTokens: 700,

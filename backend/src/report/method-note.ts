@@ -31,6 +31,10 @@ export function methodSentences(model: ReportModel): string[] {
   sentences.push(
     `${scored}, and the report shows only those units' own words (${cited}).`,
     `Answers that were repetitive, empty or copied from the instructions were asked for again once (${plural(a.stats.retries, 'retry', 'retries')} in ${plural(a.stats.calls, 'model call', 'model calls')}) and, if still unusable, are shown as “analysis failed” with the reason${fromCodes ? ' (a code-scored item keeps its score and units, and says why its reason is missing)' : ''}.`,
+    'A suggestion of the model that is about nothing said in the moments it cites, or just before them, is left out and listed as left out.',
+    ...(a.coding?.status === 'coded' && (a.coding.practice ?? []).length > 0
+      ? ['The suggestions “from the behaviour counts” are not the model’s: each is an indicator that missed the rubric’s target, with the rubric’s advice and the units the indicator counts.']
+      : []),
     `${model.rubric.attribution} The scores are a starting point for reflection and discussion, not an assessment of competence.`,
   );
   return sentences;

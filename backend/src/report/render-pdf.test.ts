@@ -78,7 +78,7 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
       'Duration 2 min 59 s',
       'Clinician Dr. Maya Okafor (audio channel 0)',
       'Patient Daniel Reyes (audio channel 1)',
-      'Motivational interviewing (global scores and behaviour counts), version 2.1.0',
+      'Motivational interviewing (global scores and behaviour counts), version 2.2.0',
       'Transcribed by whisper.cpp (base)',
       'Scored by qwen2.5-coder-1.5b-instruct-q4_k_m — language model, scores and feedback',
       'Coded by qwen2.5-coder-1.5b-instruct-q4_k_m — language model, automatic behaviour codes',
@@ -120,6 +120,25 @@ describe('renderReportPdf on the sample session (motivational interviewing)', ()
     }
     // A suggestion that rests on the patient's words shows them as the patient's.
     expect(feedback).toContain('u21 [00:55] Patient (Daniel Reyes): “I know what I should do, I just can\'t seem to fit it in.”');
+  });
+
+  it('shows the suggestions from the behaviour counts after the model’s, each with its value, target, advice and moments, said to be computed', () => {
+    const coding = model.analysis.coding;
+    if (coding?.status !== 'coded') throw new Error('fixture coding failed');
+    const practice = coding.practice ?? [];
+    expect(practice.map((p) => p.indicatorId)).toEqual(['reflection_to_question']);
+    const feedback = flowing(between(r.text, FEEDBACK, RUBRIC));
+    const at = feedback.indexOf('From the behaviour counts Computed from the behaviour codes, not written by the model');
+    expect(at).toBeGreaterThan(feedback.indexOf('Suggestions'));
+    const text = collapse(practice[0]!.text);
+    expect(text).toContain('Reflections per question: 0.71 (target: 1 or more; 2 or more is strong).');
+    let from = feedback.indexOf(text, at);
+    expect(from).toBeGreaterThan(at);
+    for (const u of practice[0]!.citations) {
+      const found = feedback.indexOf(citedLine(model, u), from);
+      expect(found, citedLine(model, u)).toBeGreaterThan(from);
+      from = found;
+    }
   });
 
   it('shows every rubric item with its score, label, rationale and each cited unit', () => {
@@ -285,6 +304,19 @@ describe('renderReportPdf edge cases of the content', () => {
     expect(r.pageTexts[0]).toContain(`Closing the session ${closing.score} / 5 ${closing.scoreLabel} · no cited evidence`);
     expect(rubric).toContain(`Structure and relationship Analysis failed for this section Reason: ${FIXTURE_FAILED_REASON}`);
     expect(r.text).not.toContain(FIXTURE_UNKNOWN_UNIT);
+  });
+
+  it('says which of the model’s suggestions were left out and why, when none is shown', async () => {
+    const base = buildSampleReport();
+    const n = base.analysis.narrative;
+    if (n.status !== 'written') throw new Error('fixture narrative failed');
+    const gone = { ...n.suggestions[0]!, text: 'The clinician could have asked about the weather.', why: 'it is not about anything said in the moments it cites, or just before them' };
+    const m: ReportModel = { ...base, analysis: { ...base.analysis, narrative: { ...n, suggestions: [], leftOut: [gone] } } };
+    const text = flowing((await render('left-out', m)).text);
+    const feedback = between(text, FEEDBACK, RUBRIC);
+    expect(feedback).toContain('Suggestions None of the model’s suggestions is shown (see the note below).');
+    expect(feedback).toContain('Left out: 1 suggestion of the model, because it is not about anything said in the moments it cites, or just before them: “The clinician could have asked about the weather.”');
+    expect(feedback).not.toContain(citedLine(m, gone.citations[0]!));
   });
 
   it('renders a 30-minute session: every unit in the transcript, a reasonable number of pages', async () => {

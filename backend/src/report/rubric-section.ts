@@ -36,7 +36,8 @@ export function drawRubricSection(cursor: PdfCursor, model: ReportModel, links: 
       continue;
     }
     const first = section.items[0];
-    cursor.band(section.title, (first ? itemHeadHeight(cursor, first) : 10) + 3);
+    // What the first item's drawItem ensures (its head + 4 mm), plus the gap after the band: less left a band alone at a page foot.
+    cursor.band(section.title, (first ? itemHeadHeight(cursor, first) + 4 : 10) + 3);
     cursor.gap(3);
     section.items.forEach((item, i) => {
       drawItem(cursor, model, links, item);

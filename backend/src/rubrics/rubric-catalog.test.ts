@@ -22,7 +22,7 @@ describe('bundled rubric templates', () => {
 
   it('has a motivational interviewing rubric with four global scores, a code per clinician utterance and indicators from the counts', async () => {
     const r = await getRubric('motivational-interviewing');
-    expect(r.version).toBe('2.1.0');
+    expect(r.version).toBe('2.2.0');
     expect(rubricItems(r).map((i) => i.id)).toEqual(['cultivating_change_talk', 'softening_sustain_talk', 'partnership', 'empathy']);
     expect(rubricCodes(r).map((c) => c.id)).toEqual(['open_question', 'closed_question', 'simple_reflection', 'complex_reflection', 'affirm', 'seeking_collaboration', 'emphasizing_autonomy', 'giving_information', 'persuade', 'persuade_with_permission', 'confront', 'other']);
     expect(r.coding!.indicators.map((i) => i.id)).toEqual(['reflection_to_question', 'percent_complex_reflections', 'percent_open_questions', 'mi_adherent', 'mi_non_adherent', 'percent_mi_adherent']);
