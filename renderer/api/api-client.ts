@@ -1,5 +1,6 @@
 import { CSRF_HEADER } from '../../app/contracts/web-session-api';
 import type { CreateSessionRequest, SessionView } from '../../app/contracts/api';
+import { sessionListSearch, type SessionListPage, type SessionListQuery } from '../../app/contracts/session-list-api';
 import type { CreateInviteResponse, JoinRequest, JoinResponse } from '../../app/contracts/signaling';
 import type { Rubric } from '../../app/rubric/rubric';
 import type { ConversationMetrics } from '../../app/metrics/metrics-model';
@@ -64,7 +65,8 @@ export function createApiClient(base: () => Promise<string>, token: () => Promis
   return {
     me: () => json<Me>('GET', '/v1/me'),
     rubrics: async () => (await json<{ rubrics: Rubric[] }>('GET', '/v1/rubrics')).rubrics,
-    sessions: async () => (await json<{ sessions: SessionView[] }>('GET', '/v1/sessions')).sessions,
+    /** One page of the list (search, filters, keyset cursor): the server checks each session's access. */
+    sessions: (query: SessionListQuery = {}) => json<SessionListPage>('GET', `/v1/sessions${sessionListSearch(query)}`),
     session: (id: string) => json<SessionView>('GET', `/v1/sessions/${id}`),
     createSession: (req: CreateSessionRequest) => json<SessionView>('POST', '/v1/sessions', req),
     startEvaluation: (id: string) => json<SessionView>('POST', `/v1/sessions/${id}/evaluations`, {}),

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { EvaluationEvent, SessionView } from '../../app/contracts/api';
+import type { SessionListPage, SessionListQuery } from '../../app/contracts/session-list-api';
 import type { Platform, SignedOut, UploadView } from '../platform/platform';
 import { createApiClient, type ApiClient, type Me } from '../api/api-client';
 import { connectEvents, type EventsState } from '../api/events-socket';
@@ -24,7 +25,8 @@ interface AppState {
   resume(): Promise<boolean>;
   signOut(): Promise<void>;
   putSession(s: SessionView): void;
-  refreshSessions(): Promise<void>;
+  /** One page of the session list; its sessions are kept in `sessions` (live updates reach them there). */
+  listSessions(query: SessionListQuery): Promise<SessionListPage>;
 }
 
 export type AppStore = ReturnType<typeof createAppStore>;
@@ -104,9 +106,10 @@ export function createAppStore(platform: Platform) {
       }
     },
     putSession: (s) => set((st) => ({ sessions: { ...st.sessions, [s.id]: s } })),
-    async refreshSessions() {
-      const list = await api.sessions();
-      set({ sessions: Object.fromEntries(list.map((s) => [s.id, s])) });
+    async listSessions(query) {
+      const page = await api.sessions(query);
+      set((st) => ({ sessions: { ...st.sessions, ...Object.fromEntries(page.sessions.map((s) => [s.id, s])) } }));
+      return page;
     },
   }));
 

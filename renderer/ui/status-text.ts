@@ -9,6 +9,9 @@ const SESSION_STATUS: Record<SessionView['status'], string> = {
   failed: 'Evaluation failed',
 };
 
+/** The statuses a list can be filtered by, in the order a session passes through them, with their words. */
+export const SESSION_STATUS_CHOICES = (Object.keys(SESSION_STATUS) as SessionView['status'][]).map((value) => ({ value, label: SESSION_STATUS[value] }));
+
 /** A session still waiting for its recording whose upload from this device was refused says so (the server never stored it). */
 export const sessionStatusText = (s: SessionView['status'], upload?: UploadState) => (s === 'created' && upload === 'failed' ? 'Upload refused' : SESSION_STATUS[s]);
 

@@ -15,6 +15,7 @@ import { registerWebSessionOpenApi } from './routes/web-session-routes';
 import { registerScimOpenApi } from './routes/scim-routes';
 import { registerSamlOpenApi } from './routes/saml-routes';
 import { registerUpdateFeedOpenApi } from '../updates/update-routes';
+import { SessionListRoute } from '../../../app/contracts/session-list-api';
 import { registerRecordingOpenApi } from './routes/recording-routes';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
@@ -42,7 +43,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   reg.registerPath({ method: 'get', path: '/v1/me', summary: 'Who the bearer token stands for', security, responses: { 200: json(z.object({ orgId: z.string(), userId: z.string(), roles: z.array(z.string()) }), 'Identity'), ...errors } });
   reg.registerPath({ method: 'get', path: '/v1/rubrics', summary: 'Rubric templates', security, responses: { 200: json(z.object({ rubrics: z.array(Rubric) }), 'Rubrics'), ...errors } });
   reg.registerPath({ method: 'post', path: '/v1/sessions', summary: 'Create a session; both participants must consent', security, request: { body: { required: true, content: { 'application/json': { schema: createSession } } } }, responses: { 201: json(session, 'Created'), ...errors } });
-  reg.registerPath({ method: 'get', path: '/v1/sessions', summary: 'List sessions of the caller\'s org', security, responses: { 200: json(z.object({ sessions: z.array(session) }), 'Sessions'), ...errors } });
+  reg.registerPath({ method: 'get', path: '/v1/sessions', operationId: SessionListRoute.operationId, summary: 'One page of the sessions of the caller\'s org that the caller may read, newest first; search, filters and keyset paging (pass nextCursor as cursor)', security, request: { query: SessionListRoute.query }, responses: { 200: json(SessionListRoute.response.extend({ sessions: z.array(session) }), 'Sessions'), ...errors } });
   reg.registerPath({ method: 'get', path: '/v1/sessions/{id}', summary: 'One session with its recording and latest evaluation', security, request: { params: id }, responses: { 200: json(session, 'Session'), ...errors } });
   reg.registerPath({ method: 'delete', path: '/v1/sessions/{id}', summary: 'Erase the session: its recordings, transcripts, analyses, reports (rows and blobs), participants and consents; an audit entry remains (owner or org admin)', security, request: { params: id }, responses: { 204: { description: 'Erased' }, ...errors } });
   reg.registerPath({ method: 'post', path: '/v1/sessions/{id}/consents', summary: 'Record (again) a participant\'s consent', security, request: { params: id, body: { required: true, content: { 'application/json': { schema: RecordConsentRequest } } } }, responses: { 201: json(session, 'Session'), ...errors } });

@@ -22,6 +22,7 @@ import type { Identity } from '../api/auth';
 import { sessionView } from './session-views';
 import { sha256File } from '../../../files/file-digest';
 import { eraseSession, type SessionErasure } from './session-erasure';
+import { listSessionPage, type SessionListFilter } from './session-list';
 
 export interface SessionServiceDeps {
   db: Database;
@@ -83,9 +84,9 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     getSession: (who: Identity, sessionId: string) => db.withOrg(who.orgId, (tx) => loadView(tx, sessionId)),
 
-    /** The org's sessions the caller may see (`visible`: the access policy's session.read). */
-    async listSessions(who: Identity, visible: (s: { id: string; createdBy: string }) => boolean = () => true): Promise<SessionView[]> {
-      return db.withOrg(who.orgId, async (tx) => Promise.all((await sessions.listSessions(tx, { limit: 200 })).filter(visible).map((s) => loadView(tx, s.id))));
+    /** One page of the org's sessions the caller may see (`visible`: the access policy's session.read), filtered and searched. */
+    listSessions(who: Identity, filter: SessionListFilter, visible: (s: { id: string; createdBy: string }) => boolean = () => true) {
+      return db.withOrg(who.orgId, (tx) => listSessionPage(tx, filter, visible, loadView));
     },
 
     /** The gate of an upload, before any byte is accepted. */

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { CreateSessionRequest, RecordConsentRequest, StartEvaluationRequest } from '../../../../app/contracts/api';
+import { SessionListRoute } from '../../../../app/contracts/session-list-api';
 import type { Authorizer } from '../../access/authorizer';
 import type { SessionService } from '../../sessions/session-service';
 import type { ApiRoute, RouteContext } from '../route-table';
@@ -18,14 +19,15 @@ export function sessionRoutes(sessions: SessionService, authorizer: Authorizer):
       },
     },
     {
-      method: 'get', path: '/sessions', resource: 'org', action: 'session.list',
-      handler: async (_req, res, ctx) => {
+      method: SessionListRoute.method, path: SessionListRoute.path, resource: 'org', action: 'session.list',
+      handler: async (req, res, ctx) => {
         const { identity, subject } = ctxOf(ctx);
+        const filter = SessionListRoute.query.parse(req.query);
         const visible = (s: { id: string; createdBy: string }) => authorizer.permits(subject, 'session.read', { type: 'session', orgId: identity.orgId, id: s.id, createdBy: s.createdBy });
-        const list = await sessions.listSessions(identity, visible);
+        const page = await sessions.listSessions(identity, filter, visible);
         // The list names each session's participants: one audit record per request, naming the sessions.
-        if (list.length > 0) await authorizer.recordListRead(subject, 'session.list', list.map((s) => s.id));
-        res.json({ sessions: list });
+        if (page.sessions.length > 0) await authorizer.recordListRead(subject, 'session.list', page.sessions.map((s) => s.id));
+        res.json(page);
       },
     },
     {

@@ -130,6 +130,38 @@ export async function listSessions(tx: Tx, opts: { createdBy?: string; status?: 
   return Promise.all(rows.map((r) => toSession(tx, r)));
 }
 
+/** Where a page of the list ends: the exact created_at (microseconds, UTC) and id of its last row. */
+export interface SessionKey {
+  createdAt: string;
+  id: string;
+}
+
+export interface SessionPageFilter {
+  status?: SessionStatus;
+  rubricId?: string;
+  /** On the session's date: recorded_at, else created_at. `from` inclusive, `to` exclusive. */
+  from?: string;
+  to?: string;
+  /** Rows strictly after this key in the list's order (created_at DESC, id DESC). */
+  after?: SessionKey;
+  limit: number;
+}
+
+/** One batch of the keyset-paged list, each row with its key (sessions_org_created_idx serves the order). */
+export async function listSessionsAfter(tx: Tx, f: SessionPageFilter): Promise<{ session: Session; key: SessionKey }[]> {
+  const { rows } = await tx.query<SessionRow & { created_key: string }>(
+    `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key FROM sessions
+     WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR rubric_id = $2)
+       AND ($3::timestamptz IS NULL OR COALESCE(recorded_at, created_at) >= $3)
+       AND ($4::timestamptz IS NULL OR COALESCE(recorded_at, created_at) < $4)
+       AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::uuid))
+     ORDER BY created_at DESC, id DESC
+     LIMIT $7`,
+    [f.status ?? null, f.rubricId ?? null, f.from ?? null, f.to ?? null, f.after?.createdAt ?? null, f.after?.id ?? null, f.limit],
+  );
+  return Promise.all(rows.map(async (r) => ({ session: await toSession(tx, r), key: { createdAt: r.created_key, id: r.id } })));
+}
+
 export async function recordConsent(tx: Tx, input: { participantId: string } & ConsentInput): Promise<Consent> {
   const id = randomUUID();
   const { rows } = await tx.query<{ given_at: Date }>(
