@@ -228,7 +228,11 @@ export function createApiServer(deps: ApiServerDeps) {
   app.use('/v1', v1);
   if (deps.scim) {
     const scim = express.Router();
-    mountScimRoutes(scim, routes, deps.scim, limits.signIn);
+    // A deactivated user's sockets close now, not at the next heartbeat (the tokens are revoked by then).
+    mountScimRoutes(scim, routes, deps.scim, limits.signIn, () => {
+      void hub.revalidate();
+      void signalHub?.revalidate();
+    });
     app.use(SCIM_BASE, scim);
   }
   if (deps.webRoot) app.use(express.static(deps.webRoot));

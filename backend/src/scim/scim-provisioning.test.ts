@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addApiToken } from '../db/repositories/identity';
 import { listAuditEvents } from '../db/repositories/audit';
@@ -69,6 +70,50 @@ describe('SCIM 2.0 provisioning against real PostgreSQL', () => {
 
     const actions = (await h.tdb.db.withOrg(orgId, (tx) => listAuditEvents(tx))).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['scim.user_provisioned', 'scim.group_provisioned', 'scim.roles_set', 'scim.user_deactivated']));
+  });
+
+  it('deactivation (PATCH active=false, as Okta and Entra ID send it) revokes the desktop refresh tokens for good and closes the user\'s open /v1/events socket at once', async () => {
+    const created = await scim('POST', '/Users', { schemas: [USER], userName: 'desk.top@example.org', active: true });
+    const id = created.json.id as string;
+    const group = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'FE Supervisors', members: [{ value: id }] });
+    expect(group.status === 201 || group.status === 409, JSON.stringify(group.json)).toBe(true);
+    if (group.status === 409) {
+      const g = (await scim('GET', `/Groups?filter=${encodeURIComponent('displayName eq "FE Supervisors"')}`)).json.Resources![0]!;
+      await scim('PATCH', `/Groups/${g.id as string}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] });
+    }
+    // A desktop sign-in's tokens: an access token and the first refresh token of its family.
+    const access = `t-desk-${id}`;
+    await h.tdb.db.withOrg(orgId, (tx) => addApiToken(tx, { userId: id, token: access }));
+    const desktop = await h.desktopSessions.begin(orgId, { userId: id, accessToken: access });
+    const refresh = (refreshToken: string) => fetch(`${h.url}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) });
+    const rotated = await refresh(desktop.refreshToken);
+    expect(rotated.status).toBe(200);
+    const live = (await rotated.json()) as { accessToken: string; refreshToken: string };
+
+    // The socket is open (greeting received) before the deactivation.
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/events`, { headers: { authorization: `Bearer ${live.accessToken}` } });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('message', () => resolve());
+      ws.once('unexpected-response', (_q, r) => reject(new Error(`events refused: ${r.statusCode}`)));
+    });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+
+    const off = await scim('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    expect(off.status, JSON.stringify(off.json)).toBe(200);
+    // The hub's heartbeat is 30 s: closed well before it, by the re-check SCIM's change triggers.
+    const t0 = Date.now();
+    const got = await Promise.race([closed, new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+    expect(got).toEqual({ code: 4401, reason: 'auth.invalid' });
+    expect(Date.now() - t0).toBeLessThan(5000);
+
+    // Reactivated: the refresh token revoked at deactivation stays revoked (a new sign-in is needed).
+    expect((await scim('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] })).json.active).toBe(true);
+    const after = await refresh(live.refreshToken);
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { code: string }).code).toBe('auth.refresh_invalid');
+    expect(await me(live.accessToken)).toBe(401);
+    const audit = (await h.tdb.db.withOrg(orgId, (tx) => listAuditEvents(tx))).find((e) => e.action === 'scim.user_deactivated' && e.targetId === id);
+    expect((audit?.data as { revokedRefreshTokens?: number } | undefined)?.revokedRefreshTokens).toBeGreaterThan(0);
   });
 
   it('a user inactive in the database signs in nowhere, even with a token issued afterwards', async () => {

@@ -3,6 +3,7 @@ import { AppError } from '../../../app/contracts/errors';
 import type { Database, Tx } from '../db/database';
 import { isUuid } from '../db/database';
 import { revokeUserApiTokens, ROLES, setRoles, type Role } from '../db/repositories/identity';
+import { revokeUserRefreshTokens } from '../db/repositories/refresh-tokens';
 import { appendAuditEvent } from '../db/repositories/audit';
 import {
   checkScimCredential, deleteScimGroup, deleteScimUser, getScimGroup, getScimUser, groupsOfUser, insertScimUser, listScimGroups, listScimUsers, putScimGroup, updateScimUser,
@@ -118,7 +119,8 @@ function declareResources() {
         if (before.active && !input.active) {
           // Deactivated: its tokens are revoked now (and resolve_api_token refuses an inactive user anyway).
           const revoked = await revokeUserApiTokens(c.tx, before.id);
-          await appendAuditEvent(c.tx, { action: 'scim.user_deactivated', targetType: 'user', targetId: before.id, data: { revokedTokens: revoked } });
+          const revokedRefresh = await revokeUserRefreshTokens(c.tx, before.id);
+          await appendAuditEvent(c.tx, { action: 'scim.user_deactivated', targetType: 'user', targetId: before.id, data: { revokedTokens: revoked, revokedRefreshTokens: revokedRefresh } });
         } else {
           await appendAuditEvent(c.tx, { action: 'scim.user_updated', targetType: 'user', targetId: before.id, data: { active: input.active } });
         }
@@ -135,8 +137,9 @@ function declareResources() {
       const groups = isUuid(id) ? await groupsOfUser(c.tx, id) : [];
       if (!(await deleteScimUser(c.tx, id))) throw notFound(id);
       const revoked = await revokeUserApiTokens(c.tx, id);
+      const revokedRefresh = await revokeUserRefreshTokens(c.tx, id);
       await setRoles(c.tx, id, []);
-      await appendAuditEvent(c.tx, { action: 'scim.user_deleted', targetType: 'user', targetId: id, data: { revokedTokens: revoked, groups: groups.map((g) => g.displayName) } });
+      await appendAuditEvent(c.tx, { action: 'scim.user_deleted', targetType: 'user', targetId: id, data: { revokedTokens: revoked, revokedRefreshTokens: revokedRefresh, groups: groups.map((g) => g.displayName) } });
     }) as never);
 
   SCIMMY.Resources.declare(SCIMMY.Resources.Group.basepath(SCIM_BASE) as typeof SCIMMY.Resources.Group)

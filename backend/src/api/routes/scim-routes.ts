@@ -47,7 +47,8 @@ export function scimRoutes(scim: ScimService): ApiRoute[] {
  * attempts counted by the sign-in throttle), then a JSON body (application/scim+json too), then the
  * handler. Every refusal is a SCIM error body with our stable `code`.
  */
-export function mountScimRoutes(router: Router, routes: readonly ApiRoute[], scim: ScimService, throttle?: SignInThrottle): void {
+/** `onChanged`: after every SCIM change that succeeded (a user deactivated, a group's members), so live sockets are re-checked at once. */
+export function mountScimRoutes(router: Router, routes: readonly ApiRoute[], scim: ScimService, throttle?: SignInThrottle, onChanged?: () => void): void {
   const json = express.json({ limit: '1mb', type: ['application/json', SCIM_TYPE] });
   const signIn: express.RequestHandler = (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
@@ -68,6 +69,7 @@ export function mountScimRoutes(router: Router, routes: readonly ApiRoute[], sci
   for (const route of routes) {
     if (route.resource !== 'scim') continue;
     router[route.method](route.path, signIn, json, (req, res, next) => {
+      if (onChanged && req.method !== 'GET') res.once('finish', () => res.statusCode < 400 && onChanged());
       route.handler(req, res, null).catch(next);
     });
   }

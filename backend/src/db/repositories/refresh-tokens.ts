@@ -50,6 +50,12 @@ export async function revokeRefreshFamily(tx: Tx, familyId: string): Promise<num
   return rowCount;
 }
 
+/** Every live refresh token of a user (SCIM deactivation, deletion): a later reactivation brings none of them back. */
+export async function revokeUserRefreshTokens(tx: Tx, userId: string): Promise<number> {
+  const { rowCount } = await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+  return rowCount;
+}
+
 /** Marks the access token (by its secret) as issued by the family, so revoking the family revokes it. */
 export async function bindAccessTokenToFamily(tx: Tx, accessToken: string, familyId: string): Promise<void> {
   await tx.query('UPDATE api_tokens SET refresh_family_id = $1 WHERE token_sha256 = $2', [familyId, tokenSha256(accessToken)]);
