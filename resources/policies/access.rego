@@ -64,7 +64,7 @@ owner_actions := {
 
 # Acting on the consultation itself: attesting the participants' consent, inviting the patient to
 # the call, uploading its recording, starting its evaluation. Only whoever created the session does
-# these (decision 032): an org admin administers other clinicians' sessions, never acts in them.
+# these (decision 033): an org admin administers other clinicians' sessions, never acts in them.
 clinical_actions := {"session.consent", "session.invite", "session.upload", "upload.create", "session.evaluate"}
 
 # What each relation between a subject and a session allows.
@@ -75,8 +75,10 @@ session_grants := {
 	"supervisor": {"session.read", "session.read_transcript", "session.read_analysis", "session.read_report"},
 	# Reads, deletes (erasure) and the AI calls of any session of the org; no clinical act on another's.
 	"org_admin": owner_actions - clinical_actions,
-	# Read-only: finds sessions and reads their reports (and the audit trail, an org action).
-	"auditor": {"session.read", "session.read_report"},
+	# Audits the process, not the consultation: finds sessions and reads their metadata (and the
+	# audit trail, an org action), never their clinical content. The report quotes the transcript
+	# as evidence, so it is refused like the transcript (decision 034).
+	"auditor": {"session.read"},
 	# The owner seat of the call and the clinical acts belong to whoever created the session (a
 	# clinician, or an org admin who created their own), nobody else.
 	"creator": {"call.join_owner"} | clinical_actions,

@@ -57,9 +57,12 @@ test_a_supervisor_changes_nothing_but_is_told_the_session_exists if {
 	d.visible
 }
 
-test_an_auditor_reads_reports_only if {
-	decide("session.read_report", auditor, session).allow
+test_an_auditor_reads_metadata_and_no_clinical_content if {
+	decide("session.read", auditor, session).allow
+	not decide("session.read_report", auditor, session).allow
+	decide("session.read_report", auditor, session).visible
 	not decide("session.read_transcript", auditor, session).allow
+	not decide("session.read_analysis", auditor, session).allow
 	not decide("upload.create", auditor, session).allow
 	decide("ai_admin.read", auditor, org_resource).allow
 	not decide("ai_admin.write", auditor, org_resource).allow
@@ -106,6 +109,7 @@ test_a_user_without_a_role_gets_nothing_but_who_they_are if {
 
 test_reads_of_health_data_and_every_denial_are_audited if {
 	decide("session.read_transcript", owner, session).audit
+	decide("session.read_report", owner, session).audit
 	decide("session.read_report", auditor, session).audit
 	decide("session.read", owner, session).audit
 	decide("session.read", other_clinician, session).audit

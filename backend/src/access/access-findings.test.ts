@@ -108,7 +108,7 @@ describe('issue 10 findings', () => {
     for (const s of [ownerSocket, colleagueSocket, otherOrg]) s.ws.close();
   });
 
-  it('an org admin administers a clinician\'s session but does not act in it; on a session of their own they do (decision 032)', async () => {
+  it('an org admin administers a clinician\'s session but does not act in it; on a session of their own they do (decision 033)', async () => {
     const owner = await h.user('clinician');
     const admin = await h.user('org_admin', owner.orgId);
     const theirs = await createConsentedSession(h.url, owner.token);

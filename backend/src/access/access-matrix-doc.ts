@@ -102,7 +102,7 @@ export function renderAccessMatrix(): string {
     '',
     'Cells the API answers as above but a strict review would not; each changes in the table once decided or fixed.',
     '',
-    ...OPEN_FINDINGS.map((f) => `- \`${f.route}\` as ${f.actors.join(', ')}: ${f.finding}`),
+    ...(OPEN_FINDINGS.length ? OPEN_FINDINGS.map((f) => `- \`${f.route}\` as ${f.actors.join(', ')}: ${f.finding}`) : ['None open.']),
     '',
     '## SCIM',
     '',

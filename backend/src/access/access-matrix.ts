@@ -82,16 +82,19 @@ const scimRow = (): Row => row(() => refuse('auth.scim_credential_invalid'));
 
 const WITH_ROLE: Actor[] = ['owner', 'other_clinician', 'assigned_supervisor', 'unassigned_supervisor', 'auditor', 'org_admin', 'other_org_user'];
 const CLINICAL: Actor[] = ['owner', 'other_clinician', 'org_admin', 'other_org_user'];
-/** Who may read a session and its report: the owner, their supervisor, the org admin, the auditor. */
+/** Who may read a session's metadata (title, participants, status): the owner, their supervisor, the org admin, the auditor. */
 const READERS: Actor[] = ['owner', 'assigned_supervisor', 'org_admin', 'auditor'];
-/** Who may read clinical content (transcript, analysis): not the auditor. */
+/**
+ * Who may read clinical content (transcript, analysis, recording, and the report, which quotes the
+ * transcript): not the auditor, who audits the process (decision 034) and gets 403.
+ */
 const CLINICAL_READERS: Actor[] = ['owner', 'assigned_supervisor', 'org_admin'];
 /** Who may change a session: its owner and the org admin; its other readers see a 403. */
 const CHANGERS: Actor[] = ['owner', 'org_admin'];
 const CHANGE_SEERS: Actor[] = ['assigned_supervisor', 'auditor'];
 /**
  * Clinical acts (consent, invite, upload, evaluation): the owner only. The org admin administers
- * another clinician's session (reads, deletes) but does not act in it (decision 032): 403.
+ * another clinician's session (reads, deletes) but does not act in it (decision 033): 403.
  */
 const CLINICAL_ACTORS: Actor[] = ['owner'];
 const CLINICAL_SEERS: Actor[] = [...CHANGE_SEERS, 'org_admin'];
@@ -118,7 +121,7 @@ export const HTTP_MATRIX = {
   'GET /v1/sessions/:id/metrics': session(CLINICAL_READERS, ['auditor'], allow(409, 'report.not_ready')),
   'GET /v1/sessions/:id/analysis': session(CLINICAL_READERS, ['auditor'], allow(200)),
   'GET /v1/sessions/:id/recording': session(CLINICAL_READERS, ['auditor'], allow(200)),
-  'GET /v1/sessions/:id/report.pdf': session(READERS, [], allow(200)),
+  'GET /v1/sessions/:id/report.pdf': session(CLINICAL_READERS, ['auditor'], allow(200)),
   'GET /v1/admin/ai/budgets': org(AI_READERS, allow(200)),
   'PUT /v1/admin/ai/budgets': org(AI_WRITERS, allow(200)),
   'DELETE /v1/admin/ai/budgets/:id': org(AI_WRITERS, allow(404, 'budget.not_found')),
@@ -261,13 +264,7 @@ export function cookieCell(key: HttpRouteKey, actor: Actor, cell: Cell): Cell {
  * Cells where the API answers as the table says but a strict review would not: each is written
  * down here (and in docs/access-matrix.md) until it is decided or fixed, then the cell changes.
  */
-export const OPEN_FINDINGS: readonly { route: HttpRouteKey | TusKey | WsKey; actors: readonly Actor[]; finding: string }[] = [
-  {
-    route: 'GET /v1/sessions/:id/report.pdf',
-    actors: ['auditor'],
-    finding: 'The auditor may not read the transcript or the analysis but may read the report, which quotes the transcript as evidence.',
-  },
-];
+export const OPEN_FINDINGS: readonly { route: HttpRouteKey | TusKey | WsKey; actors: readonly Actor[]; finding: string }[] = [];
 
 export const describeCell = (c: Cell): string =>
   'public' in c ? 'public (token ignored)' : 'allow' in c ? `${c.allow}${c.code ? ` ${c.code}` : ''}` : `${REFUSALS[c.refuse]} ${c.refuse}`;

@@ -15,7 +15,7 @@ describe('the worker\'s access check', () => {
     const owner = await h.user('clinician');
     const sessionId = await createConsentedSession(h.url, owner.token);
     await expect(access.requireEvaluate(owner.orgId, sessionId, owner.userId)).resolves.toBeUndefined();
-    // An org admin does not act clinically on another clinician's session (decision 032).
+    // An org admin does not act clinically on another clinician's session (decision 033).
     const admin = await h.user('org_admin', owner.orgId);
     await expect(access.requireEvaluate(owner.orgId, sessionId, admin.userId)).rejects.toMatchObject({ code: 'auth.forbidden' });
     const colleague = await h.user('clinician', owner.orgId);

@@ -109,7 +109,7 @@ describe('session invites and guest join', () => {
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, guest.guestToken)).json).toMatchObject({ code: 'auth.invalid', status: 401 });
   });
 
-  it('lets only the session\'s owner create invites (an org admin of its org is refused: decision 032)', async () => {
+  it('lets only the session\'s owner create invites (an org admin of its org is refused: decision 033)', async () => {
     const owner = await h.user('clinician');
     const sessionId = await createConsentedSession(h.url, owner.token);
     expect((await call('POST', `/v1/sessions/${sessionId}/invites`, null)).json).toMatchObject({ code: 'auth.missing', status: 401 });

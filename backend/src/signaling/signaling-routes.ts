@@ -5,7 +5,7 @@ import type { ApiRoute } from '../api/route-table';
 import type { InviteService } from './invite-service';
 
 /**
- * `POST /v1/sessions/:id/invites` (session.invite: the session's creator only, decision 032) and `POST /v1/join`
+ * `POST /v1/sessions/:id/invites` (session.invite: the session's creator only, decision 033) and `POST /v1/join`
  * (a guest, no token: joining is how a guest gets one). Rows of the API's route table.
  */
 export function signalingRoutes(invites: InviteService, limits: { joinLimit?: FailureLimiter } = {}): ApiRoute[] {
