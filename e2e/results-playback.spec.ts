@@ -66,6 +66,14 @@ test('the results list each item\'s cited units and a play button plays that spa
 
     await scrollToTop(results);
     await page.screenshot({ path: path.join(SHOTS, 'results-1280x900.png') });
+    // The suggestions from the behaviour counts come last, with their figure and target (this short session has no summary).
+    const practice = results.locator('[data-kind="practice"]');
+    await expect(practice.first()).toContainText('From the behaviour counts');
+    const summaries = practice.filter({ hasText: /^From the behaviour counts · SummariesSummaries: 0 \(target: / });
+    await expect(summaries).toHaveCount(1);
+    await expect(summaries).toContainText('Nothing to point to: what is counted here was not said.');
+    await practice.first().evaluate((e) => e.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: path.join(SHOTS, 'results-practice-1280x900.png') });
     await row.scrollIntoViewIfNeeded();
     await row.getByRole('button', { name: /^Play / }).click();
     await expect(row).toHaveClass(/playing/);

@@ -90,7 +90,7 @@ export function ResultsView({ session }: { session: SessionView }) {
                     ))}
                   </ul>
                 ) : (
-                  <p className="help">No moment of the conversation is cited here.</p>
+                  <p className="help">{b.kind === 'practice' ? 'Nothing to point to: what is counted here was not said.' : 'No moment of the conversation is cited here.'}</p>
                 )}
               </li>
             ))}

@@ -31,7 +31,7 @@ describe('evidenceBlocks', () => {
     expect(evidenceBlocks(withPractice).map((b) => [b.key, b.heading, b.units.map((x) => x.id)])).toEqual([
       ['item-a', 'Item a', ['u1']],
       ['item-b', 'Item b', []],
-      ['practice-rq', 'From the behaviour counts', ['u2', 'u3']],
+      ['practice-rq', 'From the behaviour counts · Reflections per question', ['u2', 'u3']],
     ]);
   });
 

@@ -26,7 +26,7 @@ export function evidenceBlocks(a: VerifiedAnalysis): EvidenceBlock[] {
   const said = (kind: 'strength' | 'suggestion', list: NonNullable<typeof narrative>['strengths']) =>
     list.map((s, n): EvidenceBlock => ({ key: `${kind}-${n}`, kind, heading: kind === 'strength' ? 'Strength' : 'Suggestion', score: null, text: s.text, units: s.citations }));
   const practice = (a.coding?.status === 'coded' ? (a.coding.practice ?? []) : []).map(
-    (p): EvidenceBlock => ({ key: `practice-${p.indicatorId}`, kind: 'practice', heading: 'From the behaviour counts', score: null, text: p.text, units: p.citations }),
+    (p): EvidenceBlock => ({ key: `practice-${p.indicatorId}`, kind: 'practice', heading: `From the behaviour counts · ${p.title}`, score: null, text: p.text, units: p.citations }),
   );
   return [...items, ...(narrative ? [...said('strength', narrative.strengths), ...said('suggestion', narrative.suggestions)] : []), ...practice];
 }

@@ -128,7 +128,8 @@ export function scriptedUnitAnswer(body: unknown): unknown {
   return {
     summary: { text: `A scripted summary of a conversation of ${lines.length} units that opens with "${lines[0]?.text ?? ''}".`, evidence: summaryIds },
     strengths: [{ text: `Saying "${tail(text.get(strength) ?? '', 8)}" in ${strength} invited the patient to talk.`, evidence: [strength] }],
-    suggestions: [{ text: `After ${suggestion}, a reflection of the patient's concern would have helped more than moving on.`, evidence: [suggestion] }],
+    // About its moment by its words, as the analysis requires of a suggestion (dropUngroundedSuggestions).
+    suggestions: [{ text: `After "${tail(text.get(suggestion) ?? '', 6)}" in ${suggestion}, a reflection of the patient's concern would have helped more than moving on.`, evidence: [suggestion] }],
   };
 }
 
