@@ -52,6 +52,9 @@ org_grants := {
 	"events.subscribe": {"clinician", "supervisor", "org_admin", "auditor"},
 	"ai_admin.read": {"org_admin", "auditor"},
 	"ai_admin.write": {"org_admin"},
+	# The org's identity settings (desktop session lifetimes): its admin alone, reading too.
+	"org_settings.read": {"org_admin"},
+	"org_settings.write": {"org_admin"},
 	# An AI call on behalf of a user without a session (with one: session.evaluate decides).
 	"gateway.call": {"clinician", "org_admin"},
 }

@@ -66,6 +66,14 @@ test_an_auditor_reads_metadata_and_no_clinical_content if {
 	not decide("upload.create", auditor, session).allow
 	decide("ai_admin.read", auditor, org_resource).allow
 	not decide("ai_admin.write", auditor, org_resource).allow
+	not decide("org_settings.read", auditor, org_resource).allow
+}
+
+test_only_the_org_admin_reads_and_sets_identity_settings if {
+	decide("org_settings.read", admin, org_resource).allow
+	decide("org_settings.write", admin, org_resource).allow
+	not decide("org_settings.write", owner, org_resource).allow
+	not decide("org_settings.read", supervisor, org_resource).allow
 }
 
 test_an_org_admin_administers_but_does_not_act_clinically_on_another_clinicians_session if {

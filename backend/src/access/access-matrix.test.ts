@@ -126,6 +126,7 @@ const REQUESTS: Partial<Record<HttpRouteKey, RouteRequest>> = {
   'PUT /v1/admin/ai/budgets': { body: { scope: 'org', period: 'day', capMicros: 1_000_000 } },
   'DELETE /v1/admin/ai/budgets/:id': { params: () => ({ id: randomUUID() }) },
   'PUT /v1/admin/ai/policy': { body: {} },
+  'PUT /v1/admin/session-lifetimes': { body: { accessTtlSec: null, refreshIdleSec: null, refreshAbsoluteSec: null } },
   'POST /v1/admin/ai/credentials': { body: { name: 'matrix' } },
   'DELETE /v1/admin/ai/credentials/:id': { params: () => ({ id: randomUUID() }) },
   'POST /v1/auth/oidc/logout': { signsOut: true },

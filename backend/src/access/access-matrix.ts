@@ -131,6 +131,8 @@ export const HTTP_MATRIX = {
   'GET /v1/admin/ai/audit/export': org(AI_READERS, allow(200)),
   'GET /v1/admin/ai/policy': org(AI_READERS, allow(200)),
   'PUT /v1/admin/ai/policy': org(AI_WRITERS, allow(200)),
+  'GET /v1/admin/session-lifetimes': org(['org_admin'], allow(200)),
+  'PUT /v1/admin/session-lifetimes': org(['org_admin'], allow(200)),
   'GET /v1/admin/ai/credentials': org(AI_READERS, allow(200)),
   'POST /v1/admin/ai/credentials': org(AI_WRITERS, allow(201)),
   'DELETE /v1/admin/ai/credentials/:id': org(AI_WRITERS, allow(404, 'credential.not_found')),

@@ -29,6 +29,8 @@ export const ACCESS_ACTIONS = [
   'events.subscribe',
   'ai_admin.read',
   'ai_admin.write',
+  'org_settings.read',
+  'org_settings.write',
   'gateway.call',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];

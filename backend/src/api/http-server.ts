@@ -29,6 +29,7 @@ import type { WebSessions } from '../auth/web-session';
 import type { OidcSignIn } from '../auth/oidc-sign-in';
 import { signInLinkRoutes } from './routes/sign-in-link-routes';
 import { desktopSessionRoutes } from './routes/desktop-session-routes';
+import { orgSettingsRoutes } from './routes/org-settings-routes';
 import type { DesktopSessions } from '../auth/desktop-sessions';
 import type { SignInLinks } from '../auth/sign-in-links';
 import { mountScimRoutes, scimRoutes, SCIM_BASE } from './routes/scim-routes';
@@ -125,7 +126,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),
     ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl, deps.web, deps.desktopSessions) : []),
     ...(deps.signInLinks ? signInLinkRoutes(deps.signInLinks, deps.web) : []),
-    ...(deps.desktopSessions ? desktopSessionRoutes(deps.desktopSessions) : []),
+    ...(deps.desktopSessions ? [...desktopSessionRoutes(deps.desktopSessions), ...orgSettingsRoutes(deps.desktopSessions)] : []),
     ...(deps.web ? webSessionRoutes(deps.web) : []),
     ...(deps.scim ? scimRoutes(deps.scim) : []),
     ...(deps.saml ? samlRoutes(deps.saml, deps.publicUrl) : []),

@@ -11,6 +11,7 @@ import { registerAiGatewaySettingsOpenApi } from './routes/ai-gateway-settings-r
 import { registerOidcOpenApi } from './routes/oidc-routes';
 import { registerSignInLinkOpenApi } from './routes/sign-in-link-routes';
 import { registerDesktopSessionOpenApi } from './routes/desktop-session-routes';
+import { registerOrgSettingsOpenApi } from './routes/org-settings-routes';
 import { registerWebSessionOpenApi } from './routes/web-session-routes';
 import { registerScimOpenApi } from './routes/scim-routes';
 import { registerSamlOpenApi } from './routes/saml-routes';
@@ -62,6 +63,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   registerOidcOpenApi(reg, { security, errors, json });
   registerSignInLinkOpenApi(reg, { errors, json });
   registerDesktopSessionOpenApi(reg, { errors, json });
+  registerOrgSettingsOpenApi(reg, { security, errors, json });
   registerWebSessionOpenApi(reg, { security, errors, json });
   registerScimOpenApi(reg, { errors });
   registerSamlOpenApi(reg, { errors, json });

@@ -6,7 +6,7 @@ import { orgOf } from '../db/database';
 import { addApiToken, isUserActive, tokenSha256 } from '../db/repositories/identity';
 import { addRefreshToken, bindAccessTokenToFamily, findRefreshToken, pruneEndedRefreshFamilies, revokeRefreshFamily, spendRefreshToken } from '../db/repositories/refresh-tokens';
 import { appendAuditEvent } from '../db/repositories/audit';
-import { getOrgSessionLifetimes } from '../db/repositories/session-lifetimes';
+import { getOrgSessionLifetimes, setOrgSessionLifetimes, type OrgSessionLifetimes } from '../db/repositories/session-lifetimes';
 
 export interface DesktopSessionLifetimes {
   /** Lifetime of each access token, in seconds. */
@@ -95,6 +95,20 @@ export function createDesktopSessions(opts: { db: Database; lifetimes: DesktopSe
       });
       if ('refused' in outcome) throw outcome.refused;
       return outcome.tokens;
+    },
+
+    /** The org's own lifetimes, the deployment's defaults, and what applies (the admin screen). */
+    lifetimes(orgId: string): Promise<{ org: OrgSessionLifetimes; defaults: DesktopSessionLifetimes; effective: DesktopSessionLifetimes }> {
+      return db.withOrg(orgId, async (tx) => ({ org: await getOrgSessionLifetimes(tx), defaults: { ...opts.lifetimes }, effective: await lifetimesOf(tx) }));
+    },
+
+    /** Replaces the org's lifetimes (null: the default), audited with who changed them. */
+    async setLifetimes(orgId: string, actorUserId: string, l: OrgSessionLifetimes) {
+      await db.withOrg(orgId, async (tx) => {
+        await setOrgSessionLifetimes(tx, l);
+        await appendAuditEvent(tx, { actorUserId, action: 'auth.session_lifetimes_set', targetType: 'org', targetId: orgId, data: { ...l } });
+      });
+      return this.lifetimes(orgId);
     },
 
     /** Sign-out: the token's family and its access tokens are revoked; false when it names no live family. */
