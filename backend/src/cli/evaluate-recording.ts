@@ -71,7 +71,7 @@ export async function evaluateRecording(rt: Runtime, opts: EvaluateOptions): Pro
     const view = await rt.sessions.startEvaluation(who, session.id);
     bar.update(0, 'queued');
     try {
-      await rt.evaluations.result(workflowIdFor(view.evaluation!.id));
+      await rt.evaluations.result(workflowIdFor(view.evaluation!.id), who.orgId);
     } catch {
       const failed = await rt.sessions.getSession(who, session.id);
       const err = failed.evaluation?.error;

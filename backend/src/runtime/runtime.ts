@@ -53,6 +53,10 @@ import { createOpsEndpoints } from '../ops/ops-endpoints';
 import { listenOpsEndpoints } from '../ops/ops-listener';
 import { createMetrics } from '../ops/metrics';
 import { startTracing } from '../ops/tracing';
+import { ensureNamespace, namespaceRetentionDays, orgNamespace } from '../workflows/org-namespaces';
+import { startOrgWorkers } from '../workflows/org-workers';
+import type { EvaluationDeps } from '../workflows/evaluation-deps';
+import { effectiveRetention, listRetentionOrgIds } from '../db/repositories/retention';
 import { lazyClassifierCoder } from '../coding/classifier/lazy-classifier-coder';
 
 export interface Runtime {
@@ -158,7 +162,10 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
 
     // The embedded dev server is plain gRPC on loopback; a configured one gets FE_TEMPORAL_TLS_* / FE_TEMPORAL_API_KEY.
     const temporal = config.temporalAddress ? temporalConnectionOptions(config, temporalAddress) : { address: temporalAddress };
-    const evaluations = await connectEvaluationClient({ ...temporal, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue });
+    const retentionDefaults = { recordingsDays: config.retentionRecordingsDays, transcriptsDays: config.retentionTranscriptsDays, reportsDays: config.retentionReportsDays };
+    const orgRetentionDays = (orgId: string) => db.withOrg(orgId, (tx) => effectiveRetention(tx, retentionDefaults)).then(namespaceRetentionDays);
+    const perOrg = config.temporalNamespaces === 'per-org' ? { retentionDays: orgRetentionDays } : undefined;
+    const evaluations = await connectEvaluationClient({ ...temporal, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, perOrg });
     stops.push({ name: 'Temporal client', fn: () => evaluations.close() });
 
     const readiness = createReadiness({
@@ -175,24 +182,33 @@ export async function startRuntime(config: Config, opts: { api: boolean; worker:
       const classifierCoder = config.coder === 'classifier' ? lazyClassifierCoder(config.dataDir) : null;
       if (classifierCoder) stops.push({ name: 'classifier coder', fn: () => classifierCoder.close() });
       const credentials = createWorkerCredentials(db, { name: `worker ${process.pid}`, purposes: ['transcription', 'rubric_analysis'] });
-      const worker = await createEvaluationWorker({
-        ...temporal,
-        namespace: config.temporalNamespace,
-        taskQueue: config.temporalTaskQueue,
-        deps: {
-          blobs,
-          access: evaluationAccess(createAuthorizer({ db, engine: access, log: opts.log('worker') })),
-          store: createEvaluationStore(db),
-          gateway: { baseURL: gatewayUrl!, credential: (orgId) => credentials.forOrg(orgId), chatModel: config.llmModel, sttModel: config.sttModel },
-          rubric: (id) => getRubric(id),
-          coder: classifierCoder ? { kind: 'classifier', load: classifierCoder.load } : { kind: 'llm' },
-          limits: { maxBytes: config.maxUploadBytes, maxDurationSec: config.maxDurationSec },
-          workDir: path.join(config.dataDir, 'work'),
-          log: opts.log('worker'),
-        },
+      const deps: EvaluationDeps = {
+        blobs,
+        access: evaluationAccess(createAuthorizer({ db, engine: access, log: opts.log('worker') })),
+        store: createEvaluationStore(db),
+        gateway: { baseURL: gatewayUrl!, credential: (orgId) => credentials.forOrg(orgId), chatModel: config.llmModel, sttModel: config.sttModel },
+        rubric: (id) => getRubric(id),
+        coder: classifierCoder ? { kind: 'classifier', load: classifierCoder.load } : { kind: 'llm' },
+        limits: { maxBytes: config.maxUploadBytes, maxDurationSec: config.maxDurationSec },
+        workDir: path.join(config.dataDir, 'work'),
         log: opts.log('worker'),
-        retention: { db, blobs, defaults: { recordingsDays: config.retentionRecordingsDays, transcriptsDays: config.retentionTranscriptsDays, reportsDays: config.retentionReportsDays } },
-      });
+      };
+      const workerOptions = { ...temporal, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, deps, log: opts.log('worker') };
+      // The deployment's namespace: every evaluation with shared namespaces, and the cross-org retention sweep.
+      const worker = await createEvaluationWorker({ ...workerOptions, retention: { db, blobs, defaults: retentionDefaults } });
+      if (perOrg) {
+        const orgWorkers = await startOrgWorkers({
+          listOrgIds: () => db.withoutOrg((tx) => listRetentionOrgIds(tx)),
+          ensure: async (orgId) => {
+            await ensureNamespace(evaluations.client.connection, orgNamespace(orgId), await orgRetentionDays(orgId));
+            return orgNamespace(orgId);
+          },
+          create: (namespace) => createEvaluationWorker({ ...workerOptions, namespace }),
+          everyMs: config.temporalOrgRefreshSec * 1000,
+          log: opts.log('worker'),
+        });
+        stops.push({ name: 'org workers', fn: () => orgWorkers.stop() });
+      }
       const running = worker.run();
       stops.push({
         name: 'worker',

@@ -40,7 +40,7 @@ export async function eraseSession(db: Database, blobs: BlobStore, who: { orgId:
     let terminated = 0;
     for (const r of running.rows) {
       try {
-        if ((await workflows.terminate(r.workflow_id, `session ${sessionId} erased`)) === 'terminated') terminated++;
+        if ((await workflows.terminate(r.workflow_id, `session ${sessionId} erased`, who.orgId)) === 'terminated') terminated++;
       } catch (cause) {
         throw new AppError('upstream.unavailable', `The running evaluation of session ${sessionId} could not be stopped, so the session was not erased; try again.`, { cause });
       }
