@@ -50,6 +50,8 @@ org_grants := {
 	"session.list": {"clinician", "supervisor", "org_admin", "auditor"},
 	# Each event is delivered only to subscribers who may session.read its session.
 	"events.subscribe": {"clinician", "supervisor", "org_admin", "auditor"},
+	# The session audit trail (GET /v1/audit/events): ids and decisions, no clinical content.
+	"audit.read": {"org_admin", "auditor"},
 	"ai_admin.read": {"org_admin", "auditor"},
 	"ai_admin.write": {"org_admin"},
 	# The org's identity settings (desktop session lifetimes): its admin alone, reading too.

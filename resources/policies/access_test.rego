@@ -67,6 +67,9 @@ test_an_auditor_reads_metadata_and_no_clinical_content if {
 	decide("ai_admin.read", auditor, org_resource).allow
 	not decide("ai_admin.write", auditor, org_resource).allow
 	not decide("org_settings.read", auditor, org_resource).allow
+	decide("audit.read", auditor, org_resource).allow
+	decide("audit.read", admin, org_resource).allow
+	not decide("audit.read", owner, org_resource).allow
 }
 
 test_only_the_org_admin_reads_and_sets_identity_settings if {

@@ -99,6 +99,8 @@ const CHANGE_SEERS: Actor[] = ['assigned_supervisor', 'auditor'];
 const CLINICAL_ACTORS: Actor[] = ['owner'];
 const CLINICAL_SEERS: Actor[] = [...CHANGE_SEERS, 'org_admin'];
 const AI_READERS: Actor[] = ['org_admin', 'auditor'];
+/** The session audit trail: who audits (the auditor) and who administers (the org admin). */
+const AUDIT_READERS: Actor[] = ['org_admin', 'auditor'];
 const AI_WRITERS: Actor[] = ['org_admin'];
 
 /**
@@ -122,6 +124,7 @@ export const HTTP_MATRIX = {
   'GET /v1/sessions/:id/analysis': session(CLINICAL_READERS, ['auditor'], allow(200)),
   'GET /v1/sessions/:id/recording': session(CLINICAL_READERS, ['auditor'], allow(200)),
   'GET /v1/sessions/:id/report.pdf': session(CLINICAL_READERS, ['auditor'], allow(200)),
+  'GET /v1/audit/events': org(AUDIT_READERS, allow(200)),
   'GET /v1/admin/ai/budgets': org(AI_READERS, allow(200)),
   'PUT /v1/admin/ai/budgets': org(AI_WRITERS, allow(200)),
   'DELETE /v1/admin/ai/budgets/:id': org(AI_WRITERS, allow(404, 'budget.not_found')),

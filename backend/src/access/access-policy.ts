@@ -27,6 +27,7 @@ export const ACCESS_ACTIONS = [
   'call.join_owner',
   'call.join_guest',
   'events.subscribe',
+  'audit.read',
   'ai_admin.read',
   'ai_admin.write',
   'org_settings.read',

@@ -40,6 +40,7 @@ import type { SamlSignIn } from '../auth/saml-sign-in';
 import { createRecordingUpload, UPLOADS_PATH } from '../uploads/recording-upload';
 import type { SessionService } from '../sessions/session-service';
 import { createSignaling, type SignalingOptions } from '../signaling/signaling';
+import { auditTrailRoutes } from './routes/audit-trail-routes';
 import { SIGNAL_PATH } from '../../../app/contracts/signaling';
 import { createHttpServer, serverUrl, type ServerTls } from '../transport/tls-server';
 import { apiCors, apiSecurityHeaders, corsOriginCheck } from '../transport/security-headers';
@@ -122,6 +123,7 @@ export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'ai
     ...sessionRoutes(deps.sessions, authorizer),
     ...recordingRoutes(deps.sessions),
     ...signalingRoutes,
+    ...auditTrailRoutes(authorizer.db),
     ...(deps.aiAdmin ? aiAdminRoutes(deps.aiAdmin) : []),
     ...(deps.aiGatewaySettings ? aiGatewaySettingsRoutes(deps.aiGatewaySettings) : []),
     ...(deps.oidc ? oidcRoutes(deps.oidc, deps.publicUrl, deps.web, deps.desktopSessions) : []),

@@ -18,6 +18,7 @@ import { registerSamlOpenApi } from './routes/saml-routes';
 import { registerUpdateFeedOpenApi } from '../updates/update-routes';
 import { SessionListRoute } from '../../../app/contracts/session-list-api';
 import { registerRecordingOpenApi } from './routes/recording-routes';
+import { registerAuditTrailOpenApi } from './routes/audit-trail-routes';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(serverUrl: string) {
@@ -58,6 +59,7 @@ export function buildOpenApiDocument(serverUrl: string) {
   reg.registerPath({ method: 'post', path: '/v1/sessions/{id}/invites', summary: 'Invite the other party (channel 1): a short code that a guest without an account redeems at /v1/join', security, request: { params: id }, responses: { 201: json(CreateInviteResponse, 'Invite (the code is shown once; only its hash is stored)'), ...errors } });
   reg.registerPath({ method: 'post', path: '/v1/join', summary: 'A guest redeems an invite code with their consent; the guest token opens only this session\'s call signaling (WebSocket /v1/signal?session=<id>). Problems: consent.missing, invite.invalid', request: { body: { required: true, content: { 'application/json': { schema: joinRequest } } } }, responses: { 201: json(JoinResponse, 'Guest token'), ...errors } });
   registerRecordingOpenApi(reg, { security, errors, problem });
+  registerAuditTrailOpenApi(reg, { security, errors, json });
   registerAiAdminOpenApi(reg, { security, errors, json });
   registerAiGatewaySettingsOpenApi(reg, { security, errors, json });
   registerOidcOpenApi(reg, { security, errors, json });
