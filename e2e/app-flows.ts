@@ -1,12 +1,17 @@
 import { expect, type Page } from '@playwright/test';
+import { expectAccessible } from './accessibility';
 
 /** What a clinician does in the app, step by step, through labels and roles only (as a screen reader user would). */
 export async function signIn(page: Page, baseUrl: string, token: string) {
   await page.goto(baseUrl);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expectAccessible(page, 'the sign-in page');
   await page.getByText('Advanced / developer token').click();
   await page.getByLabel('Access token').fill(token);
   await page.getByRole('button', { name: 'Sign in with token' }).click();
   await expect(page.getByRole('heading', { name: 'Sessions' })).toBeVisible();
+  await expect(page.getByTestId('list-count').or(page.getByRole('heading', { name: 'Start with your first session' })).first()).not.toHaveText(/Loading/);
+  await expectAccessible(page, 'the session list');
 }
 
 export async function createSession(page: Page, opts: { title: string; owner: string; other: string }): Promise<string> {
@@ -14,6 +19,7 @@ export async function createSession(page: Page, opts: { title: string; owner: st
   await expect(page.getByRole('heading', { name: 'New session' })).toBeFocused();
   await page.getByLabel('Title').fill(opts.title);
   await expect(page.getByLabel('Rubric').locator('option')).not.toHaveCount(0);
+  await expectAccessible(page, 'the new session form');
   const owner = page.getByRole('group', { name: 'You (channel 0)' });
   await owner.getByLabel('Name').fill(opts.owner);
   await owner.getByLabel('I consent to this session being recorded and evaluated.').check();
@@ -24,6 +30,7 @@ export async function createSession(page: Page, opts: { title: string; owner: st
   await expectNoAlert(page, page.getByRole('heading', { name: opts.title }));
   const id = /#\/sessions\/([0-9a-f-]{36})$/.exec(page.url())?.[1];
   if (!id) throw new Error(`no session id in ${page.url()}`);
+  await expectAccessible(page, 'a new session\'s page');
   return id;
 }
 

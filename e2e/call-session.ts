@@ -1,5 +1,6 @@
 import { expect, type Browser, type Page } from '@playwright/test';
 import { createSession, expectNoAlert, signIn, turnOffAutoEvaluate } from './app-flows';
+import { expectAccessible } from './accessibility';
 import { echoConsole } from './chromium';
 
 export interface CallSetup {
@@ -21,6 +22,7 @@ export async function setUpCall(opts: { url: string; token: string; ownerBrowser
   const joinLink = (await owner.getByRole('link', { name: /\?join=/ }).getAttribute('href'))!;
   await owner.getByRole('button', { name: 'Join the call with my microphone' }).click();
   await expect(owner.getByTestId('call-state')).toHaveAttribute('data-state', 'waiting');
+  await expectAccessible(owner, 'the call room, waiting for the guest');
 
   const guest = await opts.guestBrowser.newPage();
   echoConsole(guest, 'guest');
@@ -29,12 +31,15 @@ export async function setUpCall(opts: { url: string; token: string; ownerBrowser
   await expect(guest.getByTestId('call-state')).toHaveAttribute('data-state', 'connected');
   await expect(owner.getByTestId('call-state')).toHaveAttribute('data-state', 'connected');
   await expect(owner.getByTestId('call-state')).toContainText('Daniel Reyes');
+  await expectAccessible(owner, 'the call room, connected');
+  await expectAccessible(guest, 'the guest\'s call page, connected');
   return { owner, guest, sessionId, joinLink };
 }
 
 export async function joinAsGuest(page: Page, link: string, opts: { name: string; consent: boolean }) {
   await page.goto(link);
   await expect(page.getByRole('heading', { name: 'Join a session' })).toBeFocused();
+  await expectAccessible(page, 'the join page');
   await page.getByLabel('Your name').fill(opts.name);
   if (opts.consent) await page.getByLabel('I consent').check();
   await page.getByRole('button', { name: 'Join the call' }).click();

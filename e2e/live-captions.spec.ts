@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Browser } from '@playwright/test';
+import { expectAccessible } from './accessibility';
 import { DesktopContract, DesktopEvents } from '../app/contracts/ipc/desktop';
 import { normaliseWords } from '../app/transcript/wer';
 import { startApiHarness, type ApiHarness } from '../backend/src/testing/api-harness';
@@ -100,6 +101,7 @@ test('live captions of the owner and the guest appear under the right speaker du
   expect(hasWordsOf(await ownerCaptions.getByRole('list').innerText(), GUEST_SENTENCES)).toBe(false);
   expect(hasWordsOf(await guestCaptions.getByRole('list').innerText(), OWNER_SENTENCES)).toBe(false);
   await expect(owner.getByTestId('recording-indicator')).toBeVisible();
+  await expectAccessible(owner, 'the call room while recording, with live captions');
 
   await owner.getByRole('button', { name: 'Stop recording and upload' }).click();
   await expectNoAlert(owner, owner.getByRole('heading', { name: 'Captioned call' }), 60_000);

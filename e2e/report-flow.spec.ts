@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { expectAccessible } from './accessibility';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../backend/src/testing/openai-test-server';
 import { startPipelineHarness, type PipelineHarness } from '../backend/src/testing/pipeline-harness';
 import { scriptedUnitAnswer } from '../backend/src/testing/scripted-unit-answers';
@@ -75,8 +76,11 @@ test('a clinician signs in, creates a consented session, uploads a stereo WAV, t
     // While it runs: one step is current, the elapsed time counts.
     await expect(steps.locator('[aria-current="step"]')).toHaveCount(1);
     await expect(page.getByTestId('evaluation-elapsed')).toHaveText(/^Running for \d+ s$/);
+    // …and the time left, from the recording's length at the declared step rates.
+    await expect(page.getByTestId('evaluation-remaining')).toHaveText(/^(About \d+ (s|min) left|Almost done)$/);
     await steps.evaluate((e) => e.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: path.join(SHOTS, 'guided-progress-1280x900.png') });
+    await expectAccessible(page, 'a session page while it is evaluated');
     await expect(page.getByTestId('session-status')).toHaveText('Report ready', { timeout: 180_000 });
     const names = ['Preparing the recording', 'Transcribing', 'Coding behaviours', 'Scoring the rubric', 'Writing the summary', 'Checking evidence', 'Making the report'];
     await expect(steps.getByRole('listitem')).toHaveText(names.map((n) => new RegExp(`^✓${n} \\(done\\)$`)));
@@ -87,11 +91,13 @@ test('a clinician signs in, creates a consented session, uploads a stereo WAV, t
     const [resultsBox, stepsBox] = [await results.boundingBox(), await steps.boundingBox()];
     expect(resultsBox!.y).toBeLessThan(stepsBox!.y);
     await page.screenshot({ path: path.join(SHOTS, 'guided-results-first-1280x900.png') });
+    await expectAccessible(page, 'a session page with its results');
     await page.setViewportSize({ width: 390, height: 844 });
     await results.evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: path.join(SHOTS, 'guided-results-first-390x844.png') });
     await steps.evaluate((e) => e.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: path.join(SHOTS, 'guided-steps-done-390x844.png') });
+    await expectAccessible(page, 'a session page with its results, on a phone');
     await page.setViewportSize({ width: 1280, height: 900 });
     const log = await page.evaluate(() => (globalThis as unknown as ProgressPage).progressLog);
     // Step names in words, never the workflow's ids ("transcribing: 10 %").

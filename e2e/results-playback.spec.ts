@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { expectAccessible } from './accessibility';
 import { chatCompletion, startOpenAiTestServer, type OpenAiTestServer } from '../backend/src/testing/openai-test-server';
 import { startPipelineHarness, type PipelineHarness } from '../backend/src/testing/pipeline-harness';
 import { scriptedUnitAnswer } from '../backend/src/testing/scripted-unit-answers';
@@ -79,6 +80,7 @@ test('the results list each item\'s cited units and a play button plays that spa
     await expect(row).toHaveClass(/playing/);
     await row.evaluate((e) => e.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: path.join(SHOTS, 'results-playing-1280x900.png') });
+    await expectAccessible(page, 'the results while a cited unit plays');
     // Playing inside the cited span…
     await expect.poll(async () => (await page.evaluate(audioState))?.t ?? -1, { timeout: 15_000 }).toBeGreaterThan(unit.start + 0.05);
     const during = (await page.evaluate(audioState))!;

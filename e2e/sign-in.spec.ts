@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expectAccessible } from './accessibility';
 import { DesktopContract } from '../app/contracts/ipc/desktop';
 import { putOidcProvider } from '../backend/src/db/repositories/oidc';
 import { startApiHarness, type ApiHarness } from '../backend/src/testing/api-harness';
@@ -105,6 +106,7 @@ test('desktop: the screen offers the organisation sign-in; the token path is beh
   await expect(page.getByLabel('Access token')).toBeVisible();
   await expect(page.getByLabel('Access token')).toHaveValue('');
   await page.screenshot({ path: path.join(shots, 'signin-desktop-1280.png'), fullPage: true });
+  await expectAccessible(page, 'the desktop sign-in page with the token field open');
   await page.close();
 });
 
@@ -120,6 +122,7 @@ test('desktop: waiting for the browser can be cancelled; a refused sign-in shows
   await expect(page.getByRole('status').filter({ hasText: 'Waiting for your browser…' })).toBeVisible();
   expect(new URL(await openedUrl).pathname).toBe('/v1/auth/oidc/start');
   await page.screenshot({ path: path.join(shots, 'signin-desktop-waiting-1280.png'), fullPage: true });
+  await expectAccessible(page, 'the desktop sign-in page waiting for the browser');
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByRole('button', { name: 'Sign in with your organisation' })).toBeVisible();
   // The browser coming back late reaches nothing: main closed its listener and keeps no tokens.
@@ -135,6 +138,7 @@ test('desktop: waiting for the browser can be cancelled; a refused sign-in shows
   await expect(alert).toContainText('Sign-in failed');
   await expect(alert).not.toContainText('auth.domain_not_allowed');
   await page.screenshot({ path: path.join(shots, 'signin-desktop-refused-1280.png'), fullPage: true });
+  await expectAccessible(page, 'the desktop sign-in page after a refusal');
 
   systemBrowser = async (url) => void (await browse(url, 'carol'));
   await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
@@ -158,6 +162,7 @@ test('desktop: a sign-in refused at its refresh returns to the sign-in screen wi
     await expect(notice).toHaveAttribute('data-code', 'auth.user_deactivated');
     await expect(page.getByRole('button', { name: 'Sign in with your organisation' })).toBeVisible();
     await page.screenshot({ path: path.join(shots, 'signin-desktop-revoked-390.png'), fullPage: true });
+    await expectAccessible(page, 'the sign-in page after the sign-in was revoked');
   } finally {
     await setUserActive(userId, true);
   }
@@ -184,6 +189,7 @@ test('web: a refused sign-in comes back to the screen with its plain message and
   expect(new URL(page.url()).search).toBe('');
   await expect(page.getByLabel('Organisation ID')).toHaveValue(orgId);
   await page.screenshot({ path: path.join(shots, 'signin-web-refused-1280.png'), fullPage: true });
+  await expectAccessible(page, 'the web sign-in page after a refusal');
   // An org without single sign-on: the start itself comes back with its code.
   await page.getByLabel('Organisation ID').fill('00000000-0000-4000-8000-000000000001');
   await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
@@ -197,6 +203,7 @@ test('web: the same button goes to the organisation\'s sign-in page and back, si
   await page.goto(`${h.url}/?org=${orgId}`);
   await expect(page.getByLabel('Organisation ID')).toHaveValue(orgId);
   await page.screenshot({ path: path.join(shots, 'signin-web-390.png'), fullPage: true });
+  await expectAccessible(page, 'the web sign-in page on a phone');
   await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
   await loginAtIdp(page, 'carol');
   await expect(page.getByRole('heading', { name: 'Sessions' })).toBeVisible();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
+import { expectAccessible } from './accessibility';
 import type { SessionView } from '../app/contracts/api';
 import { makeOneSilentChannelWav, makeStereoSpeechWav } from '../backend/src/testing/audio-fixtures';
 import { startApiHarness, type ApiHarness } from '../backend/src/testing/api-harness';
@@ -76,6 +77,7 @@ test('the network drops during an upload: the app shows it queued, resumes where
     await expect(page.getByRole('button', { name: 'Start evaluation' })).toBeEnabled();
     await expect(page.getByRole('button', { name: 'Retry now' })).toHaveCount(0);
     await page.screenshot({ path: path.join(SHOTS, 'guided-uploaded-1280x900.png') });
+    await expectAccessible(page, 'a session page after its upload');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByTestId('upload-done').evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: path.join(SHOTS, 'guided-uploaded-390x844.png') });
@@ -125,6 +127,7 @@ test('a refused upload says what to do instead, offers no "Retry now", and the g
     await expect(evaluate).toBeDisabled();
     await expect(evaluate).toHaveAccessibleDescription(/The upload was refused, so there is no recording to evaluate/);
     await page.screenshot({ path: path.join(SHOTS, 'guided-refused-1280x900.png') });
+    await expectAccessible(page, 'a session page after a refused upload');
     await page.setViewportSize({ width: 390, height: 844 });
     await upload.evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: path.join(SHOTS, 'guided-refused-390x844.png') });

@@ -29,4 +29,13 @@ describe('EvaluationProgress', () => {
     expect(text(html)).not.toMatch(/transcribing|decoding|analyzing/);
     expect(html).not.toContain('role="alert"');
   });
+  it('estimates the time left from the recording\'s length while running, and only then', () => {
+    const startedAt = new Date(Date.now() - 42_000).toISOString();
+    const running = text(render({ status: 'running', step: 'transcribing', progress: 0.1, startedAt, audioSec: 175 }));
+    expect(running).toContain('About 3 min left');
+    // A 30-minute recording: far longer.
+    expect(text(render({ status: 'running', step: 'transcribing', progress: 0.1, startedAt, audioSec: 1800 }))).toMatch(/About (9|1\d) min left/);
+    expect(text(render({ status: 'running', step: 'transcribing', progress: 0.1, startedAt }))).not.toContain('left');
+    expect(text(render({ status: 'completed', step: 'completed', progress: 1, startedAt, finishedAt: new Date().toISOString(), audioSec: 175 }))).not.toContain('left');
+  });
 });

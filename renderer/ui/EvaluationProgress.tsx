@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { remainingSeconds, remainingText } from './evaluation-estimate';
 import { ProgressBar } from './ProgressBar';
-import { elapsedText, stepLabel, stepRows } from './evaluation-steps';
+import { EVALUATION_STEPS, elapsedText, stepLabel, stepRows } from './evaluation-steps';
 import { failureText } from './failure-text';
 
 const MARK = { done: '✓', current: '…', pending: '', failed: '✗' } as const;
@@ -13,10 +14,12 @@ interface Props {
   startedAt?: string | undefined;
   finishedAt?: string | null;
   error?: { code: string; message: string } | null;
+  /** The recording's length: with it, a running evaluation also shows an estimate of the time left. */
+  audioSec?: number | undefined;
 }
 
 /** The workflow's named steps with checkmarks, the overall bar and the time since the evaluation started; a failure is shown at its step. */
-export function EvaluationProgress({ status, step, progress, startedAt, finishedAt, error }: Props) {
+export function EvaluationProgress({ status, step, progress, startedAt, finishedAt, error, audioSec }: Props) {
   const [now, setNow] = useState(() => Date.now());
   const active = status === 'queued' || status === 'running';
   useEffect(() => {
@@ -27,6 +30,13 @@ export function EvaluationProgress({ status, step, progress, startedAt, finished
   const started = startedAt ? Date.parse(startedAt) : NaN;
   const end = finishedAt ? Date.parse(finishedAt) : now;
   const elapsed = Number.isNaN(started) ? null : elapsedText(end - started);
+  const elapsedSec = Number.isNaN(started) ? null : Math.max(0, (end - started) / 1000);
+  const row = EVALUATION_STEPS.findIndex((r) => (r.ids as readonly string[]).includes(step));
+  // When this page saw the current step begin (null: it was already running when the page opened).
+  const seen = useRef<{ row: number; at: number | null } | null>(null);
+  if (seen.current === null) seen.current = { row, at: row <= 0 && elapsedSec !== null && elapsedSec < 2 ? 0 : null };
+  else if (seen.current.row !== row) seen.current = { row, at: elapsedSec };
+  const remaining = active && audioSec !== undefined && elapsedSec !== null ? remainingText(remainingSeconds({ audioSec, row, elapsedSec, rowStartedAtSec: seen.current.at })) : null;
   const pct = Math.round((status === 'completed' ? 1 : progress) * 100);
   // The percentage is of the whole evaluation, not of the step it is in: say so.
   const headline = status === 'completed' ? 'Done: 100 %' : status === 'failed' ? `Stopped at ${stepLabel(step)} (${pct} % of the evaluation done)` : `${stepLabel(step)} — ${pct} % of the evaluation done`;
@@ -38,6 +48,11 @@ export function EvaluationProgress({ status, step, progress, startedAt, finished
       {elapsed ? (
         <p className="help" data-testid="evaluation-elapsed">
           {active ? 'Running for' : 'Took'} {elapsed}
+        </p>
+      ) : null}
+      {remaining ? (
+        <p className="help" data-testid="evaluation-remaining">
+          {remaining}
         </p>
       ) : null}
       <ol className="steps" aria-label="Evaluation steps">

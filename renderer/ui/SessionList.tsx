@@ -97,8 +97,9 @@ export function SessionList() {
       <ErrorMessage error={error} context="Could not load the sessions" />
       {newUser ? (
         <section className="empty-state" aria-labelledby="empty-title">
-          <h2 id="empty-title">No sessions yet</h2>
-          <p>A session is one recorded conversation with a patient or client. Create one, record the call or upload its recording, and the evaluation follows by itself.</p>
+          {/* Not "No sessions yet": a heading named like the page's ("Sessions") would make two headings answer to that name. */}
+          <h2 id="empty-title">Start with your first session</h2>
+          <p>You have no sessions yet. A session is one recorded conversation with a patient or client. Create one, record the call or upload its recording, and the evaluation follows by itself.</p>
           {/* The one "New session" link on the page: the heading's button gives way to it. */}
           <a className="button primary" href="#/new">
             New session

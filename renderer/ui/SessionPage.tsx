@@ -132,7 +132,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
         ) : null}
         {progress ? (
           <div data-testid="evaluation" data-status={progress.status}>
-            <EvaluationProgress status={progress.status} step={progress.step} progress={progress.progress} error={progress.error} startedAt={session.evaluation?.startedAt} finishedAt={progress.status === 'completed' || progress.status === 'failed' ? (session.evaluation?.finishedAt ?? null) : null} />
+            <EvaluationProgress status={progress.status} step={progress.step} progress={progress.progress} error={progress.error} audioSec={session.recording?.durationSec} startedAt={session.evaluation?.startedAt} finishedAt={progress.status === 'completed' || progress.status === 'failed' ? (session.evaluation?.finishedAt ?? null) : null} />
           </div>
         ) : null}
         <button type="button" className={primary ? 'primary' : undefined} onClick={start} disabled={!canEvaluate} aria-describedby={whyDisabled ? 'evaluate-why' : undefined}>
