@@ -1,4 +1,4 @@
-// `npm run bench:evaluation [-- --parts coding,contrast --coders classifier,llm --pairs a,b --rubrics id,id
+// `npm run bench:evaluation [-- --parts coding,contrast,codes --coders classifier,llm --pairs a,b --rubrics id,id
 //   --contrast-coder classifier|llm --limit N --merge]`: validity of the analysis (issue 9 item 6,
 // docs/decisions/012). (a) Coding agreement on the TEST split of the coding set (and on the
 // contrast-pair scripts' coded sentences) for the trained classifier and the LLM coder: per-code
@@ -29,11 +29,12 @@ import { CODE_SETS, loadCodingSet, type CodeSetField } from '../scripts/evaluati
 import { loadContrastPairs, parseExpectedScores, VERSIONS } from '../scripts/evaluation-set/contrast-pairs';
 import { comparePair, CONTRAST_TARGETS, expectedMeans } from '../scripts/evaluation-set/contrast-scores';
 import { scriptUnits } from '../scripts/evaluation-set/contrast-units';
+import { codeContrast, type CodeContrastEntry } from './evaluation/code-contrast';
 import { startRecordingEndpoint, type RecordedCall } from './evaluation/recording-endpoint';
 
 const { values: args } = parseArgs({
   options: {
-    parts: { type: 'string', default: 'coding,contrast' },
+    parts: { type: 'string', default: 'coding,codes,contrast' },
     coders: { type: 'string', default: 'classifier,llm' },
     pairs: { type: 'string' },
     rubrics: { type: 'string' },
@@ -160,7 +161,17 @@ if (parts.has('coding')) {
   });
 }
 
-// (b) contrast pairs
+// (b) contrast pairs scored from the codes alone (no language model; bench/evaluation/code-contrast.ts)
+let codeContrastResults = (previous.codeContrast as { results?: CodeContrastEntry[] } | undefined)?.results ?? [];
+if (parts.has('codes')) {
+  const pairs = (await loadContrastPairs()).filter((p) => !args.pairs || args.pairs.split(',').includes(p.scenario));
+  const fresh = await codeContrast(pairs, rubrics, (p) => parseExpectedScores(readFileSync(path.join(p.dir, 'expected.md'), 'utf8')), classifier);
+  codeContrastResults = [...codeContrastResults.filter((r) => !fresh.some((f) => f.scenario === r.scenario && f.rubricId === r.rubricId)), ...fresh].sort((a, b) => a.scenario.localeCompare(b.scenario) || a.rubricId.localeCompare(b.rubricId));
+  for (const r of fresh) log(`codes ${r.scenario} ${r.rubricId}: classifier Δ ${r.classifier.difference} (hand codes ${r.handCodes.difference}, expert ${r.expected.difference}); practice good [${r.classifier.good.practice.join(', ')}] poor [${r.classifier.poor.practice.join(', ')}]`);
+  writeResults();
+}
+
+// (c) contrast pairs through the whole analysis (the language model writes reasons and scores the items without a code guide)
 if (parts.has('contrast')) {
   const pairs = (await loadContrastPairs()).filter((p) => !args.pairs || args.pairs.split(',').includes(p.scenario));
   const results = (contrast.results ??= []);
@@ -222,6 +233,13 @@ function writeResults(): void {
         Object.fromEntries(Object.entries(byRubric).map(([id, r]) => [id, { kappa: r.testSplit.overall.kappa, kappaMet: r.testSplit.overall.kappa >= 0.6, questionKappa: r.testSplit.questions.kappa, questionKappaMet: r.testSplit.questions.kappa >= 0.8 }])),
       ]),
     ),
+    codeContrast: {
+      pairsRubrics: codeContrastResults.length,
+      differenceMet: codeContrastResults.filter((r) => (r.classifier.difference ?? -1) >= CONTRAST_TARGETS.minDifference - 1e-9).length,
+      itemsMet: codeContrastResults.filter((r) => r.classifier.favourPoor <= r.classifier.favourGood).length,
+      practiceFewerInGood: codeContrastResults.filter((r) => r.classifier.good.practice.length < r.classifier.poor.practice.length).length,
+      practiceMoreInGood: codeContrastResults.filter((r) => r.classifier.good.practice.length > r.classifier.poor.practice.length).length,
+    },
     contrast: {
       minDifference: CONTRAST_TARGETS.minDifference,
       pairsRubrics: contrastResults.length,
@@ -237,6 +255,10 @@ function writeResults(): void {
     classifier: classifier.info,
     targets,
     coding,
+    codeContrast: {
+      definition: 'Each contrast pair (script units) coded by the classifier and, separately, by its hand codes; every item with a code guide scored by its code rule (no language model), normalised 0-1 and averaged; practice points are the indicators that missed their goal. vsExpert: |code score - expected.md score| on the 1-5 scale over both versions.',
+      results: codeContrastResults,
+    },
     contrast,
   };
   mkdirSync(path.dirname(resultsFile), { recursive: true });
