@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SessionStatus, SessionView } from './api';
 import { lineText } from './text';
+import type { HttpRouteContract } from './http-route';
 
 /** Largest page a client may ask for; the default when it asks for none. */
 export const SESSION_PAGE_MAX = 100;
@@ -18,11 +19,19 @@ export const SESSION_PAGE_DEFAULT = 50;
  * in the server; a page may therefore come back shorter than `limit` with a `nextCursor` when the
  * server stopped after reading its share of rows — only `nextCursor: null` means the end.
  */
+export const SessionListResponse = z.object({
+  sessions: z.array(SessionView.meta({ id: 'SessionView' })),
+  /** Pass as `cursor` for the next page; null when there is none. */
+  nextCursor: z.string().nullable(),
+});
+
 export const SessionListRoute = {
+  operationId: 'listSessions',
   method: 'get',
   /** Under /v1, express syntax. */
   path: '/sessions',
-  operationId: 'listSessions',
+  auth: 'bearer',
+  summary: 'One page of the sessions of the caller\'s org that the caller may read, newest first; search, filters and keyset paging (pass nextCursor as cursor)',
   query: z
     .object({
       q: lineText().trim().max(100).optional().describe('Words that must each appear in the title, a participant name or role'),
@@ -35,15 +44,12 @@ export const SessionListRoute = {
     })
     .strict()
     .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] }),
-  response: z.object({
-    sessions: z.array(SessionView),
-    /** Pass as `cursor` for the next page; null when there is none. */
-    nextCursor: z.string().nullable(),
-  }),
-} as const;
+  responses: { 200: { description: 'Sessions', json: SessionListResponse } },
+  errors: {},
+} as const satisfies HttpRouteContract;
 
 export type SessionListQuery = z.input<typeof SessionListRoute.query>;
-export type SessionListPage = z.infer<typeof SessionListRoute.response>;
+export type SessionListPage = z.infer<typeof SessionListResponse>;
 
 /** The query string for a list request (absent and empty filters left out). */
 export function sessionListSearch(q: SessionListQuery): string {

@@ -8,6 +8,8 @@ import { AppError } from '../../../app/contracts/errors';
 import { errorMiddleware, notFound } from './problem';
 import { answerClientErrors } from './client-errors';
 import { mountRoutes, type ApiRoute } from './route-table';
+import { contractRoute } from './contract-route';
+import { SessionApiRoutes } from '../../../app/contracts/session-api';
 import type { AccessEngine } from '../access/access-policy';
 import type { Database } from '../db/database';
 import { createAuthorizer, type Authorizer } from '../access/authorizer';
@@ -107,19 +109,11 @@ export interface ApiServerDeps {
  */
 export function apiRoutes(deps: Pick<ApiServerDeps, 'sessions' | 'rubrics' | 'aiAdmin' | 'aiGatewaySettings' | 'oidc' | 'signInLinks' | 'desktopSessions' | 'scim' | 'saml' | 'publicUrl' | 'updates' | 'web'>, authorizer: Authorizer, signalingRoutes: readonly ApiRoute[] = []): ApiRoute[] {
   return [
-    {
-      method: 'get', path: '/me', resource: 'org', action: 'me.read',
-      handler: async (_req, res, ctx) => {
-        const id = ctx!.identity;
-        res.json({ orgId: id.orgId, orgName: id.orgName, userId: id.userId, email: id.email, displayName: id.displayName, roles: id.roles });
-      },
-    },
-    {
-      method: 'get', path: '/rubrics', resource: 'org', action: 'rubrics.read',
-      handler: async (_req, res) => {
-        res.json({ rubrics: await deps.rubrics() });
-      },
-    },
+    contractRoute(SessionApiRoutes.me, { resource: 'org', action: 'me.read' }, async (_in, ctx) => {
+      const id = ctx!.identity;
+      return { status: 200, body: { orgId: id.orgId, orgName: id.orgName, userId: id.userId, email: id.email, displayName: id.displayName, roles: id.roles } };
+    }),
+    contractRoute(SessionApiRoutes.rubrics, { resource: 'org', action: 'rubrics.read' }, async () => ({ status: 200, body: { rubrics: await deps.rubrics() } })),
     ...sessionRoutes(deps.sessions, authorizer),
     ...recordingRoutes(deps.sessions),
     ...signalingRoutes,

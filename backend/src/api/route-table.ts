@@ -4,6 +4,7 @@ import type { Authorizer } from '../access/authorizer';
 import { authenticate, identityOf, type IdentityResolver, type Identity, type SignInThrottle } from './auth';
 import { refuseInvalidText } from './text-guard';
 import type { WebSessions } from '../auth/web-session';
+import type { HttpRouteContract } from '../../../app/contracts/http-route';
 
 /** What a route's handler gets besides req and res: who calls, and the session the guard loaded. */
 export interface RouteContext {
@@ -37,6 +38,8 @@ export type RouteRule =
   | { method: RouteMethod; path: string; resource: 'scim'; action: null };
 
 export type ApiRoute = RouteRule & {
+  /** The route's declaration in app/contracts (contract-route.ts): its validation and its OpenAPI entry. */
+  contract?: HttpRouteContract;
   handler: (req: Request, res: Response, ctx: RouteContext | null) => Promise<void>;
 };
 

@@ -1,7 +1,8 @@
-import { JoinRequest } from '../../../app/contracts/signaling';
+import { SessionApiRoutes } from '../../../app/contracts/session-api';
 import { isAppError } from '../../../app/contracts/errors';
 import { noFailureLimit, type FailureLimiter } from '../api/abuse-limits';
 import type { ApiRoute } from '../api/route-table';
+import { contractRoute } from '../api/contract-route';
 import type { InviteService } from './invite-service';
 
 /**
@@ -11,25 +12,17 @@ import type { InviteService } from './invite-service';
 export function signalingRoutes(invites: InviteService, limits: { joinLimit?: FailureLimiter } = {}): ApiRoute[] {
   const joinLimit = limits.joinLimit ?? noFailureLimit;
   return [
-    {
-      method: 'post', path: '/sessions/:id/invites', resource: 'session', action: 'session.invite',
-      handler: async (req, res, ctx) => {
-        res.status(201).json(await invites.createInvite(ctx!.identity, String(req.params.id)));
-      },
-    },
-    {
-      // Wrong codes are limited per client address (req.ip: trusted proxies only), checked before the code is looked at.
-      method: 'post', path: '/join', resource: 'public', action: null,
-      handler: async (req, res) => {
-        const client = req.ip ?? 'unknown';
-        await joinLimit.check(client);
-        try {
-          res.status(201).json(await invites.redeem(JoinRequest.parse(req.body ?? {})));
-        } catch (e) {
-          if (isAppError(e) && e.code === 'invite.invalid') await joinLimit.failed(client);
-          throw e;
-        }
-      },
-    },
+    contractRoute(SessionApiRoutes.createInvite, { resource: 'session', action: 'session.invite' }, async ({ params }, ctx) => ({ status: 201, body: await invites.createInvite(ctx!.identity, params.id) })),
+    // Wrong codes are limited per client address (req.ip: trusted proxies only), checked before the code is looked at.
+    contractRoute(SessionApiRoutes.join, { resource: 'public', action: null }, async ({ body }, _ctx, req) => {
+      const client = req.ip ?? 'unknown';
+      await joinLimit.check(client);
+      try {
+        return { status: 201, body: await invites.redeem(body) };
+      } catch (e) {
+        if (isAppError(e) && e.code === 'invite.invalid') await joinLimit.failed(client);
+        throw e;
+      }
+    }),
   ];
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/database';
 import { createEvaluation } from '../db/repositories/evaluations';
 import { insertRecording } from '../db/repositories/recordings';
 import { upsertReport } from '../db/repositories/reports';
+import { buildSampleAnalysis, sampleTranscript } from './sample-analysis-fixture';
 
 export interface EvaluatedSession {
   sessionId: string;
@@ -33,8 +34,8 @@ export async function seedEvaluatedSession(db: Database, blobs: BlobStore, orgId
     const ev = await createEvaluation(tx, { sessionId, workflowId: `fixture-${randomBytes(6).toString('hex')}`, recordingId: rec.id });
     const artefact = await blobs.putBytes(orgId, `evaluations/${ev.id}/transcript.json`, Buffer.from('{"segments":[]}'));
     const report = await blobs.putBytes(orgId, `evaluations/${ev.id}/report.pdf`, Buffer.from('%PDF-1.7 fixture'));
-    await tx.query("INSERT INTO transcripts (org_id, session_id, evaluation_id, body, engine) VALUES ($1, $2, $3, '{}', 'fixture')", [orgId, sessionId, ev.id]);
-    await tx.query("INSERT INTO analyses (org_id, session_id, evaluation_id, body, model, rubric_id, rubric_version) VALUES ($1, $2, $3, '{}', 'fixture', 'mi-consultation', '2.0.0')", [orgId, sessionId, ev.id]);
+    await tx.query("INSERT INTO transcripts (org_id, session_id, evaluation_id, body, engine) VALUES ($1, $2, $3, $4, 'fixture')", [orgId, sessionId, ev.id, JSON.stringify(sampleTranscript())]);
+    await tx.query("INSERT INTO analyses (org_id, session_id, evaluation_id, body, model, rubric_id, rubric_version) VALUES ($1, $2, $3, $4, 'fixture', 'mi-consultation', '2.0.0')", [orgId, sessionId, ev.id, JSON.stringify(buildSampleAnalysis())]);
     await upsertReport(tx, { sessionId, evaluationId: ev.id, blobUri: report.uri, sha256: report.sha256, bytes: report.bytes, pages: 1 });
     return { sessionId, evaluationId: ev.id, recording, report, artefact };
   });

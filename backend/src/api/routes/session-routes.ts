@@ -1,92 +1,42 @@
-import type { Request } from 'express';
-import { CreateSessionRequest, RecordConsentRequest, StartEvaluationRequest } from '../../../../app/contracts/api';
-import { SessionListRoute } from '../../../../app/contracts/session-list-api';
+import { SessionApiRoutes as R } from '../../../../app/contracts/session-api';
 import type { Authorizer } from '../../access/authorizer';
 import type { SessionService } from '../../sessions/session-service';
 import type { ApiRoute, RouteContext } from '../route-table';
+import { contractRoute, SENT } from '../contract-route';
 import { requestIdFrom } from '../../ops/request-log';
 
-const sid = (req: Request) => String(req.params.id);
 const ctxOf = (ctx: RouteContext | null): RouteContext => ctx!;
 
-/** Thin: the route table's guard has authorized the action; parse with the shared zod schema, call the use-case, send. */
+/** Thin: the route table's guard has authorized the action; the contract has parsed the input; call the use-case, answer. */
 export function sessionRoutes(sessions: SessionService, authorizer: Authorizer): ApiRoute[] {
   return [
-    {
-      method: 'post', path: '/sessions', resource: 'org', action: 'session.create',
-      handler: async (req, res, ctx) => {
-        res.status(201).json(await sessions.createSession(ctxOf(ctx).identity, CreateSessionRequest.parse(req.body)));
-      },
-    },
-    {
-      method: SessionListRoute.method, path: SessionListRoute.path, resource: 'org', action: 'session.list',
-      handler: async (req, res, ctx) => {
-        const { identity, subject } = ctxOf(ctx);
-        const filter = SessionListRoute.query.parse(req.query);
-        const visible = (s: { id: string; createdBy: string }) => authorizer.permits(subject, 'session.read', { type: 'session', orgId: identity.orgId, id: s.id, createdBy: s.createdBy });
-        const page = await sessions.listSessions(identity, filter, visible);
-        // The list names each session's participants: one audit record per request, naming the sessions.
-        if (page.sessions.length > 0) await authorizer.recordListRead(subject, 'session.list', page.sessions.map((s) => s.id));
-        res.json(page);
-      },
-    },
-    {
-      method: 'get', path: '/sessions/:id', resource: 'session', action: 'session.read',
-      handler: async (req, res, ctx) => {
-        res.json(await sessions.getSession(ctxOf(ctx).identity, sid(req)));
-      },
-    },
-    {
-      method: 'post', path: '/sessions/:id/evaluations', resource: 'session', action: 'session.evaluate',
-      handler: async (req, res, ctx) => {
-        const body = StartEvaluationRequest.parse(req.body ?? {});
-        res.status(202).json(await sessions.startEvaluation(ctxOf(ctx).identity, sid(req), body.rubricId, { requestId: requestIdFrom(req) }));
-      },
-    },
-    {
-      method: 'delete', path: '/sessions/:id', resource: 'session', action: 'session.delete',
-      handler: async (req, res, ctx) => {
-        await sessions.deleteSession(ctxOf(ctx).identity, sid(req));
-        res.status(204).end();
-      },
-    },
-    {
-      method: 'get', path: '/sessions/:id/evaluation', resource: 'session', action: 'session.read',
-      handler: async (req, res, ctx) => {
-        res.json((await sessions.getSession(ctxOf(ctx).identity, sid(req))).evaluation);
-      },
-    },
-    {
-      method: 'get', path: '/sessions/:id/transcript', resource: 'session', action: 'session.read_transcript',
-      handler: async (req, res, ctx) => {
-        res.json(await sessions.getTranscript(ctxOf(ctx).identity, sid(req)));
-      },
-    },
-    {
-      method: 'get', path: '/sessions/:id/metrics', resource: 'session', action: 'session.read_analysis',
-      handler: async (req, res, ctx) => {
-        res.json(await sessions.getMetrics(ctxOf(ctx).identity, sid(req)));
-      },
-    },
-    {
-      method: 'get', path: '/sessions/:id/analysis', resource: 'session', action: 'session.read_analysis',
-      handler: async (req, res, ctx) => {
-        res.json(await sessions.getAnalysis(ctxOf(ctx).identity, sid(req)));
-      },
-    },
-    {
-      method: 'get', path: '/sessions/:id/report.pdf', resource: 'session', action: 'session.read_report',
-      handler: async (req, res, ctx) => {
-        const { pdf, sha256 } = await sessions.getReportPdf(ctxOf(ctx).identity, sid(req));
-        res.type('application/pdf').set('ETag', `"${sha256}"`).set('Content-Disposition', `inline; filename="feedback-report-${sid(req)}.pdf"`).send(Buffer.from(pdf));
-      },
-    },
-    {
-      method: 'post', path: '/sessions/:id/consents', resource: 'session', action: 'session.consent',
-      handler: async (req, res, ctx) => {
-        const body = RecordConsentRequest.parse(req.body);
-        res.status(201).json(await sessions.recordConsent(ctxOf(ctx).identity, sid(req), body.channel, body.consent));
-      },
-    },
+    contractRoute(R.createSession, { resource: 'org', action: 'session.create' }, async ({ body }, ctx) => ({ status: 201, body: await sessions.createSession(ctxOf(ctx).identity, body) })),
+    contractRoute(R.listSessions, { resource: 'org', action: 'session.list' }, async ({ query }, ctx) => {
+      const { identity, subject } = ctxOf(ctx);
+      const visible = (s: { id: string; createdBy: string }) => authorizer.permits(subject, 'session.read', { type: 'session', orgId: identity.orgId, id: s.id, createdBy: s.createdBy });
+      const page = await sessions.listSessions(identity, query, visible);
+      // The list names each session's participants: one audit record per request, naming the sessions.
+      if (page.sessions.length > 0) await authorizer.recordListRead(subject, 'session.list', page.sessions.map((s) => s.id));
+      return { status: 200, body: page };
+    }),
+    contractRoute(R.getSession, { resource: 'session', action: 'session.read' }, async ({ params }, ctx) => ({ status: 200, body: await sessions.getSession(ctxOf(ctx).identity, params.id) })),
+    contractRoute(R.startEvaluation, { resource: 'session', action: 'session.evaluate' }, async ({ params, body }, ctx, req) => ({
+      status: 202,
+      body: await sessions.startEvaluation(ctxOf(ctx).identity, params.id, body.rubricId, { requestId: requestIdFrom(req) }),
+    })),
+    contractRoute(R.deleteSession, { resource: 'session', action: 'session.delete' }, async ({ params }, ctx) => {
+      await sessions.deleteSession(ctxOf(ctx).identity, params.id);
+      return { status: 204 };
+    }),
+    contractRoute(R.getEvaluation, { resource: 'session', action: 'session.read' }, async ({ params }, ctx) => ({ status: 200, body: (await sessions.getSession(ctxOf(ctx).identity, params.id)).evaluation })),
+    contractRoute(R.getTranscript, { resource: 'session', action: 'session.read_transcript' }, async ({ params }, ctx) => ({ status: 200, body: await sessions.getTranscript(ctxOf(ctx).identity, params.id) })),
+    contractRoute(R.getMetrics, { resource: 'session', action: 'session.read_analysis' }, async ({ params }, ctx) => ({ status: 200, body: await sessions.getMetrics(ctxOf(ctx).identity, params.id) })),
+    contractRoute(R.getAnalysis, { resource: 'session', action: 'session.read_analysis' }, async ({ params }, ctx) => ({ status: 200, body: await sessions.getAnalysis(ctxOf(ctx).identity, params.id) })),
+    contractRoute(R.getReportPdf, { resource: 'session', action: 'session.read_report' }, async ({ params }, ctx, _req, res) => {
+      const { pdf, sha256 } = await sessions.getReportPdf(ctxOf(ctx).identity, params.id);
+      res.type('application/pdf').set('ETag', `"${sha256}"`).set('Content-Disposition', `inline; filename="feedback-report-${params.id}.pdf"`).send(Buffer.from(pdf));
+      return SENT;
+    }),
+    contractRoute(R.recordConsent, { resource: 'session', action: 'session.consent' }, async ({ params, body }, ctx) => ({ status: 201, body: await sessions.recordConsent(ctxOf(ctx).identity, params.id, body.channel, body.consent) })),
   ];
 }

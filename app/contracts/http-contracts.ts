@@ -1,0 +1,8 @@
+import type { HttpRouteContract } from './http-route';
+import { SessionApiRoutes } from './session-api';
+
+/**
+ * Every HTTP route declared in app/contracts: the OpenAPI document is generated from this list,
+ * and http-contracts.test.ts checks it against the routes express mounts.
+ */
+export const HTTP_CONTRACTS: readonly HttpRouteContract[] = [...Object.values(SessionApiRoutes)];
