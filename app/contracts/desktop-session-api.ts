@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ErrorCode } from './errors';
+import { defineRoutes } from './http-route';
 import { OidcSignInResult } from './oidc-api';
 
 /**
@@ -35,35 +35,25 @@ export type DesktopSignInResult = z.infer<typeof DesktopSignInResult>;
 export const RevokeResponse = z.object({ revoked: z.boolean() });
 export type RevokeResponse = z.infer<typeof RevokeResponse>;
 
-/** A route, declared once: the server validates and documents from it, the client is typed from it. */
-export interface HttpRoute<Body extends z.ZodType, Response extends z.ZodType> {
-  operationId: string;
-  method: 'post';
-  /** Under /v1. */
-  path: string;
-  summary: string;
-  body: Body;
-  response: Response;
-  errors: readonly ErrorCode[];
-}
-
-export const DesktopSessionRoutes = {
+export const DesktopSessionRoutes = defineRoutes({
   refresh: {
     operationId: 'refreshDesktopSession',
     method: 'post',
     path: '/auth/refresh',
+    auth: 'none',
     summary: 'Spend a refresh token: answers a new access token and a new refresh token (rotation). A refresh token already spent revokes its whole family and is audited (auth.refresh_reused); unknown, expired or revoked: auth.refresh_invalid; a deactivated user: auth.user_deactivated.',
     body: RefreshTokenRequest,
-    response: DesktopTokens,
-    errors: ['request.invalid', 'auth.refresh_invalid', 'auth.refresh_reused', 'auth.user_deactivated'],
+    responses: { 200: { description: 'OK', json: DesktopTokens } },
+    errors: { 401: ['auth.refresh_invalid', 'auth.refresh_reused', 'auth.user_deactivated'] },
   },
   revoke: {
     operationId: 'revokeDesktopSession',
     method: 'post',
     path: '/auth/revoke',
+    auth: 'none',
     summary: 'Sign out (RFC 7009 style): revokes the refresh token\'s family and every access token it issued. Answers revoked: false for a token that names no live family (nothing to do).',
     body: RefreshTokenRequest,
-    response: RevokeResponse,
-    errors: ['request.invalid'],
+    responses: { 200: { description: 'OK', json: RevokeResponse } },
+    errors: {},
   },
-} as const satisfies Record<string, HttpRoute<z.ZodType, z.ZodType>>;
+});

@@ -1,8 +1,10 @@
 import type { HttpRouteContract } from './http-route';
 import { SessionApiRoutes } from './session-api';
+import { SessionRecordingRoute } from './recording-api';
+import { DesktopSessionRoutes } from './desktop-session-api';
 
 /**
  * Every HTTP route declared in app/contracts: the OpenAPI document is generated from this list,
  * and http-contracts.test.ts checks it against the routes express mounts.
  */
-export const HTTP_CONTRACTS: readonly HttpRouteContract[] = [...Object.values(SessionApiRoutes)];
+export const HTTP_CONTRACTS: readonly HttpRouteContract[] = [...Object.values(SessionApiRoutes), SessionRecordingRoute, ...Object.values(DesktopSessionRoutes)];

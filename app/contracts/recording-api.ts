@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HttpRouteContract } from './http-route';
 
 /**
  * `GET /v1/sessions/{id}/recording`: the session's accepted recording, streamed with HTTP range
@@ -10,18 +11,25 @@ import { z } from 'zod';
  * A Range header this route does not understand (another unit, several ranges, bad syntax) is
  * ignored and the whole file is sent, as RFC 9110 §14.2 allows.
  */
+const audio = Object.fromEntries(['audio/wav', 'audio/ogg', 'audio/webm', 'audio/flac'].map((t) => [t, z.string().meta({ format: 'binary' })]));
+
 export const SessionRecordingRoute = {
+  operationId: 'getSessionRecording',
   method: 'get',
   /** Under /v1, express syntax. */
   path: '/sessions/:id/recording',
-  operationId: 'getSessionRecording',
+  auth: 'bearer',
+  summary: 'The session\'s accepted recording for playback, with byte ranges (authorised and audited like the transcript)',
   params: z.object({ id: z.string().uuid() }),
   /** A media element cannot send an Authorization header: the app token may come here instead (docs/decisions/027). */
   query: z.object({ access_token: z.string().max(4096).optional().describe('The app token, for a media element that cannot send Authorization (a bearer header wins)') }),
   headers: z.object({ range: z.string().max(200).optional().describe('bytes=<first>-[<last>] or bytes=-<suffix length>; one range') }),
-  /** The stable codes of this route's refusals, besides the guard's (auth.*, session.not_found). */
-  errors: ['recording.missing', 'recording.range_not_satisfiable'] as const,
-} as const;
+  responses: {
+    200: { description: 'The whole recording', media: audio },
+    206: { description: 'One byte range (Content-Range: bytes first-last/size)', media: audio },
+  },
+  errors: { 404: ['session.not_found', 'recording.missing'], 416: ['recording.range_not_satisfiable'] },
+} as const satisfies HttpRouteContract;
 
 /** The URL path a client puts in a media element's src. */
 export const sessionRecordingPath = (sessionId: string): string => `/v1${SessionRecordingRoute.path.replace(':id', encodeURIComponent(sessionId))}`;

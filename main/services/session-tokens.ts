@@ -129,7 +129,7 @@ export function createSessionTokens(opts: SessionTokensOptions) {
       const r = session ? await post(DesktopSessionRoutes.revoke, { refreshToken: session.refreshToken }) : ok({ revoked: false });
       await clear();
       if (!r.ok) return r;
-      return ok(DesktopSessionRoutes.revoke.response.parse(r.value));
+      return ok(DesktopSessionRoutes.revoke.responses[200].json.parse(r.value));
     },
   };
 }
