@@ -37,7 +37,6 @@ const NOT_YET_DECLARED = new Set<string>([
   'GET /v1/auth/saml/:org/start',
   'GET /v1/auth/sign-in-link',
   'GET /v1/auth/web-session',
-  'GET /v1/updates/:channel/:org/:install/:file',
   'PATCH /scim/v2/Groups/:id',
   'PATCH /scim/v2/Users/:id',
   'POST /scim/v2/Groups',

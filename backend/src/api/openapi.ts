@@ -11,7 +11,6 @@ import { registerOrgSettingsOpenApi } from './routes/org-settings-routes';
 import { registerWebSessionOpenApi } from './routes/web-session-routes';
 import { registerScimOpenApi } from './routes/scim-routes';
 import { registerSamlOpenApi } from './routes/saml-routes';
-import { registerUpdateFeedOpenApi } from '../updates/update-routes';
 import { registerAuditTrailOpenApi } from './routes/audit-trail-routes';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
@@ -39,7 +38,6 @@ export function buildOpenApiDocument(serverUrl: string) {
   registerWebSessionOpenApi(reg, { security, errors, json });
   registerScimOpenApi(reg, { errors });
   registerSamlOpenApi(reg, { errors, json });
-  registerUpdateFeedOpenApi(reg, { errors });
 
   return new OpenApiGeneratorV31(reg.definitions).generateDocument({
     openapi: '3.1.0',

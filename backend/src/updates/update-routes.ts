@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
 import { AppError } from '../../../app/contracts/errors';
-import { ArtefactName, ReleaseManifest, UpdateChannelName } from '../../../app/contracts/release-manifest';
+import { ReleaseManifest } from '../../../app/contracts/release-manifest';
+import { UpdateFeedRoutes } from '../../../app/contracts/update-feed-api';
 import type { ApiRoute } from '../api/route-table';
+import { contractRoute, SENT } from '../api/contract-route';
 import { FEED_FILES, feedYaml, listedArtefact, offeredRelease } from './update-feed';
 
 export interface UpdateFeedOptions {
@@ -16,13 +16,6 @@ export interface UpdateFeedOptions {
   artefactsUrl?: string;
 }
 
-const Params = z.object({
-  channel: UpdateChannelName,
-  /** The org IT configured (policy OrgId), or `any` before one is known. */
-  org: z.union([z.string().uuid(), z.literal('any')]),
-  install: z.string().uuid(),
-  file: ArtefactName,
-});
 
 async function loadManifest(file: string) {
   const raw = await readFile(file, 'utf8').catch((e: unknown) => {
@@ -40,40 +33,28 @@ async function loadManifest(file: string) {
  */
 export function updateFeedRoutes(opts: UpdateFeedOptions | undefined): ApiRoute[] {
   return [
-    {
-      method: 'get', path: '/updates/:channel/:org/:install/:file', resource: 'public', action: null,
-      handler: async (req, res) => {
-        const parsed = Params.safeParse(req.params);
-        if (!parsed.success) throw new AppError('request.invalid', `Invalid update feed path: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { status: 400 });
-        const p = parsed.data;
-        // Always routed, so the API is the same on every server; without a manifest there is no feed.
-        if (!opts) throw new AppError('update.not_found', 'This server has no update feed (FE_UPDATES_MANIFEST_FILE is not set).', { status: 404 });
-        const m = await loadManifest(opts.manifestFile);
-        const platform = FEED_FILES[p.file];
-        if (platform) {
-          const release = offeredRelease(m, { channel: p.channel, orgId: p.org === 'any' ? null : p.org, installId: p.install });
-          res.set('Cache-Control', 'no-store').type('text/yaml').send(feedYaml(release, platform));
-          return;
-        }
-        if (!listedArtefact(m, p.file)) throw new AppError('update.not_found', `${p.file} is not an artefact of any release.`, { status: 404 });
-        if (opts.artefactsUrl) return void res.redirect(302, `${opts.artefactsUrl.replace(/\/+$/, '')}/${encodeURIComponent(p.file)}`);
-        if (!opts.artefactsDir) throw new AppError('update.not_found', 'No artefact location is configured (FE_UPDATES_ARTEFACTS_DIR or FE_UPDATES_ARTEFACTS_URL).', { status: 404 });
-        const file = path.join(opts.artefactsDir, p.file);
-        if (!(await stat(file).catch(() => null))?.isFile()) throw new AppError('update.not_found', `${p.file} is listed but missing from the artefact location.`, { status: 404 });
-        // Ranges let electron-updater resume a download. Blockmaps are not in the release manifest, so a
-        // request for one is 404 (update.not_found) and electron-updater downloads the whole file.
-        await new Promise<void>((resolve, reject) => res.sendFile(file, { acceptRanges: true, cacheControl: false, headers: { 'Cache-Control': 'public, max-age=86400, immutable' } }, (e) => (e ? reject(e) : resolve())));
-      },
-    },
+    contractRoute(UpdateFeedRoutes.feedFile, { resource: 'public', action: null }, async ({ params: p }, _ctx, _req, res) => {
+      // Always routed, so the API is the same on every server; without a manifest there is no feed.
+      if (!opts) throw new AppError('update.not_found', 'This server has no update feed (FE_UPDATES_MANIFEST_FILE is not set).', { status: 404 });
+      const m = await loadManifest(opts.manifestFile);
+      const platform = FEED_FILES[p.file];
+      if (platform) {
+        const release = offeredRelease(m, { channel: p.channel, orgId: p.org === 'any' ? null : p.org, installId: p.install });
+        res.set('Cache-Control', 'no-store').type('text/yaml').send(feedYaml(release, platform));
+        return SENT;
+      }
+      if (!listedArtefact(m, p.file)) throw new AppError('update.not_found', `${p.file} is not an artefact of any release.`, { status: 404 });
+      if (opts.artefactsUrl) {
+        res.redirect(302, `${opts.artefactsUrl.replace(/\/+$/, '')}/${encodeURIComponent(p.file)}`);
+        return SENT;
+      }
+      if (!opts.artefactsDir) throw new AppError('update.not_found', 'No artefact location is configured (FE_UPDATES_ARTEFACTS_DIR or FE_UPDATES_ARTEFACTS_URL).', { status: 404 });
+      const file = path.join(opts.artefactsDir, p.file);
+      if (!(await stat(file).catch(() => null))?.isFile()) throw new AppError('update.not_found', `${p.file} is listed but missing from the artefact location.`, { status: 404 });
+      // Ranges let electron-updater resume a download. Blockmaps are not in the release manifest, so a
+      // request for one is 404 (update.not_found) and electron-updater downloads the whole file.
+      await new Promise<void>((resolve, reject) => res.sendFile(file, { acceptRanges: true, cacheControl: false, headers: { 'Cache-Control': 'public, max-age=86400, immutable' } }, (e) => (e ? reject(e) : resolve())));
+      return SENT;
+    }),
   ];
-}
-
-export function registerUpdateFeedOpenApi(reg: OpenAPIRegistry, h: { errors: RouteConfig['responses'] }) {
-  reg.registerPath({
-    method: 'get', path: '/v1/updates/{channel}/{org}/{install}/{file}',
-    summary: 'Update feed of electron-updater\'s generic provider: latest.yml, latest-mac.yml, latest-linux.yml for this install (staged rollout per org, pinned version, kill switch), or an artefact they name. Problems: update.not_found, update.manifest_invalid',
-    // The same schema the route parses the path with (ST202: /v1/updates/0/0/0/0 was schema-valid).
-    request: { params: Params },
-    responses: { 200: { description: 'The feed (text/yaml) or the artefact' }, 302: { description: 'The artefact in the configured blob location' }, ...h.errors },
-  });
 }
