@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ErrorCode } from './errors';
 
 /**
- * One HTTP route, declared once (docs/decisions/030): the server validates its input and its
+ * One HTTP route, declared once (docs/decisions/035): the server validates its input and its
  * answer from this declaration, the OpenAPI document is generated from it, a client is typed from
  * it. A small table over zod rather than a library (ts-rest): the route table's access rules, the
  * guard before the body parser and the problem+json errors stay as they are.
