@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ErrorCode } from './errors';
+import { defineRoutes } from './http-route';
 
 /**
  * The org's desktop session lifetimes (decision 028), read and set by its org admin in the app as
@@ -34,35 +34,24 @@ export const SessionLifetimesView = z.object({
 });
 export type SessionLifetimesView = z.infer<typeof SessionLifetimesView>;
 
-/** A route, declared once: the server validates and documents from it, the client is typed from it. */
-export interface OrgSettingsRoute {
-  operationId: string;
-  method: 'get' | 'put';
-  /** Under /v1. */
-  path: string;
-  summary: string;
-  body: z.ZodType | null;
-  response: z.ZodType;
-  errors: readonly ErrorCode[];
-}
-
-export const OrgSettingsRoutes = {
+export const OrgSettingsRoutes = defineRoutes({
   getSessionLifetimes: {
     operationId: 'getSessionLifetimes',
     method: 'get',
     path: '/admin/session-lifetimes',
+    auth: 'bearer',
     summary: 'The org\'s desktop session lifetimes: its own values (null = default), the defaults and what applies (org admin).',
-    body: null,
-    response: SessionLifetimesView,
-    errors: ['auth.missing', 'auth.invalid', 'auth.forbidden'],
+    responses: { 200: { description: 'OK', json: SessionLifetimesView } },
+    errors: {},
   },
   putSessionLifetimes: {
     operationId: 'putSessionLifetimes',
     method: 'put',
     path: '/admin/session-lifetimes',
+    auth: 'bearer',
     summary: 'Replace the org\'s desktop session lifetimes as a whole (null = back to the default); applies from the next desktop sign-in or refresh; audited as auth.session_lifetimes_set (org admin). Out-of-range values: request.invalid.',
     body: SessionLifetimes,
-    response: SessionLifetimesView,
-    errors: ['request.invalid', 'auth.missing', 'auth.invalid', 'auth.forbidden', 'auth.csrf_invalid'],
+    responses: { 200: { description: 'OK', json: SessionLifetimesView } },
+    errors: {},
   },
-} as const satisfies Record<string, OrgSettingsRoute>;
+});

@@ -7,7 +7,6 @@ import { registerAiAdminOpenApi } from './routes/ai-admin-routes';
 import { registerAiGatewaySettingsOpenApi } from './routes/ai-gateway-settings-routes';
 import { registerOidcOpenApi } from './routes/oidc-routes';
 import { registerSignInLinkOpenApi } from './routes/sign-in-link-routes';
-import { registerOrgSettingsOpenApi } from './routes/org-settings-routes';
 import { registerWebSessionOpenApi } from './routes/web-session-routes';
 import { registerScimOpenApi } from './routes/scim-routes';
 import { registerSamlOpenApi } from './routes/saml-routes';
@@ -34,7 +33,6 @@ export function buildOpenApiDocument(serverUrl: string) {
   registerAiGatewaySettingsOpenApi(reg, { security, errors, json });
   registerOidcOpenApi(reg, { security, errors, json });
   registerSignInLinkOpenApi(reg, { errors, json });
-  registerOrgSettingsOpenApi(reg, { security, errors, json });
   registerWebSessionOpenApi(reg, { security, errors, json });
   registerScimOpenApi(reg, { errors });
   registerSamlOpenApi(reg, { errors, json });
