@@ -10,7 +10,6 @@ import { registerSignInLinkOpenApi } from './routes/sign-in-link-routes';
 import { registerWebSessionOpenApi } from './routes/web-session-routes';
 import { registerScimOpenApi } from './routes/scim-routes';
 import { registerSamlOpenApi } from './routes/saml-routes';
-import { registerAuditTrailOpenApi } from './routes/audit-trail-routes';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(serverUrl: string) {
@@ -28,7 +27,6 @@ export function buildOpenApiDocument(serverUrl: string) {
 
   reg.registerPath({ method: 'post', path: '/v1/uploads', summary: 'tus 1.0 resumable upload of the recording (creation; then PATCH/HEAD on the returned Location). Upload-Metadata: sessionId, sha256 (hex), filename. Content is checked when the upload completes.', security, request: { headers: z.object({ 'Tus-Resumable': z.literal('1.0.0'), 'Upload-Length': z.string().regex(/^[0-9]{1,15}$/), 'Upload-Metadata': z.string().describe(`base64 pairs of ${Object.keys(UploadMetadata.shape).join(', ')}`) }) }, responses: { 201: { description: 'Upload created; Location header' }, ...uploadErrors } });
   registerContracts(reg, HTTP_CONTRACTS, { security, problem });
-  registerAuditTrailOpenApi(reg, { security, errors, json });
   registerAiAdminOpenApi(reg, { security, errors, json });
   registerAiGatewaySettingsOpenApi(reg, { security, errors, json });
   registerOidcOpenApi(reg, { security, errors, json });
