@@ -38,6 +38,7 @@ test.beforeAll(async () => {
   h = await startApiHarness({ webRoot: webOutDir, desktopLifetimes: { accessTtlSec: 20 } });
   idp = await startTestIdp({
     redirectUris: [`${h.url}/v1/auth/oidc/callback`, 'http://127.0.0.1/oidc/callback'],
+    postLogoutRedirectUris: [`${new URL(h.url).origin}/`],
     accounts: {
       carol: { email: 'carol@clinic.example', name: 'Carol Clinician', groups: ['grp-clinicians'] },
       mallory: { email: 'mallory@elsewhere.example', name: 'Mallory', groups: ['grp-clinicians'] },
@@ -214,8 +215,15 @@ test('web: the same button goes to the organisation\'s sign-in page and back, si
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Sessions' })).toBeVisible();
   await page.getByRole('button', { name: 'Sign out' }).click();
+  // RP-initiated logout: the IdP's own end-session page, then back to the app.
+  await page.waitForURL((u) => u.origin === idp.issuer);
+  await page.getByRole('button', { name: /yes, sign me out/i }).click();
+  await page.waitForURL((u) => u.origin === new URL(h.url).origin);
   await expect(page.getByRole('button', { name: 'Sign in with your organisation' })).toBeVisible();
   await page.reload();
   await expect(page.getByRole('button', { name: 'Sign in with your organisation' })).toBeVisible();
+  // The IdP's session ended too: signing in again asks for the login, not straight back in.
+  await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+  await expect(page.locator('input[name="login"]')).toBeVisible();
   await page.close();
 });

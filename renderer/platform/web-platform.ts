@@ -70,7 +70,9 @@ export async function createWebPlatform(): Promise<Platform> {
         const headers = { [CSRF_HEADER]: await csrfToken() };
         csrf = null;
         const res = await fetch(`${window.location.origin}/v1/auth/oidc/logout`, { method: 'POST', credentials: 'same-origin', headers });
-        if (res.ok) OidcLogoutResponse.parse(await res.json());
+        // RP-initiated logout: the IdP ends its own session too, then sends the browser back to the app.
+        const endSessionUrl = res.ok ? OidcLogoutResponse.parse(await res.json()).endSessionUrl : null;
+        if (endSessionUrl) window.location.assign(endSessionUrl);
       },
     },
     recordings,

@@ -22,7 +22,7 @@ export interface TestIdp {
  * confidential native client (RFC 8252: loopback redirects on any port) and accounts the test
  * names. Its login page is the provider's own dev interaction (any password).
  */
-export async function startTestIdp(opts: { redirectUris: string[]; accounts?: Record<string, TestAccount> }): Promise<TestIdp> {
+export async function startTestIdp(opts: { redirectUris: string[]; postLogoutRedirectUris?: string[]; accounts?: Record<string, TestAccount> }): Promise<TestIdp> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -30,7 +30,7 @@ export async function startTestIdp(opts: { redirectUris: string[]; accounts?: Re
   const clientId = 'feedback-evaluation';
   const clientSecret = 'test-client-secret-0123456789abcdef';
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, application_type: 'native', redirect_uris: opts.redirectUris, response_types: ['code'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_basic' }],
+    clients: [{ client_id: clientId, client_secret: clientSecret, application_type: 'native', redirect_uris: opts.redirectUris, ...(opts.postLogoutRedirectUris ? { post_logout_redirect_uris: opts.postLogoutRedirectUris } : {}), response_types: ['code'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_basic' }],
     findAccount: (_ctx, sub) => {
       const a = accounts.get(sub);
       return a ? { accountId: sub, claims: () => ({ sub, ...a }) } : undefined;

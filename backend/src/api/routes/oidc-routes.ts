@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { OidcCallbackQuery, OidcDesktopTokenRequest, OidcLogoutResponse, OidcSignInResult, OidcStartQuery } from '../../../../app/contracts/oidc-api';
 import { AppError } from '../../../../app/contracts/errors';
-import { requestToken } from '../auth';
+import { bearerToken, requestToken } from '../auth';
 import type { WebSessions } from '../../auth/web-session';
 import { answerWebSignIn, orBackToSignIn } from './web-session-routes';
 import type { ApiRoute } from '../route-table';
@@ -49,7 +49,10 @@ export function oidcRoutes(signIn: OidcSignIn, publicUrl: string | undefined, we
     } },
     // Signing out is an act on one's own identity: the same rule as reading it (me.read).
     { method: 'post', path: `${base}/logout`, resource: 'org', action: 'me.read', handler: async (req, res, ctx) => {
-      const endSessionUrl = await signIn.logout(ctx!.identity.orgId, requestToken(req, web)!);
+      // The browser's session (no bearer header) comes back to the web app after the IdP's logout:
+      // register <web app origin>/ as a post-logout redirect URI at the IdP.
+      const byCookie = !bearerToken(req.headers.authorization) && !!web?.tokenOf(req);
+      const endSessionUrl = await signIn.logout(ctx!.identity.orgId, requestToken(req, web)!, byCookie ? `${new URL(apiBase(req)).origin}/` : undefined);
       web?.end(res);
       res.json({ endSessionUrl } satisfies OidcLogoutResponse);
     } },
