@@ -61,6 +61,8 @@ export function drawMethodNote(cursor: PdfCursor, model: ReportModel): void {
   autoTable(doc, {
     ...tableStyle(cursor.y),
     body: rows,
+    // Nine short rows read as one list: split by a page break, the demo left two of them alone on a last page.
+    pageBreak: 'avoid',
     styles: { ...tableStyle(0).styles, fontSize: 8.5, cellPadding: { top: 1, bottom: 1, left: 0, right: 2 } },
     columnStyles: { 0: { cellWidth: 58, textColor: [...COLOR.muted] } },
   });
