@@ -26,7 +26,7 @@ export const workflowIdFor = (evaluationId: string) => `evaluate-${evaluationId}
 
 /** `tls` and `apiKey` as built by temporalConnectionOptions (FE_TEMPORAL_TLS_*, FE_TEMPORAL_API_KEY). */
 /**
- * `perOrg`: per-org namespaces (docs/decisions/033), each registered before its org's first
+ * `perOrg`: per-org namespaces (docs/decisions/036), each registered before its org's first
  * workflow with the retention `retentionDays` gives for the org. Unset: every org in `namespace`.
  */
 export async function connectEvaluationClient(opts: TemporalConnectionOptions & { namespace: string; taskQueue: string; connectTimeoutMs?: number; perOrg?: { retentionDays: (orgId: string) => Promise<number> } }): Promise<EvaluationClient> {

@@ -2,7 +2,7 @@ import type { ConnectionLike } from '@temporalio/client';
 import { AppError } from '../../../app/contracts/errors';
 
 /**
- * Where an org's evaluation workflows run (docs/decisions/033): `shared` (decision 002) puts every
+ * Where an org's evaluation workflows run (docs/decisions/036): `shared` (decision 002) puts every
  * org in the deployment's namespace; `per-org` gives each org its own, `org-<orgId>`, registered
  * the first time it is needed with the org's retention.
  */

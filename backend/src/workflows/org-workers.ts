@@ -6,7 +6,7 @@ interface RunningWorker {
 }
 
 /**
- * Per-org namespaces (docs/decisions/033): one worker per org namespace, for every org the
+ * Per-org namespaces (docs/decisions/036): one worker per org namespace, for every org the
  * database knows, looked up again every `everyMs` so an org created later gets its worker without
  * a restart. `ensure` registers the org's namespace first (a worker may start before the org's
  * first evaluation does).
