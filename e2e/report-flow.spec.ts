@@ -81,6 +81,10 @@ test('a clinician signs in, creates a consented session, uploads a stereo WAV, t
     await steps.evaluate((e) => e.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: path.join(SHOTS, 'guided-progress-1280x900.png') });
     await expectAccessible(page, 'a session page while it is evaluated');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await steps.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: path.join(SHOTS, 'guided-progress-390x844.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await expect(page.getByTestId('session-status')).toHaveText('Report ready', { timeout: 180_000 });
     const names = ['Preparing the recording', 'Transcribing', 'Coding behaviours', 'Scoring the rubric', 'Writing the summary', 'Checking evidence', 'Making the report'];
     await expect(steps.getByRole('listitem')).toHaveText(names.map((n) => new RegExp(`^✓${n} \\(done\\)$`)));

@@ -46,13 +46,16 @@ export function EvaluationProgress({ status, step, progress, startedAt, finished
     <div className="evaluation-progress">
       <ProgressBar label="Evaluation progress" value={status === 'completed' ? 1 : progress} text={headline} />
       {elapsed ? (
-        <p className="help" data-testid="evaluation-elapsed">
-          {active ? 'Running for' : 'Took'} {elapsed}
-        </p>
-      ) : null}
-      {remaining ? (
-        <p className="help" data-testid="evaluation-remaining">
-          {remaining}
+        <p className="help evaluation-time">
+          <span data-testid="evaluation-elapsed">
+            {active ? 'Running for' : 'Took'} {elapsed}
+          </span>
+          {remaining ? (
+            <>
+              <span aria-hidden="true"> · </span>
+              <span data-testid="evaluation-remaining">{remaining}</span>
+            </>
+          ) : null}
         </p>
       ) : null}
       <ol className="steps" aria-label="Evaluation steps">
