@@ -67,6 +67,9 @@ describe('notShownRationale and narrativeUnitPools', () => {
     // Small talk (other) is never a suggestion's moment while others remain, nor the summary's.
     expect(narrativeUnitPools(rubric, codes, all)).toEqual({ summary: all.filter((id) => id !== 'u11'), strengths: ['u1', 'u5'], suggestions: ['u3', 'u7', 'u9'] });
     expect(narrativeUnitPools(rubric, { u1: 'simple_reflection', u11: 'other' }, all).suggestions).toEqual(['u11']);
+    // A patient's backchannel ("go ahead") is not what the conversation was about; a short clinician unit still counts.
+    const words = (id: string) => ({ u2: 2, u7: 1 })[id] ?? 10;
+    expect(narrativeUnitPools(rubric, codes, all, words).summary).toEqual(all.filter((id) => id !== 'u11' && id !== 'u2'));
     expect(narrativeUnitPools(rubric, undefined)).toEqual({ summary: [], strengths: [], suggestions: [] });
     const unguided = { sections: [{ id: 's', title: 'S', items: [RubricItem.parse({ ...item, codeGuide: undefined })] }] } as unknown as Parameters<typeof narrativeUnitPools>[0];
     expect(narrativeUnitPools(unguided, codes)).toEqual({ summary: [], strengths: [], suggestions: [] });

@@ -79,15 +79,23 @@ export const isNotShown = (s: CodeScore): boolean => s.showing.length + s.agains
 /** The code of small talk (greetings, thanks): never evidence for a narrative point when the coding has it. */
 export const SMALL_TALK_CODE = 'other';
 
+/** A patient unit shorter than this ("go ahead", "No, that's it.") is a backchannel: the summary cited one as what the conversation was about. */
+export const SUMMARY_MIN_WORDS = 4;
+
 /**
  * The clinician units a narrative point may cite, from the codes (docs/decisions/023): a strength
  * cites units coded with a code some item counts in its favour; a suggestion cites the clinician's
  * other units (coded against an item, or with a code no item counts in its favour) — the moments
  * where something else could have been done — leaving out small talk when other units remain (the
  * demo's one suggestion cited the greeting); the summary may cite any unit but the clinician's
- * small talk (it cited the greeting and "how have things been"). Empty when the rubric has no guides or there is no coding.
+ * small talk (it cited the greeting and "how have things been") and the patient's backchannels (it cited "go ahead"). Empty when the rubric has no guides or there is no coding.
  */
-export function narrativeUnitPools(rubric: Pick<Rubric, 'sections'>, unitCodes: Readonly<Record<string, string>> | undefined, unitIds: readonly string[] = []): { summary: string[]; strengths: string[]; suggestions: string[] } {
+export function narrativeUnitPools(
+  rubric: Pick<Rubric, 'sections'>,
+  unitCodes: Readonly<Record<string, string>> | undefined,
+  unitIds: readonly string[] = [],
+  wordsOf: (unitId: string) => number = () => SUMMARY_MIN_WORDS,
+): { summary: string[]; strengths: string[]; suggestions: string[] } {
   const guides = rubric.sections.flatMap((s) => s.items.flatMap((i) => (i.codeGuide ? [i.codeGuide] : [])));
   if (!unitCodes || guides.length === 0) return { summary: [], strengths: [], suggestions: [] };
   const favoured = new Set(guides.flatMap((g) => g.for));
@@ -95,7 +103,7 @@ export function narrativeUnitPools(rubric: Pick<Rubric, 'sections'>, unitCodes: 
   const others = ids.filter((id) => !favoured.has(unitCodes[id]!));
   const substantive = others.filter((id) => unitCodes[id] !== SMALL_TALK_CODE);
   return {
-    summary: unitIds.filter((id) => unitCodes[id] !== SMALL_TALK_CODE),
+    summary: unitIds.filter((id) => unitCodes[id] !== SMALL_TALK_CODE && (id in unitCodes || wordsOf(id) >= SUMMARY_MIN_WORDS)),
     strengths: ids.filter((id) => favoured.has(unitCodes[id]!)),
     suggestions: substantive.length > 0 ? substantive : others,
   };

@@ -157,7 +157,7 @@ export async function writeNarrative(opts: StepCommon & { rubric: Rubric } & Nar
   return checkedCall({
     llm: opts.llm,
     prompt,
-    sentSchema: narrativeSchema(opts.units, narrativeUnitPools(opts.rubric, opts.unitCodes, opts.units.map((u) => u.id))),
+    sentSchema: narrativeSchema(opts.units, narrativeUnitPools(opts.rubric, opts.unitCodes, opts.units.map((u) => u.id), (id) => opts.units.find((u) => u.id === id)?.text.split(/\s+/).filter(Boolean).length ?? 0)),
     schemaName: SCHEMA_NAME.narrative,
     parse: NarrativeAnswer,
     repair: (answer, ctx) => dropUngroundedSuggestions(dropUngroundedStrengths(repairNarrativeAnswer(answer, ctx), grounding).answer, grounding),
