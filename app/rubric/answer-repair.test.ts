@@ -44,6 +44,10 @@ describe('answer repair', () => {
     expect(repaired.strengths.map((p) => p.text)).toEqual(['The clinician used open questions to encourage the patient to share her worry about weight.']);
     expect(repaired.suggestions.map((p) => p.text)).toEqual(['The clinician could have asked how confident she felt about the morning routine.']);
     expect(checkNarrativeAnswer(repaired, { instructions })).toBeNull();
+    // A strength cut off mid-sentence (recorded from the demo) goes when a whole one remains; alone, it stays with its ellipsis.
+    const cutStrength = { text: 'The clinician gave the patient information about their blood pressure and a', evidence: ['u33'] };
+    expect(repairNarrativeAnswer({ ...answer, strengths: [...answer.strengths, cutStrength] }, { instructions }).strengths.map((p) => p.text)).toEqual(['The clinician used open questions to encourage the patient to share her worry about weight.']);
+    expect(repairNarrativeAnswer({ ...answer, strengths: [cutStrength] }, { instructions }).strengths.map((p) => p.text)).toEqual(['The clinician gave the patient information about their blood pressure and a…']);
     // `leftOut` is the analysis's to set: a model that sends one (to excuse an empty list) loses it.
     const claimed = repairNarrativeAnswer({ ...answer, suggestions: [], leftOut: [{ text: 'x', evidence: [], why: 'y' }] }, { instructions });
     expect(claimed.leftOut).toBeUndefined();

@@ -10,7 +10,8 @@ import type { NarrativeAnswer, SectionAnswer } from './model-output';
  * - a sentence that restates the rubric's guidance word for word is removed, so the sentence about
  *   this conversation that follows it is kept ("The clinician consistently invites and builds on
  *   the patient's words …. In u23 …");
- * - repeated narrative points are dropped (dropRepeatedPoints).
+ * - repeated narrative points are dropped (dropRepeatedPoints), and so is a point cut off
+ *   mid-sentence when its list has a whole one.
  *
  * What is left is checked as before: a text that was nothing but copied guidance keeps its copy
  * and fails the check, so junk still never reaches a report as feedback.
@@ -55,7 +56,15 @@ export function repairSectionAnswer(answer: SectionAnswer, ctx: RepairContext): 
   return Object.fromEntries(Object.entries(answer).map(([id, item]) => [id, { ...item, rationale: repairText(item.rationale, ctx) }]));
 }
 
+/** A point cut off mid-sentence (it ends in the ellipsis trimToSentence gives it) goes when its list has a whole one. */
+const CUT_OFF = /…$/u;
+function dropCutOff<P extends { text: string }>(list: readonly P[]): P[] {
+  const whole = list.filter((p) => !CUT_OFF.test(p.text));
+  return whole.length > 0 ? whole : [...list];
+}
+
 export function repairNarrativeAnswer(answer: NarrativeAnswer, ctx: RepairContext): NarrativeAnswer {
   const point = <P extends { text: string }>(p: P): P => ({ ...p, text: repairText(p.text, ctx) });
-  return dropRepeatedPoints({ summary: point(answer.summary), strengths: answer.strengths.map(point), suggestions: answer.suggestions.map(point) }).answer;
+  // Seen in the demo: a third strength "The clinician gave the patient information about their blood pressure and a…".
+  return dropRepeatedPoints({ summary: point(answer.summary), strengths: dropCutOff(answer.strengths.map(point)), suggestions: dropCutOff(answer.suggestions.map(point)) }).answer;
 }
