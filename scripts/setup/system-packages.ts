@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 /** Programs the product runs, and the Debian package of each. */
 export const runtimePrograms: Record<string, string> = { ffmpeg: 'ffmpeg', ffprobe: 'ffmpeg' };
 /** Extra programs the tests use (speech synthesis, PDF checks, the browser). */
-export const testPrograms: Record<string, string> = { 'espeak-ng': 'espeak-ng', flite: 'flite', text2wave: 'festival', sox: 'sox', qpdf: 'qpdf', pdftotext: 'poppler-utils', pdftoppm: 'poppler-utils', chromium: 'chromium', ip: 'iproute2', tc: 'iproute2' };
+export const testPrograms: Record<string, string> = { 'espeak-ng': 'espeak-ng', flite: 'flite', text2wave: 'festival', sox: 'sox', qpdf: 'qpdf', pdftotext: 'poppler-utils', pdftoppm: 'poppler-utils', chromium: 'chromium', ip: 'iproute2', tc: 'iproute2', nginx: 'nginx-light' };
 
 /** Data the tests read from Debian packages (absolute path → package). */
 export const testFiles: Record<string, string> = {
