@@ -85,7 +85,12 @@ describe.skipIf(!nginx)('npm run start:cluster', () => {
       for (const pid of [Number(pid2), nginxPid]) expect(alive(pid), `pid ${pid} left running`).toBe(false);
       await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     } finally {
-      if (launcher.exitCode === null) launcher.kill('SIGKILL');
+      // SIGTERM, not SIGKILL: the launcher stops its children only when it is let to (a failed assertion must not leave them running).
+      if (launcher.exitCode === null) {
+        launcher.kill('SIGTERM');
+        await Promise.race([exit, new Promise((r) => setTimeout(r, 20_000))]);
+        if (launcher.exitCode === null) launcher.kill('SIGKILL');
+      }
     }
   }, 120_000);
 });
