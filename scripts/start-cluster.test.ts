@@ -35,7 +35,7 @@ describe.skipIf(!nginx)('npm run start:cluster', () => {
     dirs.push(dataDir, keyDir);
     const port = await freePort();
     const env = { FE_DATA_DIR: dataDir, FE_KEK_FILE: path.join(keyDir, 'kek.json'), TEMPORAL_CLI: findTemporalCli({ dataDir: defaultDataDir }), FE_LLM_BASE_URL: 'http://127.0.0.1:9/v1', FE_POLICY_BUNDLE_DIR: path.join(defaultDataDir, 'policy'), FE_STT_MODEL_PATH: path.join(dataDir, 'not-downloaded.bin'), LOG_LEVEL: 'info' };
-    const launcher = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/start-cluster.ts'), '--api', '2', '--port', String(port), '--nginx', nginx!], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const launcher = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/start-cluster.ts'), '--api', '2', '--workers', '2', '--port', String(port), '--nginx', nginx!], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     launcher.stdout.on('data', (d) => (out += d));
     launcher.stderr.on('data', (d) => (out += d));
@@ -45,6 +45,8 @@ describe.skipIf(!nginx)('npm run start:cluster', () => {
       const ready = out.match(/cluster ready: (http:\S+?)\/? \(nginx → API processes pid (\d+) on (\d+), pid (\d+) on (\d+);.*nginx config (\S+)\)/);
       expect(ready, out).not.toBeNull();
       const [, url, pid1, port1, pid2, port2, conf] = ready!;
+      const workerPids = out.match(/workers pid (\d+), (\d+);/)!.slice(1).map(Number);
+      expect(workerPids.every(alive)).toBe(true);
       expect(url).toBe(`http://127.0.0.1:${port}`);
       expect(readFileSync(conf!, 'utf8')).toMatch(/proxy_http_version 1\.1;[\s\S]*Upgrade \$http_upgrade/);
       const token = readFileSync(out.match(/bearer token of the dev identity .*: (\S+)"/)![1]!, 'utf8').trim();
@@ -82,7 +84,7 @@ describe.skipIf(!nginx)('npm run start:cluster', () => {
 
       launcher.kill('SIGTERM');
       expect(await exit).toBe(0);
-      for (const pid of [Number(pid2), nginxPid]) expect(alive(pid), `pid ${pid} left running`).toBe(false);
+      for (const pid of [Number(pid2), nginxPid, ...workerPids]) expect(alive(pid), `pid ${pid} left running`).toBe(false);
       await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     } finally {
       // SIGTERM, not SIGKILL: the launcher stops its children only when it is let to (a failed assertion must not leave them running).

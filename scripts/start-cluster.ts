@@ -1,6 +1,6 @@
-// `npm run start:cluster [-- --api N --port P]`: the production shape on one machine (issue 12, item 3).
+// `npm run start:cluster [-- --api N --workers M --port P]`: the production shape on one machine (issue 12, item 3).
 // One PostgreSQL (embedded unless DATABASE_URL), one Temporal (FE_TEMPORAL_MODE: dev server or the server on
-// PostgreSQL), one gateway, one worker and N API processes (default 2), each its own process on a loopback
+// PostgreSQL), one gateway, M workers (default 1) and N API processes (default 2), each its own process on a loopback
 // port, with nginx in front of the APIs as the L7 load balancer (WebSocket upgrade included). Wiring only.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,9 +26,11 @@ import { openKeyProvider } from '../backend/src/crypto/key-setup';
 import { addApiToken, ensureDevIdentity } from '../backend/src/db/repositories/identity';
 import { nginxConfig } from './cluster/nginx-config';
 
-const { values: args } = parseArgs({ options: { api: { type: 'string', default: '2' }, port: { type: 'string', default: '8080' }, nginx: { type: 'string', default: existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx' } } });
+const { values: args } = parseArgs({ options: { api: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, port: { type: 'string', default: '8080' }, nginx: { type: 'string', default: existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx' } } });
 const apiCount = Number(args.api);
 if (!Number.isInteger(apiCount) || apiCount < 1) throw new Error(`--api must be a whole number ≥ 1 (got ${args.api})`);
+const workerCount = Number(args.workers);
+if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error(`--workers must be a whole number ≥ 1 (got ${args.workers})`);
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 const log = logger.child('cluster');
@@ -122,7 +124,9 @@ try {
   const gatewayPort = await freePort();
   await startChild('gateway', process.execPath, tsx('backend/src/gateway-main.ts'), { ...shared, FE_GATEWAY_PORT: String(gatewayPort) }, /gateway ready/);
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}/v1`;
-  await startChild('worker', process.execPath, tsx('backend/src/worker-main.ts'), { ...shared, FE_GATEWAY_URL: gatewayUrl, FE_WORKER_HEALTH_PORT: String(await freePort()) }, /worker ready/);
+  const workerPorts: number[] = [];
+  for (let i = 0; i < workerCount; i++) workerPorts.push(await freePort());
+  const workers = await Promise.all(workerPorts.map((p, i) => startChild(`worker-${i + 1}`, process.execPath, tsx('backend/src/worker-main.ts'), { ...shared, FE_GATEWAY_URL: gatewayUrl, FE_WORKER_HEALTH_PORT: String(p) }, /worker ready/)));
 
   const apiPorts: number[] = [];
   for (let i = 0; i < apiCount; i++) apiPorts.push(await freePort());
@@ -140,7 +144,7 @@ try {
   }
   void startChild('nginx', args.nginx, nginxArgs, {}, null).catch(() => {});
   await waitForHttp(`http://127.0.0.1:${listenPort}/healthz`);
-  log(`cluster ready: http://127.0.0.1:${listenPort}/ (nginx → API processes ${apis.map((c, i) => `pid ${c.pid} on ${apiPorts[i]}`).join(', ')}; gateway ${gatewayUrl}; Temporal ${temporalAddress}; nginx config ${runDir}/nginx.conf)`);
+  log(`cluster ready: http://127.0.0.1:${listenPort}/ (nginx → API processes ${apis.map((c, i) => `pid ${c.pid} on ${apiPorts[i]}`).join(', ')}; workers pid ${workers.map((w) => w.pid).join(', ')}; gateway ${gatewayUrl}; Temporal ${temporalAddress}; nginx config ${runDir}/nginx.conf)`);
   if (tokenFile) log(`bearer token of the dev identity (${config.devUserEmail}, 12 h): ${tokenFile}`);
 } catch (e) {
   log.error(`could not start the cluster: ${(e as Error).message}`);
