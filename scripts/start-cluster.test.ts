@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive, waitFor } from '../backend/src/testing/process-wait';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { defaultDataDir, repoRoot } from '../backend/src/paths';
@@ -12,21 +13,6 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 
-async function waitFor(cond: () => boolean, ms: number, what: () => string) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.skipIf(!nginx)('npm run start:cluster', () => {
   it('balances requests over both API processes through nginx, upgrades WebSockets, survives one API process dying, and stops everything on SIGTERM', async () => {
@@ -46,7 +32,7 @@ describe.skipIf(!nginx)('npm run start:cluster', () => {
       expect(ready, out).not.toBeNull();
       const [, url, pid1, port1, pid2, port2, conf] = ready!;
       const workerPids = out.match(/workers pid (\d+), (\d+);/)!.slice(1).map(Number);
-      expect(workerPids.every(alive)).toBe(true);
+      expect(workerPids.every(isAlive)).toBe(true);
       expect(url).toBe(`http://127.0.0.1:${port}`);
       expect(readFileSync(conf!, 'utf8')).toMatch(/proxy_http_version 1\.1;[\s\S]*Upgrade \$http_upgrade/);
       const token = readFileSync(out.match(/bearer token of the dev identity .*: (\S+)"/)![1]!, 'utf8').trim();
@@ -73,18 +59,18 @@ describe.skipIf(!nginx)('npm run start:cluster', () => {
 
       // One API process dies: every request still succeeds, through the other one.
       process.kill(Number(pid1), 'SIGKILL');
-      await waitFor(() => !alive(Number(pid1)), 5_000, () => `pid ${pid1} still alive`);
+      await waitFor(() => !isAlive(Number(pid1)), 5_000, () => `pid ${pid1} still alive`);
       for (let i = 0; i < 6; i++) {
         const res = await fetch(`${url}/v1/me`, { headers: auth });
         expect(res.status).toBe(200);
         expect(res.headers.get('x-fe-upstream')).toContain(`127.0.0.1:${port2}`);
       }
       const nginxPid = Number(readFileSync(path.join(path.dirname(conf!), 'nginx.pid'), 'utf8'));
-      expect(alive(nginxPid)).toBe(true);
+      expect(isAlive(nginxPid)).toBe(true);
 
       launcher.kill('SIGTERM');
       expect(await exit).toBe(0);
-      for (const pid of [Number(pid2), nginxPid, ...workerPids]) expect(alive(pid), `pid ${pid} left running`).toBe(false);
+      for (const pid of [Number(pid2), nginxPid, ...workerPids]) expect(isAlive(pid), `pid ${pid} left running`).toBe(false);
       await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     } finally {
       // SIGTERM, not SIGKILL: the launcher stops its children only when it is let to (a failed assertion must not leave them running).

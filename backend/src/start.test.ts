@@ -2,6 +2,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive, waitFor } from './testing/process-wait';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultDataDir, repoRoot } from './paths';
 import { findTemporalCli } from './runtime/temporal-dev-server';
@@ -19,13 +20,6 @@ function startProcess(env: Record<string, string>) {
   return { child, exit, output: () => out };
 }
 
-async function waitFor(cond: () => boolean, ms: number, what: () => string) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Direct children with their command names (tsx's own esbuild helper is not ours to check). */
 const childrenOf = (pid: number) => {
@@ -38,14 +32,6 @@ const childrenOf = (pid: number) => {
       .map(([p, comm]) => ({ pid: Number(p), comm: comm! }));
   } catch {
     return [];
-  }
-};
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 };
 
@@ -77,7 +63,7 @@ describe('npm start (embedded runtime)', () => {
     expect(await p.exit).toBe(0);
     expect(p.output()).toContain('stopped PostgreSQL');
     expect(p.output()).toContain('stopped Temporal dev server');
-    await waitFor(() => kids.every((k) => !alive(k.pid)), 10_000, () => `still running: ${JSON.stringify(kids.filter((k) => alive(k.pid)))}`);
+    await waitFor(() => kids.every((k) => !isAlive(k.pid)), 10_000, () => `still running: ${JSON.stringify(kids.filter((k) => isAlive(k.pid)))}`);
   }, 200_000);
 
   it('names a missing program and how to install it', async () => {

@@ -6,6 +6,7 @@ import { SIGNAL_PATH } from '../../../app/contracts/signaling';
 import { CSRF_COOKIE, CSRF_HEADER, WEB_SESSION_COOKIE } from '../../../app/contracts/web-session-api';
 import { addApiToken, createUser } from '../db/repositories/identity';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
+import { upgradeAnswer } from '../testing/ws-upgrade';
 import { seedEvaluatedSession } from '../testing/evaluated-session-fixture';
 import { createConsentedSession, createInvite, joinAsGuest, jsonCall } from '../signaling/signaling-fixtures';
 import { EVENTS_PATH } from '../api/events-hub';
@@ -427,19 +428,7 @@ function subscribe(token: string, onEvent: (sessionId: string) => void): Promise
 
 /** The events socket: 101 and a first message, or the HTTP refusal of the upgrade. */
 function openEvents(token: string, headers: Record<string, string> = { authorization: `Bearer ${token}` }): Promise<Observed> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}${EVENTS_PATH}`, { headers });
-    ws.on('message', () => {
-      ws.close();
-      resolve({ status: 101 });
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body || '{}') as { code?: string }).code }));
-    });
-    ws.on('error', () => undefined);
-  });
+  return upgradeAnswer(`${h.url.replace(/^http/, 'ws')}${EVENTS_PATH}`, headers);
 }
 
 /** The signaling socket: 101 and `joined`, or the refusal (an upgrade refused over HTTP, or an error message on the socket, mapped to its status). */

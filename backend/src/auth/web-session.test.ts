@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeStereoSpeechWav } from '../testing/audio-fixtures';
 import { tusUpload } from '../testing/tus-upload';
+import { upgradeAnswer } from '../testing/ws-upgrade';
 import { putOidcProvider } from '../db/repositories/oidc';
 import { startApiHarness, type ApiHarness } from '../testing/api-harness';
 import { browse, startTestIdp, type TestIdp } from '../testing/oidc-test-idp';
@@ -164,21 +164,7 @@ describe('tus uploads and /v1/events signed in by the cookie session', () => {
   }
   const cookieOf = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   /** The upgrade's answer: 101 and the greeting, or the refusal's status and code. */
-  function openEvents(headers: Record<string, string>): Promise<{ status: number; code?: string }> {
-    return new Promise((resolve) => {
-      const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/events`, { headers });
-      ws.on('message', () => {
-        ws.close();
-        resolve({ status: 101 });
-      });
-      ws.on('unexpected-response', (_req, res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body || '{}') as { code?: string }).code }));
-      });
-      ws.on('error', () => undefined);
-    });
-  }
+  const openEvents = (headers: Record<string, string>) => upgradeAnswer(`${h.url.replace(/^http/, 'ws')}/v1/events`, headers);
 
   it('a browser signed in at the IdP uploads a recording with the real tus client (cookie + CSRF token); without the token tus refuses it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fe-web-tus-'));
