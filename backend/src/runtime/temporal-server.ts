@@ -128,6 +128,9 @@ function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
+const READINESS_PROBE_ID = 'fe-readiness-probe-never-started';
+const GRPC_NOT_FOUND = 5;
+
 async function ensureNamespace(c: Connection, namespace: string, retentionDays: number) {
   try {
     await c.workflowService.describeNamespace({ namespace });
@@ -135,10 +138,17 @@ async function ensureNamespace(c: Connection, namespace: string, retentionDays: 
     await c.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(`${retentionDays} days`) });
   }
   // A new namespace reaches the frontend's namespace cache on its next refresh (~10 s); ready means usable.
+  // Usable means the history service too: just after a restart the frontend answered visibility
+  // queries while a describe of a stored workflow failed with 14 UNAVAILABLE "Not enough hosts to
+  // serve the request" (CI). A describe of a workflow that does not exist answers NOT_FOUND (5) only
+  // once history hosts own their shards.
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
       await c.workflowService.countWorkflowExecutions({ namespace, query: '' });
+      await c.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: READINESS_PROBE_ID } }).catch((e: { code?: number }) => {
+        if (e.code !== GRPC_NOT_FOUND) throw e;
+      });
       return;
     } catch (e) {
       if (Date.now() > deadline) throw e;
